@@ -1,0 +1,171 @@
+//! The event queue: a binary heap ordered by (time, seq). `seq` increases with every insertion, so
+//! events at the same instant run in the order they were scheduled (FoundationDB's FIFO rule).
+//! Cancellation is lazy: a cancelled key is remembered and its event skipped when popped.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, BinaryHeap};
+
+use super::time::SimTime;
+
+/// Identifies one scheduled event, for cancellation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EventKey(u64);
+
+struct Entry<E> {
+    time: SimTime,
+    seq: u64,
+    event: E,
+}
+
+impl<E> PartialEq for Entry<E> {
+    fn eq(&self, other: &Self) -> bool {
+        self.time == other.time && self.seq == other.seq
+    }
+}
+impl<E> Eq for Entry<E> {}
+impl<E> PartialOrd for Entry<E> {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl<E> Ord for Entry<E> {
+    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, seq) first.
+    fn cmp(&self, other: &Self) -> Ordering {
+        (other.time, other.seq).cmp(&(self.time, self.seq))
+    }
+}
+
+pub struct EventQueue<E> {
+    heap: BinaryHeap<Entry<E>>,
+    next_seq: u64,
+    cancelled: BTreeSet<u64>,
+}
+
+impl<E> Default for EventQueue<E> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<E> EventQueue<E> {
+    pub fn new() -> Self {
+        Self::with_capacity(0)
+    }
+
+    pub fn with_capacity(n: usize) -> Self {
+        EventQueue { heap: BinaryHeap::with_capacity(n), next_seq: 0, cancelled: BTreeSet::new() }
+    }
+
+    pub fn schedule(&mut self, time: SimTime, event: E) -> EventKey {
+        let seq = self.next_seq;
+        self.next_seq += 1;
+        self.heap.push(Entry { time, seq, event });
+        EventKey(seq)
+    }
+
+    /// Marks an event so it is skipped when it reaches the front. Cancelling an event that already
+    /// ran is harmless.
+    pub fn cancel(&mut self, key: EventKey) {
+        if key.0 < self.next_seq {
+            self.cancelled.insert(key.0);
+        }
+    }
+
+    /// Removes and returns the earliest live event.
+    pub fn pop(&mut self) -> Option<(SimTime, E)> {
+        while let Some(entry) = self.heap.pop() {
+            if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq) {
+                continue;
+            }
+            return Some((entry.time, entry.event));
+        }
+        None
+    }
+
+    /// Time of the earliest live event.
+    pub fn peek_time(&mut self) -> Option<SimTime> {
+        while let Some(entry) = self.heap.peek() {
+            if !self.cancelled.is_empty() && self.cancelled.contains(&entry.seq) {
+                let seq = entry.seq;
+                self.heap.pop();
+                self.cancelled.remove(&seq);
+                continue;
+            }
+            return Some(entry.time);
+        }
+        None
+    }
+
+    /// Events scheduled and not yet popped (cancelled ones included until they are skipped).
+    pub fn len(&self) -> usize {
+        self.heap.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.heap.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::rng::{SimRng, Stream};
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn equal_times_pop_in_insertion_order() {
+        let mut q = EventQueue::new();
+        q.schedule(SimTime(5), "b");
+        q.schedule(SimTime(1), "a");
+        q.schedule(SimTime(5), "c");
+        q.schedule(SimTime(5), "d");
+        let order: Vec<_> = std::iter::from_fn(|| q.pop()).map(|(_, e)| e).collect();
+        assert_eq!(order, ["a", "b", "c", "d"]);
+    }
+
+    #[test]
+    fn cancelled_events_are_skipped() {
+        let mut q = EventQueue::new();
+        let k = q.schedule(SimTime(1), 1);
+        q.schedule(SimTime(2), 2);
+        q.cancel(k);
+        assert_eq!(q.peek_time(), Some(SimTime(2)));
+        assert_eq!(q.pop(), Some((SimTime(2), 2)));
+        assert_eq!(q.pop(), None);
+    }
+
+    /// nexosim's check: the heap against a BTreeMap model under many random operations.
+    #[test]
+    fn matches_a_btreemap_model() {
+        let mut rng = SimRng::new(7, Stream::Test);
+        let mut q = EventQueue::new();
+        let mut model: BTreeMap<(u64, u64), u64> = BTreeMap::new();
+        let mut keys = Vec::new();
+        let mut seq = 0u64;
+        for _ in 0..200_000 {
+            match rng.below(10) {
+                0..=5 => {
+                    let t = rng.below(1000);
+                    let k = q.schedule(SimTime(t), seq);
+                    model.insert((t, seq), seq);
+                    keys.push((k, t, seq));
+                    seq += 1;
+                }
+                6 if !keys.is_empty() => {
+                    let i = rng.below(keys.len() as u64) as usize;
+                    let (k, t, s) = keys.swap_remove(i);
+                    q.cancel(k);
+                    model.remove(&(t, s));
+                }
+                _ => {
+                    let want = model.pop_first();
+                    let got = q.pop();
+                    assert_eq!(got.map(|(t, e)| (t.0, e)), want.map(|((t, _), e)| (t, e)));
+                    if let Some((_, s)) = want {
+                        keys.retain(|&(_, _, ks)| ks != s);
+                    }
+                }
+            }
+        }
+    }
+}

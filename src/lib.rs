@@ -1,0 +1,2 @@
+//! ecsim: a deterministic discrete-event simulator of an Amazon ECS cluster.
+pub mod engine;
