@@ -1,2 +1,18 @@
 //! ecsim: a deterministic discrete-event simulator of an Amazon ECS cluster.
+//!
+//! Data flows one way: [`scenario`] (parse and validate) → [`sim`] (the engine driving the ECS
+//! control plane in [`ecs`] and [`cluster`]) → [`observer`] (metrics and event log) → [`report`]
+//! (files). The control plane is sans-IO: time and randomness come in as arguments.
+
+pub mod cluster;
+pub mod ecs;
 pub mod engine;
+pub mod ids;
+pub mod invariants;
+pub mod observer;
+pub mod report;
+pub mod scenario;
+pub mod sim;
+
+/// The version written into every report.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

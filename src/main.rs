@@ -1,1 +1,158 @@
-fn main() {}
+//! The `ecsim` command line: the only place that touches the terminal, the file system for
+//! reports, and the process exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use ecsim::observer::RunResult;
+use ecsim::report;
+use ecsim::scenario::{self, Scenario};
+use ecsim::sim::{SimError, Simulation};
+
+/// Exit codes (DESIGN.md §5): 0 success, 1 an expectation failed, 2 bad input, 3 internal error.
+const EXIT_BAD_INPUT: u8 = 2;
+const EXIT_INTERNAL: u8 = 3;
+
+#[derive(Parser)]
+#[command(name = "ecsim", version, about = "Deterministic discrete-event simulator of an Amazon ECS cluster")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one scenario and write its report folder.
+    Run {
+        /// Scenario file (.toml or .json); without one, the bundled quickstart runs.
+        scenario: Option<PathBuf>,
+        /// Master seed (overrides the scenario's).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Report folder (default: reports/<scenario name>/).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Check the model's invariants after every event (slower; for bug hunting).
+        #[arg(long)]
+        check: bool,
+    },
+    /// Check scenario files without running them; print every problem.
+    Validate {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Also list AWS fields that are accepted but not simulated.
+        #[arg(long)]
+        verbose: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run { scenario, seed, out, check } => run(scenario, seed, out, check),
+        Command::Validate { files, verbose } => validate(&files, verbose),
+    }
+}
+
+fn load(path: Option<&PathBuf>) -> Result<Scenario, ExitCode> {
+    let loaded = match path {
+        Some(p) => scenario::load_file(p),
+        None => scenario::load_str(scenario::QUICKSTART_NAME, scenario::QUICKSTART, None),
+    };
+    loaded.map_err(|diags| {
+        eprintln!("{diags}");
+        eprintln!("{} problem(s) found; nothing was run.", diags.0.len());
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+fn rerun_command(path: Option<&PathBuf>, seed: u64) -> String {
+    match path {
+        Some(p) => format!("ecsim run {} --seed {seed} --check", p.display()),
+        None => format!("ecsim run --seed {seed} --check"),
+    }
+}
+
+fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bool) -> ExitCode {
+    let mut scenario = match load(path.as_ref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(scenario.seed);
+    scenario.settings.check_invariants |= check;
+    let outcome = std::panic::catch_unwind(|| Simulation::new(&scenario, seed).run());
+    let result: RunResult = match outcome {
+        Ok(Ok(r)) => r,
+        Ok(Err(SimError::Runaway(msg))) => {
+            eprintln!("error: {msg}");
+            eprintln!("rerun: {}", rerun_command(path.as_ref(), seed));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        Ok(Err(e)) => {
+            eprintln!("internal error (a bug in ecsim): {e}");
+            eprintln!("rerun: {}", rerun_command(path.as_ref(), seed));
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+        Err(_) => {
+            eprintln!("internal error (a bug in ecsim): the simulation panicked");
+            eprintln!("rerun: {}", rerun_command(path.as_ref(), seed));
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let files = match report_files(&result, &scenario) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("internal error (a bug in ecsim): cannot format the report: {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    if let Err(e) = report::write_report(&dir, &files) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    println!("ecsim {} · scenario {} · seed {} · {} simulated", ecsim::VERSION, scenario.name, seed, scenario.duration);
+    print!("{}", report::summary_table(&result));
+    println!("report: {}", dir.display());
+    // Expectations (exit code 1 when one fails) arrive with the `expect` section.
+    ExitCode::SUCCESS
+}
+
+fn report_files(result: &RunResult, scenario: &Scenario) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
+    let mut summary = serde_json::to_vec_pretty(&report::summary_json(result, scenario))?;
+    summary.push(b'\n');
+    Ok(vec![
+        ("summary.json", summary),
+        ("timeseries.csv", report::timeseries_csv(result)?),
+        ("events.csv", report::events_csv(result)?),
+    ])
+}
+
+fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
+    let mut bad = 0;
+    for f in files {
+        match scenario::load_file(f) {
+            Ok(s) => {
+                println!(
+                    "{}: ok ({} services, {} instance groups, {} timeline events)",
+                    f.display(),
+                    s.services.len(),
+                    s.groups.len(),
+                    s.timeline.len()
+                );
+                if verbose {
+                    for field in &s.ignored_fields {
+                        println!("  accepted, not simulated: {field}");
+                    }
+                }
+            }
+            Err(diags) => {
+                bad += 1;
+                eprintln!("{diags}");
+            }
+        }
+    }
+    if bad > 0 { ExitCode::from(EXIT_BAD_INPUT) } else { ExitCode::SUCCESS }
+}

@@ -11,10 +11,18 @@ const Z_P99: f64 = 2.326_347_874_040_840_8;
 pub enum Distribution {
     Fixed(SimDuration),
     /// Uniform over [min, max] milliseconds.
-    Uniform { min: SimDuration, max: SimDuration },
-    Exponential { mean: SimDuration },
+    Uniform {
+        min: SimDuration,
+        max: SimDuration,
+    },
+    Exponential {
+        mean: SimDuration,
+    },
     /// Log-normal given by its median and 99th percentile (p99 >= median).
-    LogNormal { median: SimDuration, p99: SimDuration },
+    LogNormal {
+        median: SimDuration,
+        p99: SimDuration,
+    },
 }
 
 impl Distribution {
@@ -27,9 +35,7 @@ impl Distribution {
     pub fn sample(&self, rng: &mut SimRng) -> SimDuration {
         match *self {
             Distribution::Fixed(d) => d,
-            Distribution::Uniform { min, max } => {
-                SimDuration(min.0 + rng.below(max.0.saturating_sub(min.0) + 1))
-            }
+            Distribution::Uniform { min, max } => SimDuration(min.0 + rng.below(max.0.saturating_sub(min.0) + 1)),
             Distribution::Exponential { mean } => {
                 // 1 - u lies in (0, 1], so the log is finite.
                 let u = 1.0 - rng.unit_f64();
@@ -89,15 +95,9 @@ mod tests {
     fn golden_values() {
         let s = SimDuration::from_secs;
         assert_eq!(draws(&Distribution::Fixed(s(3)), 2), [3000, 3000]);
-        assert_eq!(
-            draws(&Distribution::Uniform { min: s(10), max: s(20) }, 4),
-            GOLDEN_UNIFORM
-        );
+        assert_eq!(draws(&Distribution::Uniform { min: s(10), max: s(20) }, 4), GOLDEN_UNIFORM);
         assert_eq!(draws(&Distribution::Exponential { mean: s(60) }, 4), GOLDEN_EXP);
-        assert_eq!(
-            draws(&Distribution::LogNormal { median: s(10), p99: s(60) }, 4),
-            GOLDEN_LOGNORMAL
-        );
+        assert_eq!(draws(&Distribution::LogNormal { median: s(10), p99: s(60) }, 4), GOLDEN_LOGNORMAL);
     }
 
     const GOLDEN_UNIFORM: [u64; 4] = [16393, 13589, 15007, 19836];
@@ -111,10 +111,7 @@ mod tests {
         let mean = exp.iter().sum::<u64>() as f64 / n as f64;
         assert!((mean - 60_000.0).abs() < 600.0, "exp mean {mean}");
 
-        let mut ln = draws(
-            &Distribution::LogNormal { median: SimDuration(10_000), p99: SimDuration(60_000) },
-            n,
-        );
+        let mut ln = draws(&Distribution::LogNormal { median: SimDuration(10_000), p99: SimDuration(60_000) }, n);
         ln.sort_unstable();
         let median = ln[n / 2] as f64;
         let p99 = ln[n * 99 / 100] as f64;

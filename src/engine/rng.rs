@@ -63,10 +63,12 @@ mod tests {
 
     #[test]
     fn streams_are_independent_and_reproducible() {
-        let a: Vec<u64> = (0..4).map({
-            let mut r = SimRng::new(42, Stream::Placement);
-            move |_| r.next_u64()
-        }).collect();
+        let a: Vec<u64> = (0..4)
+            .map({
+                let mut r = SimRng::new(42, Stream::Placement);
+                move |_| r.next_u64()
+            })
+            .collect();
         let mut r2 = SimRng::new(42, Stream::Placement);
         let b: Vec<u64> = (0..4).map(|_| r2.next_u64()).collect();
         assert_eq!(a, b);

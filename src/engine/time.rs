@@ -110,9 +110,7 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
             }
             u => return Err(DurationError(format!("{text:?} (unknown unit {u:?}; use ms, s, m, h or d)"))),
         };
-        let n: u64 = num
-            .parse()
-            .map_err(|_| DurationError(format!("{text:?} (number too large)")))?;
+        let n: u64 = num.parse().map_err(|_| DurationError(format!("{text:?} (number too large)")))?;
         total = n
             .checked_mul(size)
             .and_then(|v| total.checked_add(v))

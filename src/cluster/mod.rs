@@ -1,0 +1,163 @@
+//! The cluster: Availability Zones, instance groups and container instances, and the ledger of
+//! what each instance has left. Placement reads it; the simulation changes it.
+
+pub mod container_instance;
+pub mod instance_types;
+
+use crate::engine::{SimDuration, SimTime};
+use crate::ids::{GroupId, InstanceId, TaskGroupId, ZoneId};
+use container_instance::{AGENT_RESERVED_PORTS, DYNAMIC_PORTS_LAST};
+pub use container_instance::{ContainerInstance, InstanceStatus};
+
+/// An instance group as the scenario describes it: an Auto Scaling group's worth of identical
+/// instances spread over zones.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceGroupSpec {
+    pub name: String,
+    pub instance_type: String,
+    pub cpu: u32,
+    pub memory_mib: u32,
+    /// Initial instances (the group's desired capacity).
+    pub count: u32,
+    pub zones: Vec<ZoneId>,
+    /// Custom attributes, sorted by name.
+    pub attributes: Vec<(String, String)>,
+    pub arm64: bool,
+    /// EC2 launch + boot + agent registration for instances launched during the run.
+    pub launch_time: SimDuration,
+    /// When set, the Auto Scaling group launches a replacement this long after an instance is
+    /// lost.
+    pub replacement_delay: Option<SimDuration>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub zones: Vec<String>,
+    pub zone_up: Vec<bool>,
+    pub groups: Vec<InstanceGroupSpec>,
+    /// Instances launched per group so far, for naming (`web-asg-4`).
+    pub launched_per_group: Vec<u32>,
+    pub instances: Vec<ContainerInstance>,
+    /// Task group names (`service:web`), indexed by `TaskGroupId`.
+    pub task_groups: Vec<String>,
+    /// Tasks with desired status RUNNING per task group and zone: what AZ spread counts.
+    pub group_zone_counts: Vec<Vec<u32>>,
+}
+
+impl Cluster {
+    pub fn new(zones: Vec<String>, groups: Vec<InstanceGroupSpec>) -> Cluster {
+        let n = groups.len();
+        Cluster {
+            zone_up: vec![true; zones.len()],
+            zones,
+            groups,
+            launched_per_group: vec![0; n],
+            instances: Vec::new(),
+            task_groups: Vec::new(),
+            group_zone_counts: Vec::new(),
+        }
+    }
+
+    pub fn instance(&self, id: InstanceId) -> &ContainerInstance {
+        &self.instances[id.index()]
+    }
+
+    pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
+        &mut self.instances[id.index()]
+    }
+
+    pub fn zone_name(&self, z: ZoneId) -> &str {
+        &self.zones[z.index()]
+    }
+
+    pub fn task_group(&mut self, name: &str) -> TaskGroupId {
+        if let Some(i) = self.task_groups.iter().position(|g| g == name) {
+            return TaskGroupId(i as u32);
+        }
+        self.task_groups.push(name.to_string());
+        self.group_zone_counts.push(vec![0; self.zones.len()]);
+        TaskGroupId((self.task_groups.len() - 1) as u32)
+    }
+
+    pub fn task_group_id(&self, name: &str) -> Option<TaskGroupId> {
+        self.task_groups.iter().position(|g| g == name).map(|i| TaskGroupId(i as u32))
+    }
+
+    /// Registers a new container instance of `group` in `zone`, ACTIVE and connected.
+    pub fn register_instance(&mut self, group: GroupId, zone: ZoneId, now: SimTime) -> InstanceId {
+        let spec = &self.groups[group.index()];
+        self.launched_per_group[group.index()] += 1;
+        let n = self.launched_per_group[group.index()];
+        let id = InstanceId(self.instances.len() as u32);
+        let mut attributes = spec.attributes.clone();
+        let builtin = [
+            ("ecs.availability-zone", self.zones[zone.index()].clone()),
+            ("ecs.instance-type", spec.instance_type.clone()),
+            ("ecs.os-type", "linux".to_string()),
+            ("ecs.os-family", "LINUX".to_string()),
+            ("ecs.cpu-architecture", if spec.arm64 { "arm64" } else { "x86_64" }.to_string()),
+        ];
+        for (k, v) in builtin {
+            if !attributes.iter().any(|(name, _)| name == k) {
+                attributes.push((k.to_string(), v));
+            }
+        }
+        attributes.sort();
+        self.instances.push(ContainerInstance {
+            id,
+            ec2_instance_id: format!("{}-{n}", spec.name),
+            group,
+            zone,
+            instance_type: spec.instance_type.clone(),
+            status: InstanceStatus::Active,
+            agent_connected: true,
+            registered_at: now,
+            cpu_registered: spec.cpu,
+            memory_mib_registered: spec.memory_mib,
+            cpu_free: spec.cpu,
+            memory_mib_free: spec.memory_mib,
+            ports_tcp: AGENT_RESERVED_PORTS.to_vec(),
+            ports_udp: Vec::new(),
+            dynamic_ports_used: Default::default(),
+            dynamic_port_cursor: DYNAMIC_PORTS_LAST,
+            attributes,
+            tasks: Vec::new(),
+            group_task_counts: Vec::new(),
+        });
+        id
+    }
+
+    /// Counts a task of `group` on `instance` as desired-RUNNING (+1) or no longer (-1).
+    pub fn count_group_task(&mut self, instance: InstanceId, group: TaskGroupId, delta: i32) {
+        let zone = self.instances[instance.index()].zone;
+        self.instances[instance.index()].adjust_group_count(group, delta);
+        let c = &mut self.group_zone_counts[group.index()][zone.index()];
+        *c = c.saturating_add_signed(delta);
+    }
+
+    /// The zone of a group with the fewest live instances among zones that are up: where an Auto
+    /// Scaling group launches to stay balanced. Ties go to the zone listed first.
+    pub fn zone_for_launch(&self, group: GroupId) -> Option<ZoneId> {
+        let spec = &self.groups[group.index()];
+        spec.zones
+            .iter()
+            .filter(|z| self.zone_up[z.index()])
+            .min_by_key(|z| {
+                let live = self
+                    .instances
+                    .iter()
+                    .filter(|ci| ci.group == group && ci.zone == **z && ci.status != InstanceStatus::Inactive)
+                    .count();
+                (live, z.0)
+            })
+            .copied()
+    }
+
+    pub fn live_instances_in_group(&self, group: GroupId) -> u32 {
+        self.instances.iter().filter(|ci| ci.group == group && ci.status != InstanceStatus::Inactive).count() as u32
+    }
+
+    pub fn find_instance(&self, ec2_instance_id: &str) -> Option<InstanceId> {
+        self.instances.iter().find(|ci| ci.ec2_instance_id == ec2_instance_id).map(|ci| ci.id)
+    }
+}

@@ -1,0 +1,9 @@
+//! The ECS control plane: task definitions, tasks, services and the service scheduler, and task
+//! placement. Sans-IO: time and randomness arrive as arguments; nothing here prints or reads files.
+
+pub mod placement;
+pub mod scheduler;
+pub mod service;
+pub mod task;
+pub mod task_definition;
+pub mod task_lifecycle;

@@ -1,0 +1,322 @@
+//! Task placement (SCHEDULING.md §5) as pure functions of cluster state: which instance a new task
+//! goes to, why none fits, and which task a scale-in stops. Randomness comes in as an argument.
+//!
+//! Pipeline: drop instances that lack CPU, memory or ports or are not ACTIVE and connected; drop
+//! those failing constraints; then each strategy in order keeps only its best-scoring candidates
+//! (the narrowing model, §5.4); the tie-break picks among what is left.
+
+pub mod query;
+
+use crate::cluster::{Cluster, ContainerInstance, InstanceStatus};
+use crate::engine::SimRng;
+use crate::ids::{InstanceId, TaskGroupId, TaskId, ZoneId};
+pub use query::{Expr, QueryError};
+
+/// The zone attribute, which spread handles from maintained counts.
+pub const AZ_ATTRIBUTE: &str = "attribute:ecs.availability-zone";
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SpreadField {
+    /// `instanceId` or `host`.
+    Instance,
+    /// `attribute:ecs.availability-zone`.
+    Zone,
+    /// Any other `attribute:NAME`.
+    Attribute(String),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Resource {
+    Cpu,
+    Memory,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Strategy {
+    Spread(SpreadField),
+    Binpack(Resource),
+    Random,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Constraint {
+    DistinctInstance,
+    MemberOf { expression: String, expr: Expr },
+}
+
+/// How ties left after the strategy chain are broken.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TieBreak {
+    /// The instance registered first; in scale-in, the task launched last. Reproducible by hand.
+    Ordered,
+    /// Uniformly at random from the `placement` stream.
+    Random,
+}
+
+/// The service default (§5.5): spread over AZs, then over instances.
+pub fn default_service_strategies() -> Vec<Strategy> {
+    vec![Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)]
+}
+
+/// What one task needs from an instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskRequirements {
+    pub cpu: u32,
+    pub memory_mib: u32,
+    pub ports_tcp: Vec<u16>,
+    pub ports_udp: Vec<u16>,
+    pub dynamic_ports: usize,
+}
+
+impl TaskRequirements {
+    pub fn of(td: &crate::ecs::task_definition::TaskDefinition) -> TaskRequirements {
+        use crate::ecs::task_definition::Protocol;
+        TaskRequirements {
+            cpu: td.reserved_cpu(),
+            memory_mib: td.reserved_memory_mib(),
+            ports_tcp: td.static_host_ports(Protocol::Tcp),
+            ports_udp: td.static_host_ports(Protocol::Udp),
+            dynamic_ports: td.dynamic_port_count(),
+        }
+    }
+}
+
+/// Why an instance cannot take a task, in the order ECS checks (the documented failure reasons).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Reason {
+    Draining,
+    Agent,
+    Cpu,
+    Memory,
+    Ports,
+    DistinctInstance,
+    MemberOf,
+}
+
+impl Reason {
+    /// The API failure reason (`RESOURCE:CPU`, ...).
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::Draining => "DRAINING",
+            Reason::Agent => "AGENT",
+            Reason::Cpu => "RESOURCE:CPU",
+            Reason::Memory => "RESOURCE:MEMORY",
+            Reason::Ports => "RESOURCE:PORTS",
+            Reason::DistinctInstance => "DistinctInstance placement constraint unsatisfied",
+            Reason::MemberOf => "MemberOf placement constraint unsatisfied",
+        }
+    }
+
+    /// How a service event describes the closest matching instance's problem.
+    pub fn service_event_text(self) -> &'static str {
+        match self {
+            Reason::Draining => "is in DRAINING status",
+            Reason::Agent => "encountered error \"AGENT\"",
+            Reason::Cpu => "has insufficient CPU units available",
+            Reason::Memory => "has insufficient memory available",
+            Reason::Ports => "is already using a port required by your task",
+            Reason::DistinctInstance => "encountered error \"DistinctInstance placement constraint unsatisfied\"",
+            Reason::MemberOf => "encountered error \"MemberOf placement constraint unsatisfied\"",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlacementFailure {
+    /// The instance that failed the fewest checks ([INFER] for ECS's "closest matching"), and
+    /// the first check it failed. `None` when the cluster has no instances at all.
+    pub closest: Option<(InstanceId, Reason)>,
+    /// How many instances each check removed (first failing check per instance).
+    pub removed: Vec<(Reason, u32)>,
+}
+
+pub struct PlacementRequest<'a> {
+    pub task: &'a TaskRequirements,
+    pub group: TaskGroupId,
+    pub strategies: &'a [Strategy],
+    pub constraints: &'a [Constraint],
+    pub tie_break: TieBreak,
+}
+
+fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterator<Item = Reason> {
+    [
+        (ci.status != InstanceStatus::Active, Reason::Draining),
+        (!ci.agent_connected, Reason::Agent),
+        (ci.cpu_free < t.cpu, Reason::Cpu),
+        (ci.memory_mib_free < t.memory_mib, Reason::Memory),
+        (
+            !ci.ports_free(&ci.ports_tcp, &t.ports_tcp)
+                || !ci.ports_free(&ci.ports_udp, &t.ports_udp)
+                || ci.dynamic_ports_used.len() + t.dynamic_ports > usize::from(u16::MAX - 49152),
+            Reason::Ports,
+        ),
+    ]
+    .into_iter()
+    .filter_map(|(failed, r)| failed.then_some(r))
+}
+
+fn constraint_checks<'a>(
+    ci: &'a ContainerInstance,
+    cluster: &'a Cluster,
+    req: &'a PlacementRequest<'_>,
+) -> impl Iterator<Item = Reason> + 'a {
+    req.constraints.iter().filter_map(move |c| match c {
+        Constraint::DistinctInstance => (ci.group_task_count(req.group) > 0).then_some(Reason::DistinctInstance),
+        Constraint::MemberOf { expr, .. } => (!expr.matches(ci, cluster)).then_some(Reason::MemberOf),
+    })
+}
+
+fn feasible(ci: &ContainerInstance, cluster: &Cluster, req: &PlacementRequest<'_>) -> bool {
+    ci.status != InstanceStatus::Inactive
+        && resource_checks(ci, req.task).next().is_none()
+        && constraint_checks(ci, cluster, req).next().is_none()
+}
+
+/// Chooses the instance for one task.
+pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Result<InstanceId, PlacementFailure> {
+    let mut candidates: Vec<&ContainerInstance> =
+        cluster.instances.iter().filter(|ci| feasible(ci, cluster, req)).collect();
+    if candidates.is_empty() {
+        return Err(explain_failure(cluster, req));
+    }
+    for s in req.strategies {
+        if candidates.len() == 1 {
+            break;
+        }
+        narrow_placement(cluster, req, s, &mut candidates);
+    }
+    let random = req.tie_break == TieBreak::Random || req.strategies.contains(&Strategy::Random);
+    let i = if random { rng.below(candidates.len() as u64) as usize } else { 0 };
+    Ok(candidates[i].id)
+}
+
+/// Keeps the candidates with the lowest score under one strategy.
+fn narrow_placement(cluster: &Cluster, req: &PlacementRequest<'_>, s: &Strategy, cands: &mut Vec<&ContainerInstance>) {
+    let t = req.task;
+    match s {
+        Strategy::Random => {}
+        Strategy::Spread(SpreadField::Zone) => {
+            let counts = &cluster.group_zone_counts[req.group.index()];
+            keep_min(cands, |ci| i64::from(counts[ci.zone.index()]));
+        }
+        Strategy::Spread(SpreadField::Instance) => keep_min(cands, |ci| i64::from(ci.group_task_count(req.group))),
+        Strategy::Spread(SpreadField::Attribute(name)) => {
+            let counts = attribute_counts(cluster, req.group, name);
+            keep_min(cands, |ci| {
+                let v = ci.attribute(name);
+                counts.iter().find(|(k, _)| *k == v).map_or(0, |(_, c)| *c)
+            });
+        }
+        Strategy::Binpack(Resource::Cpu) => keep_min(cands, |ci| i64::from(ci.cpu_free - t.cpu)),
+        Strategy::Binpack(Resource::Memory) => keep_min(cands, |ci| i64::from(ci.memory_mib_free - t.memory_mib)),
+    }
+}
+
+/// Tasks of `group` per value of attribute `name` over the live instances.
+fn attribute_counts<'c>(cluster: &'c Cluster, group: TaskGroupId, name: &str) -> Vec<(Option<&'c str>, i64)> {
+    let mut counts: Vec<(Option<&str>, i64)> = Vec::new();
+    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive) {
+        let v = ci.attribute(name);
+        let n = i64::from(ci.group_task_count(group));
+        match counts.iter_mut().find(|(k, _)| *k == v) {
+            Some((_, c)) => *c += n,
+            None => counts.push((v, n)),
+        }
+    }
+    counts
+}
+
+fn keep_min<T>(items: &mut Vec<T>, score: impl Fn(&T) -> i64) {
+    let Some(best) = items.iter().map(&score).min() else { return };
+    items.retain(|x| score(x) == best);
+}
+
+fn keep_max<T>(items: &mut Vec<T>, score: impl Fn(&T) -> i64) {
+    keep_min(items, |x| -score(x));
+}
+
+fn explain_failure(cluster: &Cluster, req: &PlacementRequest<'_>) -> PlacementFailure {
+    let mut removed: Vec<(Reason, u32)> = Vec::new();
+    let mut closest: Option<(usize, InstanceId, Reason)> = None;
+    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive) {
+        let failed: Vec<Reason> = resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).collect();
+        let Some(&first) = failed.first() else { continue };
+        match removed.iter_mut().find(|(r, _)| *r == first) {
+            Some((_, n)) => *n += 1,
+            None => removed.push((first, 1)),
+        }
+        if closest.is_none_or(|(n, _, _)| failed.len() < n) {
+            closest = Some((failed.len(), ci.id, first));
+        }
+    }
+    removed.sort();
+    PlacementFailure { closest: closest.map(|(_, id, r)| (id, r)), removed }
+}
+
+/// A running or pending task a scale-in may stop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct StopCandidate {
+    pub task: TaskId,
+    pub instance: InstanceId,
+    pub zone: ZoneId,
+    /// Not yet RUNNING: such tasks go first, since they serve nothing yet ([INFER]).
+    pub pending: bool,
+    pub cpu: u32,
+    pub memory_mib: u32,
+}
+
+/// Chooses which task a scale-in stops (§5.8): pending tasks first; then by the service's
+/// strategies (spread: the zone/instance/value with the most tasks of the group; binpack: the
+/// task whose instance will have the most of the resource left); with no strategy, the most
+/// loaded AZ, then the most loaded instance. Ties: the newest task, or random.
+pub fn choose_task_to_stop(
+    cluster: &Cluster,
+    group: TaskGroupId,
+    candidates: &[StopCandidate],
+    strategies: &[Strategy],
+    tie_break: TieBreak,
+    rng: &mut SimRng,
+) -> Option<TaskId> {
+    let mut cands: Vec<&StopCandidate> = candidates.iter().collect();
+    if cands.is_empty() {
+        return None;
+    }
+    keep_max(&mut cands, |c| i64::from(c.pending));
+    let defaults = default_service_strategies();
+    let chain = if strategies.is_empty() { &defaults[..] } else { strategies };
+    for s in chain {
+        if cands.len() == 1 {
+            break;
+        }
+        match s {
+            Strategy::Random => {}
+            Strategy::Spread(SpreadField::Zone) => {
+                let counts = &cluster.group_zone_counts[group.index()];
+                keep_max(&mut cands, |c| i64::from(counts[c.zone.index()]));
+            }
+            Strategy::Spread(SpreadField::Instance) => {
+                keep_max(&mut cands, |c| i64::from(cluster.instance(c.instance).group_task_count(group)))
+            }
+            Strategy::Spread(SpreadField::Attribute(name)) => {
+                let counts = attribute_counts(cluster, group, name);
+                keep_max(&mut cands, |c| {
+                    let v = cluster.instance(c.instance).attribute(name);
+                    counts.iter().find(|(k, _)| *k == v).map_or(0, |(_, n)| *n)
+                });
+            }
+            Strategy::Binpack(Resource::Cpu) => {
+                keep_max(&mut cands, |c| i64::from(cluster.instance(c.instance).cpu_free + c.cpu))
+            }
+            Strategy::Binpack(Resource::Memory) => {
+                keep_max(&mut cands, |c| i64::from(cluster.instance(c.instance).memory_mib_free + c.memory_mib))
+            }
+        }
+    }
+    let random = tie_break == TieBreak::Random || strategies.contains(&Strategy::Random);
+    let chosen = if random {
+        cands[rng.below(cands.len() as u64) as usize]
+    } else {
+        cands.iter().max_by_key(|c| c.task).copied()?
+    };
+    Some(chosen.task)
+}

@@ -1,0 +1,122 @@
+//! Tasks and their lifecycle states as ECS reports them (SCHEDULING.md §1): lastStatus,
+//! desiredStatus, stopCode and stoppedReason.
+
+use crate::engine::SimTime;
+use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskGroupId, TaskId, ZoneId};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LastStatus {
+    Provisioning,
+    Pending,
+    Activating,
+    Running,
+    Deactivating,
+    Stopping,
+    Deprovisioning,
+    Stopped,
+}
+
+impl LastStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LastStatus::Provisioning => "PROVISIONING",
+            LastStatus::Pending => "PENDING",
+            LastStatus::Activating => "ACTIVATING",
+            LastStatus::Running => "RUNNING",
+            LastStatus::Deactivating => "DEACTIVATING",
+            LastStatus::Stopping => "STOPPING",
+            LastStatus::Deprovisioning => "DEPROVISIONING",
+            LastStatus::Stopped => "STOPPED",
+        }
+    }
+
+    /// Before RUNNING: the agent reports all of these to the service as pending.
+    pub fn is_pending(self) -> bool {
+        self < LastStatus::Running
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DesiredStatus {
+    Running,
+    Stopped,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopCode {
+    TaskFailedToStart,
+    EssentialContainerExited,
+    UserInitiated,
+    ServiceSchedulerInitiated,
+    SpotInterruption,
+    TerminationNotice,
+    InfrastructureHealth,
+}
+
+impl StopCode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopCode::TaskFailedToStart => "TaskFailedToStart",
+            StopCode::EssentialContainerExited => "EssentialContainerExited",
+            StopCode::UserInitiated => "UserInitiated",
+            StopCode::ServiceSchedulerInitiated => "ServiceSchedulerInitiated",
+            StopCode::SpotInterruption => "SpotInterruption",
+            StopCode::TerminationNotice => "TerminationNotice",
+            StopCode::InfrastructureHealth => "InfrastructureHealth",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Task {
+    pub id: TaskId,
+    /// `web-7`: the service's (or family's) name and the launch number, stable across runs.
+    pub name: String,
+    pub task_definition: TaskDefId,
+    pub service: Option<ServiceId>,
+    pub group: TaskGroupId,
+    pub instance: InstanceId,
+    pub zone: ZoneId,
+    pub last_status: LastStatus,
+    pub desired_status: DesiredStatus,
+    /// Counts toward minimumHealthyPercent (DESIGN.md §6): without load balancer or container
+    /// health check, 40 s after RUNNING.
+    pub healthy: bool,
+    /// The host died under it; ECS has not noticed yet. Never healthy.
+    pub host_lost: bool,
+    /// Dynamic host ports assigned by the agent.
+    pub dynamic_ports: Vec<u16>,
+    /// Whether the task still holds CPU, memory and ports on its instance.
+    pub holds_resources: bool,
+    pub created_at: SimTime,
+    pub started_at: Option<SimTime>,
+    pub stopped_at: Option<SimTime>,
+    pub stop_code: Option<StopCode>,
+    pub stopped_reason: String,
+    /// Bumped on every stop decision; events scheduled under an older epoch are stale.
+    pub epoch: u32,
+}
+
+/// How a task counts in a service's numbers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TaskCounts {
+    /// desiredStatus RUNNING: what the scheduler compares with desiredCount.
+    pub live: bool,
+    /// lastStatus before RUNNING and desired RUNNING (ECS's pendingCount).
+    pub pending: bool,
+    /// lastStatus RUNNING (ECS's runningCount).
+    pub running: bool,
+    pub healthy: bool,
+}
+
+impl Task {
+    pub fn counts(&self) -> TaskCounts {
+        let live = self.desired_status == DesiredStatus::Running;
+        TaskCounts {
+            live,
+            pending: live && self.last_status.is_pending(),
+            running: self.last_status == LastStatus::Running,
+            healthy: self.last_status == LastStatus::Running && self.healthy && !self.host_lost,
+        }
+    }
+}

@@ -1,0 +1,223 @@
+//! Task definitions as ECS registers them (AWS field names live in the scenario reader), and the
+//! rule for what a task reserves on a container instance (SCHEDULING.md §2.3).
+
+use crate::ecs::placement::Constraint;
+use crate::engine::{Distribution, SimDuration};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NetworkMode {
+    Bridge,
+    Host,
+    Awsvpc,
+    None,
+}
+
+impl NetworkMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NetworkMode::Bridge => "bridge",
+            NetworkMode::Host => "host",
+            NetworkMode::Awsvpc => "awsvpc",
+            NetworkMode::None => "none",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Protocol {
+    Tcp,
+    Udp,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PortMapping {
+    pub container_port: u16,
+    /// `None` (absent or 0) in bridge mode: a dynamic port from the ephemeral range.
+    pub host_port: Option<u16>,
+    pub protocol: Protocol,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerDefinition {
+    pub name: String,
+    pub image: String,
+    /// CPU units (shares); 0 when unset.
+    pub cpu: u32,
+    /// Hard limit, MiB.
+    pub memory_mib: Option<u32>,
+    /// Soft limit, MiB.
+    pub memory_reservation_mib: Option<u32>,
+    pub essential: bool,
+    pub port_mappings: Vec<PortMapping>,
+    /// Time from the stop signal to SIGKILL; `None` uses the agent's default (30 s).
+    pub stop_timeout: Option<SimDuration>,
+}
+
+/// How the image behaves when it runs: the simulator's own section, not AWS's.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Behavior {
+    /// PENDING to ACTIVATING: pulling the images.
+    pub image_pull: Distribution,
+    /// ACTIVATING to RUNNING: creating and starting the containers.
+    pub startup: Distribution,
+    /// For tasks that finish on their own (batch): time from RUNNING until the essential
+    /// container exits with code 0. `None`: runs until stopped.
+    pub run: Option<Distribution>,
+    /// From the stop signal until the containers have exited; capped by `stopTimeout`.
+    pub stop: Distribution,
+}
+
+impl Default for Behavior {
+    fn default() -> Self {
+        Behavior {
+            image_pull: Distribution::fixed_secs(10),
+            startup: Distribution::fixed_secs(5),
+            run: None,
+            stop: Distribution::fixed_secs(2),
+        }
+    }
+}
+
+/// The agent's default stop timeout (`ECS_CONTAINER_STOP_TIMEOUT`, 30 s).
+pub const DEFAULT_STOP_TIMEOUT: SimDuration = SimDuration::from_secs(30);
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TaskDefinition {
+    pub family: String,
+    pub revision: u32,
+    pub network_mode: NetworkMode,
+    /// Task-level CPU units, when set.
+    pub cpu: Option<u32>,
+    /// Task-level memory MiB, when set.
+    pub memory_mib: Option<u32>,
+    pub containers: Vec<ContainerDefinition>,
+    /// memberOf constraints from the task definition.
+    pub placement_constraints: Vec<Constraint>,
+    pub behavior: Behavior,
+}
+
+impl TaskDefinition {
+    /// `family:revision`, as ECS names a revision.
+    pub fn name(&self) -> String {
+        format!("{}:{}", self.family, self.revision)
+    }
+
+    /// CPU units reserved on the instance: the task-level value if set, else the sum of the
+    /// containers' (SCHEDULING.md §2.3, the agent's `ToHostResources`).
+    pub fn reserved_cpu(&self) -> u32 {
+        match self.cpu {
+            Some(c) if c > 0 => c,
+            _ => self.containers.iter().map(|c| c.cpu).sum(),
+        }
+    }
+
+    /// Memory MiB reserved: task-level if set, else per container the soft limit if set, else the
+    /// hard limit.
+    pub fn reserved_memory_mib(&self) -> u32 {
+        match self.memory_mib {
+            Some(m) if m > 0 => m,
+            _ => self.containers.iter().map(|c| c.memory_reservation_mib.or(c.memory_mib).unwrap_or(0)).sum(),
+        }
+    }
+
+    /// Host ports this task holds on the instance: every non-zero hostPort, except under awsvpc
+    /// (ports live on the task's own ENI), sorted.
+    pub fn static_host_ports(&self, protocol: Protocol) -> Vec<u16> {
+        if self.network_mode == NetworkMode::Awsvpc {
+            return Vec::new();
+        }
+        let mut ports: Vec<u16> = self
+            .containers
+            .iter()
+            .flat_map(|c| &c.port_mappings)
+            .filter(|p| p.protocol == protocol)
+            .filter_map(|p| match self.network_mode {
+                NetworkMode::Host => Some(p.host_port.unwrap_or(p.container_port)),
+                _ => p.host_port,
+            })
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        ports
+    }
+
+    /// Port mappings that get a dynamic host port (bridge mode, hostPort absent or 0).
+    pub fn dynamic_port_count(&self) -> usize {
+        if self.network_mode != NetworkMode::Bridge {
+            return 0;
+        }
+        self.containers.iter().flat_map(|c| &c.port_mappings).filter(|p| p.host_port.is_none()).count()
+    }
+
+    /// The longest stop timeout among the containers: when the last one is killed.
+    pub fn stop_timeout(&self) -> SimDuration {
+        self.containers
+            .iter()
+            .map(|c| c.stop_timeout.unwrap_or(DEFAULT_STOP_TIMEOUT))
+            .max()
+            .unwrap_or(DEFAULT_STOP_TIMEOUT)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub fn container(name: &str, cpu: u32, memory: Option<u32>, reservation: Option<u32>) -> ContainerDefinition {
+        ContainerDefinition {
+            name: name.into(),
+            image: "busybox".into(),
+            cpu,
+            memory_mib: memory,
+            memory_reservation_mib: reservation,
+            essential: true,
+            port_mappings: vec![],
+            stop_timeout: None,
+        }
+    }
+
+    pub fn taskdef(cpu: Option<u32>, memory: Option<u32>, containers: Vec<ContainerDefinition>) -> TaskDefinition {
+        TaskDefinition {
+            family: "app".into(),
+            revision: 1,
+            network_mode: NetworkMode::Bridge,
+            cpu,
+            memory_mib: memory,
+            containers,
+            placement_constraints: vec![],
+            behavior: Behavior::default(),
+        }
+    }
+
+    /// E-M1: task memory wins; otherwise memoryReservation, else memory, per container.
+    #[test]
+    fn e_m1_memory_reservation() {
+        let td = taskdef(None, Some(2048), vec![container("a", 0, Some(1024), Some(512))]);
+        assert_eq!(td.reserved_memory_mib(), 2048);
+        let td =
+            taskdef(None, None, vec![container("a", 0, Some(1024), Some(512)), container("b", 0, Some(512), None)]);
+        assert_eq!(td.reserved_memory_mib(), 1024);
+    }
+
+    /// E-M2: task cpu "1 vCPU" reserves 1024; without task cpu, containers 256 + unset reserve 256.
+    #[test]
+    fn e_m2_cpu_reservation() {
+        let td = taskdef(Some(1024), Some(512), vec![container("a", 0, None, None)]);
+        assert_eq!(td.reserved_cpu(), 1024);
+        let td = taskdef(None, Some(512), vec![container("a", 256, None, None), container("b", 0, None, None)]);
+        assert_eq!(td.reserved_cpu(), 256);
+    }
+
+    #[test]
+    fn awsvpc_holds_no_host_ports_and_host_mode_uses_container_port() {
+        let mut c = container("a", 0, Some(128), None);
+        c.port_mappings = vec![PortMapping { container_port: 80, host_port: None, protocol: Protocol::Tcp }];
+        let mut td = taskdef(None, None, vec![c]);
+        assert_eq!(td.static_host_ports(Protocol::Tcp), Vec::<u16>::new());
+        assert_eq!(td.dynamic_port_count(), 1);
+        td.network_mode = NetworkMode::Host;
+        assert_eq!(td.static_host_ports(Protocol::Tcp), vec![80]);
+        td.network_mode = NetworkMode::Awsvpc;
+        assert_eq!(td.static_host_ports(Protocol::Tcp), Vec::<u16>::new());
+    }
+}

@@ -1,0 +1,166 @@
+//! Named invariants of the model, checked from outside it after every event in tests and with
+//! `--check` (TigerBeetle's state checker): a violation is a bug in ecsim, never in the input.
+
+use std::fmt;
+
+use crate::cluster::InstanceStatus;
+use crate::cluster::container_instance::AGENT_RESERVED_PORTS;
+use crate::ecs::service::ServiceCounts;
+use crate::ecs::task::{DesiredStatus, LastStatus};
+use crate::sim::State;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The invariant's name, e.g. `no_instance_overcommitted`.
+    pub name: &'static str,
+    pub detail: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.name, self.detail)
+    }
+}
+
+fn fail(name: &'static str, detail: String) -> Result<(), Violation> {
+    Err(Violation { name, detail })
+}
+
+/// Checks every invariant; the first one broken is returned.
+pub fn check(state: &State) -> Result<(), Violation> {
+    let cluster = &state.cluster;
+    let mut group_counts = vec![vec![0u32; cluster.zones.len()]; cluster.task_groups.len()];
+    for ci in &cluster.instances {
+        let (mut cpu, mut mem) = (0u64, 0u64);
+        let mut ports: Vec<u16> = AGENT_RESERVED_PORTS.to_vec();
+        for &tid in &ci.tasks {
+            let t = &state.tasks[tid.index()];
+            if t.instance != ci.id || !t.holds_resources {
+                return fail(
+                    "no_task_on_two_instances",
+                    format!("task {} is listed on {} but belongs elsewhere", t.name, ci.ec2_instance_id),
+                );
+            }
+            let req = &state.requirements[t.task_definition.index()];
+            cpu += u64::from(req.cpu);
+            mem += u64::from(req.memory_mib);
+            ports.extend(&req.ports_tcp);
+        }
+        if cpu > u64::from(ci.cpu_registered) || mem > u64::from(ci.memory_mib_registered) {
+            return fail(
+                "no_instance_overcommitted",
+                format!(
+                    "{} holds {cpu} CPU / {mem} MiB of {} / {}",
+                    ci.ec2_instance_id, ci.cpu_registered, ci.memory_mib_registered
+                ),
+            );
+        }
+        if u64::from(ci.cpu_free) + cpu != u64::from(ci.cpu_registered)
+            || u64::from(ci.memory_mib_free) + mem != u64::from(ci.memory_mib_registered)
+        {
+            return fail(
+                "resource_ledger_balances",
+                format!(
+                    "{}: free {} CPU / {} MiB but tasks hold {cpu} / {mem} of {} / {}",
+                    ci.ec2_instance_id, ci.cpu_free, ci.memory_mib_free, ci.cpu_registered, ci.memory_mib_registered
+                ),
+            );
+        }
+        ports.sort_unstable();
+        let n = ports.len();
+        ports.dedup();
+        if ports.len() != n {
+            return fail("no_port_used_twice", format!("{} has a static host port reserved twice", ci.ec2_instance_id));
+        }
+        if ports != ci.ports_tcp {
+            return fail(
+                "port_ledger_balances",
+                format!("{}: reserved {:?}, tasks need {:?}", ci.ec2_instance_id, ci.ports_tcp, ports),
+            );
+        }
+        for &(g, c) in &ci.group_task_counts {
+            group_counts[g.index()][ci.zone.index()] += c;
+        }
+    }
+    let mut per_instance_group = vec![Vec::<(u32, u32)>::new(); cluster.instances.len()];
+    let mut counts = vec![ServiceCounts::default(); state.services.len()];
+    for t in &state.tasks {
+        if t.holds_resources && !cluster.instance(t.instance).tasks.contains(&t.id) {
+            return fail(
+                "no_task_on_two_instances",
+                format!("task {} holds resources but its instance does not list it", t.name),
+            );
+        }
+        if t.last_status == LastStatus::Stopped && t.holds_resources {
+            return fail("stopped_tasks_hold_nothing", format!("task {} is STOPPED but holds resources", t.name));
+        }
+        let ci = cluster.instance(t.instance);
+        if ci.status == InstanceStatus::Inactive && t.last_status != LastStatus::Stopped && !t.host_lost {
+            return fail(
+                "no_task_on_inactive_instance",
+                format!("task {} is {} on terminated {}", t.name, t.last_status.as_str(), ci.ec2_instance_id),
+            );
+        }
+        if t.last_status.is_pending() && t.desired_status == DesiredStatus::Running && t.created_at < ci.registered_at {
+            return fail("no_task_before_registration", format!("task {} predates its instance", t.name));
+        }
+        let c = t.counts();
+        if c.live {
+            let v = &mut per_instance_group[t.instance.index()];
+            match v.iter_mut().find(|(g, _)| *g == t.group.0) {
+                Some((_, n)) => *n += 1,
+                None => v.push((t.group.0, 1)),
+            }
+        }
+        if let Some(sid) = t.service {
+            let s = &mut counts[sid.index()];
+            s.live += u32::from(c.live);
+            s.pending += u32::from(c.pending);
+            s.running += u32::from(c.running);
+            s.healthy += u32::from(c.healthy);
+        }
+    }
+    for ci in &cluster.instances {
+        let mut want = per_instance_group[ci.id.index()].clone();
+        want.sort_unstable();
+        let mut have: Vec<(u32, u32)> = ci.group_task_counts.iter().map(|(g, c)| (g.0, *c)).collect();
+        have.sort_unstable();
+        if want != have {
+            return fail(
+                "group_counts_match_tasks",
+                format!("{}: counted {have:?}, tasks say {want:?}", ci.ec2_instance_id),
+            );
+        }
+    }
+    if group_counts != cluster.group_zone_counts {
+        return fail(
+            "zone_counts_match_tasks",
+            format!("zone counts {:?} vs {:?}", cluster.group_zone_counts, group_counts),
+        );
+    }
+    for (svc, want) in state.services.iter().zip(counts) {
+        if svc.counts != want {
+            return fail(
+                "service_counts_match_tasks",
+                format!("service {}: counted {:?}, tasks say {want:?}", svc.spec.name, svc.counts),
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Invariants that hold between instants (after every scheduler reaction), not mid-instant.
+pub fn check_instant_end(state: &State) -> Result<(), Violation> {
+    for svc in &state.services {
+        if svc.counts.live > svc.desired_count {
+            return fail(
+                "desired_count_respected",
+                format!(
+                    "service {} has {} live tasks for desiredCount {}",
+                    svc.spec.name, svc.counts.live, svc.desired_count
+                ),
+            );
+        }
+    }
+    Ok(())
+}

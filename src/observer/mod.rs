@@ -1,0 +1,206 @@
+//! The observer: receives every state change the control plane reports ([`Notice`]), keeps the
+//! per-service step function (timeseries rows), integrates the metrics of DESIGN.md §6, and keeps
+//! the event log. It never reaches back into the simulation.
+
+mod metrics;
+
+pub use metrics::{Accum, Values};
+
+use crate::ecs::service::ServiceStats;
+use crate::ecs::task::TaskCounts;
+use crate::engine::{SimDuration, SimTime};
+use crate::ids::{InstanceId, ServiceId, ZoneId};
+use crate::scenario::Scenario;
+use metrics::ServiceObs;
+
+/// One entry of the event log, in ECS's style.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogEntry {
+    pub kind: &'static str,
+    pub service: String,
+    pub task: String,
+    pub instance: String,
+    pub message: String,
+}
+
+impl LogEntry {
+    pub fn service(mut self, s: &str) -> Self {
+        self.service = s.to_string();
+        self
+    }
+    pub fn task(mut self, t: &str) -> Self {
+        self.task = t.to_string();
+        self
+    }
+    pub fn instance(mut self, i: &str) -> Self {
+        self.instance = i.to_string();
+        self
+    }
+    pub fn message(mut self, m: String) -> Self {
+        self.message = m;
+        self
+    }
+}
+
+/// A state change reported by the control plane.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A service task's counts changed (before and after).
+    TaskCounts {
+        service: ServiceId,
+        instance: InstanceId,
+        zone: ZoneId,
+        before: TaskCounts,
+        after: TaskCounts,
+    },
+    DesiredCount {
+        service: ServiceId,
+        desired: u32,
+    },
+    Steady {
+        service: ServiceId,
+        steady: bool,
+    },
+    Log(LogEntry),
+}
+
+impl Notice {
+    pub fn log(kind: &'static str) -> LogEntry {
+        LogEntry { kind, ..LogEntry::default() }
+    }
+}
+
+impl From<LogEntry> for Notice {
+    fn from(e: LogEntry) -> Notice {
+        Notice::Log(e)
+    }
+}
+
+/// One timeseries row: a service's values from `time` until its next row.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub time: SimTime,
+    pub service: ServiceId,
+    pub values: Values,
+}
+
+/// A service's results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceResult {
+    pub name: String,
+    /// Over the measured time (or the whole run if steady state was never reached).
+    pub accum: Accum,
+    pub stats: ServiceStats,
+}
+
+/// What a run produced, ready for the report writer.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    pub scenario_name: String,
+    pub scenario_file: String,
+    pub scenario_sha256: String,
+    pub seed: u64,
+    pub simulated: SimDuration,
+    pub events: u64,
+    /// When the measured time began; `None` if the services never all reached steady state (the
+    /// metrics then cover the whole run).
+    pub measure_start: Option<SimTime>,
+    pub services: Vec<ServiceResult>,
+    pub rows: Vec<Row>,
+    pub log: Vec<(SimTime, LogEntry)>,
+}
+
+pub struct Observer {
+    scenario_name: String,
+    scenario_file: String,
+    scenario_sha256: String,
+    seed: u64,
+    zones: usize,
+    services: Vec<ServiceObs>,
+    /// Set from `measure_from`, or when every service has first reached steady state.
+    measure_start: Option<SimTime>,
+    fixed_measure_start: bool,
+    rows: Vec<Row>,
+    log: Vec<(SimTime, LogEntry)>,
+}
+
+impl Observer {
+    pub fn new(scenario: &Scenario, seed: u64) -> Observer {
+        Observer {
+            scenario_name: scenario.name.clone(),
+            scenario_file: scenario.file.clone(),
+            scenario_sha256: scenario.sha256.clone(),
+            seed,
+            zones: scenario.zones.len(),
+            services: scenario
+                .services
+                .iter()
+                .map(|s| ServiceObs::new(&s.name, s.minimum_healthy_percent, scenario.zones.len()))
+                .collect(),
+            measure_start: scenario.measure_from.map(|d| SimTime(d.0)),
+            fixed_measure_start: scenario.measure_from.is_some(),
+            rows: Vec::new(),
+            log: Vec::new(),
+        }
+    }
+
+    /// Takes the notices of the current instant.
+    pub fn absorb(&mut self, now: SimTime, notices: &mut Vec<Notice>) {
+        for n in notices.drain(..) {
+            match n {
+                Notice::TaskCounts { service, instance, zone, before, after } => {
+                    self.services[service.index()].task_counts(instance, zone, before, after)
+                }
+                Notice::DesiredCount { service, desired } => self.services[service.index()].set_desired(desired),
+                Notice::Steady { service, steady } => {
+                    let s = &mut self.services[service.index()];
+                    s.steady_ever |= steady;
+                }
+                Notice::Log(entry) => self.log.push((now, entry)),
+            }
+        }
+    }
+
+    /// Closes the instant `now`: records changed values and integrates the previous ones.
+    pub fn flush(&mut self, now: SimTime) {
+        if self.measure_start.is_none() && !self.fixed_measure_start && self.services.iter().all(|s| s.steady_ever) {
+            self.measure_start = Some(now);
+        }
+        for (i, s) in self.services.iter_mut().enumerate() {
+            if let Some(values) = s.take_changed(self.zones) {
+                s.advance(now, self.measure_start);
+                s.last = Some(values);
+                self.rows.push(Row { time: now, service: ServiceId(i as u16), values });
+            }
+        }
+    }
+
+    pub fn finish(mut self, end: SimTime, events: u64, stats: Vec<ServiceStats>) -> RunResult {
+        let measured = self.measure_start.filter(|&t| t <= end);
+        let services = self
+            .services
+            .iter_mut()
+            .zip(stats)
+            .map(|(s, stats)| {
+                s.advance(end, measured);
+                ServiceResult {
+                    name: s.name.clone(),
+                    accum: if measured.is_some() { s.measured.clone() } else { s.all.clone() },
+                    stats,
+                }
+            })
+            .collect();
+        RunResult {
+            scenario_name: self.scenario_name,
+            scenario_file: self.scenario_file,
+            scenario_sha256: self.scenario_sha256,
+            seed: self.seed,
+            simulated: SimDuration(end.0),
+            events,
+            measure_start: measured,
+            services,
+            rows: self.rows,
+            log: self.log,
+        }
+    }
+}

@@ -1,0 +1,166 @@
+//! Report files from a [`RunResult`] (DESIGN.md §6): summary.json, timeseries.csv, events.csv,
+//! and the short table printed on stdout. A report folder is written completely or not at all.
+
+mod folder;
+
+pub use folder::{ReportError, write_report};
+
+use serde_json::{Value, json};
+
+use crate::observer::RunResult;
+use crate::scenario::Scenario;
+
+fn secs(ms: u64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+/// summary.json, as a JSON value (serialised with stable key order).
+pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
+    let mut services = serde_json::Map::new();
+    for (s, spec) in result.services.iter().zip(&scenario.services) {
+        let a = &s.accum;
+        services.insert(
+            s.name.clone(),
+            json!({
+                "availability": a.availability(),
+                "capacity_ratio": a.capacity_ratio(),
+                "min_healthy": a.min_healthy,
+                "outage_s": secs(a.outage_ms),
+                "degraded_s": secs(a.degraded_ms),
+                "below_min_healthy_s": secs(a.below_min_healthy_ms),
+                "min_az_coverage": a.min_az_coverage,
+                "min_az_loss_margin": a.min_az_loss_margin,
+                "min_instance_loss_margin": a.min_instance_loss_margin,
+                "tasks_started": s.stats.tasks_started,
+                "tasks_failed_to_start": s.stats.tasks_failed_to_start,
+                "placement_failures": s.stats.placement_failures,
+                "desired_count": spec.desired_count,
+                "minimum_healthy_percent": spec.minimum_healthy_percent,
+                "maximum_percent": spec.maximum_percent,
+                "deployments": [],
+            }),
+        );
+    }
+    json!({
+        "ecsim_version": crate::VERSION,
+        "scenario": result.scenario_name,
+        "scenario_file": result.scenario_file,
+        "scenario_sha256": result.scenario_sha256,
+        "seed": result.seed,
+        "simulated_s": secs(result.simulated.0),
+        "events": result.events,
+        "steady_state_reached": result.measure_start.is_some(),
+        "measured_from_s": result.measure_start.map_or(0.0, |t| secs(t.0)),
+        "measured_s": result.services.first().map_or(0.0, |s| secs(s.accum.time_ms)),
+        "passed": true,
+        "expectations": [],
+        "services": services,
+    })
+}
+
+fn header_comment(result: &RunResult) -> String {
+    format!(
+        "# ecsim {} scenario={} seed={} sha256={}\n",
+        crate::VERSION,
+        result.scenario_name,
+        result.seed,
+        result.scenario_sha256
+    )
+}
+
+/// timeseries.csv: one row per service whenever its values change (a step function).
+pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(header_comment(result).into_bytes());
+    w.write_record([
+        "time_s",
+        "service",
+        "desired",
+        "running",
+        "healthy",
+        "pending",
+        "az_coverage",
+        "az_loss_margin",
+        "instance_loss_margin",
+    ])?;
+    for row in &result.rows {
+        let v = &row.values;
+        w.write_record([
+            secs(row.time.0).to_string(),
+            result.services[row.service.index()].name.clone(),
+            v.desired.to_string(),
+            v.running.to_string(),
+            v.healthy.to_string(),
+            v.pending.to_string(),
+            v.az_coverage.to_string(),
+            v.az_loss_margin.to_string(),
+            v.instance_loss_margin.to_string(),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// events.csv: the event log in ECS's style.
+pub fn events_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(header_comment(result).into_bytes());
+    w.write_record(["time_s", "kind", "service", "task", "instance", "message"])?;
+    for (t, e) in &result.log {
+        w.write_record([&secs(t.0).to_string(), e.kind, &e.service, &e.task, &e.instance, &e.message])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// The short table for stdout.
+pub fn summary_table(result: &RunResult) -> String {
+    let header = [
+        "service",
+        "availability",
+        "capacity",
+        "min healthy",
+        "outage s",
+        "degraded s",
+        "min AZ margin",
+        "min inst margin",
+        "placement fails",
+    ];
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+    for s in &result.services {
+        let a = &s.accum;
+        rows.push(vec![
+            s.name.clone(),
+            format!("{:.5}", a.availability()),
+            format!("{:.4}", a.capacity_ratio()),
+            opt(a.min_healthy),
+            format!("{:.1}", secs(a.outage_ms)),
+            format!("{:.1}", secs(a.degraded_ms)),
+            opt(a.min_az_loss_margin),
+            opt(a.min_instance_loss_margin),
+            s.stats.placement_failures.to_string(),
+        ]);
+    }
+    let widths: Vec<usize> =
+        (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, w))| if c == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push('\n');
+        }
+    }
+    let measured = match result.measure_start {
+        Some(t) => format!("measured from {} s (steady state) to {} s", secs(t.0), secs(result.simulated.0)),
+        None => {
+            format!("steady state never reached: measured over the whole run (0 to {} s)", secs(result.simulated.0))
+        }
+    };
+    out.push_str(&format!("{measured}; {} events\n", result.events));
+    out
+}

@@ -1,0 +1,117 @@
+//! The `behavior` section of a task definition: how the image behaves when it runs (image pull,
+//! startup, run and stop times), each a fixed duration or a seeded distribution.
+
+use super::node::{Node, Value};
+use super::reader::Reader;
+use crate::ecs::task_definition::Behavior;
+use crate::engine::Distribution;
+
+const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop"];
+
+pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Behavior> {
+    let f = r.table(node, path, FIELDS)?;
+    let mut b = Behavior::default();
+    let mut ok = true;
+    for key in FIELDS {
+        let Some(n) = f.node(key) else { continue };
+        match read_distribution(r, n, &f.path(key)) {
+            Some(d) => match *key {
+                "image_pull" => b.image_pull = d,
+                "startup" => b.startup = d,
+                "run" => b.run = Some(d),
+                _ => b.stop = d,
+            },
+            None => ok = false,
+        }
+    }
+    ok.then_some(b)
+}
+
+/// `"5s"` (fixed) or a table: `{distribution = "uniform", min = "1s", max = "5s"}`,
+/// `{distribution = "exponential", mean = "30s"}`, `{distribution = "lognormal", median = "10s",
+/// p99 = "1m"}`, `{distribution = "fixed", value = "5s"}`.
+pub fn read_distribution(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Distribution> {
+    if let Value::Str(_) = node.value {
+        return r.duration_value(node, path).map(Distribution::Fixed);
+    }
+    if !matches!(node.value, Value::Table(_)) {
+        let msg = format!("expected a duration like \"5s\" or a distribution table, found {}", node.describe());
+        r.error(&node.span, path, msg);
+        return None;
+    }
+    let f = r.table(node, path, &["distribution", "value", "min", "max", "mean", "median", "p99"])?;
+    #[derive(Clone, Copy)]
+    enum K {
+        Fixed,
+        Uniform,
+        Exponential,
+        LogNormal,
+    }
+    if !f.has("distribution") {
+        r.missing(&f, "distribution", "fixed, uniform, exponential or lognormal");
+        return None;
+    }
+    let kind = r.opt_enum(
+        &f,
+        "distribution",
+        &[("fixed", K::Fixed), ("uniform", K::Uniform), ("exponential", K::Exponential), ("lognormal", K::LogNormal)],
+    )?;
+    let need = |r: &mut Reader<'_>, key: &str| {
+        if !f.has(key) {
+            r.missing(&f, key, "a duration");
+        }
+        r.opt_duration(&f, key)
+    };
+    let (allowed, d): (&[&str], Option<Distribution>) = match kind {
+        K::Fixed => (&["value"], need(r, "value").map(Distribution::Fixed)),
+        K::Uniform => {
+            let (min, max) = (need(r, "min"), need(r, "max"));
+            let d = match (min, max) {
+                (Some(min), Some(max)) if min <= max => Some(Distribution::Uniform { min, max }),
+                (Some(min), Some(max)) => {
+                    r.error(&node.span, path, format!("uniform needs min <= max, found min {min} and max {max}"));
+                    None
+                }
+                _ => None,
+            };
+            (&["min", "max"], d)
+        }
+        K::Exponential => {
+            let mean = need(r, "mean");
+            if mean.is_some_and(|m| m.0 == 0) {
+                r.error(&node.span, path, "exponential needs a mean above 0");
+                return None;
+            }
+            (&["mean"], mean.map(|mean| Distribution::Exponential { mean }))
+        }
+        K::LogNormal => {
+            let (median, p99) = (need(r, "median"), need(r, "p99"));
+            let d = match (median, p99) {
+                (Some(median), Some(p99)) if p99 >= median && median.0 > 0 => {
+                    Some(Distribution::LogNormal { median, p99 })
+                }
+                (Some(median), Some(p99)) => {
+                    r.error(
+                        &node.span,
+                        path,
+                        format!("lognormal needs 0 < median <= p99, found median {median} and p99 {p99}"),
+                    );
+                    None
+                }
+                _ => None,
+            };
+            (&["median", "p99"], d)
+        }
+    };
+    for key in f.keys() {
+        if key != "distribution" && !allowed.contains(&key) {
+            let n = f.node(key).unwrap_or(node);
+            r.error(
+                &n.span,
+                &f.path(key),
+                format!("`{key}` does not apply to this distribution; it takes {}", allowed.join(", ")),
+            );
+        }
+    }
+    d
+}

@@ -1,0 +1,929 @@
+//! Turns a scenario file into a validated [`Scenario`]: every section read, every reference
+//! checked, every problem collected and reported together.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::diag::{Diagnostic, Diagnostics};
+use super::model::*;
+use super::node::{Node, SourceFile, Value};
+use super::reader::{Fields, Reader, suggest};
+use super::task_definition::{read_constraint, read_task_definition};
+use crate::cluster::{InstanceGroupSpec, instance_types};
+use crate::ecs::placement::{Resource, SpreadField, Strategy, TieBreak};
+use crate::ecs::service::ServiceSpec;
+use crate::ecs::task_definition::TaskDefinition;
+use crate::engine::{SimDuration, SimTime};
+use crate::ids::{GroupId, ServiceId, TaskDefId, ZoneId};
+
+/// The bundled quickstart scenario, run by `ecsim run` without a file.
+pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
+pub const QUICKSTART_NAME: &str = "<bundled quickstart>";
+
+const TOP: &[&str] =
+    &["scenario", "settings", "cluster", "instance_groups", "task_definitions", "services", "events", "faults"];
+/// The longest run ecsim accepts.
+const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
+
+/// Loads a scenario file (TOML, or JSON by extension).
+pub fn load_file(path: &Path) -> Result<Scenario, Diagnostics> {
+    let name = path.display().to_string();
+    let one = |message: String| {
+        Diagnostics(vec![Diagnostic { file: name.clone(), line_col: None, path: String::new(), message }])
+    };
+    if path.is_dir() {
+        return Err(one("is a directory; expected a scenario file (.toml or .json)".into()));
+    }
+    let bytes = std::fs::read(path).map_err(|e| one(format!("cannot read the file: {}", io_reason(&e))))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        one(format!("expected UTF-8 text, found invalid bytes at offset {}", e.utf8_error().valid_up_to()))
+    })?;
+    load_str(&name, &text, path.parent())
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Loads a scenario from text; `base` is where referenced files are looked up.
+pub fn load_str(name: &str, text: &str, base: Option<&Path>) -> Result<Scenario, Diagnostics> {
+    let src = SourceFile::new(name, text);
+    let root = src.parse().map_err(Diagnostics)?;
+    let mut hasher = Sha256::new();
+    hasher.update(text.as_bytes());
+    let mut ld = Loader { r: Reader::new(&src), base: base.map(Path::to_path_buf), hasher, extra: Vec::new() };
+    let scenario = ld.read(&root, name);
+    let mut diags = ld.r.diags;
+    diags.extend(ld.extra);
+    match scenario {
+        Some(s) if diags.is_empty() => Ok(s),
+        _ => {
+            if diags.is_empty() {
+                diags.push(Diagnostic {
+                    file: name.into(),
+                    line_col: None,
+                    path: String::new(),
+                    message: "invalid scenario".into(),
+                });
+            }
+            Err(Diagnostics(diags))
+        }
+    }
+}
+
+struct Loader<'s> {
+    r: Reader<'s>,
+    base: Option<PathBuf>,
+    hasher: Sha256,
+    /// Problems found in referenced files.
+    extra: Vec<Diagnostic>,
+}
+
+/// Names in the scenario, for resolving references.
+struct Names {
+    zones: Vec<String>,
+    groups: Vec<String>,
+    services: Vec<String>,
+}
+
+fn lookup<T: From<u16>>(r: &mut Reader<'_>, names: &[String], node: &Node, path: &str, what: &str) -> Option<T> {
+    let s = r.str_value(node, path)?;
+    if let Some(i) = names.iter().position(|n| *n == s) {
+        return Some(T::from(i as u16));
+    }
+    let known: Vec<&str> = names.iter().map(String::as_str).collect();
+    let hint = match suggest(&s, &known) {
+        Some(k) => format!("; did you mean {k:?}?"),
+        None if known.is_empty() => format!("; the scenario defines no {what}s"),
+        None => format!("; defined: {}", known.join(", ")),
+    };
+    r.error(&node.span, path, format!("no {what} named {s:?}{hint}"));
+    None
+}
+
+impl From<u16> for ZoneId {
+    fn from(v: u16) -> Self {
+        ZoneId(v)
+    }
+}
+impl From<u16> for GroupId {
+    fn from(v: u16) -> Self {
+        GroupId(v)
+    }
+}
+impl From<u16> for ServiceId {
+    fn from(v: u16) -> Self {
+        ServiceId(v)
+    }
+}
+
+impl Loader<'_> {
+    fn read(&mut self, root: &Node, file: &str) -> Option<Scenario> {
+        let f = self.r.table(root, "", TOP)?;
+        let header = self.read_header(&f, file);
+        let settings = match f.node("settings") {
+            Some(n) => self.read_settings(n),
+            None => Some(Settings::default()),
+        };
+        let zones = self.read_cluster(&f);
+        let zone_names = zones.clone().unwrap_or_default();
+        let groups = self.read_groups(&f, &zone_names);
+        let group_names: Vec<String> = groups.iter().flatten().map(|g| g.name.clone()).collect();
+        let tds = self.read_task_definitions(&f);
+        let services = self.read_services(&f, tds.as_deref().unwrap_or(&[]), groups.as_deref().unwrap_or(&[]));
+        let service_names: Vec<String> = services.iter().flatten().map(|s| s.name.clone()).collect();
+        let names = Names { zones: zone_names, groups: group_names, services: service_names };
+        let (duration, name, seed, measure_from) = header?;
+        let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
+        let faults = self.read_faults(&f, &names);
+        let digest = std::mem::take(&mut self.hasher).finalize();
+        let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+        Some(Scenario {
+            name,
+            file: file.to_string(),
+            sha256,
+            seed,
+            duration,
+            measure_from,
+            settings: settings?,
+            zones: zones?,
+            groups: groups?,
+            task_definitions: tds?,
+            services: services?,
+            timeline: timeline?,
+            faults: faults?,
+            ignored_fields: std::mem::take(&mut self.r.ignored),
+        })
+    }
+
+    fn read_header(&mut self, top: &Fields<'_>, file: &str) -> Option<(SimDuration, String, u64, Option<SimDuration>)> {
+        let Some(node) = top.node("scenario") else {
+            self.r.missing(top, "scenario", "a [scenario] table with at least `duration`");
+            return None;
+        };
+        let f = self.r.table(node, "scenario", &["name", "description", "duration", "seed", "measure_from"])?;
+        let default_name = Path::new(file).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
+        let name = self.r.opt_str(&f, "name").unwrap_or(default_name);
+        self.r.opt_str(&f, "description");
+        let duration = if f.has("duration") {
+            self.r.opt_duration(&f, "duration")
+        } else {
+            self.r.missing(&f, "duration", "how long to simulate, e.g. \"1h\"");
+            None
+        };
+        if let (Some(d), Some(n)) = (duration, f.node("duration")) {
+            if d.0 == 0 || d > MAX_DURATION {
+                self.r.error(
+                    &n.span,
+                    "scenario.duration",
+                    format!("expected a duration above 0 and at most 366d, found {d}"),
+                );
+            }
+        }
+        let seed = self.r.opt_int(&f, "seed", 0, i64::MAX).map_or(1, |s| s as u64);
+        let measure_from = self.r.opt_duration(&f, "measure_from");
+        if let (Some(m), Some(d), Some(n)) = (measure_from, duration, f.node("measure_from")) {
+            if m >= d {
+                self.r.error(
+                    &n.span,
+                    "scenario.measure_from",
+                    format!("expected a time before the end of the run ({d}), found {m}"),
+                );
+            }
+        }
+        Some((duration?, name, seed, measure_from))
+    }
+
+    fn read_settings(&mut self, node: &Node) -> Option<Settings> {
+        let f = self.r.table(
+            node,
+            "settings",
+            &[
+                "healthy_after_running",
+                "instance_loss_detection",
+                "placement_tie_break",
+                "placement_retry_interval",
+                "max_events",
+                "max_events_per_instant",
+            ],
+        )?;
+        let mut s = Settings::default();
+        let r = &mut self.r;
+        if let Some(d) = r.opt_duration(&f, "healthy_after_running") {
+            s.healthy_after_running = d;
+        }
+        if let Some(d) = r.opt_duration(&f, "instance_loss_detection") {
+            s.instance_loss_detection = d;
+        }
+        if let Some(t) =
+            r.opt_enum(&f, "placement_tie_break", &[("ordered", TieBreak::Ordered), ("random", TieBreak::Random)])
+        {
+            s.placement_tie_break = t;
+        }
+        if let Some(d) = r.opt_duration(&f, "placement_retry_interval") {
+            s.placement_retry_interval = d.max(SimDuration(1));
+        }
+        if let Some(n) = r.opt_int(&f, "max_events", 1, i64::MAX) {
+            s.max_events = n as u64;
+        }
+        if let Some(n) = r.opt_int(&f, "max_events_per_instant", 1, i64::MAX) {
+            s.max_events_per_instant = n as u64;
+        }
+        Some(s)
+    }
+
+    fn read_cluster(&mut self, top: &Fields<'_>) -> Option<Vec<String>> {
+        let Some(node) = top.node("cluster") else {
+            self.r.missing(top, "cluster", "a [cluster] table with `zones`");
+            return None;
+        };
+        let f = self.r.table(node, "cluster", &["name", "zones"])?;
+        self.r.opt_str(&f, "name");
+        if !f.has("zones") {
+            self.r.missing(&f, "zones", "the Availability Zones, e.g. [\"us-east-1a\", \"us-east-1b\"]");
+            return None;
+        }
+        let zones = self.r.opt_str_list(&f, "zones")?;
+        let span = f.node("zones").and_then(|n| n.span.clone());
+        if zones.is_empty() {
+            self.r.error(&span, "cluster.zones", "expected at least one Availability Zone, found an empty list");
+            return None;
+        }
+        for (i, z) in zones.iter().enumerate() {
+            if zones[..i].contains(z) {
+                self.r.error(&span, "cluster.zones", format!("zone {z:?} is listed twice"));
+            }
+        }
+        Some(zones)
+    }
+
+    fn array_of_tables<'n>(&mut self, top: &Fields<'n>, key: &str) -> Vec<(&'n Node, String)> {
+        let Some(items) = self.r.opt_array(top, key) else { return Vec::new() };
+        items.iter().enumerate().map(|(i, n)| (n, format!("{key}[{i}]"))).collect()
+    }
+
+    fn read_groups(&mut self, top: &Fields<'_>, zones: &[String]) -> Option<Vec<InstanceGroupSpec>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (node, path) in self.array_of_tables(top, "instance_groups") {
+            match self.read_group(node, &path, zones) {
+                Some(g) => {
+                    if out.iter().any(|o: &InstanceGroupSpec| o.name == g.name) {
+                        self.r.error(&node.span, &path, format!("instance group name {:?} is used twice", g.name));
+                    }
+                    out.push(g);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn read_group(&mut self, node: &Node, path: &str, zones: &[String]) -> Option<InstanceGroupSpec> {
+        let fields = &[
+            "name",
+            "instance_type",
+            "cpu",
+            "memory_mib",
+            "count",
+            "zones",
+            "attributes",
+            "launch_time",
+            "replacement_delay",
+            "reserved_memory_mib",
+        ];
+        let f = self.r.table(node, path, fields)?;
+        let r = &mut self.r;
+        let name = r.req_str(&f, "name", "the group's name");
+        if !f.has("count") {
+            r.missing(&f, "count", "how many instances the group starts with");
+        }
+        let count = r.opt_u32(&f, "count", 0, 5000);
+        let itype = r.opt_str(&f, "instance_type");
+        let cpu = r.opt_u32(&f, "cpu", 128, 1_048_576);
+        let memory = r.opt_u32(&f, "memory_mib", 128, u32::MAX);
+        let reserved = r.opt_u32(&f, "reserved_memory_mib", 0, u32::MAX).unwrap_or(0);
+        let known = itype.as_deref().and_then(instance_types::lookup);
+        if let (Some(t), None) = (&itype, known) {
+            if cpu.is_none() || memory.is_none() {
+                let names: Vec<&str> = instance_types::INSTANCE_TYPES.iter().map(|t| t.name).collect();
+                let hint = suggest(t, &names).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
+                let span = f.node("instance_type").and_then(|n| n.span.clone());
+                r.error(
+                    &span,
+                    &f.path("instance_type"),
+                    format!(
+                        "unknown instance type {t:?}; {hint}give `cpu` and `memory_mib` for a type ecsim does not know"
+                    ),
+                );
+            }
+        }
+        if itype.is_none() && (cpu.is_none() || memory.is_none()) {
+            r.error(&node.span, path, "expected `instance_type`, or both `cpu` (units) and `memory_mib`");
+        }
+        let cpu = cpu.or(known.map(|t| t.cpu_units()));
+        let memory = memory.or(known.map(|t| t.registered_memory_mib())).map(|m| m.saturating_sub(reserved));
+        if memory == Some(0) {
+            r.error(&node.span, path, "reserved_memory_mib leaves the instance no memory for tasks");
+        }
+        let group_zones = match f.node("zones") {
+            None => Some((0..zones.len()).map(|i| ZoneId(i as u16)).collect::<Vec<_>>()),
+            Some(zn) => {
+                let items = r.array(zn, &f.path("zones"))?;
+                let mut v = Vec::new();
+                for (i, z) in items.iter().enumerate() {
+                    v.push(lookup::<ZoneId>(
+                        r,
+                        zones,
+                        z,
+                        &format!("{}[{i}]", f.path("zones")),
+                        "zone in cluster.zones",
+                    )?);
+                }
+                if v.is_empty() {
+                    r.error(&zn.span, &f.path("zones"), "expected at least one zone, found an empty list");
+                    return None;
+                }
+                Some(v)
+            }
+        };
+        let mut attributes = Vec::new();
+        if let Some(an) = f.node("attributes") {
+            if let Value::Table(entries) = &an.value {
+                for e in entries {
+                    let p = format!("{}.{}", f.path("attributes"), e.key);
+                    if let Some(v) = r.str_value(&e.node, &p) {
+                        let valid = |s: &str, extra: &str| {
+                            !s.is_empty()
+                                && s.len() <= 128
+                                && s.chars()
+                                    .all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c) || extra.contains(c))
+                        };
+                        if !valid(&e.key, "") || !valid(&v, "@: ") || v.trim() != v {
+                            r.error(&e.key_span, &p, "expected an attribute name of 1-128 characters [A-Za-z0-9-_/.] and a value of 1-128 characters (also @, : and space, not at the ends)");
+                        }
+                        attributes.push((e.key.clone(), v));
+                    }
+                }
+            } else {
+                r.error(
+                    &an.span,
+                    &f.path("attributes"),
+                    format!("expected a table of attribute names to values, found {}", an.describe()),
+                );
+            }
+        }
+        attributes.sort();
+        let launch_time = r.opt_duration(&f, "launch_time").unwrap_or(SimDuration::from_secs(120));
+        let replacement_delay = r.opt_duration(&f, "replacement_delay");
+        Some(InstanceGroupSpec {
+            name: name?,
+            instance_type: itype.unwrap_or_else(|| "custom".into()),
+            cpu: cpu?,
+            memory_mib: memory?,
+            count: count?,
+            zones: group_zones?,
+            attributes,
+            arm64: known.is_some_and(|t| t.arm64),
+            launch_time,
+            replacement_delay,
+        })
+    }
+
+    fn read_task_definitions(&mut self, top: &Fields<'_>) -> Option<Vec<TaskDefinition>> {
+        let mut out: Vec<TaskDefinition> = Vec::new();
+        let mut ok = true;
+        for (node, path) in self.array_of_tables(top, "task_definitions") {
+            let td = if let Some(file_node) = node.get("file") {
+                self.read_task_definition_file(node, file_node, &path)
+            } else {
+                read_task_definition(&mut self.r, node, &path, &["behavior"], None)
+            };
+            match td {
+                Some(mut td) => {
+                    let previous = out.iter().filter(|o| o.family == td.family).map(|o| o.revision).max();
+                    if td.revision == 0 {
+                        td.revision = previous.unwrap_or(0) + 1;
+                    } else if previous.is_some_and(|p| p >= td.revision) {
+                        self.r.error(
+                            &node.span,
+                            &path,
+                            format!("revision {} of family {:?} is not above the previous one", td.revision, td.family),
+                        );
+                    }
+                    out.push(td);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// `{ file = "aws/web.json", behavior = {...} }`: the AWS JSON lives in its own file.
+    fn read_task_definition_file(&mut self, node: &Node, file_node: &Node, path: &str) -> Option<TaskDefinition> {
+        let f = self.r.table(node, path, &["file", "behavior"])?;
+        let rel = self.r.str_value(file_node, &f.path("file"))?;
+        let full = match &self.base {
+            Some(b) => b.join(&rel),
+            None => PathBuf::from(&rel),
+        };
+        let text = match std::fs::read_to_string(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                self.r.error(
+                    &file_node.span,
+                    &f.path("file"),
+                    format!("cannot read {}: {}", full.display(), io_reason(&e)),
+                );
+                return None;
+            }
+        };
+        self.hasher.update(text.as_bytes());
+        let src = SourceFile::new(full.display().to_string(), text);
+        let root = match src.parse() {
+            Ok(n) => n,
+            Err(d) => {
+                self.extra.extend(d);
+                return None;
+            }
+        };
+        let mut inner = Reader::new(&src);
+        let behavior = f.node("behavior").map(|n| (n, f.path("behavior")));
+        // The behavior section belongs to the scenario file: read it with the scenario's reader.
+        let behavior_td = match behavior {
+            Some((n, p)) => Some(super::behavior::read_behavior(&mut self.r, n, &p)?),
+            None => None,
+        };
+        let td = read_task_definition(&mut inner, &root, "", &[], None);
+        self.extra.extend(inner.diags);
+        self.r.ignored.extend(inner.ignored);
+        let mut td = td?;
+        if let Some(b) = behavior_td {
+            td.behavior = b;
+        }
+        Some(td)
+    }
+
+    fn read_services(
+        &mut self,
+        top: &Fields<'_>,
+        tds: &[TaskDefinition],
+        groups: &[InstanceGroupSpec],
+    ) -> Option<Vec<ServiceSpec>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (node, path) in self.array_of_tables(top, "services") {
+            match self.read_service(node, &path, tds, groups) {
+                Some(s) => {
+                    if out.iter().any(|o: &ServiceSpec| o.name == s.name) {
+                        self.r.error(&node.span, &path, format!("service name {:?} is used twice", s.name));
+                    }
+                    out.push(s);
+                }
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    fn read_service(
+        &mut self,
+        node: &Node,
+        path: &str,
+        tds: &[TaskDefinition],
+        groups: &[InstanceGroupSpec],
+    ) -> Option<ServiceSpec> {
+        const SIM: &[&str] = &[
+            "serviceName",
+            "taskDefinition",
+            "desiredCount",
+            "placementStrategy",
+            "placementConstraints",
+            "deploymentConfiguration",
+            "schedulingStrategy",
+            "launchType",
+        ];
+        const OTHER: &[&str] = &[
+            "cluster",
+            "loadBalancers",
+            "serviceRegistries",
+            "capacityProviderStrategy",
+            "platformVersion",
+            "role",
+            "networkConfiguration",
+            "healthCheckGracePeriodSeconds",
+            "deploymentController",
+            "tags",
+            "enableECSManagedTags",
+            "propagateTags",
+            "enableExecuteCommand",
+            "serviceConnectConfiguration",
+            "volumeConfigurations",
+            "vpcLatticeConfigurations",
+            "clientToken",
+            "availabilityZoneRebalancing",
+        ];
+        let f = self.r.table_with(node, path, SIM, OTHER)?;
+        let r = &mut self.r;
+        let name = r.req_str(&f, "serviceName", "the service's name");
+        if !f.has("desiredCount") {
+            r.missing(&f, "desiredCount", "how many tasks to keep running");
+        }
+        let desired = r.opt_u32(&f, "desiredCount", 0, 5000);
+        let td = match f.node("taskDefinition") {
+            None => {
+                r.missing(
+                    &f,
+                    "taskDefinition",
+                    "\"family\" or \"family:revision\" of a task definition in this scenario",
+                );
+                None
+            }
+            Some(n) => resolve_task_definition(r, n, &f.path("taskDefinition"), tds),
+        };
+        if let Some(n) = f.node("schedulingStrategy") {
+            if let Some(s) = r.str_value(n, &f.path("schedulingStrategy")) {
+                if s != "REPLICA" {
+                    let msg = if s == "DAEMON" {
+                        "DAEMON services are not simulated yet; use REPLICA".to_string()
+                    } else {
+                        format!("expected REPLICA or DAEMON, found {s:?}")
+                    };
+                    r.error(&n.span, &f.path("schedulingStrategy"), msg);
+                }
+            }
+        }
+        if let Some(n) = f.node("launchType") {
+            if let Some(s) = r.str_value(n, &f.path("launchType")) {
+                if s != "EC2" {
+                    r.error(
+                        &n.span,
+                        &f.path("launchType"),
+                        format!("expected EC2 (ecsim simulates EC2 container instances), found {s:?}"),
+                    );
+                }
+            }
+        }
+        let strategies = read_strategies(r, &f);
+        let constraints = match r.opt_array(&f, "placementConstraints") {
+            None => Some(Vec::new()),
+            Some(items) => {
+                let p = f.path("placementConstraints");
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| read_constraint(r, n, &format!("{p}[{i}]")))
+                    .collect::<Option<Vec<_>>>()
+            }
+        };
+        let (min_pct, max_pct) = match f.node("deploymentConfiguration") {
+            None => (Some(100), Some(200)),
+            Some(n) => {
+                let p = f.path("deploymentConfiguration");
+                match r.table_with(
+                    n,
+                    &p,
+                    &["minimumHealthyPercent", "maximumPercent"],
+                    &[
+                        "deploymentCircuitBreaker",
+                        "alarms",
+                        "strategy",
+                        "bakeTimeInMinutes",
+                        "lifecycleHooks",
+                        "linearConfiguration",
+                        "canaryConfiguration",
+                    ],
+                ) {
+                    Some(df) => (
+                        Some(r.opt_u32(&df, "minimumHealthyPercent", 0, 100).unwrap_or(100)),
+                        Some(r.opt_u32(&df, "maximumPercent", 100, 1000).unwrap_or(200)),
+                    ),
+                    None => (None, None),
+                }
+            }
+        };
+        let (td, desired) = (td?, desired?);
+        let t = &tds[td.index()];
+        if !groups.is_empty()
+            && !groups.iter().any(|g| g.cpu >= t.reserved_cpu() && g.memory_mib >= t.reserved_memory_mib())
+        {
+            let biggest = groups
+                .iter()
+                .max_by_key(|g| (g.memory_mib, g.cpu))
+                .map(|g| format!("{} CPU units and {} MiB ({})", g.cpu, g.memory_mib, g.instance_type))
+                .unwrap_or_default();
+            let n = f.node("taskDefinition").unwrap_or(node);
+            r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} reserves {} CPU units and {} MiB, more than any instance group registers (largest: {biggest}); no task of this service could ever be placed", t.name(), t.reserved_cpu(), t.reserved_memory_mib()));
+        }
+        if groups.is_empty() && desired > 0 {
+            r.error(&node.span, path, "the scenario has no instance groups, so no task of this service could ever run");
+        }
+        Some(ServiceSpec {
+            name: name?,
+            task_definition: td,
+            desired_count: desired,
+            strategies: strategies?,
+            constraints: constraints?,
+            minimum_healthy_percent: min_pct?,
+            maximum_percent: max_pct?,
+        })
+    }
+
+    fn read_events(
+        &mut self,
+        top: &Fields<'_>,
+        names: &Names,
+        end: SimDuration,
+        groups: &[InstanceGroupSpec],
+    ) -> Option<Vec<TimelineEvent>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (node, path) in self.array_of_tables(top, "events") {
+            match read_event(&mut self.r, node, &path, names, end, groups) {
+                Some(e) => out.push(e),
+                None => ok = false,
+            }
+        }
+        out.sort_by_key(|e: &TimelineEvent| e.at);
+        ok.then_some(out)
+    }
+
+    fn read_faults(&mut self, top: &Fields<'_>, names: &Names) -> Option<Vec<Fault>> {
+        let mut out = Vec::new();
+        let mut ok = true;
+        for (node, path) in self.array_of_tables(top, "faults") {
+            let r = &mut self.r;
+            let Some(f) = r.table(node, &path, &["kind", "groups", "mtbf"]) else {
+                ok = false;
+                continue;
+            };
+            if !f.has("kind") {
+                r.missing(&f, "kind", "\"instance_failures\"");
+            }
+            let kind = r.opt_enum(&f, "kind", &[("instance_failures", ())]);
+            let groups: Option<Vec<GroupId>> = match r.opt_array(&f, "groups") {
+                None => Some((0..names.groups.len()).map(|i| GroupId(i as u16)).collect()),
+                Some(items) => {
+                    let p = f.path("groups");
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, n)| lookup::<GroupId>(r, &names.groups, n, &format!("{p}[{i}]"), "instance group"))
+                        .collect()
+                }
+            };
+            if !f.has("mtbf") {
+                r.missing(&f, "mtbf", "the mean time between failures of one instance, e.g. \"30d\"");
+            }
+            let mtbf = r.opt_duration(&f, "mtbf");
+            if let (Some(m), Some(n)) = (mtbf, f.node("mtbf")) {
+                if m.0 == 0 {
+                    r.error(&n.span, &f.path("mtbf"), "expected a mean time between failures above 0, found 0");
+                    ok = false;
+                }
+            }
+            match (kind, groups, mtbf) {
+                (Some(()), Some(groups), Some(mtbf)) => out.push(Fault::InstanceFailures { groups, mtbf }),
+                _ => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+}
+
+fn resolve_task_definition(r: &mut Reader<'_>, node: &Node, path: &str, tds: &[TaskDefinition]) -> Option<TaskDefId> {
+    let s = r.str_value(node, path)?;
+    // An ARN's last part is family:revision.
+    let short = s.rsplit('/').next().unwrap_or(&s);
+    let (family, revision) = match short.rsplit_once(':') {
+        Some((fam, rev)) if rev.chars().all(|c| c.is_ascii_digit()) && !rev.is_empty() => {
+            (fam, rev.parse::<u32>().ok())
+        }
+        _ => (short, None),
+    };
+    let found = tds
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.family == family && revision.is_none_or(|rev| t.revision == rev))
+        .max_by_key(|(_, t)| t.revision)
+        .map(|(i, _)| TaskDefId(i as u16));
+    if found.is_none() {
+        let known: Vec<String> = tds.iter().map(|t| t.name()).collect();
+        let families: Vec<&str> = tds.iter().map(|t| t.family.as_str()).collect();
+        let hint = match suggest(family, &families) {
+            Some(k) => format!("; did you mean {k:?}?"),
+            None if known.is_empty() => "; the scenario defines no task definitions".into(),
+            None => format!("; defined: {}", known.join(", ")),
+        };
+        r.error(&node.span, path, format!("no task definition {s:?} in this scenario{hint}"));
+    }
+    found
+}
+
+fn read_strategies(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<Vec<Strategy>> {
+    let Some(items) = r.opt_array(f, "placementStrategy") else { return Some(Vec::new()) };
+    let path = f.path("placementStrategy");
+    if items.len() > 5 {
+        let span = f.node("placementStrategy").and_then(|n| n.span.clone());
+        r.error(&span, &path, format!("expected at most 5 placement strategies, found {}", items.len()));
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let sf = r.table(item, &p, &["type", "field"])?;
+        #[derive(Clone, Copy)]
+        enum T {
+            Spread,
+            Binpack,
+            Random,
+        }
+        if !sf.has("type") {
+            r.missing(&sf, "type", "spread, binpack or random");
+            return None;
+        }
+        let t = r.opt_enum(&sf, "type", &[("spread", T::Spread), ("binpack", T::Binpack), ("random", T::Random)])?;
+        let field = r.opt_str(&sf, "field");
+        let fspan = sf.node("field").and_then(|n| n.span.clone());
+        let s = match (t, field) {
+            (T::Random, None) => Strategy::Random,
+            (T::Random, Some(_)) => {
+                r.error(&fspan, &sf.path("field"), "random takes no field");
+                return None;
+            }
+            (T::Spread, Some(fld)) => Strategy::Spread(match fld.as_str() {
+                "instanceId" | "host" => SpreadField::Instance,
+                a if a == crate::ecs::placement::AZ_ATTRIBUTE => SpreadField::Zone,
+                a if a.starts_with("attribute:") && a.len() > 10 => SpreadField::Attribute(a[10..].to_string()),
+                other => {
+                    r.error(
+                        &fspan,
+                        &sf.path("field"),
+                        format!("expected instanceId, host or attribute:NAME, found {other:?}"),
+                    );
+                    return None;
+                }
+            }),
+            (T::Binpack, Some(fld)) => Strategy::Binpack(match fld.to_ascii_lowercase().as_str() {
+                "cpu" => Resource::Cpu,
+                "memory" => Resource::Memory,
+                _ => {
+                    r.error(&fspan, &sf.path("field"), format!("expected cpu or memory, found {fld:?}"));
+                    return None;
+                }
+            }),
+            (_, None) => {
+                r.missing(&sf, "field", "what to spread over or bin-pack on");
+                return None;
+            }
+        };
+        out.push(s);
+    }
+    Some(out)
+}
+
+fn read_event(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    names: &Names,
+    end: SimDuration,
+    groups: &[InstanceGroupSpec],
+) -> Option<TimelineEvent> {
+    let action = node.get("action");
+    let kind = match action.map(|a| &a.value) {
+        Some(Value::Str(s)) => s.as_str(),
+        _ => "",
+    };
+    let fields: &[&str] = match kind {
+        "terminate_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
+        "az_outage" => &["at", "action", "zone", "duration"],
+        "add_instances" => &["at", "action", "group", "count", "zone"],
+        "update_service" => &["at", "action", "service", "desiredCount"],
+        "stop_task" => &["at", "action", "service", "task", "count", "reason"],
+        _ => &["at", "action"],
+    };
+    let f = r.table(node, path, fields)?;
+    let at = if f.has("at") {
+        r.opt_duration(&f, "at")
+    } else {
+        r.missing(&f, "at", "when it happens, e.g. \"10m\"");
+        None
+    };
+    if let (Some(t), Some(n)) = (at, f.node("at")) {
+        if t >= end {
+            r.error(&n.span, &f.path("at"), format!("event at {t} is not before the end of the run ({end})"));
+        }
+    }
+    let actions =
+        [("terminate_instances", 0), ("az_outage", 1), ("add_instances", 2), ("update_service", 3), ("stop_task", 4)];
+    if !f.has("action") {
+        r.missing(&f, "action", "terminate_instances, az_outage, add_instances, update_service or stop_task");
+        return None;
+    }
+    let which = r.opt_enum(&f, "action", &actions)?;
+    let zone =
+        |r: &mut Reader<'_>| f.node("zone").and_then(|n| lookup::<ZoneId>(r, &names.zones, n, &f.path("zone"), "zone"));
+    let group = |r: &mut Reader<'_>| {
+        f.node("group").and_then(|n| lookup::<GroupId>(r, &names.groups, n, &f.path("group"), "instance group"))
+    };
+    let service = |r: &mut Reader<'_>| match f.node("service") {
+        Some(n) => lookup::<ServiceId>(r, &names.services, n, &f.path("service"), "service"),
+        None => {
+            r.missing(&f, "service", "the service's name");
+            None
+        }
+    };
+    let action = match which {
+        0 => {
+            let count = r.opt_u32(&f, "count", 1, 5000);
+            let pick = r
+                .opt_enum(
+                    &f,
+                    "pick",
+                    &[("random", Pick::Random), ("first", Pick::First), ("most_tasks", Pick::MostTasks)],
+                )
+                .unwrap_or(Pick::Random);
+            let given = ["instances", "group", "zone"].iter().filter(|k| f.has(k)).count();
+            if given != 1 {
+                r.error(&node.span, path, "expected exactly one of `instances` (a list of ids), `group` or `zone`");
+                return None;
+            }
+            if let Some(ids) = r.opt_str_list(&f, "instances") {
+                for (i, id) in ids.iter().enumerate() {
+                    let ok = id.rsplit_once('-').is_some_and(|(g, n)| {
+                        names.groups.iter().any(|x| x == g) && n.parse::<u32>().is_ok_and(|n| n >= 1)
+                    });
+                    if !ok {
+                        let n = f
+                            .node("instances")
+                            .and_then(|a| if let Value::Array(v) = &a.value { v.get(i) } else { None });
+                        let known: Vec<String> = groups
+                            .iter()
+                            .filter(|g| g.count > 0)
+                            .map(|g| format!("{}-1..{}-{}", g.name, g.name, g.count))
+                            .collect();
+                        r.error(&n.and_then(|n| n.span.clone()), &format!("{}[{i}]", f.path("instances")), format!("expected an instance id GROUP-N (instances are named after their group: {}), found {id:?}", known.join(", ")));
+                    }
+                }
+                Action::TerminateInstances(InstanceTarget::Ids(ids))
+            } else if f.has("group") {
+                Action::TerminateInstances(InstanceTarget::Group { group: group(r)?, count: count.unwrap_or(1), pick })
+            } else {
+                Action::TerminateInstances(InstanceTarget::Zone { zone: zone(r)?, count: count.unwrap_or(1), pick })
+            }
+        }
+        1 => {
+            if !f.has("zone") {
+                r.missing(&f, "zone", "the Availability Zone that fails");
+            }
+            let duration = r.opt_duration(&f, "duration");
+            Action::AzOutage { zone: zone(r)?, duration }
+        }
+        2 => {
+            if !f.has("group") {
+                r.missing(&f, "group", "the instance group to add to");
+            }
+            if !f.has("count") {
+                r.missing(&f, "count", "how many instances to add");
+            }
+            let count = r.opt_u32(&f, "count", 1, 5000);
+            let (g, z) = (group(r)?, zone(r));
+            if let Some(z) = z {
+                if !groups[g.index()].zones.contains(&z) {
+                    let n = f.node("zone").unwrap_or(node);
+                    r.error(
+                        &n.span,
+                        &f.path("zone"),
+                        format!(
+                            "instance group {:?} does not span zone {:?}",
+                            names.groups[g.index()],
+                            names.zones[z.index()]
+                        ),
+                    );
+                }
+            }
+            Action::AddInstances { group: g, count: count?, zone: z }
+        }
+        3 => {
+            if !f.has("desiredCount") {
+                r.missing(&f, "desiredCount", "the new desired count");
+            }
+            let desired = r.opt_u32(&f, "desiredCount", 0, 5000);
+            Action::UpdateService { service: service(r)?, desired_count: desired? }
+        }
+        _ => {
+            let task = r.opt_str(&f, "task");
+            let count = r.opt_u32(&f, "count", 1, 5000).unwrap_or(1);
+            let reason =
+                r.opt_str(&f, "reason").unwrap_or_else(|| "Task stopped by the scenario timeline (StopTask)".into());
+            Action::StopTask { service: service(r)?, task, count, reason }
+        }
+    };
+    Some(TimelineEvent { at: SimTime(at?.0), action })
+}

@@ -1,0 +1,14 @@
+//! Scenario files: parsing (TOML or JSON) into a spanned tree, reading and validating it into a
+//! typed [`Scenario`], and the diagnostics for bad input.
+
+mod behavior;
+pub mod diag;
+mod load;
+mod model;
+pub mod node;
+pub mod reader;
+mod task_definition;
+
+pub use diag::{Diagnostic, Diagnostics};
+pub use load::{QUICKSTART, QUICKSTART_NAME, load_file, load_str};
+pub use model::*;

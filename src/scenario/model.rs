@@ -1,0 +1,104 @@
+//! The validated scenario: typed ids, units and checked references. Everything the simulation
+//! reads comes from here; nothing here refers back to the file.
+
+use crate::cluster::InstanceGroupSpec;
+use crate::ecs::placement::TieBreak;
+use crate::ecs::service::ServiceSpec;
+use crate::ecs::task_definition::TaskDefinition;
+use crate::engine::{SimDuration, SimTime};
+use crate::ids::{GroupId, ServiceId, ZoneId};
+
+/// Model choices the spec marks [INFER], with their defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// Without a load balancer or container health check a task counts as healthy this long
+    /// after RUNNING (ECS's documented rule: 40 s).
+    pub healthy_after_running: SimDuration,
+    /// From an instance's loss until ECS marks its tasks STOPPED ([INF] 30-120 s in the spec;
+    /// default 0 so that a failure and the scheduler's reaction coincide).
+    pub instance_loss_detection: SimDuration,
+    /// How placement ties are broken.
+    pub placement_tie_break: TieBreak,
+    /// After a placement failure, the scheduler retries when capacity appears, but not sooner
+    /// than this ([INFER]).
+    pub placement_retry_interval: SimDuration,
+    /// The run stops with an error after this many events (a runaway guard).
+    pub max_events: u64,
+    /// ... or after this many events at one instant (a livelock guard).
+    pub max_events_per_instant: u64,
+    /// Check the named invariants after every event (tests and `--check`).
+    pub check_invariants: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            healthy_after_running: SimDuration::from_secs(40),
+            instance_loss_detection: SimDuration::ZERO,
+            placement_tie_break: TieBreak::Ordered,
+            placement_retry_interval: SimDuration::from_secs(30),
+            max_events: 500_000_000,
+            max_events_per_instant: 5_000_000,
+            check_invariants: false,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// Uniformly at random from the `timeline` stream.
+    Random,
+    /// In registration order.
+    First,
+    /// The instances running the most tasks (ties: registration order).
+    MostTasks,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InstanceTarget {
+    Ids(Vec<String>),
+    Group { group: GroupId, count: u32, pick: Pick },
+    Zone { zone: ZoneId, count: u32, pick: Pick },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    TerminateInstances(InstanceTarget),
+    AzOutage { zone: ZoneId, duration: Option<SimDuration> },
+    AddInstances { group: GroupId, count: u32, zone: Option<ZoneId> },
+    UpdateService { service: ServiceId, desired_count: u32 },
+    StopTask { service: ServiceId, task: Option<String>, count: u32, reason: String },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineEvent {
+    pub at: SimTime,
+    pub action: Action,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Each instance of these groups fails after an exponentially distributed lifetime.
+    InstanceFailures { groups: Vec<GroupId>, mtbf: SimDuration },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    /// The file as named by the user (or `<bundled quickstart>`).
+    pub file: String,
+    /// SHA-256 of the scenario text and every file it references.
+    pub sha256: String,
+    pub seed: u64,
+    pub duration: SimDuration,
+    pub measure_from: Option<SimDuration>,
+    pub settings: Settings,
+    pub zones: Vec<String>,
+    pub groups: Vec<InstanceGroupSpec>,
+    pub task_definitions: Vec<TaskDefinition>,
+    pub services: Vec<ServiceSpec>,
+    pub timeline: Vec<TimelineEvent>,
+    pub faults: Vec<Fault>,
+    /// AWS fields accepted but not simulated (`validate --verbose`).
+    pub ignored_fields: Vec<String>,
+}

@@ -1,0 +1,435 @@
+//! Reads a task definition in AWS's own shape (RegisterTaskDefinition input, or the
+//! describe-task-definition wrapper) and applies the checks AWS applies at registration.
+
+use super::behavior::read_behavior;
+use super::node::{Node, Value};
+use super::reader::{Fields, Reader, join};
+use crate::ecs::placement::{Constraint, query};
+use crate::ecs::task_definition::{Behavior, ContainerDefinition, NetworkMode, PortMapping, Protocol, TaskDefinition};
+use crate::engine::SimDuration;
+
+/// Task definition fields ecsim reads.
+const SIMULATED: &[&str] =
+    &["family", "containerDefinitions", "cpu", "memory", "networkMode", "placementConstraints", "revision"];
+/// AWS fields accepted as they are (RegisterTaskDefinition input and describe output).
+const AWS_OTHER: &[&str] = &[
+    "taskRoleArn",
+    "executionRoleArn",
+    "volumes",
+    "requiresCompatibilities",
+    "tags",
+    "pidMode",
+    "ipcMode",
+    "proxyConfiguration",
+    "inferenceAccelerators",
+    "ephemeralStorage",
+    "runtimePlatform",
+    "enableFaultInjection",
+    "taskDefinitionArn",
+    "status",
+    "requiresAttributes",
+    "compatibilities",
+    "registeredAt",
+    "deregisteredAt",
+    "deleteRequestedAt",
+    "registeredBy",
+];
+const CONTAINER_SIMULATED: &[&str] =
+    &["name", "image", "cpu", "memory", "memoryReservation", "essential", "portMappings", "stopTimeout"];
+const CONTAINER_OTHER: &[&str] = &[
+    "repositoryCredentials",
+    "links",
+    "restartPolicy",
+    "entryPoint",
+    "command",
+    "environment",
+    "environmentFiles",
+    "mountPoints",
+    "volumesFrom",
+    "linuxParameters",
+    "secrets",
+    "dependsOn",
+    "startTimeout",
+    "versionConsistency",
+    "hostname",
+    "user",
+    "workingDirectory",
+    "disableNetworking",
+    "privileged",
+    "readonlyRootFilesystem",
+    "dnsServers",
+    "dnsSearchDomains",
+    "extraHosts",
+    "dockerSecurityOptions",
+    "interactive",
+    "pseudoTerminal",
+    "dockerLabels",
+    "ulimits",
+    "logConfiguration",
+    "healthCheck",
+    "systemControls",
+    "resourceRequirements",
+    "firelensConfiguration",
+    "credentialSpecs",
+];
+const PORT_FIELDS: &[&str] = &["containerPort", "hostPort", "protocol", "name", "appProtocol", "containerPortRange"];
+
+/// Reads one task definition. `scenario_fields` are the simulator's own keys allowed beside AWS's
+/// (`behavior`, `file`); `behavior_node` comes from the scenario when the AWS part is a file.
+pub fn read_task_definition(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    scenario_fields: &[&str],
+    behavior_node: Option<(&Node, String)>,
+) -> Option<TaskDefinition> {
+    // describe-task-definition output wraps the object.
+    if let Some(inner) = node.get("taskDefinition") {
+        if matches!(inner.value, Value::Table(_)) {
+            let p = join(path, "taskDefinition");
+            return read_task_definition(r, inner, &p, scenario_fields, behavior_node);
+        }
+    }
+    let known: Vec<&str> = SIMULATED.iter().chain(scenario_fields).copied().collect();
+    let f = r.table_with(node, path, &known, AWS_OTHER)?;
+    let family = r.req_str(&f, "family", "the task definition family");
+    if let Some(fam) = &family {
+        if fam.is_empty() || fam.len() > 255 || !fam.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
+            let n = f.node("family").unwrap_or(node);
+            r.error(
+                &n.span,
+                &f.path("family"),
+                format!("expected up to 255 letters, digits, '_' or '-', found {fam:?}"),
+            );
+        }
+    }
+    let revision = r.opt_u32(&f, "revision", 1, 1_000_000);
+    let network_mode = read_network_mode(r, &f);
+    let cpu = read_units(r, &f, "cpu", Units::Cpu);
+    let memory_mib = read_units(r, &f, "memory", Units::Memory);
+    let containers = read_containers(r, &f, network_mode.unwrap_or(NetworkMode::Bridge), memory_mib);
+    let placement_constraints = read_td_constraints(r, &f);
+    let behavior = match behavior_node {
+        Some((n, p)) => read_behavior(r, n, &p),
+        None => match f.node("behavior") {
+            Some(n) => read_behavior(r, n, &f.path("behavior")),
+            None => Some(Behavior::default()),
+        },
+    };
+    let containers = containers?;
+    if let (Some(task_cpu), true) = (cpu, !containers.is_empty()) {
+        let sum: u32 = containers.iter().map(|c| c.cpu).sum();
+        if task_cpu > 0 && sum > task_cpu {
+            r.error(
+                &f.node("cpu").and_then(|n| n.span.clone()),
+                &f.path("cpu"),
+                format!("the containers' cpu adds up to {sum} units, more than the task-level cpu {task_cpu}"),
+            );
+        }
+    }
+    if let Some(task_mem) = memory_mib {
+        let sum: u32 = containers.iter().filter_map(|c| c.memory_mib).sum();
+        if task_mem > 0 && sum > task_mem {
+            r.error(
+                &f.node("memory").and_then(|n| n.span.clone()),
+                &f.path("memory"),
+                format!("the containers' memory adds up to {sum} MiB, more than the task-level memory {task_mem} MiB"),
+            );
+        }
+    }
+    Some(TaskDefinition {
+        family: family?,
+        revision: revision.unwrap_or(0),
+        network_mode: network_mode?,
+        cpu,
+        memory_mib,
+        containers,
+        placement_constraints: placement_constraints?,
+        behavior: behavior?,
+    })
+}
+
+fn read_network_mode(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<NetworkMode> {
+    let Some(node) = f.node("networkMode") else { return Some(NetworkMode::Bridge) };
+    if matches!(node.value, Value::Null) {
+        return Some(NetworkMode::Bridge);
+    }
+    let s = r.str_value(node, &f.path("networkMode"))?;
+    match s.as_str() {
+        "bridge" => Some(NetworkMode::Bridge),
+        "host" => Some(NetworkMode::Host),
+        "awsvpc" => Some(NetworkMode::Awsvpc),
+        "none" => Some(NetworkMode::None),
+        "default" => {
+            r.error(&node.span, &f.path("networkMode"), "networkMode \"default\" is for Windows containers; ecsim simulates Linux container instances (bridge, host, awsvpc or none)");
+            None
+        }
+        other => {
+            r.error(
+                &node.span,
+                &f.path("networkMode"),
+                format!("expected one of bridge, host, awsvpc, none, found {other:?}"),
+            );
+            None
+        }
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Units {
+    Cpu,
+    Memory,
+}
+
+/// Task-level cpu/memory: a number, or a string like "256", "1 vCPU", "0.5 vcpu", "2 GB", "512 MiB".
+fn read_units(r: &mut Reader<'_>, f: &Fields<'_>, key: &str, units: Units) -> Option<u32> {
+    let node = f.node(key)?;
+    let path = f.path(key);
+    let parsed = match &node.value {
+        Value::Null => return None,
+        Value::Int(i) if *i >= 0 && *i <= i64::from(u32::MAX) => Some(*i as f64),
+        Value::Str(s) => parse_unit_string(s, units),
+        _ => None,
+    };
+    let what = match units {
+        Units::Cpu => "CPU units as a number or a string like \"256\" or \"1 vCPU\"",
+        Units::Memory => "MiB as a number or a string like \"512\" or \"2 GB\"",
+    };
+    match parsed {
+        Some(v) if v.fract() == 0.0 && v >= 1.0 && v <= f64::from(u32::MAX) => Some(v as u32),
+        _ => {
+            r.error(&node.span, &path, format!("expected {what}, found {}", node.describe()));
+            None
+        }
+    }
+}
+
+fn parse_unit_string(s: &str, units: Units) -> Option<f64> {
+    let t = s.trim().to_ascii_lowercase();
+    let split = t.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: f64 = num.parse().ok()?;
+    let factor = match (units, unit.trim()) {
+        (_, "") => 1.0,
+        (Units::Cpu, "vcpu" | "vcpus") => 1024.0,
+        (Units::Memory, "gb" | "gib") => 1024.0,
+        (Units::Memory, "mb" | "mib") => 1.0,
+        _ => return None,
+    };
+    Some(n * factor)
+}
+
+fn read_containers(
+    r: &mut Reader<'_>,
+    f: &Fields<'_>,
+    mode: NetworkMode,
+    task_memory: Option<u32>,
+) -> Option<Vec<ContainerDefinition>> {
+    let Some(node) = f.node("containerDefinitions") else {
+        r.missing(f, "containerDefinitions", "at least one container");
+        return None;
+    };
+    let path = f.path("containerDefinitions");
+    let items = r.array(node, &path)?;
+    if items.is_empty() || items.len() > 10 {
+        r.error(&node.span, &path, format!("expected 1 to 10 container definitions, found {}", items.len()));
+        return None;
+    }
+    let mut out = Vec::new();
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        match read_container(r, item, &p, mode, task_memory) {
+            Some(c) => {
+                if out.iter().any(|o: &ContainerDefinition| o.name == c.name) {
+                    r.error(
+                        &item.span,
+                        &p,
+                        format!("container name {:?} is used twice in this task definition", c.name),
+                    );
+                }
+                out.push(c);
+            }
+            None => ok = false,
+        }
+    }
+    if ok && !out.iter().any(|c| c.essential) {
+        r.error(
+            &node.span,
+            &path,
+            "Task definition does not have any essential container: at least one container must be essential",
+        );
+    }
+    ok.then_some(out)
+}
+
+fn read_container(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    mode: NetworkMode,
+    task_memory: Option<u32>,
+) -> Option<ContainerDefinition> {
+    let f = r.table_with(node, path, CONTAINER_SIMULATED, CONTAINER_OTHER)?;
+    let name = r.req_str(&f, "name", "the container's name");
+    let image = r.req_str(&f, "image", "the container image");
+    let cpu = match f.node("cpu") {
+        Some(n) if !matches!(n.value, Value::Null) => {
+            r.int_value(n, &f.path("cpu"), 0, 262_144, true).map(|v| v as u32)
+        }
+        _ => Some(0),
+    };
+    let memory = opt_mib(r, &f, "memory");
+    let reservation = opt_mib(r, &f, "memoryReservation");
+    let essential = r.opt_bool(&f, "essential").unwrap_or(true);
+    let stop_timeout = r.opt_u32(&f, "stopTimeout", 0, u32::MAX).map(|s| SimDuration::from_secs(s.into()));
+    let label = name.clone().unwrap_or_default();
+    if let (Some(Some(m)), Some(Some(res))) = (memory, reservation) {
+        if m <= res {
+            r.error(&node.span, path, format!("Invalid setting for container '{label}': 'memory' ({m} MiB) must be greater than 'memoryReservation' ({res} MiB)"));
+        }
+    }
+    if task_memory.is_none() && memory == Some(None) && reservation == Some(None) {
+        r.error(&node.span, path, format!("Invalid setting for container '{label}'. At least one of 'memory' or 'memoryReservation' must be specified (the task has no task-level memory)."));
+    }
+    let ports = read_port_mappings(r, &f, mode);
+    Some(ContainerDefinition {
+        name: name?,
+        image: image?,
+        cpu: cpu?,
+        memory_mib: memory?,
+        memory_reservation_mib: reservation?,
+        essential,
+        port_mappings: ports?,
+        stop_timeout,
+    })
+}
+
+/// `Some(None)`: absent or null; `None`: invalid (reported).
+fn opt_mib(r: &mut Reader<'_>, f: &Fields<'_>, key: &str) -> Option<Option<u32>> {
+    match f.node(key) {
+        None => Some(None),
+        Some(n) if matches!(n.value, Value::Null) => Some(None),
+        Some(n) => {
+            let v = r.int_value(n, &f.path(key), 6, i64::from(u32::MAX), true)?;
+            Some(Some(v as u32))
+        }
+    }
+}
+
+fn read_port_mappings(r: &mut Reader<'_>, f: &Fields<'_>, mode: NetworkMode) -> Option<Vec<PortMapping>> {
+    let Some(items) = r.opt_array(f, "portMappings") else { return Some(Vec::new()) };
+    let path = f.path("portMappings");
+    if mode == NetworkMode::None && !items.is_empty() {
+        r.error(
+            &f.node("portMappings").and_then(|n| n.span.clone()),
+            &path,
+            "networkMode \"none\" does not allow port mappings",
+        );
+        return None;
+    }
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let pf = r.table(item, &p, PORT_FIELDS)?;
+        if pf.has("containerPortRange") && !pf.has("containerPort") {
+            // Port ranges map to dynamic host ports; they hold no static port.
+            continue;
+        }
+        let Some(cp) = pf.node("containerPort") else {
+            r.missing(&pf, "containerPort", "the port the container listens on");
+            continue;
+        };
+        let container_port = r.int_value(cp, &pf.path("containerPort"), 1, 65535, true)? as u16;
+        let host_port = match pf.node("hostPort") {
+            None => None,
+            Some(n) if matches!(n.value, Value::Null) => None,
+            Some(n) => match r.int_value(n, &pf.path("hostPort"), 0, 65535, true)? {
+                0 => None,
+                h => Some(h as u16),
+            },
+        };
+        if matches!(mode, NetworkMode::Awsvpc | NetworkMode::Host) && host_port.is_some_and(|h| h != container_port) {
+            let m = mode.as_str();
+            r.error(&item.span, &pf.path("hostPort"), format!("When networkMode={m}, the host ports and container ports in port mappings must match (hostPort {}, containerPort {container_port})", host_port.unwrap_or(0)));
+        }
+        let protocol =
+            r.opt_enum(&pf, "protocol", &[("tcp", Protocol::Tcp), ("udp", Protocol::Udp)]).unwrap_or(Protocol::Tcp);
+        out.push(PortMapping { container_port, host_port, protocol });
+    }
+    Some(out)
+}
+
+fn read_td_constraints(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<Vec<Constraint>> {
+    let Some(items) = r.opt_array(f, "placementConstraints") else { return Some(Vec::new()) };
+    let path = f.path("placementConstraints");
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        match read_constraint(r, item, &p)? {
+            Constraint::DistinctInstance => {
+                r.error(
+                    &item.span,
+                    &p,
+                    "distinctInstance is not allowed in a task definition (only in a service or RunTask)",
+                );
+                return None;
+            }
+            c => out.push(c),
+        }
+    }
+    Some(out)
+}
+
+/// One placement constraint: `{type = "distinctInstance"}` or `{type = "memberOf", expression}`.
+pub fn read_constraint(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Constraint> {
+    let f = r.table(node, path, &["type", "expression"])?;
+    #[derive(Clone, Copy)]
+    enum T {
+        Distinct,
+        MemberOf,
+    }
+    if !f.has("type") {
+        r.missing(&f, "type", "distinctInstance or memberOf");
+        return None;
+    }
+    let t = r.opt_enum(&f, "type", &[("distinctInstance", T::Distinct), ("memberOf", T::MemberOf)])?;
+    match t {
+        T::Distinct => {
+            if f.has("expression") {
+                r.error(
+                    &f.node("expression").and_then(|n| n.span.clone()),
+                    &f.path("expression"),
+                    "distinctInstance takes no expression",
+                );
+                return None;
+            }
+            Some(Constraint::DistinctInstance)
+        }
+        T::MemberOf => {
+            let expression = r.req_str(&f, "expression", "a cluster query language expression")?;
+            match query::parse(&expression) {
+                Ok(expr) => Some(Constraint::MemberOf { expression, expr }),
+                Err(e) => {
+                    let n = f.node("expression").unwrap_or(node);
+                    // Point at the column inside the string (after its opening quote).
+                    let span = n.span.clone().map(|s| {
+                        let at = (s.start + 1 + byte_offset(&expression, e.column - 1)).min(s.end);
+                        at..at + 1
+                    });
+                    r.error(
+                        &span,
+                        &f.path("expression"),
+                        format!("invalid expression at column {}: {}", e.column, e.message),
+                    );
+                    None
+                }
+            }
+        }
+    }
+}
+
+fn byte_offset(s: &str, chars: usize) -> usize {
+    s.char_indices().nth(chars).map_or(s.len(), |(i, _)| i)
+}

@@ -1,0 +1,65 @@
+//! Failures: an instance terminated (scripted or seeded), and whole-AZ outages. ECS notices a
+//! lost instance after `instance_loss_detection`; its tasks stop serving at once.
+
+use crate::cluster::InstanceStatus;
+use crate::engine::SimDuration;
+use crate::ids::{InstanceId, ZoneId};
+use crate::observer::Notice;
+use crate::sim::{Ctx, Event, State};
+
+impl State {
+    pub fn terminate_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str) {
+        let ci = self.cluster.instance_mut(iid);
+        if ci.status == InstanceStatus::Inactive {
+            return;
+        }
+        ci.status = InstanceStatus::Inactive;
+        ci.agent_connected = false;
+        let (group, zone) = (ci.group, ci.zone);
+        let ci = self.cluster.instance(iid);
+        let message = format!(
+            "EC2 instance {} ({}, {}) {why}; it held {} tasks.",
+            ci.ec2_instance_id,
+            ci.instance_type,
+            self.cluster.zone_name(zone),
+            ci.tasks.len()
+        );
+        let name = ci.ec2_instance_id.clone();
+        ctx.notice(Notice::log("INSTANCE_TERMINATED").instance(&name).message(message));
+        for tid in self.cluster.instance(iid).tasks.clone() {
+            self.update_task(ctx, tid, |t| t.host_lost = true);
+        }
+        let detection = self.settings.instance_loss_detection;
+        if detection == SimDuration::ZERO {
+            self.stop_tasks_on_lost_instance(ctx, iid);
+        } else {
+            ctx.at(ctx.now.after(detection), Event::InstanceLost(iid));
+        }
+        if let Some(delay) = self.cluster.groups[group.index()].replacement_delay {
+            self.schedule_launch(ctx, group, None, delay);
+        }
+    }
+
+    pub fn az_outage(&mut self, ctx: &mut Ctx<'_>, zone: ZoneId, duration: Option<SimDuration>) {
+        self.cluster.zone_up[zone.index()] = false;
+        let name = self.cluster.zone_name(zone).to_string();
+        let message = match duration {
+            Some(d) => format!("Availability Zone {name} outage: every instance in it fails; recovery after {d}."),
+            None => format!("Availability Zone {name} outage: every instance in it fails."),
+        };
+        ctx.notice(Notice::log("AZ_OUTAGE").message(message));
+        let victims: Vec<InstanceId> = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|ci| ci.zone == zone && ci.status != InstanceStatus::Inactive)
+            .map(|ci| ci.id)
+            .collect();
+        for iid in victims {
+            self.terminate_instance(ctx, iid, "lost in the Availability Zone outage");
+        }
+        if let Some(d) = duration {
+            ctx.at(ctx.now.after(d), Event::ZoneRecovered(zone));
+        }
+    }
+}

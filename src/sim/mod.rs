@@ -1,0 +1,241 @@
+//! The simulation: owns the clock, the event queue, the random streams and the control-plane
+//! state; pops one event at a time and hands it to its owner with a [`Ctx`]; passes every state
+//! change to the observer. This is the only place that advances time.
+
+mod auto_scaling;
+mod faults;
+mod state;
+mod timeline;
+
+pub use state::State;
+
+use crate::cluster::Cluster;
+use crate::ecs::service::{Service, ServiceCounts};
+use crate::engine::{EventQueue, SimRng, SimTime, Stream};
+use crate::ids::{GroupId, InstanceId, ServiceId, TaskId, ZoneId};
+use crate::invariants::Violation;
+use crate::observer::{Notice, Observer, RunResult};
+use crate::scenario::Scenario;
+
+/// Everything that can happen at an instant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Advance a task to its next lifecycle state (pull done, started, stopped).
+    TaskStep {
+        task: TaskId,
+        epoch: u32,
+    },
+    /// A RUNNING task without health checks reaches the 40 s mark.
+    TaskHealthy {
+        task: TaskId,
+        epoch: u32,
+    },
+    /// The essential container exits on its own (batch work done).
+    TaskExit {
+        task: TaskId,
+        epoch: u32,
+    },
+    /// The service scheduler looks at one service.
+    Reconcile(ServiceId),
+    /// The Auto Scaling group starts launching an instance.
+    AsgLaunch {
+        group: GroupId,
+        zone: Option<ZoneId>,
+    },
+    /// A launched instance's agent registers with the cluster.
+    InstanceRegistered {
+        group: GroupId,
+        zone: ZoneId,
+    },
+    /// A seeded stochastic failure.
+    InstanceFailure(InstanceId),
+    /// ECS notices that an instance is gone and stops its tasks.
+    InstanceLost(InstanceId),
+    ZoneRecovered(ZoneId),
+    /// A scripted timeline entry.
+    Timeline(usize),
+}
+
+/// The random streams, one per consumer (DESIGN.md §2).
+pub struct Rngs {
+    pub placement: SimRng,
+    pub startup: SimRng,
+    pub runtime: SimRng,
+    pub failures: SimRng,
+    pub timeline: SimRng,
+}
+
+impl Rngs {
+    pub fn new(seed: u64) -> Rngs {
+        Rngs {
+            placement: SimRng::new(seed, Stream::Placement),
+            startup: SimRng::new(seed, Stream::Startup),
+            runtime: SimRng::new(seed, Stream::Runtime),
+            failures: SimRng::new(seed, Stream::Failures),
+            timeline: SimRng::new(seed, Stream::Timeline),
+        }
+    }
+}
+
+/// What a handler gets: the time, the queue to schedule on, randomness, and the outbox for the
+/// observer.
+pub struct Ctx<'a> {
+    pub now: SimTime,
+    pub queue: &'a mut EventQueue<Event>,
+    pub rng: &'a mut Rngs,
+    pub notices: &'a mut Vec<Notice>,
+}
+
+impl Ctx<'_> {
+    pub fn at(&mut self, time: SimTime, event: Event) {
+        self.queue.schedule(time, event);
+    }
+
+    pub fn notice(&mut self, n: impl Into<Notice>) {
+        self.notices.push(n.into());
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("runaway simulation: {0}")]
+    Runaway(String),
+    #[error("internal invariant violated at {time_s} s: {violation}")]
+    Invariant { time_s: f64, violation: Violation },
+}
+
+pub struct Simulation {
+    state: State,
+    queue: EventQueue<Event>,
+    rngs: Rngs,
+    notices: Vec<Notice>,
+    observer: Observer,
+    now: SimTime,
+    end: SimTime,
+    events: u64,
+    events_this_instant: u64,
+}
+
+impl Simulation {
+    pub fn new(scenario: &Scenario, seed: u64) -> Simulation {
+        let mut queue = EventQueue::with_capacity(1024);
+        let mut rngs = Rngs::new(seed);
+        let mut notices = Vec::new();
+        let end = SimTime(scenario.duration.0);
+        let mut state = State::new(scenario, end);
+        let observer = Observer::new(scenario, seed);
+        {
+            let mut ctx = Ctx { now: SimTime::ZERO, queue: &mut queue, rng: &mut rngs, notices: &mut notices };
+            state.start(&mut ctx, scenario);
+        }
+        let mut sim = Simulation {
+            state,
+            queue,
+            rngs,
+            notices,
+            observer,
+            now: SimTime::ZERO,
+            end,
+            events: 0,
+            events_this_instant: 0,
+        };
+        sim.observer.absorb(SimTime::ZERO, &mut sim.notices);
+        sim
+    }
+
+    pub fn now(&self) -> SimTime {
+        self.now
+    }
+
+    pub fn state(&self) -> &State {
+        &self.state
+    }
+
+    pub fn cluster(&self) -> &Cluster {
+        &self.state.cluster
+    }
+
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.state.services.iter().find(|s| s.spec.name == name)
+    }
+
+    /// A service's counts right now (panics on an unknown name: for tests).
+    pub fn counts(&self, service: &str) -> ServiceCounts {
+        self.service(service).unwrap_or_else(|| panic!("no service {service}")).counts
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.events
+    }
+
+    /// Processes every event up to and including `until` (capped at the end of the run), and
+    /// leaves the clock at `until`.
+    pub fn run_until(&mut self, until: SimTime) -> Result<(), SimError> {
+        let until = until.min(self.end);
+        while let Some(t) = self.queue.peek_time() {
+            if t > until {
+                break;
+            }
+            if t > self.now {
+                self.end_instant()?;
+                self.now = t;
+                self.events_this_instant = 0;
+            }
+            let Some((_, event)) = self.queue.pop() else { break };
+            self.events += 1;
+            self.events_this_instant += 1;
+            if self.events > self.state.settings.max_events {
+                return Err(SimError::Runaway(format!(
+                    "more than {} events (settings.max_events); the last ran at {} s",
+                    self.state.settings.max_events,
+                    self.now.as_secs_f64()
+                )));
+            }
+            if self.events_this_instant > self.state.settings.max_events_per_instant {
+                return Err(SimError::Runaway(format!(
+                    "more than {} events at the instant {} s (settings.max_events_per_instant): the model is not making progress",
+                    self.state.settings.max_events_per_instant,
+                    self.now.as_secs_f64()
+                )));
+            }
+            let mut ctx =
+                Ctx { now: self.now, queue: &mut self.queue, rng: &mut self.rngs, notices: &mut self.notices };
+            self.state.handle(&mut ctx, event);
+            if self.state.settings.check_invariants {
+                self.check()?;
+            }
+        }
+        if until > self.now {
+            self.end_instant()?;
+            self.now = until;
+        }
+        Ok(())
+    }
+
+    /// Closes the current instant: steady-state checks, then the observer records the values
+    /// the instant ended with.
+    fn end_instant(&mut self) -> Result<(), SimError> {
+        let mut ctx = Ctx { now: self.now, queue: &mut self.queue, rng: &mut self.rngs, notices: &mut self.notices };
+        self.state.end_instant(&mut ctx);
+        self.observer.absorb(self.now, &mut self.notices);
+        self.observer.flush(self.now);
+        if self.state.settings.check_invariants {
+            crate::invariants::check_instant_end(&self.state)
+                .map_err(|violation| SimError::Invariant { time_s: self.now.as_secs_f64(), violation })?;
+        }
+        Ok(())
+    }
+
+    fn check(&self) -> Result<(), SimError> {
+        crate::invariants::check(&self.state)
+            .map_err(|violation| SimError::Invariant { time_s: self.now.as_secs_f64(), violation })
+    }
+
+    /// Runs to the end and returns the results.
+    pub fn run(mut self) -> Result<RunResult, SimError> {
+        self.run_until(self.end)?;
+        self.end_instant()?;
+        let stats = self.state.services.iter().map(|s| s.stats.clone()).collect();
+        Ok(self.observer.finish(self.end, self.events, stats))
+    }
+}

@@ -1,0 +1,166 @@
+//! The control plane's state and the event dispatch. The handlers live in files named after the
+//! ECS concept they model (task lifecycle, service scheduler, Auto Scaling, faults, timeline);
+//! every task state change goes through [`State::update_task`] so counters and the observer can
+//! never disagree with the tasks.
+
+use crate::cluster::Cluster;
+use crate::ecs::placement::TaskRequirements;
+use crate::ecs::service::Service;
+use crate::ecs::task::Task;
+use crate::ecs::task_definition::TaskDefinition;
+use crate::engine::SimTime;
+use crate::ids::{ServiceId, TaskId};
+use crate::observer::Notice;
+use crate::scenario::{Fault, Scenario, Settings, TimelineEvent};
+
+use super::{Ctx, Event};
+
+pub struct State {
+    pub cluster: Cluster,
+    pub task_definitions: Vec<TaskDefinition>,
+    /// What a task of each definition needs from an instance.
+    pub requirements: Vec<TaskRequirements>,
+    pub tasks: Vec<Task>,
+    pub services: Vec<Service>,
+    /// Each instance group's desired capacity.
+    pub group_desired: Vec<u32>,
+    /// Instances launching (between the ASG's decision and registration), per group.
+    pub group_launching: Vec<u32>,
+    /// Services whose last placement failed, waiting for capacity.
+    pub waiting_services: Vec<ServiceId>,
+    /// Services whose counts changed during the current instant.
+    pub touched_services: Vec<ServiceId>,
+    pub faults: Vec<Fault>,
+    pub timeline: Vec<TimelineEvent>,
+    pub settings: Settings,
+    pub end: SimTime,
+}
+
+impl State {
+    pub fn new(scenario: &Scenario, end: SimTime) -> State {
+        let mut cluster = Cluster::new(scenario.zones.clone(), scenario.groups.clone());
+        let services = scenario
+            .services
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| {
+                let group = cluster.task_group(&format!("service:{}", spec.name));
+                let td = &scenario.task_definitions[spec.task_definition.index()];
+                let mut constraints = spec.constraints.clone();
+                constraints.extend(td.placement_constraints.iter().cloned());
+                Service::new(ServiceId(i as u16), spec.clone(), group, constraints)
+            })
+            .collect();
+        State {
+            cluster,
+            task_definitions: scenario.task_definitions.clone(),
+            requirements: scenario.task_definitions.iter().map(TaskRequirements::of).collect(),
+            tasks: Vec::new(),
+            services,
+            group_desired: scenario.groups.iter().map(|g| g.count).collect(),
+            group_launching: vec![0; scenario.groups.len()],
+            waiting_services: Vec::new(),
+            touched_services: Vec::new(),
+            faults: scenario.faults.clone(),
+            timeline: scenario.timeline.clone(),
+            settings: scenario.settings.clone(),
+            end,
+        }
+    }
+
+    /// Time zero: the initial instances register, services are created, the timeline is queued.
+    pub fn start(&mut self, ctx: &mut Ctx<'_>, scenario: &Scenario) {
+        for (g, spec) in scenario.groups.iter().enumerate() {
+            for i in 0..spec.count as usize {
+                let zone = spec.zones[i % spec.zones.len()];
+                self.register_instance(ctx, crate::ids::GroupId(g as u16), zone);
+            }
+        }
+        for i in 0..self.services.len() {
+            let sid = ServiceId(i as u16);
+            ctx.notice(Notice::DesiredCount { service: sid, desired: self.services[i].desired_count });
+            self.request_reconcile(ctx, sid);
+        }
+        for (i, e) in self.timeline.iter().enumerate() {
+            ctx.at(e.at, Event::Timeline(i));
+        }
+    }
+
+    pub fn handle(&mut self, ctx: &mut Ctx<'_>, event: Event) {
+        match event {
+            Event::TaskStep { task, epoch } => self.task_step(ctx, task, epoch),
+            Event::TaskHealthy { task, epoch } => self.task_healthy(ctx, task, epoch),
+            Event::TaskExit { task, epoch } => self.task_exit(ctx, task, epoch),
+            Event::Reconcile(sid) => self.reconcile(ctx, sid),
+            Event::AsgLaunch { group, zone } => self.asg_launch(ctx, group, zone),
+            Event::InstanceRegistered { group, zone } => {
+                self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
+                self.register_instance(ctx, group, zone);
+            }
+            Event::InstanceFailure(iid) => {
+                self.terminate_instance(ctx, iid, "failed (seeded instance failure)");
+            }
+            Event::InstanceLost(iid) => self.stop_tasks_on_lost_instance(ctx, iid),
+            Event::ZoneRecovered(zone) => self.zone_recovered(ctx, zone),
+            Event::Timeline(i) => self.run_timeline_action(ctx, i),
+        }
+    }
+
+    /// The one way a task's state changes: keeps the service's counters, the cluster's group
+    /// counts and the observer in step with the task.
+    pub fn update_task(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, f: impl FnOnce(&mut Task)) {
+        let task = &mut self.tasks[tid.index()];
+        let before = task.counts();
+        f(task);
+        let after = task.counts();
+        if before == after {
+            return;
+        }
+        let (instance, group, service, zone) = (task.instance, task.group, task.service, task.zone);
+        if before.live != after.live {
+            self.cluster.count_group_task(instance, group, if after.live { 1 } else { -1 });
+        }
+        if let Some(sid) = service {
+            let c = &mut self.services[sid.index()].counts;
+            apply(&mut c.live, before.live, after.live);
+            apply(&mut c.pending, before.pending, after.pending);
+            apply(&mut c.running, before.running, after.running);
+            apply(&mut c.healthy, before.healthy, after.healthy);
+            self.touch(sid);
+            ctx.notice(Notice::TaskCounts { service: sid, instance, zone, before, after });
+        }
+    }
+
+    pub fn touch(&mut self, sid: ServiceId) {
+        if !self.touched_services.contains(&sid) {
+            self.touched_services.push(sid);
+        }
+    }
+
+    /// End of an instant: services whose counts changed may have reached (or left) steady state.
+    pub fn end_instant(&mut self, ctx: &mut Ctx<'_>) {
+        let mut touched = std::mem::take(&mut self.touched_services);
+        touched.sort_unstable();
+        for sid in touched.drain(..) {
+            let svc = &mut self.services[sid.index()];
+            let steady = svc.is_steady();
+            if steady != svc.steady {
+                svc.steady = steady;
+                ctx.notice(Notice::Steady { service: sid, steady });
+                if steady {
+                    let msg = format!("(service {}) has reached a steady state.", svc.spec.name);
+                    ctx.notice(Notice::log("SERVICE_STEADY_STATE").service(&svc.spec.name).message(msg));
+                }
+            }
+        }
+        self.touched_services = touched;
+    }
+}
+
+fn apply(counter: &mut u32, before: bool, after: bool) {
+    match (before, after) {
+        (false, true) => *counter += 1,
+        (true, false) => *counter -= 1,
+        _ => {}
+    }
+}

@@ -1,0 +1,122 @@
+//! The scenario's scripted timeline: each entry is an action a person or AWS would take at that
+//! moment (terminate instances, an AZ outage, add instances, UpdateService, StopTask).
+
+use crate::cluster::InstanceStatus;
+use crate::ecs::task::{DesiredStatus, StopCode};
+use crate::ids::{InstanceId, ServiceId, TaskId};
+use crate::observer::Notice;
+use crate::scenario::{Action, InstanceTarget, Pick};
+use crate::sim::{Ctx, State};
+
+impl State {
+    pub fn run_timeline_action(&mut self, ctx: &mut Ctx<'_>, i: usize) {
+        match self.timeline[i].action.clone() {
+            Action::TerminateInstances(target) => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.terminate_instance(ctx, iid, "terminated (scenario timeline)");
+                }
+            }
+            Action::AzOutage { zone, duration } => self.az_outage(ctx, zone, duration),
+            Action::AddInstances { group, count, zone } => {
+                self.group_desired[group.index()] += count;
+                for _ in 0..count {
+                    self.schedule_launch(ctx, group, zone, crate::engine::SimDuration::ZERO);
+                }
+            }
+            Action::UpdateService { service, desired_count } => self.update_desired_count(ctx, service, desired_count),
+            Action::StopTask { service, task, count, reason } => {
+                let victims = self.resolve_tasks(ctx, service, task.as_deref(), count);
+                for tid in victims {
+                    self.stop_task(ctx, tid, StopCode::UserInitiated, reason.clone());
+                }
+            }
+        }
+    }
+
+    /// UpdateService with a new desiredCount: no new deployment, the scheduler launches or stops
+    /// tasks of the current revision.
+    pub fn update_desired_count(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, desired: u32) {
+        let svc = &mut self.services[sid.index()];
+        let message =
+            format!("(service {}) desiredCount updated from {} to {desired}.", svc.spec.name, svc.desired_count);
+        svc.desired_count = desired;
+        let name = svc.spec.name.clone();
+        ctx.notice(Notice::DesiredCount { service: sid, desired });
+        ctx.notice(Notice::log("UPDATE_SERVICE").service(&name).message(message));
+        self.touch(sid);
+        self.request_reconcile(ctx, sid);
+    }
+
+    fn resolve_instances(&mut self, ctx: &mut Ctx<'_>, target: &InstanceTarget) -> Vec<InstanceId> {
+        let live = |ci: &&crate::cluster::ContainerInstance| ci.status != InstanceStatus::Inactive;
+        let (mut pool, count, pick): (Vec<InstanceId>, u32, Pick) = match target {
+            InstanceTarget::Ids(ids) => {
+                let mut out = Vec::new();
+                for id in ids {
+                    match self.cluster.find_instance(id).filter(|i| live(&self.cluster.instance(*i))) {
+                        Some(iid) => out.push(iid),
+                        None => {
+                            let message = format!("timeline: no running instance named {id}; nothing terminated.");
+                            ctx.notice(Notice::log("TIMELINE_WARNING").instance(id).message(message));
+                        }
+                    }
+                }
+                return out;
+            }
+            InstanceTarget::Group { group, count, pick } => (
+                self.cluster.instances.iter().filter(live).filter(|ci| ci.group == *group).map(|ci| ci.id).collect(),
+                *count,
+                *pick,
+            ),
+            InstanceTarget::Zone { zone, count, pick } => (
+                self.cluster.instances.iter().filter(live).filter(|ci| ci.zone == *zone).map(|ci| ci.id).collect(),
+                *count,
+                *pick,
+            ),
+        };
+        let n = (count as usize).min(pool.len());
+        match pick {
+            Pick::First => pool.truncate(n),
+            Pick::MostTasks => {
+                pool.sort_by_key(|i| (std::cmp::Reverse(self.cluster.instance(*i).tasks.len()), *i));
+                pool.truncate(n);
+            }
+            Pick::Random => {
+                // Partial Fisher-Yates from the timeline stream.
+                for k in 0..n {
+                    let j = k + ctx.rng.timeline.below((pool.len() - k) as u64) as usize;
+                    pool.swap(k, j);
+                }
+                pool.truncate(n);
+            }
+        }
+        pool
+    }
+
+    fn resolve_tasks(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, name: Option<&str>, count: u32) -> Vec<TaskId> {
+        let svc = &self.services[sid.index()];
+        let mut live: Vec<TaskId> = svc
+            .tasks
+            .iter()
+            .copied()
+            .filter(|t| self.tasks[t.index()].desired_status == DesiredStatus::Running)
+            .collect();
+        if let Some(name) = name {
+            let found: Vec<TaskId> = live.into_iter().filter(|t| self.tasks[t.index()].name == name).collect();
+            if found.is_empty() {
+                let message =
+                    format!("timeline: service {} has no running task named {name}; nothing stopped.", svc.spec.name);
+                let entry = Notice::log("TIMELINE_WARNING").service(&svc.spec.name).task(name).message(message);
+                ctx.notice(entry);
+            }
+            return found;
+        }
+        let n = (count as usize).min(live.len());
+        for k in 0..n {
+            let j = k + ctx.rng.timeline.below((live.len() - k) as u64) as usize;
+            live.swap(k, j);
+        }
+        live.truncate(n);
+        live
+    }
+}
