@@ -102,7 +102,7 @@ fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bo
         }
     };
     let dir = out.unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
-    let files = match report_files(&result, &scenario) {
+    let files = match report::render(&result, &scenario) {
         Ok(f) => f,
         Err(e) => {
             eprintln!("internal error (a bug in ecsim): cannot format the report: {e}");
@@ -118,16 +118,6 @@ fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bo
     println!("report: {}", dir.display());
     // Expectations (exit code 1 when one fails) arrive with the `expect` section.
     ExitCode::SUCCESS
-}
-
-fn report_files(result: &RunResult, scenario: &Scenario) -> anyhow::Result<Vec<(&'static str, Vec<u8>)>> {
-    let mut summary = serde_json::to_vec_pretty(&report::summary_json(result, scenario))?;
-    summary.push(b'\n');
-    Ok(vec![
-        ("summary.json", summary),
-        ("timeseries.csv", report::timeseries_csv(result)?),
-        ("events.csv", report::events_csv(result)?),
-    ])
 }
 
 fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {

@@ -14,6 +14,8 @@ pub enum ReportError {
     Refused { path: String, message: String },
     #[error("{path}: {source}")]
     Io { path: String, source: std::io::Error },
+    #[error("cannot format the report: {0}")]
+    Format(String),
 }
 
 fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {

@@ -10,6 +10,19 @@ use serde_json::{Value, json};
 use crate::observer::RunResult;
 use crate::scenario::Scenario;
 
+/// Every file of a report folder, rendered: what `ecsim run` writes and what the determinism
+/// test compares.
+pub fn render(result: &RunResult, scenario: &Scenario) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+    let format = |e: String| ReportError::Format(e);
+    let mut summary = serde_json::to_vec_pretty(&summary_json(result, scenario)).map_err(|e| format(e.to_string()))?;
+    summary.push(b'\n');
+    Ok(vec![
+        ("summary.json", summary),
+        ("timeseries.csv", timeseries_csv(result).map_err(|e| format(e.to_string()))?),
+        ("events.csv", events_csv(result).map_err(|e| format(e.to_string()))?),
+    ])
+}
+
 fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
