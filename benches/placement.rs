@@ -44,14 +44,17 @@ fn placement(c: &mut Criterion) {
     let task = TaskRequirements { cpu: 256, memory_mib: 1024, ports_tcp: vec![], ports_udp: vec![], dynamic_ports: 1 };
     let chains = [
         ("default_spread_az_instance", default_service_strategies()),
-        (
-            "spread_az_binpack_memory",
-            vec![Strategy::Spread(SpreadField::Zone), Strategy::Binpack(Resource::Memory)],
-        ),
+        ("spread_az_binpack_memory", vec![Strategy::Spread(SpreadField::Zone), Strategy::Binpack(Resource::Memory)]),
     ];
     let mut rng = SimRng::new(1, Stream::Test);
     for (name, strategies) in chains {
-        let req = PlacementRequest { task: &task, group, strategies: &strategies, constraints: &[], tie_break: TieBreak::Ordered };
+        let req = PlacementRequest {
+            task: &task,
+            group,
+            strategies: &strategies,
+            constraints: &[],
+            tie_break: TieBreak::Ordered,
+        };
         c.bench_function(&format!("place_one_task_1000_instances/{name}"), |b| {
             b.iter(|| black_box(place(black_box(&cluster), &req, &mut rng)))
         });
