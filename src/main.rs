@@ -85,8 +85,8 @@ fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bo
     let outcome = std::panic::catch_unwind(|| Simulation::new(&scenario, seed).run());
     let result: RunResult = match outcome {
         Ok(Ok(r)) => r,
-        Ok(Err(SimError::Runaway(msg))) => {
-            eprintln!("error: {msg}");
+        Ok(Err(e @ SimError::Runaway(_))) => {
+            eprintln!("error: {e}");
             eprintln!("rerun: {}", rerun_command(path.as_ref(), seed));
             return ExitCode::from(EXIT_BAD_INPUT);
         }
@@ -113,11 +113,23 @@ fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bo
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    println!("ecsim {} · scenario {} · seed {} · {} simulated", ecsim::VERSION, scenario.name, seed, scenario.duration);
-    print!("{}", report::summary_table(&result));
-    println!("report: {}", dir.display());
+    say(&format!(
+        "ecsim {} · scenario {} · seed {} · {} simulated\n{}report: {}\n",
+        ecsim::VERSION,
+        scenario.name,
+        seed,
+        scenario.duration,
+        report::summary_table(&result),
+        dir.display()
+    ));
     // Expectations (exit code 1 when one fails) arrive with the `expect` section.
     ExitCode::SUCCESS
+}
+
+/// Writes to stdout; a closed pipe (`ecsim run | head`) is not an error worth a panic.
+fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
 fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
@@ -125,8 +137,8 @@ fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
     for f in files {
         match scenario::load_file(f) {
             Ok(s) => {
-                println!(
-                    "{}: ok ({} services, {} instance groups, {} timeline events)",
+                let mut text = format!(
+                    "{}: ok ({} services, {} instance groups, {} timeline events)\n",
                     f.display(),
                     s.services.len(),
                     s.groups.len(),
@@ -134,9 +146,10 @@ fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
                 );
                 if verbose {
                     for field in &s.ignored_fields {
-                        println!("  accepted, not simulated: {field}");
+                        text.push_str(&format!("  accepted, not simulated: {field}\n"));
                     }
                 }
+                say(&text);
             }
             Err(diags) => {
                 bad += 1;

@@ -133,10 +133,14 @@ impl Loader<'_> {
         let zones = self.read_cluster(&f);
         let zone_names = zones.clone().unwrap_or_default();
         let groups = self.read_groups(&f, &zone_names);
-        let group_names: Vec<String> = groups.iter().flatten().map(|g| g.name.clone()).collect();
+        // Names come from the raw tables, so a section with an error of its own does not make every
+        // reference to it an error too.
+        let group_names = raw_names(&f, "instance_groups", "name");
         let tds = self.read_task_definitions(&f);
-        let services = self.read_services(&f, tds.as_deref().unwrap_or(&[]), groups.as_deref().unwrap_or(&[]));
-        let service_names: Vec<String> = services.iter().flatten().map(|s| s.name.clone()).collect();
+        let families = raw_names(&f, "task_definitions", "family");
+        let services =
+            self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref().unwrap_or(&[]));
+        let service_names = raw_names(&f, "services", "serviceName");
         let names = Names { zones: zone_names, groups: group_names, services: service_names };
         let (duration, name, seed, measure_from) = header?;
         let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
@@ -473,12 +477,13 @@ impl Loader<'_> {
         &mut self,
         top: &Fields<'_>,
         tds: &[TaskDefinition],
+        families: &[String],
         groups: &[InstanceGroupSpec],
     ) -> Option<Vec<ServiceSpec>> {
         let mut out = Vec::new();
         let mut ok = true;
         for (node, path) in self.array_of_tables(top, "services") {
-            match self.read_service(node, &path, tds, groups) {
+            match self.read_service(node, &path, tds, families, groups) {
                 Some(s) => {
                     if out.iter().any(|o: &ServiceSpec| o.name == s.name) {
                         self.r.error(&node.span, &path, format!("service name {:?} is used twice", s.name));
@@ -496,6 +501,7 @@ impl Loader<'_> {
         node: &Node,
         path: &str,
         tds: &[TaskDefinition],
+        families: &[String],
         groups: &[InstanceGroupSpec],
     ) -> Option<ServiceSpec> {
         const SIM: &[&str] = &[
@@ -544,7 +550,7 @@ impl Loader<'_> {
                 );
                 None
             }
-            Some(n) => resolve_task_definition(r, n, &f.path("taskDefinition"), tds),
+            Some(n) => resolve_task_definition(r, n, &f.path("taskDefinition"), tds, families),
         };
         if let Some(n) = f.node("schedulingStrategy") {
             if let Some(s) = r.str_value(n, &f.path("schedulingStrategy")) {
@@ -696,7 +702,25 @@ impl Loader<'_> {
     }
 }
 
-fn resolve_task_definition(r: &mut Reader<'_>, node: &Node, path: &str, tds: &[TaskDefinition]) -> Option<TaskDefId> {
+/// The `field` of every table in the array `key`, read without reporting anything.
+fn raw_names(top: &Fields<'_>, key: &str, field: &str) -> Vec<String> {
+    let Some(Node { value: Value::Array(items), .. }) = top.node(key) else { return Vec::new() };
+    items
+        .iter()
+        .filter_map(|n| match n.get(field).map(|v| &v.value) {
+            Some(Value::Str(s)) => Some(s.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn resolve_task_definition(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    tds: &[TaskDefinition],
+    families: &[String],
+) -> Option<TaskDefId> {
     let s = r.str_value(node, path)?;
     // An ARN's last part is family:revision.
     let short = s.rsplit('/').next().unwrap_or(&s);
@@ -712,7 +736,9 @@ fn resolve_task_definition(r: &mut Reader<'_>, node: &Node, path: &str, tds: &[T
         .filter(|(_, t)| t.family == family && revision.is_none_or(|rev| t.revision == rev))
         .max_by_key(|(_, t)| t.revision)
         .map(|(i, _)| TaskDefId(i as u16));
-    if found.is_none() {
+    // A family whose definition has errors of its own is not reported again here.
+    let broken = !tds.iter().any(|t| t.family == family) && families.iter().any(|f| f == family);
+    if found.is_none() && !broken {
         let known: Vec<String> = tds.iter().map(|t| t.name()).collect();
         let families: Vec<&str> = tds.iter().map(|t| t.family.as_str()).collect();
         let hint = match suggest(family, &families) {

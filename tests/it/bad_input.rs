@@ -1,1 +1,348 @@
-//! placeholder
+//! Bad input: every problem reported with file, line:column (or field path), what was expected
+//! and what was found. Each case pins its message.
+
+use ecsim::scenario::load_str;
+
+/// A valid scenario that the cases break one way at a time.
+const GOOD: &str = r#"[scenario]
+duration = "1h"
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b"]
+
+[[instance_groups]]
+name = "fleet"
+instance_type = "m5.large"
+count = 2
+
+[[task_definitions]]
+family = "app"
+cpu = "256"
+memory = "512"
+containerDefinitions = [{ name = "app", image = "app:1", essential = true, portMappings = [{ containerPort = 80 }] }]
+
+[[services]]
+serviceName = "web"
+taskDefinition = "app"
+desiredCount = 2
+
+[[events]]
+at = "10m"
+action = "terminate_instances"
+group = "fleet"
+"#;
+
+fn errors(text: &str) -> String {
+    match load_str("bad.toml", text, None) {
+        Ok(_) => panic!("accepted:\n{text}"),
+        Err(d) => d.to_string(),
+    }
+}
+
+fn check(name: &str, text: &str, expected: &[&str]) {
+    let got = errors(text);
+    for e in expected {
+        assert!(got.contains(e), "case {name}: expected {e:?} in:\n{got}");
+    }
+}
+
+fn replace(from: &str, to: &str) -> String {
+    assert!(GOOD.contains(from), "{from}");
+    GOOD.replacen(from, to, 1)
+}
+
+#[test]
+fn the_base_scenario_is_valid() {
+    load_str("good.toml", GOOD, None).unwrap();
+}
+
+#[test]
+fn syntax_errors() {
+    check("unclosed string", &replace("duration = \"1h\"", "duration = \"1h"), &["bad.toml:2:", "TOML syntax"]);
+    check("double equals", &replace("count = 2", "count == 2"), &["bad.toml:10:", "TOML syntax"]);
+    check("empty file", "", &["bad.toml: the file is empty; expected a scenario"]);
+    check("whitespace only", "  \n\n", &["the file is empty"]);
+}
+
+#[test]
+fn unknown_keys_get_suggestions() {
+    check(
+        "top-level typo",
+        &(GOOD.to_string() + "[[servics]]\n"),
+        &["bad.toml:27:3: servics: unknown field `servics`; did you mean `services`?"],
+    );
+    check(
+        "service field typo",
+        &replace("desiredCount = 2", "desiredCont = 2"),
+        &[
+            "bad.toml:21:1: services[0].desiredCont: unknown field `desiredCont`; did you mean `desiredCount`?",
+            "missing required field `desiredCount`",
+        ],
+    );
+    check(
+        "group field typo",
+        &replace("count = 2", "cuont = 2"),
+        &["instance_groups[0].cuont: unknown field `cuont`; did you mean `count`?"],
+    );
+    check(
+        "container field typo",
+        &replace("essential = true", "esential = true"),
+        &["task_definitions[0].containerDefinitions[0].esential: unknown field `esential`; did you mean `essential`?"],
+    );
+}
+
+#[test]
+fn wrong_types_and_ranges() {
+    check(
+        "string count",
+        &replace("desiredCount = 2", "desiredCount = \"four\""),
+        &["bad.toml:21:16: services[0].desiredCount: expected an integer, found string \"four\""],
+    );
+    check(
+        "negative desired",
+        &replace("desiredCount = 2", "desiredCount = -1"),
+        &["services[0].desiredCount: expected an integer from 0 to 5000, found -1"],
+    );
+    check(
+        "negative instances",
+        &replace("count = 2", "count = -3"),
+        &["bad.toml:10:9: instance_groups[0].count: expected an integer from 0 to 5000, found -3"],
+    );
+    check(
+        "zones not a list",
+        &replace("zones = [\"us-east-1a\", \"us-east-1b\"]", "zones = \"us-east-1a\""),
+        &["cluster.zones: expected an array, found string \"us-east-1a\""],
+    );
+    check(
+        "empty zones",
+        &replace("zones = [\"us-east-1a\", \"us-east-1b\"]", "zones = []"),
+        &["cluster.zones: expected at least one Availability Zone, found an empty list"],
+    );
+    check(
+        "boolean essential",
+        &replace("essential = true", "essential = \"yes\""),
+        &["essential: expected true or false, found string \"yes\""],
+    );
+    check(
+        "task cpu garbage",
+        &replace("cpu = \"256\"", "cpu = \"lots\""),
+        &[
+            "task_definitions[0].cpu: expected CPU units as a number or a string like \"256\" or \"1 vCPU\", found string \"lots\"",
+        ],
+    );
+    check(
+        "zero mtbf",
+        &(GOOD.to_string() + "[[faults]]\nkind = \"instance_failures\"\nmtbf = \"0s\"\n"),
+        &["faults[0].mtbf: expected a mean time between failures above 0, found 0"],
+    );
+    check(
+        "binpack on disk",
+        &replace(
+            "desiredCount = 2",
+            "desiredCount = 2\nplacementStrategy = [{ type = \"binpack\", field = \"disk\" }]",
+        ),
+        &["placementStrategy[0].field: expected cpu or memory, found \"disk\""],
+    );
+    check(
+        "six strategies",
+        &replace(
+            "desiredCount = 2",
+            &format!("desiredCount = 2\nplacementStrategy = [{}]", vec!["{ type = \"random\" }"; 6].join(", ")),
+        ),
+        &["expected at most 5 placement strategies, found 6"],
+    );
+    check(
+        "uniform min > max",
+        &replace(
+            "memory = \"512\"",
+            "memory = \"512\"\nbehavior = { startup = { distribution = \"uniform\", min = \"9s\", max = \"1s\" } }",
+        ),
+        &["uniform needs min <= max, found min 9s and max 1s"],
+    );
+}
+
+#[test]
+fn durations() {
+    check(
+        "months",
+        &replace("duration = \"1h\"", "duration = \"5 months\""),
+        &[
+            "bad.toml:2:12: scenario.duration: expected a duration like \"30s\", \"5m\", \"2h\" or \"7d\", found \"5 months\" (unit \"months\" is not accepted: months, weeks and years are ambiguous; use days)",
+        ],
+    );
+    check(
+        "number",
+        &replace("duration = \"1h\"", "duration = 3600"),
+        &["scenario.duration: expected a duration string like \"30s\", \"5m\", \"2h\" or \"7d\", found integer 3600"],
+    );
+    check(
+        "missing duration",
+        &replace("duration = \"1h\"", ""),
+        &["bad.toml:1:1: scenario: missing required field `duration`"],
+    );
+    check(
+        "event after end",
+        &replace("at = \"10m\"", "at = \"2h\""),
+        &["bad.toml:24:6: events[0].at: event at 2h is not before the end of the run (1h)"],
+    );
+    check(
+        "zero duration",
+        &replace("duration = \"1h\"", "duration = \"0s\""),
+        &["expected a duration above 0 and at most 366d, found 0ms"],
+    );
+}
+
+#[test]
+fn references() {
+    check(
+        "missing task definition",
+        &replace("taskDefinition = \"app\"", "taskDefinition = \"apq\""),
+        &[
+            "bad.toml:20:18: services[0].taskDefinition: no task definition \"apq\" in this scenario; did you mean \"app\"?",
+        ],
+    );
+    check(
+        "missing revision",
+        &replace("taskDefinition = \"app\"", "taskDefinition = \"app:7\""),
+        &["no task definition \"app:7\" in this scenario"],
+    );
+    check(
+        "missing group",
+        &replace("group = \"fleet\"", "group = \"fleeet\""),
+        &["bad.toml:26:9: events[0].group: no instance group named \"fleeet\"; did you mean \"fleet\"?"],
+    );
+    check(
+        "missing zone",
+        &replace("group = \"fleet\"", "zone = \"eu-west-1a\""),
+        &["events[0].zone: no zone named \"eu-west-1a\"; defined: us-east-1a, us-east-1b"],
+    );
+    check(
+        "missing service",
+        &(GOOD.to_string()
+            + "[[events]]\nat = \"5m\"\naction = \"update_service\"\nservice = \"api\"\ndesiredCount = 3\n"),
+        &["events[1].service: no service named \"api\"; defined: web"],
+    );
+    check(
+        "bad instance id",
+        &replace("group = \"fleet\"", "instances = [\"i-0abc\"]"),
+        &[
+            "events[0].instances[0]: expected an instance id GROUP-N (instances are named after their group: fleet-1..fleet-2), found \"i-0abc\"",
+        ],
+    );
+    check(
+        "unknown action",
+        &replace("action = \"terminate_instances\"", "action = \"explode\""),
+        &[
+            "events[0].action: expected one of terminate_instances, az_outage, add_instances, update_service, stop_task, found \"explode\"",
+        ],
+    );
+    check(
+        "duplicate service",
+        &(GOOD.to_string() + "[[services]]\nserviceName = \"web\"\ntaskDefinition = \"app\"\ndesiredCount = 1\n"),
+        &["services[1]: service name \"web\" is used twice"],
+    );
+}
+
+#[test]
+fn cluster_and_capacity() {
+    check(
+        "unknown instance type",
+        &replace("instance_type = \"m5.large\"", "instance_type = \"m5.lrage\""),
+        &[
+            "bad.toml:9:17: instance_groups[0].instance_type: unknown instance type \"m5.lrage\"; did you mean \"m5.large\"? give `cpu` and `memory_mib` for a type ecsim does not know",
+        ],
+    );
+    check(
+        "task bigger than any instance",
+        &replace("cpu = \"256\"\nmemory = \"512\"", "cpu = \"4 vCPU\"\nmemory = \"16 GB\""),
+        &[
+            "services[0].taskDefinition: task definition app:1 reserves 4096 CPU units and 16384 MiB, more than any instance group registers (largest: 2048 CPU units and 7985 MiB (m5.large)); no task of this service could ever be placed",
+        ],
+    );
+    check(
+        "daemon",
+        &replace("desiredCount = 2", "desiredCount = 2\nschedulingStrategy = \"DAEMON\""),
+        &["services[0].schedulingStrategy: DAEMON services are not simulated yet; use REPLICA"],
+    );
+    check(
+        "fargate",
+        &replace("desiredCount = 2", "desiredCount = 2\nlaunchType = \"FARGATE\""),
+        &["expected EC2 (ecsim simulates EC2 container instances), found \"FARGATE\""],
+    );
+}
+
+#[test]
+fn task_definitions_are_checked_like_aws_does() {
+    check(
+        "no memory anywhere",
+        &replace("memory = \"512\"\n", ""),
+        &["Invalid setting for container 'app'. At least one of 'memory' or 'memoryReservation' must be specified"],
+    );
+    check(
+        "reservation above limit",
+        &replace("essential = true", "essential = true, memory = 256, memoryReservation = 512"),
+        &["Invalid setting for container 'app': 'memory' (256 MiB) must be greater than 'memoryReservation' (512 MiB)"],
+    );
+    check(
+        "awsvpc port mismatch",
+        &replace("memory = \"512\"", "memory = \"512\"\nnetworkMode = \"awsvpc\"")
+            .replace("containerPort = 80 }", "containerPort = 80, hostPort = 8080 }"),
+        &[
+            "When networkMode=awsvpc, the host ports and container ports in port mappings must match (hostPort 8080, containerPort 80)",
+        ],
+    );
+    check(
+        "no essential container",
+        &replace("essential = true", "essential = false"),
+        &["Task definition does not have any essential container"],
+    );
+    check(
+        "windows network mode",
+        &replace("memory = \"512\"", "memory = \"512\"\nnetworkMode = \"default\""),
+        &["networkMode \"default\" is for Windows containers"],
+    );
+    check(
+        "distinctInstance in a task definition",
+        &replace("memory = \"512\"", "memory = \"512\"\nplacementConstraints = [{ type = \"distinctInstance\" }]"),
+        &["distinctInstance is not allowed in a task definition"],
+    );
+    check(
+        "missing image",
+        &replace("image = \"app:1\", ", ""),
+        &["containerDefinitions[0]: missing required field `image`"],
+    );
+}
+
+#[test]
+fn query_language_errors_point_at_the_column() {
+    let text = replace(
+        "desiredCount = 2",
+        "desiredCount = 2\nplacementConstraints = [{ type = \"memberOf\", expression = \"attribute:ecs.instance-type === t2.small\" }]",
+    );
+    // The expression starts at column 60 of line 22; the third '=' is its 31st character.
+    check(
+        "bad operator",
+        &text,
+        &[
+            "bad.toml:22:90: services[0].placementConstraints[0].expression: invalid expression at column 31: unexpected '='",
+        ],
+    );
+}
+
+#[test]
+fn every_problem_in_a_file_is_reported_at_once() {
+    let text = replace("count = 2", "count = -1")
+        .replace("desiredCount = 2", "desiredCount = \"x\"")
+        .replace("at = \"10m\"", "at = \"3 years\"");
+    let got = errors(&text);
+    assert_eq!(got.lines().filter(|l| l.starts_with("error: ")).count(), 3, "{got}");
+}
+
+#[test]
+fn json_scenarios_report_paths() {
+    let json = r#"{"scenario": {"duration": "1h"}, "cluster": {"zones": ["a"]}, "instance_groups": [{"name": "g", "instance_type": "m5.large", "count": "two"}]}"#;
+    let got = ecsim::scenario::load_str("bad.json", json, None).unwrap_err().to_string();
+    assert!(got.contains("bad.json: instance_groups[0].count: expected an integer, found string \"two\""), "{got}");
+    let got = ecsim::scenario::load_str("bad.json", "{\"scenario\": ", None).unwrap_err().to_string();
+    assert!(got.contains("bad.json:1:13: JSON syntax: EOF while parsing a value"), "{got}");
+}

@@ -1,1 +1,112 @@
-//! placeholder
+//! The `ecsim` binary: exit codes, messages for files that cannot be read, and report folders
+//! that are written completely or not at all and never overwrite what the user wrote.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn ecsim(args: &[&str], dir: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecsim")).args(args).current_dir(dir).output().expect("ecsim runs")
+}
+
+fn text(o: &Output) -> (String, String) {
+    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
+}
+
+#[test]
+fn run_without_a_scenario_runs_the_bundled_quickstart() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ecsim(&["run"], tmp.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("scenario quickstart"), "{out}");
+    assert!(out.contains("sample-app"), "{out}");
+    let report = tmp.path().join("reports/quickstart");
+    for f in ["summary.json", "timeseries.csv", "events.csv"] {
+        assert!(report.join(f).is_file(), "{f}");
+    }
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["services"]["sample-app"]["availability"], 1.0);
+    assert_eq!(summary["seed"], 1);
+    // Running again replaces the folder ecsim wrote.
+    assert_eq!(ecsim(&["run", "--seed", "2"], tmp.path()).status.code(), Some(0));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(report.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["seed"], 2);
+}
+
+#[test]
+fn a_folder_ecsim_did_not_write_is_never_overwritten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mine = tmp.path().join("mine");
+    std::fs::create_dir(&mine).unwrap();
+    std::fs::write(mine.join("notes.txt"), "precious").unwrap();
+    let o = ecsim(&["run", "--out", "mine"], tmp.path());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("mine: exists, is not empty and was not written by ecsim; refusing to overwrite it"), "{err}");
+    assert_eq!(std::fs::read_to_string(mine.join("notes.txt")).unwrap(), "precious");
+    assert_eq!(std::fs::read_dir(&mine).unwrap().count(), 1);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary folder left behind: {leftovers:?}");
+}
+
+#[test]
+fn missing_files_directories_and_bad_scenarios_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ecsim(&["run", "nope.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("error: nope.toml: cannot read the file: no such file"), "{}", text(&o).1);
+
+    std::fs::create_dir(tmp.path().join("dir.toml")).unwrap();
+    let o = ecsim(&["validate", "dir.toml"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(text(&o).1.contains("error: dir.toml: is a directory; expected a scenario file (.toml or .json)"));
+
+    std::fs::write(tmp.path().join("bad.toml"), "[scenario]\nduration = \"1 year\"\n").unwrap();
+    let o = ecsim(&["run", "bad.toml"], tmp.path());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("bad.toml:2:12: scenario.duration: expected a duration"), "{err}");
+    assert!(err.contains("bad.toml:1:1: missing required field `cluster`"), "{err}");
+    assert!(err.contains("problem(s) found; nothing was run."), "{err}");
+    assert!(!tmp.path().join("reports").exists(), "nothing written for a bad scenario");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert_eq!(ecsim(&["run", "--seed", "many"], tmp.path()).status.code(), Some(2));
+    assert_eq!(ecsim(&["frobnicate"], tmp.path()).status.code(), Some(2));
+    assert_eq!(ecsim(&["validate"], tmp.path()).status.code(), Some(2));
+}
+
+#[test]
+fn validate_accepts_every_bundled_scenario_and_lists_ignored_fields() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files: Vec<String> = std::fs::read_dir(root.join("scenarios"))
+        .unwrap()
+        .map(|e| e.unwrap().path().display().to_string())
+        .filter(|p| p.ends_with(".toml"))
+        .collect();
+    files.sort();
+    let mut args = vec!["validate", "--verbose"];
+    args.extend(files.iter().map(String::as_str));
+    let o = ecsim(&args, root);
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert_eq!(out.lines().filter(|l| l.contains(": ok (")).count(), files.len());
+    assert!(out.contains("accepted, not simulated: task_definitions[0].containerDefinitions[0].mountPoints"), "{out}");
+}
+
+#[test]
+fn a_runaway_run_ends_with_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = ecsim::scenario::QUICKSTART.replace("[cluster]", "[settings]\nmax_events = 5\n\n[cluster]");
+    std::fs::write(tmp.path().join("q.toml"), scenario).unwrap();
+    let o = ecsim(&["run", "q.toml"], tmp.path());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err.contains("runaway simulation: more than 5 events (settings.max_events)"), "{err}");
+    assert!(err.contains("rerun: ecsim run q.toml --seed 1 --check"), "{err}");
+}

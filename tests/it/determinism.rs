@@ -1,1 +1,55 @@
-//! placeholder
+//! Same scenario + same seed = byte-identical outputs: every bundled scenario runs twice and the
+//! report files are compared byte for byte (with the invariant checker on for the small ones).
+
+use std::path::Path;
+
+use ecsim::report;
+use ecsim::scenario::load_file;
+use ecsim::sim::Simulation;
+
+fn render(path: &Path, seed: Option<u64>, check: bool) -> Vec<(&'static str, Vec<u8>)> {
+    let mut scenario = load_file(path).unwrap_or_else(|d| panic!("{d}"));
+    scenario.settings.check_invariants = check;
+    let result = Simulation::new(&scenario, seed.unwrap_or(scenario.seed)).run().unwrap_or_else(|e| panic!("{e}"));
+    report::render(&result, &scenario).unwrap()
+}
+
+fn bundled() -> Vec<std::path::PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
+    let mut v: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn every_bundled_scenario_gives_identical_bytes_twice() {
+    let scenarios = bundled();
+    assert!(scenarios.len() >= 4, "{scenarios:?}");
+    for path in scenarios {
+        // The invariant checker is O(cluster) per event: on for the small scenarios only.
+        let check = !path.ends_with("scale-1k.toml");
+        let a = render(&path, None, check);
+        let b = render(&path, None, false);
+        for ((name, x), (_, y)) in a.iter().zip(&b) {
+            assert!(x == y, "{} {name} differs between two runs", path.display());
+        }
+    }
+}
+
+#[test]
+fn the_seed_changes_stochastic_runs() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/scale-1k.toml");
+    let a = render(&path, Some(1), false);
+    let b = render(&path, Some(2), false);
+    assert_ne!(a[2].1, b[2].1, "events.csv should differ between seeds");
+}
+
+#[test]
+fn the_bundled_quickstart_matches_its_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+    assert_eq!(std::fs::read_to_string(path).unwrap(), ecsim::scenario::QUICKSTART);
+}
