@@ -147,7 +147,7 @@ fn wrong_types_and_ranges() {
         "six strategies",
         &replace(
             "desiredCount = 2",
-            &format!("desiredCount = 2\nplacementStrategy = [{}]", vec!["{ type = \"random\" }"; 6].join(", ")),
+            &format!("desiredCount = 2\nplacementStrategy = [{}]", ["{ type = \"random\" }"; 6].join(", ")),
         ),
         &["expected at most 5 placement strategies, found 6"],
     );

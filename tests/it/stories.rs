@@ -131,7 +131,7 @@ fn placement_failure_is_reported_and_retried_when_capacity_arrives() {
 /// once, and replacements start when ECS notices.
 #[test]
 fn detection_latency_delays_replacement_but_not_the_loss() {
-    let toml = three_big_instances().replace("[scenario]\n", "[scenario]\n")
+    let toml = three_big_instances()
         + "[settings]\ninstance_loss_detection = \"60s\"\n"
         + &service("web", 3, "")
         + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"big-2\"]\n";
