@@ -272,15 +272,33 @@ impl Loader<'_> {
     }
 
     fn read_groups(&mut self, top: &Fields<'_>, zones: &[String]) -> Option<Vec<InstanceGroupSpec>> {
-        let mut out = Vec::new();
+        self.read_named(
+            top,
+            "instance_groups",
+            "instance group",
+            |ld, node, path| ld.read_group(node, path, zones),
+            |g| &g.name,
+        )
+    }
+
+    /// Reads every table of the array `key`, reporting names used twice; `None` if any failed.
+    fn read_named<T>(
+        &mut self,
+        top: &Fields<'_>,
+        key: &str,
+        what: &str,
+        mut read: impl FnMut(&mut Self, &Node, &str) -> Option<T>,
+        name: impl Fn(&T) -> &String,
+    ) -> Option<Vec<T>> {
+        let mut out: Vec<T> = Vec::new();
         let mut ok = true;
-        for (node, path) in self.array_of_tables(top, "instance_groups") {
-            match self.read_group(node, &path, zones) {
-                Some(g) => {
-                    if out.iter().any(|o: &InstanceGroupSpec| o.name == g.name) {
-                        self.r.error(&node.span, &path, format!("instance group name {:?} is used twice", g.name));
+        for (node, path) in self.array_of_tables(top, key) {
+            match read(self, node, &path) {
+                Some(item) => {
+                    if out.iter().any(|o| name(o) == name(&item)) {
+                        self.r.error(&node.span, &path, format!("{what} name {:?} is used twice", name(&item)));
                     }
-                    out.push(g);
+                    out.push(item);
                 }
                 None => ok = false,
             }
@@ -480,20 +498,13 @@ impl Loader<'_> {
         families: &[String],
         groups: &[InstanceGroupSpec],
     ) -> Option<Vec<ServiceSpec>> {
-        let mut out = Vec::new();
-        let mut ok = true;
-        for (node, path) in self.array_of_tables(top, "services") {
-            match self.read_service(node, &path, tds, families, groups) {
-                Some(s) => {
-                    if out.iter().any(|o: &ServiceSpec| o.name == s.name) {
-                        self.r.error(&node.span, &path, format!("service name {:?} is used twice", s.name));
-                    }
-                    out.push(s);
-                }
-                None => ok = false,
-            }
-        }
-        ok.then_some(out)
+        self.read_named(
+            top,
+            "services",
+            "service",
+            |ld, node, path| ld.read_service(node, path, tds, families, groups),
+            |s| &s.name,
+        )
     }
 
     fn read_service(

@@ -205,3 +205,17 @@ fn measurement_starts_at_steady_state_or_measure_from() {
     assert_eq!(r.measure_start, Some(at_s(0.0)));
     assert_eq!(r.services[0].accum.outage_ms, 55_000);
 }
+
+/// The livelock guard: too many events at one instant end the run with a clear error.
+#[test]
+fn too_many_events_at_one_instant_is_a_clear_error() {
+    let toml = three_big_instances()
+        + "[settings]\nmax_events_per_instant = 1\n"
+        + &service("web", 3, "")
+        + &service("api", 3, "");
+    let err = sim(&toml).run().unwrap_err().to_string();
+    assert_eq!(
+        err,
+        "runaway simulation: more than 1 events at the instant 0 s (settings.max_events_per_instant): the model is not making progress"
+    );
+}
