@@ -183,7 +183,7 @@ impl ServiceObs {
     }
 
     /// The new values if they differ from the last recorded ones.
-    pub fn take_changed(&mut self, _zones: usize) -> Option<Values> {
+    pub fn take_changed(&mut self) -> Option<Values> {
         if !self.dirty {
             return None;
         }

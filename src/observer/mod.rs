@@ -115,7 +115,6 @@ pub struct Observer {
     scenario_file: String,
     scenario_sha256: String,
     seed: u64,
-    zones: usize,
     services: Vec<ServiceObs>,
     /// Set from `measure_from`, or when every service has first reached steady state.
     measure_start: Option<SimTime>,
@@ -131,7 +130,6 @@ impl Observer {
             scenario_file: scenario.file.clone(),
             scenario_sha256: scenario.sha256.clone(),
             seed,
-            zones: scenario.zones.len(),
             services: scenario
                 .services
                 .iter()
@@ -167,7 +165,7 @@ impl Observer {
             self.measure_start = Some(now);
         }
         for (i, s) in self.services.iter_mut().enumerate() {
-            if let Some(values) = s.take_changed(self.zones) {
+            if let Some(values) = s.take_changed() {
                 s.advance(now, self.measure_start);
                 s.last = Some(values);
                 self.rows.push(Row { time: now, service: ServiceId(i as u16), values });
