@@ -1,9 +1,12 @@
 //! The ECS control plane: task definitions, tasks, services and the service scheduler, and task
 //! placement. Sans-IO: time and randomness arrive as arguments; nothing here prints or reads files.
 
+pub mod circuit_breaker;
+pub mod deployment;
 pub mod placement;
 pub mod scheduler;
 pub mod service;
 pub mod task;
 pub mod task_definition;
 pub mod task_lifecycle;
+pub mod throttle;

@@ -1,9 +1,19 @@
-//! The service scheduler for REPLICA services (SCHEDULING.md §3.2): keep desiredCount tasks,
-//! launch replacements through placement, and on scale-in stop tasks chosen per §5.8. It runs as
-//! an event when something changed, never on a timer.
+//! The service scheduler for REPLICA services (SCHEDULING.md §3.2, §4.4): one reconcile step keeps
+//! desiredCount tasks and rolls deployments forward. It runs as an event when something changed
+//! (a task stopped or became healthy, capacity appeared, the service was updated), never on a
+//! timer.
+//!
+//! The rolling step [INFER, reproduces the documented examples]:
+//! 1. retire old-deployment tasks: unhealthy RUNNING ones always, healthy ones while the healthy
+//!    count stays at or above ceil(desired x minimumHealthyPercent / 100);
+//! 2. launch: first replacements for old deployments that lost tasks (from their own revision),
+//!    then new tasks of the PRIMARY deployment, while running + pending (+ stopping) tasks stay at
+//!    or below floor(desired x maximumPercent / 100);
+//! 3. scale in the PRIMARY deployment if it has more tasks than desired.
 
+use crate::ecs::deployment::DeploymentStatus;
 use crate::ecs::placement::{self, PlacementRequest, StopCandidate};
-use crate::ecs::task::{DesiredStatus, StopCode};
+use crate::ecs::task::{DesiredStatus, LastStatus, StopCode};
 use crate::ids::{ServiceId, TaskId};
 use crate::observer::Notice;
 use crate::sim::{Ctx, Event, State};
@@ -11,6 +21,18 @@ use crate::sim::{Ctx, Event, State};
 /// ECS lists the tasks of one action in its service event; ecsim writes at most this many per
 /// event so large scale-ups stay readable.
 const TASKS_PER_MESSAGE: usize = 10;
+
+/// What the reconcile step sees of one service's tasks.
+#[derive(Default)]
+struct Census {
+    /// Desired RUNNING tasks, all deployments.
+    live: u32,
+    /// Stopping tasks still holding their place under maximumPercent.
+    stopping: u32,
+    healthy: u32,
+    /// Desired RUNNING tasks per deployment.
+    live_per_deployment: Vec<u32>,
+}
 
 impl State {
     /// Asks the scheduler to look at a service at this instant (once, however many changes).
@@ -30,89 +52,188 @@ impl State {
         }
     }
 
-    pub fn reconcile(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
-        let svc = &mut self.services[sid.index()];
-        svc.reconcile_scheduled = false;
-        let (live, desired) = (svc.counts.live, svc.desired_count);
-        if live < desired {
-            if svc.waiting_for_capacity && ctx.now < svc.retry_at {
-                svc.reconcile_scheduled = true;
-                let at = svc.retry_at;
-                ctx.at(at, Event::Reconcile(sid));
-                return;
+    fn census(&self, sid: ServiceId) -> Census {
+        let svc = &self.services[sid.index()];
+        let mut c = Census { live_per_deployment: vec![0; svc.deployments.len()], ..Census::default() };
+        for &tid in &svc.tasks {
+            let t = &self.tasks[tid.index()];
+            if t.desired_status == DesiredStatus::Running {
+                c.live += 1;
+                c.live_per_deployment[t.deployment] += 1;
+                c.healthy += u32::from(t.counts().healthy);
+            } else if self.settings.max_percent_counts_stopping
+                && matches!(t.last_status, LastStatus::Stopping | LastStatus::Deactivating)
+            {
+                c.stopping += 1;
             }
-            svc.waiting_for_capacity = false;
-            self.launch(ctx, sid, desired - live);
-        } else if live > desired {
-            self.scale_in(ctx, sid, live - desired);
+        }
+        c
+    }
+
+    pub fn reconcile(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
+        self.services[sid.index()].reconcile_scheduled = false;
+        let retired = self.retire_old_tasks(ctx, sid);
+        let launched = self.launch_missing(ctx, sid);
+        self.scale_in_primary(ctx, sid);
+        if !retired && !launched {
+            self.report_stuck_configuration(ctx, sid);
         }
     }
 
-    fn launch(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, n: u32) {
-        let mut started: Vec<TaskId> = Vec::new();
-        for _ in 0..n {
+    /// Rolling step 1. Returns whether any task was retired.
+    fn retire_old_tasks(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) -> bool {
+        let svc = &self.services[sid.index()];
+        if svc.primary_failed() {
+            // A FAILED deployment makes no more progress (it stalls, or a rollback took over).
+            return false;
+        }
+        let primary = svc.primary;
+        let min_healthy = svc.spec.min_healthy_tasks(svc.desired_count);
+        let mut healthy = self.census(sid).healthy;
+        let mut retired = Vec::new();
+        loop {
             let svc = &self.services[sid.index()];
-            let req = PlacementRequest {
-                task: &self.requirements[svc.spec.task_definition.index()],
-                group: svc.group,
-                strategies: &svc.strategies,
-                constraints: &svc.constraints,
-                tie_break: self.settings.placement_tie_break,
+            // Pending old tasks are left to finish starting: they may be replacements from their
+            // own revision ([INFER], avoids launching and retiring the same task in a loop).
+            let candidates = self.stop_candidates(sid, |t| t.deployment != primary && !t.last_status.is_pending());
+            let Some(tid) = placement::choose_task_to_stop(
+                &self.cluster,
+                svc.group,
+                &candidates,
+                &svc.spec.strategies,
+                self.settings.placement_tie_break,
+                &mut ctx.rng.placement,
+            ) else {
+                break;
             };
-            match placement::place(&self.cluster, &req, &mut ctx.rng.placement) {
-                Ok(iid) => started.push(self.launch_task(ctx, sid, iid)),
-                Err(failure) => {
-                    let svc = &mut self.services[sid.index()];
-                    svc.stats.placement_failures += 1;
-                    svc.waiting_for_capacity = true;
-                    svc.retry_at = ctx.now.after(self.settings.placement_retry_interval);
-                    if !self.waiting_services.contains(&sid) {
-                        self.waiting_services.push(sid);
-                    }
-                    let name = &svc.spec.name;
-                    let message = match failure.closest {
-                        Some((iid, reason)) => format!(
-                            "(service {name}) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance {}) {}. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
-                            self.cluster.instance(iid).ec2_instance_id,
-                            reason.service_event_text()
-                        ),
-                        None => format!(
-                            "(service {name}) was unable to place a task. Reason: No Container Instances were found in your cluster."
-                        ),
-                    };
-                    let mut entry = Notice::log("SERVICE_TASK_PLACEMENT_FAILURE").service(name);
-                    if let Some((iid, _)) = failure.closest {
-                        entry = entry.instance(&self.cluster.instance(iid).ec2_instance_id);
-                    }
-                    ctx.notice(entry.message(message));
+            let task_healthy = self.tasks[tid.index()].counts().healthy;
+            if task_healthy {
+                if healthy == 0 || healthy - 1 < min_healthy {
                     break;
+                }
+                healthy -= 1;
+            }
+            let d = self.tasks[tid.index()].deployment;
+            let svc = &mut self.services[sid.index()];
+            svc.deployment_desired[d] = svc.deployment_desired[d].saturating_sub(1);
+            let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
+            self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason);
+            retired.push(tid);
+        }
+        self.log_task_batch(ctx, sid, &retired, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
+        !retired.is_empty()
+    }
+
+    /// Rolling step 2. Returns whether anything was launched.
+    fn launch_missing(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) -> bool {
+        let census = self.census(sid);
+        let svc = &self.services[sid.index()];
+        let max_total = svc.spec.max_total_tasks(svc.desired_count).max(
+            // With no deployment in progress a lost task is always replaced, even when
+            // maximumPercent leaves no headroom above desired.
+            if svc.deployments.len() == 1 { svc.desired_count } else { 0 },
+        );
+        let mut room = max_total.saturating_sub(census.live + census.stopping);
+        // Old deployments first: their lost tasks come back from their own revision.
+        let mut wanted: Vec<(usize, u32)> = Vec::new();
+        for (d, dep) in svc.deployments.iter().enumerate() {
+            if d == svc.primary || dep.status == DeploymentStatus::Inactive || dep.rolled_back {
+                continue;
+            }
+            let missing = svc.deployment_desired[d].saturating_sub(census.live_per_deployment[d]);
+            let n = missing.min(room);
+            room -= n;
+            if n > 0 {
+                wanted.push((d, n));
+            }
+        }
+        if !svc.primary_failed() {
+            let missing = svc.desired_count.saturating_sub(census.live_per_deployment[svc.primary]);
+            let n = missing.min(room);
+            if n > 0 {
+                wanted.push((svc.primary, n));
+            }
+        }
+        if wanted.is_empty() {
+            return false;
+        }
+        let not_before = svc.retry_at.max(svc.throttle_until);
+        if (svc.waiting_for_capacity || svc.start_failures > 0) && ctx.now < not_before {
+            let svc = &mut self.services[sid.index()];
+            if !svc.reconcile_scheduled {
+                svc.reconcile_scheduled = true;
+                ctx.at(not_before, Event::Reconcile(sid));
+            }
+            return false;
+        }
+        self.services[sid.index()].waiting_for_capacity = false;
+        let mut started = Vec::new();
+        'all: for (d, n) in wanted {
+            for _ in 0..n {
+                match self.place_one(ctx, sid, d) {
+                    Some(tid) => started.push(tid),
+                    None => break 'all,
                 }
             }
         }
         self.log_task_batch(ctx, sid, &started, "SERVICE_TASKS_STARTED", "has started", "tasks");
+        !started.is_empty()
     }
 
-    fn scale_in(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, n: u32) {
+    /// Places and launches one task of deployment `d`; on failure reports it ECS's way.
+    fn place_one(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, d: usize) -> Option<TaskId> {
+        let svc = &self.services[sid.index()];
+        let td = svc.deployments[d].task_definition;
+        let req = PlacementRequest {
+            task: &self.requirements[td.index()],
+            group: svc.group,
+            strategies: &svc.strategies,
+            constraints: &svc.constraints,
+            tie_break: self.settings.placement_tie_break,
+        };
+        let failure = match placement::place(&self.cluster, &req, &mut ctx.rng.placement) {
+            Ok(iid) => return Some(self.launch_task(ctx, sid, d, iid)),
+            Err(f) => f,
+        };
+        let svc = &mut self.services[sid.index()];
+        svc.stats.placement_failures += 1;
+        svc.waiting_for_capacity = true;
+        svc.retry_at = ctx.now.after(self.settings.placement_retry_interval);
+        if !self.waiting_services.contains(&sid) {
+            self.waiting_services.push(sid);
+        }
+        let name = &svc.spec.name;
+        let message = match failure.closest {
+            Some((iid, reason)) => format!(
+                "(service {name}) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance {}) {}. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
+                self.cluster.instance(iid).ec2_instance_id,
+                reason.service_event_text()
+            ),
+            None => format!(
+                "(service {name}) was unable to place a task. Reason: No Container Instances were found in your cluster."
+            ),
+        };
+        let mut entry = Notice::log("SERVICE_TASK_PLACEMENT_FAILURE").service(name);
+        if let Some((iid, _)) = failure.closest {
+            entry = entry.instance(&self.cluster.instance(iid).ec2_instance_id);
+        }
+        ctx.notice(entry.message(message));
+        // A task the scheduler cannot launch counts for the throttle and the circuit breaker.
+        self.record_start_failure(ctx, sid, d);
+        None
+    }
+
+    /// Rolling step 3: more PRIMARY tasks than desired (a scale-in).
+    fn scale_in_primary(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
+        let svc = &self.services[sid.index()];
+        let primary = svc.primary;
+        let live = self.census(sid).live_per_deployment[primary];
+        let excess = live.saturating_sub(svc.desired_count);
+        let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let mut stopped = Vec::new();
-        let reason =
-            format!("Scaling activity initiated by (deployment ecs-svc/{})", self.services[sid.index()].spec.name);
-        for _ in 0..n {
+        for _ in 0..excess {
             let svc = &self.services[sid.index()];
-            let req = &self.requirements[svc.spec.task_definition.index()];
-            let candidates: Vec<StopCandidate> = svc
-                .tasks
-                .iter()
-                .map(|&tid| &self.tasks[tid.index()])
-                .filter(|t| t.desired_status == DesiredStatus::Running)
-                .map(|t| StopCandidate {
-                    task: t.id,
-                    instance: t.instance,
-                    zone: t.zone,
-                    pending: t.last_status.is_pending(),
-                    cpu: req.cpu,
-                    memory_mib: req.memory_mib,
-                })
-                .collect();
+            let candidates = self.stop_candidates(sid, |t| t.deployment == primary);
             let Some(tid) = placement::choose_task_to_stop(
                 &self.cluster,
                 svc.group,
@@ -127,6 +248,50 @@ impl State {
             stopped.push(tid);
         }
         self.log_task_batch(ctx, sid, &stopped, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
+    }
+
+    /// The live tasks of a service that `keep` selects, as scale-in candidates.
+    fn stop_candidates(&self, sid: ServiceId, keep: impl Fn(&crate::ecs::task::Task) -> bool) -> Vec<StopCandidate> {
+        let svc = &self.services[sid.index()];
+        svc.tasks
+            .iter()
+            .map(|&tid| &self.tasks[tid.index()])
+            .filter(|t| t.desired_status == DesiredStatus::Running && keep(t))
+            .map(|t| {
+                let req = &self.requirements[t.task_definition.index()];
+                StopCandidate {
+                    task: t.id,
+                    instance: t.instance,
+                    zone: t.zone,
+                    pending: t.last_status.is_pending(),
+                    healthy: t.counts().healthy,
+                    cpu: req.cpu,
+                    memory_mib: req.memory_mib,
+                }
+            })
+            .collect()
+    }
+
+    /// Old tasks remain, yet minimumHealthyPercent forbids stopping any and maximumPercent forbids
+    /// starting any: the deployment cannot move (SCHEDULING.md §4.1).
+    fn report_stuck_configuration(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
+        let census = self.census(sid);
+        let svc = &mut self.services[sid.index()];
+        let old_live = census.live - census.live_per_deployment[svc.primary];
+        let d = svc.desired_count;
+        let stuck = old_live > 0
+            && !svc.primary_failed()
+            && svc.spec.max_total_tasks(d) <= d
+            && svc.spec.min_healthy_tasks(d) >= d
+            && census.healthy >= svc.spec.min_healthy_tasks(d);
+        if stuck && !svc.stuck_reported {
+            svc.stuck_reported = true;
+            let message = format!(
+                "(service {}) was unable to stop or start tasks during a deployment because of the service deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
+                svc.spec.name
+            );
+            ctx.notice(Notice::log("SERVICE_DEPLOYMENT_STUCK").service(&svc.spec.name).message(message));
+        }
     }
 
     /// "(service web) has started 2 tasks: (task web-5) (task web-6)."

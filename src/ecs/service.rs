@@ -1,5 +1,6 @@
 //! Services (REPLICA): what the scenario asks for and the scheduler's running state.
 
+use crate::ecs::deployment::{CircuitBreaker, Deployment, DeploymentStatus, RolloutState};
 use crate::ecs::placement::{Constraint, Strategy, default_service_strategies};
 use crate::engine::SimTime;
 use crate::ids::{ServiceId, TaskDefId, TaskGroupId, TaskId};
@@ -15,12 +16,18 @@ pub struct ServiceSpec {
     pub constraints: Vec<Constraint>,
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
+    pub circuit_breaker: CircuitBreaker,
 }
 
 impl ServiceSpec {
     /// minimumHealthyPercent applied to a desired count: rounded up (§4.1).
     pub fn min_healthy_tasks(&self, desired: u32) -> u32 {
         (u64::from(desired) * u64::from(self.minimum_healthy_percent)).div_ceil(100) as u32
+    }
+
+    /// maximumPercent applied to a desired count: rounded down (§4.1).
+    pub fn max_total_tasks(&self, desired: u32) -> u32 {
+        (u64::from(desired) * u64::from(self.maximum_percent) / 100) as u32
     }
 }
 
@@ -60,14 +67,43 @@ pub struct Service {
     /// The last placement attempt failed; retry when capacity appears, not before `retry_at`.
     pub waiting_for_capacity: bool,
     pub retry_at: SimTime,
+    /// Every deployment the service has had, oldest first.
+    pub deployments: Vec<Deployment>,
+    /// Index of the PRIMARY deployment.
+    pub primary: usize,
+    /// Deployment-level desired counts, per deployment (old ones shrink as the rolling step
+    /// retires their tasks; a lost task is replaced from its own revision up to this).
+    pub deployment_desired: Vec<u32>,
+    /// Tasks that failed to start in a row (the throttle's input, §3.5).
+    pub start_failures: u32,
+    /// No launch before this time (throttle back-off).
+    pub throttle_until: SimTime,
+    /// "(service X) is unable to consistently start tasks successfully." was said for this run
+    /// of failures.
+    pub impaired_reported: bool,
+    /// The stuck-configuration event was said for the current deployment.
+    pub stuck_reported: bool,
     pub stats: ServiceStats,
 }
 
 impl Service {
-    pub fn new(id: ServiceId, spec: ServiceSpec, group: TaskGroupId, constraints: Vec<Constraint>) -> Service {
+    pub fn new(
+        id: ServiceId,
+        spec: ServiceSpec,
+        group: TaskGroupId,
+        constraints: Vec<Constraint>,
+        first_deployment: Deployment,
+    ) -> Service {
         let strategies =
             if spec.strategies.is_empty() { default_service_strategies() } else { spec.strategies.clone() };
         Service {
+            deployment_desired: vec![spec.desired_count],
+            deployments: vec![first_deployment],
+            primary: 0,
+            start_failures: 0,
+            throttle_until: SimTime::ZERO,
+            impaired_reported: false,
+            stuck_reported: false,
             id,
             strategies,
             constraints,
@@ -85,12 +121,23 @@ impl Service {
         }
     }
 
-    /// ECS's steady state: every desired task running and healthy, nothing pending or extra.
+    /// ECS's steady state: one deployment, every desired task running and healthy, nothing
+    /// pending or extra.
     pub fn is_steady(&self) -> bool {
         let c = self.counts;
         c.live == self.desired_count
             && c.running == self.desired_count
             && c.healthy == self.desired_count
             && c.pending == 0
+            && self.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() == 1
+    }
+
+    pub fn primary(&self) -> &Deployment {
+        &self.deployments[self.primary]
+    }
+
+    /// A FAILED primary launches nothing more (a stall, or the moment before a rollback).
+    pub fn primary_failed(&self) -> bool {
+        self.primary().rollout_state == RolloutState::Failed
     }
 }

@@ -74,6 +74,10 @@ pub struct Task {
     pub name: String,
     pub task_definition: TaskDefId,
     pub service: Option<ServiceId>,
+    /// Index of the service deployment that started it.
+    pub deployment: usize,
+    /// The bad-build failure this task suffers, if its build is bad and the draw hit it.
+    pub fault: Option<crate::ecs::task_definition::FaultKind>,
     pub group: TaskGroupId,
     pub instance: InstanceId,
     pub zone: ZoneId,

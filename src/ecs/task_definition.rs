@@ -65,6 +65,38 @@ pub struct Behavior {
     pub run: Option<Distribution>,
     /// From the stop signal until the containers have exited; capped by `stopTimeout`.
     pub stop: Distribution,
+    /// A bad build: how its tasks fail, after how long, and what fraction of them.
+    pub fault: Option<BuildFault>,
+}
+
+/// How a bad build's tasks fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The image cannot be pulled: the task stops before RUNNING (CannotPullContainerError).
+    ImagePull,
+    /// The container exits while starting: the task stops before RUNNING.
+    StartFailure,
+    /// The essential container exits `after` its start (EssentialContainerExited).
+    EssentialExit,
+}
+
+impl FaultKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FaultKind::ImagePull => "image_pull_failure",
+            FaultKind::StartFailure => "start_failure",
+            FaultKind::EssentialExit => "essential_exit",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct BuildFault {
+    pub kind: FaultKind,
+    /// For failures after RUNNING: how long after it.
+    pub after: SimDuration,
+    /// The fraction of tasks affected (1.0: every task; less: a flaky build).
+    pub fraction: f64,
 }
 
 impl Default for Behavior {
@@ -74,6 +106,7 @@ impl Default for Behavior {
             startup: Distribution::fixed_secs(5),
             run: None,
             stop: Distribution::fixed_secs(2),
+            fault: None,
         }
     }
 }

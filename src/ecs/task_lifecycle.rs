@@ -5,18 +5,26 @@
 
 use crate::cluster::container_instance::{insert_sorted, remove_sorted};
 use crate::ecs::task::{DesiredStatus, LastStatus, StopCode, Task};
+use crate::ecs::task_definition::FaultKind;
 use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::observer::Notice;
 use crate::sim::{Ctx, Event, State};
 
 impl State {
-    /// Creates a service task on `iid`, reserves what it needs there and starts its image pull.
-    pub fn launch_task(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, iid: InstanceId) -> TaskId {
+    /// Creates a task of deployment `d` of a service on `iid`, reserves what it needs there and
+    /// starts its image pull.
+    pub fn launch_task(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, d: usize, iid: InstanceId) -> TaskId {
         let tid = TaskId(self.tasks.len() as u32);
         let svc = &mut self.services[sid.index()];
         svc.launched += 1;
         let name = format!("{}-{}", svc.spec.name, svc.launched);
-        let td_id = svc.spec.task_definition;
+        let td_id = svc.deployments[d].task_definition;
+        // A bad build hits every task, or a seeded fraction of them (a flaky build).
+        let fault = self.task_definitions[td_id.index()]
+            .behavior
+            .fault
+            .as_ref()
+            .and_then(|f| (f.fraction >= 1.0 || ctx.rng.health.unit_f64() < f.fraction).then_some(f.kind));
         svc.tasks.push(tid);
         let req = &self.requirements[td_id.index()];
         let ci = self.cluster.instance_mut(iid);
@@ -32,6 +40,8 @@ impl State {
             name,
             task_definition: td_id,
             service: Some(sid),
+            deployment: d,
+            fault,
             group: self.services[sid.index()].group,
             instance: iid,
             zone,
@@ -65,14 +75,30 @@ impl State {
             return;
         }
         let behavior = &self.task_definitions[task.task_definition.index()].behavior;
+        let fault = task.fault;
         match task.last_status {
+            LastStatus::Pending if fault == Some(FaultKind::ImagePull) => {
+                let image = &self.task_definitions[task.task_definition.index()].containers[0].image;
+                let reason = format!(
+                    "CannotPullContainerError: pull image manifest has been retried 5 time(s): failed to resolve ref {image}: not found"
+                );
+                self.stop_task(ctx, tid, StopCode::TaskFailedToStart, reason);
+            }
+            LastStatus::Activating if fault == Some(FaultKind::StartFailure) => {
+                let reason = "CannotStartContainerError: Error response from daemon: failed to create task for container: essential container exited during start (exit code 1)".to_string();
+                self.stop_task(ctx, tid, StopCode::TaskFailedToStart, reason);
+            }
             LastStatus::Pending => {
                 let startup = behavior.startup.sample(&mut ctx.rng.startup);
                 self.update_task(ctx, tid, |t| t.last_status = LastStatus::Activating);
                 ctx.at(ctx.now.after(startup), Event::TaskStep { task: tid, epoch });
             }
             LastStatus::Activating => {
-                let run = behavior.run.as_ref().map(|d| d.sample(&mut ctx.rng.runtime));
+                let mut run = behavior.run.as_ref().map(|d| d.sample(&mut ctx.rng.runtime));
+                if fault == Some(FaultKind::EssentialExit) {
+                    let after = behavior.fault.as_ref().map_or(crate::engine::SimDuration::ZERO, |f| f.after);
+                    run = Some(run.map_or(after, |r| r.min(after)));
+                }
                 let now = ctx.now;
                 self.update_task(ctx, tid, |t| {
                     t.last_status = LastStatus::Running;
@@ -80,6 +106,8 @@ impl State {
                 });
                 if let Some(sid) = self.tasks[tid.index()].service {
                     self.services[sid.index()].stats.tasks_started += 1;
+                    self.reset_throttle(sid);
+                    self.deployment_task_running(sid, self.tasks[tid.index()].deployment);
                 }
                 let healthy_at = now.after(self.settings.healthy_after_running);
                 ctx.at(healthy_at, Event::TaskHealthy { task: tid, epoch });
@@ -97,6 +125,13 @@ impl State {
         let task = &self.tasks[tid.index()];
         if task.epoch == epoch && task.last_status == LastStatus::Running {
             self.update_task(ctx, tid, |t| t.healthy = true);
+            if let Some(sid) = self.tasks[tid.index()].service {
+                self.deployment_task_healthy(sid, self.tasks[tid.index()].deployment);
+                // The rolling step may now retire an old task.
+                if self.services[sid.index()].deployments.len() > 1 {
+                    self.request_reconcile(ctx, sid);
+                }
+            }
         }
     }
 
@@ -104,7 +139,14 @@ impl State {
     pub fn task_exit(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, epoch: u32) {
         let task = &self.tasks[tid.index()];
         if task.epoch == epoch && task.last_status == LastStatus::Running {
+            let (service, d, was_healthy) = (task.service, task.deployment, task.healthy);
+            let crashed = task.fault == Some(FaultKind::EssentialExit);
             self.stop_task(ctx, tid, StopCode::EssentialContainerExited, "Essential container in task exited".into());
+            // [INFER] a crash before the task ever counted healthy is a failed task for the
+            // circuit breaker's stage 2 (ECS documents crash loops as caught, not how).
+            if let (Some(sid), true, false) = (service, crashed, was_healthy) {
+                self.circuit_breaker_failure(ctx, sid, d);
+            }
         }
     }
 
@@ -153,15 +195,24 @@ impl State {
         let message = format!("(task {}) stopped: {code}: {}", task.name, task.stopped_reason);
         let mut entry =
             Notice::log("TASK_STOPPED").task(&task.name).instance(&self.cluster.instance(iid).ec2_instance_id);
+        let failed_to_start = task.stop_code == Some(StopCode::TaskFailedToStart);
+        let d = task.deployment;
         if let Some(sid) = sid {
             let svc = &mut self.services[sid.index()];
             svc.tasks.retain(|&t| t != tid);
-            if task.stop_code == Some(StopCode::TaskFailedToStart) {
+            if failed_to_start {
                 svc.stats.tasks_failed_to_start += 1;
             }
             entry = entry.service(&svc.spec.name);
         }
         ctx.notice(entry.message(message));
+        if let Some(sid) = sid {
+            if failed_to_start {
+                self.record_start_failure(ctx, sid, d);
+            }
+            // A stopped task frees room under maximumPercent.
+            self.request_reconcile(ctx, sid);
+        }
         if self.tasks[tid.index()].holds_resources {
             let req = &self.requirements[td_id.index()];
             let ci = self.cluster.instance_mut(iid);

@@ -3,16 +3,23 @@
 
 use super::node::{Node, Value};
 use super::reader::Reader;
-use crate::ecs::task_definition::Behavior;
+use crate::ecs::task_definition::{Behavior, BuildFault, FaultKind};
 use crate::engine::Distribution;
+use crate::engine::SimDuration;
 
-const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop"];
+const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "fault"];
 
 pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Behavior> {
     let f = r.table(node, path, FIELDS)?;
     let mut b = Behavior::default();
     let mut ok = true;
-    for key in FIELDS {
+    if let Some(n) = f.node("fault") {
+        match read_fault(r, n, &f.path("fault")) {
+            Some(fault) => b.fault = Some(fault),
+            None => ok = false,
+        }
+    }
+    for key in &FIELDS[..4] {
         let Some(n) = f.node(key) else { continue };
         match read_distribution(r, n, &f.path(key)) {
             Some(d) => match *key {
@@ -25,6 +32,32 @@ pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Beha
         }
     }
     ok.then_some(b)
+}
+
+/// A bad build: `{ kind = "image_pull_failure" | "start_failure" | "essential_exit", after = "30s",
+/// fraction = 0.5 }`.
+fn read_fault(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<BuildFault> {
+    let f = r.table(node, path, &["kind", "after", "fraction"])?;
+    if !f.has("kind") {
+        r.missing(&f, "kind", "image_pull_failure, start_failure or essential_exit");
+    }
+    let kind = r.opt_enum(
+        &f,
+        "kind",
+        &[
+            ("image_pull_failure", FaultKind::ImagePull),
+            ("start_failure", FaultKind::StartFailure),
+            ("essential_exit", FaultKind::EssentialExit),
+        ],
+    )?;
+    let after = r.opt_duration(&f, "after");
+    if after.is_some() && kind != FaultKind::EssentialExit {
+        let n = f.node("after").unwrap_or(node);
+        r.error(&n.span, &f.path("after"), format!("`after` applies to essential_exit, not to {}", kind.as_str()));
+        return None;
+    }
+    let fraction = r.opt_f64(&f, "fraction", 0.0, 1.0).unwrap_or(1.0);
+    Some(BuildFault { kind, after: after.unwrap_or(SimDuration::ZERO), fraction })
 }
 
 /// `"5s"` (fixed) or a table: `{distribution = "uniform", min = "1s", max = "5s"}`,

@@ -11,6 +11,7 @@ use super::node::{Node, SourceFile, Value};
 use super::reader::{Fields, Reader, suggest};
 use super::task_definition::{read_constraint, read_task_definition};
 use crate::cluster::{InstanceGroupSpec, instance_types};
+use crate::ecs::deployment::{CircuitBreaker, ThresholdType};
 use crate::ecs::placement::{Resource, SpreadField, Strategy, TieBreak};
 use crate::ecs::service::ServiceSpec;
 use crate::ecs::task_definition::TaskDefinition;
@@ -89,6 +90,8 @@ struct Names {
     zones: Vec<String>,
     groups: Vec<String>,
     services: Vec<String>,
+    families: Vec<String>,
+    task_definitions: Vec<TaskDefinition>,
 }
 
 fn lookup<T: From<u16>>(r: &mut Reader<'_>, names: &[String], node: &Node, path: &str, what: &str) -> Option<T> {
@@ -141,7 +144,13 @@ impl Loader<'_> {
         let services =
             self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref().unwrap_or(&[]));
         let service_names = raw_names(&f, "services", "serviceName");
-        let names = Names { zones: zone_names, groups: group_names, services: service_names };
+        let names = Names {
+            zones: zone_names,
+            groups: group_names,
+            services: service_names,
+            families,
+            task_definitions: tds.clone().unwrap_or_default(),
+        };
         let (duration, name, seed, measure_from) = header?;
         let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
         let faults = self.read_faults(&f, &names);
@@ -237,6 +246,18 @@ impl Loader<'_> {
         }
         if let Some(n) = r.opt_int(&f, "max_events_per_instant", 1, i64::MAX) {
             s.max_events_per_instant = n as u64;
+        }
+        if let Some(b) = r.opt_bool(&f, "max_percent_counts_stopping") {
+            s.max_percent_counts_stopping = b;
+        }
+        if let Some(n) = r.opt_u32(&f, "throttle_after_failures", 1, 1000) {
+            s.throttle_after_failures = n;
+        }
+        if let Some(d) = r.opt_duration(&f, "throttle_base_delay") {
+            s.throttle_base_delay = d;
+        }
+        if let Some(d) = r.opt_duration(&f, "throttle_max_delay") {
+            s.throttle_max_delay = d;
         }
         Some(s)
     }
@@ -598,16 +619,15 @@ impl Loader<'_> {
                     .collect::<Option<Vec<_>>>()
             }
         };
-        let (min_pct, max_pct) = match f.node("deploymentConfiguration") {
-            None => (Some(100), Some(200)),
+        let (min_pct, max_pct, circuit_breaker) = match f.node("deploymentConfiguration") {
+            None => (Some(100), Some(200), Some(CircuitBreaker::default())),
             Some(n) => {
                 let p = f.path("deploymentConfiguration");
                 match r.table_with(
                     n,
                     &p,
-                    &["minimumHealthyPercent", "maximumPercent"],
+                    &["minimumHealthyPercent", "maximumPercent", "deploymentCircuitBreaker"],
                     &[
-                        "deploymentCircuitBreaker",
                         "alarms",
                         "strategy",
                         "bakeTimeInMinutes",
@@ -619,8 +639,12 @@ impl Loader<'_> {
                     Some(df) => (
                         Some(r.opt_u32(&df, "minimumHealthyPercent", 0, 100).unwrap_or(100)),
                         Some(r.opt_u32(&df, "maximumPercent", 100, 1000).unwrap_or(200)),
+                        match df.node("deploymentCircuitBreaker") {
+                            Some(cb) => read_circuit_breaker(r, cb, &df.path("deploymentCircuitBreaker")),
+                            None => Some(CircuitBreaker::default()),
+                        },
                     ),
-                    None => (None, None),
+                    None => (None, None, None),
                 }
             }
         };
@@ -648,6 +672,7 @@ impl Loader<'_> {
             constraints: constraints?,
             minimum_healthy_percent: min_pct?,
             maximum_percent: max_pct?,
+            circuit_breaker: circuit_breaker?,
         })
     }
 
@@ -711,6 +736,44 @@ impl Loader<'_> {
         }
         ok.then_some(out)
     }
+}
+
+/// `deploymentCircuitBreaker`: enable and rollback (required by AWS), resetOnHealthyTask and
+/// thresholdConfiguration (2026).
+fn read_circuit_breaker(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<CircuitBreaker> {
+    let f = r.table(node, path, &["enable", "rollback", "resetOnHealthyTask", "thresholdConfiguration"])?;
+    for key in ["enable", "rollback"] {
+        if !f.has(key) {
+            r.missing(&f, key, "true or false");
+        }
+    }
+    let mut cb = CircuitBreaker {
+        enable: r.opt_bool(&f, "enable")?,
+        rollback: r.opt_bool(&f, "rollback")?,
+        ..CircuitBreaker::default()
+    };
+    if let Some(v) = r.opt_bool(&f, "resetOnHealthyTask") {
+        cb.reset_on_healthy_task = v;
+    }
+    if let Some(tn) = f.node("thresholdConfiguration") {
+        let p = f.path("thresholdConfiguration");
+        let tf = r.table(tn, &p, &["type", "value"])?;
+        let t = r.opt_enum(
+            &tf,
+            "type",
+            &[
+                ("BOUNDED_PERCENT", ThresholdType::BoundedPercent),
+                ("UNBOUNDED_PERCENT", ThresholdType::UnboundedPercent),
+                ("COUNT", ThresholdType::Count),
+            ],
+        );
+        cb.threshold_type = t.unwrap_or(ThresholdType::BoundedPercent);
+        let max = if cb.threshold_type == ThresholdType::Count { 1_000_000 } else { 100 };
+        if let Some(v) = r.opt_u32(&tf, "value", 1, max) {
+            cb.threshold_value = v;
+        }
+    }
+    Some(cb)
 }
 
 /// The `field` of every table in the array `key`, read without reporting anything.
@@ -841,7 +904,15 @@ fn read_event(
         "terminate_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
         "az_outage" => &["at", "action", "zone", "duration"],
         "add_instances" => &["at", "action", "group", "count", "zone"],
-        "update_service" => &["at", "action", "service", "desiredCount"],
+        "update_service" => &[
+            "at",
+            "action",
+            "service",
+            "desiredCount",
+            "taskDefinition",
+            "forceNewDeployment",
+            "deploymentConfiguration",
+        ],
         "stop_task" => &["at", "action", "service", "task", "count", "reason"],
         _ => &["at", "action"],
     };
@@ -948,11 +1019,34 @@ fn read_event(
             Action::AddInstances { group: g, count: count?, zone: z }
         }
         3 => {
-            if !f.has("desiredCount") {
-                r.missing(&f, "desiredCount", "the new desired count");
+            let changes = ["desiredCount", "taskDefinition", "forceNewDeployment", "deploymentConfiguration"];
+            if !changes.iter().any(|k| f.has(k)) {
+                r.error(&node.span, path, format!("update_service needs at least one of {}", changes.join(", ")));
             }
             let desired = r.opt_u32(&f, "desiredCount", 0, 5000);
-            Action::UpdateService { service: service(r)?, desired_count: desired? }
+            let td = f.node("taskDefinition").map(|n| {
+                resolve_task_definition(r, n, &f.path("taskDefinition"), &names.task_definitions, &names.families)
+            });
+            let force = r.opt_bool(&f, "forceNewDeployment").unwrap_or(false);
+            let (min_pct, max_pct) = match f.node("deploymentConfiguration") {
+                Some(n) => {
+                    let p = f.path("deploymentConfiguration");
+                    let df = r.table(n, &p, &["minimumHealthyPercent", "maximumPercent"])?;
+                    (r.opt_u32(&df, "minimumHealthyPercent", 0, 100), r.opt_u32(&df, "maximumPercent", 100, 1000))
+                }
+                None => (None, None),
+            };
+            Action::UpdateService {
+                service: service(r)?,
+                desired_count: desired,
+                task_definition: match td {
+                    Some(t) => Some(t?),
+                    None => None,
+                },
+                force_new_deployment: force,
+                minimum_healthy_percent: min_pct,
+                maximum_percent: max_pct,
+            }
         }
         _ => {
             let task = r.opt_str(&f, "task");

@@ -6,7 +6,7 @@ use crate::ecs::placement::TieBreak;
 use crate::ecs::service::ServiceSpec;
 use crate::ecs::task_definition::TaskDefinition;
 use crate::engine::{SimDuration, SimTime};
-use crate::ids::{GroupId, ServiceId, ZoneId};
+use crate::ids::{GroupId, ServiceId, TaskDefId, ZoneId};
 
 /// Model choices the spec marks [INFER], with their defaults.
 #[derive(Clone, Debug, PartialEq)]
@@ -22,6 +22,15 @@ pub struct Settings {
     /// After a placement failure, the scheduler retries when capacity appears, but not sooner
     /// than this ([INFER]).
     pub placement_retry_interval: SimDuration,
+    /// Whether tasks still stopping count against maximumPercent (the docs disagree; counting
+    /// them is the conservative reading, SCHEDULING.md §4.1).
+    pub max_percent_counts_stopping: bool,
+    /// The throttle engages after this many start failures in a row ([INFER] 3).
+    pub throttle_after_failures: u32,
+    /// Its first delay, doubling with each further failure ([INFER] 1 min).
+    pub throttle_base_delay: SimDuration,
+    /// Its cap (27 min in the current docs; 15 min before ~2024).
+    pub throttle_max_delay: SimDuration,
     /// The run stops with an error after this many events (a runaway guard).
     pub max_events: u64,
     /// ... or after this many events at one instant (a livelock guard).
@@ -37,6 +46,10 @@ impl Default for Settings {
             instance_loss_detection: SimDuration::ZERO,
             placement_tie_break: TieBreak::Ordered,
             placement_retry_interval: SimDuration::from_secs(30),
+            max_percent_counts_stopping: true,
+            throttle_after_failures: 3,
+            throttle_base_delay: SimDuration::from_mins(1),
+            throttle_max_delay: SimDuration::from_mins(27),
             max_events: 500_000_000,
             max_events_per_instant: 5_000_000,
             check_invariants: false,
@@ -64,10 +77,31 @@ pub enum InstanceTarget {
 #[derive(Clone, Debug, PartialEq)]
 pub enum Action {
     TerminateInstances(InstanceTarget),
-    AzOutage { zone: ZoneId, duration: Option<SimDuration> },
-    AddInstances { group: GroupId, count: u32, zone: Option<ZoneId> },
-    UpdateService { service: ServiceId, desired_count: u32 },
-    StopTask { service: ServiceId, task: Option<String>, count: u32, reason: String },
+    AzOutage {
+        zone: ZoneId,
+        duration: Option<SimDuration>,
+    },
+    AddInstances {
+        group: GroupId,
+        count: u32,
+        zone: Option<ZoneId>,
+    },
+    /// UpdateService: any of a new desired count, a new task definition (a new deployment),
+    /// forceNewDeployment, new minimum/maximum percent.
+    UpdateService {
+        service: ServiceId,
+        desired_count: Option<u32>,
+        task_definition: Option<TaskDefId>,
+        force_new_deployment: bool,
+        minimum_healthy_percent: Option<u32>,
+        maximum_percent: Option<u32>,
+    },
+    StopTask {
+        service: ServiceId,
+        task: Option<String>,
+        count: u32,
+        reason: String,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

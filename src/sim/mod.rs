@@ -7,7 +7,7 @@ mod faults;
 mod state;
 mod timeline;
 
-pub use state::State;
+pub use state::{State, deployment_id};
 
 use crate::cluster::Cluster;
 use crate::ecs::service::{Service, ServiceCounts};
@@ -63,6 +63,7 @@ pub struct Rngs {
     pub runtime: SimRng,
     pub failures: SimRng,
     pub timeline: SimRng,
+    pub health: SimRng,
 }
 
 impl Rngs {
@@ -73,6 +74,7 @@ impl Rngs {
             runtime: SimRng::new(seed, Stream::Runtime),
             failures: SimRng::new(seed, Stream::Failures),
             timeline: SimRng::new(seed, Stream::Timeline),
+            health: SimRng::new(seed, Stream::Health),
         }
     }
 }

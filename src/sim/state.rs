@@ -4,6 +4,7 @@
 //! never disagree with the tasks.
 
 use crate::cluster::Cluster;
+use crate::ecs::deployment::Deployment;
 use crate::ecs::placement::TaskRequirements;
 use crate::ecs::service::Service;
 use crate::ecs::task::Task;
@@ -48,7 +49,8 @@ impl State {
                 let td = &scenario.task_definitions[spec.task_definition.index()];
                 let mut constraints = spec.constraints.clone();
                 constraints.extend(td.placement_constraints.iter().cloned());
-                Service::new(ServiceId(i as u16), spec.clone(), group, constraints)
+                let first = Deployment::new(deployment_id(i, 0), spec.task_definition, SimTime::ZERO);
+                Service::new(ServiceId(i as u16), spec.clone(), group, constraints, first)
             })
             .collect();
         State {
@@ -142,6 +144,7 @@ impl State {
         let mut touched = std::mem::take(&mut self.touched_services);
         touched.sort_unstable();
         for sid in touched.drain(..) {
+            self.check_deployment_completed(ctx, sid);
             let svc = &mut self.services[sid.index()];
             let steady = svc.is_steady();
             if steady != svc.steady {
@@ -155,6 +158,11 @@ impl State {
         }
         self.touched_services = touched;
     }
+}
+
+/// ECS-style deployment ids (`ecs-svc/` and 19 digits), stable per service and deployment.
+pub fn deployment_id(service: usize, k: usize) -> String {
+    format!("ecs-svc/{:019}", (service as u64 + 1) * 1_000_000 + k as u64 + 1)
 }
 
 fn apply(counter: &mut u32, before: bool, after: bool) {

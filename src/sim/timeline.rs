@@ -23,7 +23,32 @@ impl State {
                     self.schedule_launch(ctx, group, zone, crate::engine::SimDuration::ZERO);
                 }
             }
-            Action::UpdateService { service, desired_count } => self.update_desired_count(ctx, service, desired_count),
+            Action::UpdateService {
+                service,
+                desired_count,
+                task_definition,
+                force_new_deployment,
+                minimum_healthy_percent,
+                maximum_percent,
+            } => {
+                let spec = &mut self.services[service.index()].spec;
+                if let Some(p) = minimum_healthy_percent {
+                    spec.minimum_healthy_percent = p;
+                }
+                if let Some(p) = maximum_percent {
+                    spec.maximum_percent = p;
+                }
+                if let Some(d) = desired_count {
+                    self.update_desired_count(ctx, service, d);
+                }
+                let current = self.services[service.index()].primary().task_definition;
+                match task_definition {
+                    Some(td) if td != current || force_new_deployment => self.start_deployment(ctx, service, td),
+                    None if force_new_deployment => self.start_deployment(ctx, service, current),
+                    _ => {}
+                }
+                self.request_reconcile(ctx, service);
+            }
             Action::StopTask { service, task, count, reason } => {
                 let victims = self.resolve_tasks(ctx, service, task.as_deref(), count);
                 for tid in victims {
@@ -40,6 +65,8 @@ impl State {
         let message =
             format!("(service {}) desiredCount updated from {} to {desired}.", svc.spec.name, svc.desired_count);
         svc.desired_count = desired;
+        let primary = svc.primary;
+        svc.deployment_desired[primary] = desired;
         let name = svc.spec.name.clone();
         ctx.notice(Notice::DesiredCount { service: sid, desired });
         ctx.notice(Notice::log("UPDATE_SERVICE").service(&name).message(message));

@@ -261,11 +261,14 @@ pub struct StopCandidate {
     pub zone: ZoneId,
     /// Not yet RUNNING: such tasks go first, since they serve nothing yet ([INFER]).
     pub pending: bool,
+    /// Unhealthy tasks go next (§3.3).
+    pub healthy: bool,
     pub cpu: u32,
     pub memory_mib: u32,
 }
 
-/// Chooses which task a scale-in stops (§5.8): pending tasks first; then by the service's
+/// Chooses which task a scale-in stops (§5.8): pending tasks first, then unhealthy ones; then by
+/// the service's
 /// strategies (spread: the zone/instance/value with the most tasks of the group; binpack: the
 /// task whose instance will have the most of the resource left); with no strategy, the most
 /// loaded AZ, then the most loaded instance. Ties: the newest task, or random.
@@ -282,6 +285,7 @@ pub fn choose_task_to_stop(
         return None;
     }
     keep_max(&mut cands, |c| i64::from(c.pending));
+    keep_max(&mut cands, |c| i64::from(!c.healthy));
     let defaults = default_service_strategies();
     let chain = if strategies.is_empty() { &defaults[..] } else { strategies };
     for s in chain {
