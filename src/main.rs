@@ -105,7 +105,7 @@ fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bo
     let files = match report::render(&result, &scenario) {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("internal error (a bug in ecsim): cannot format the report: {e}");
+            eprintln!("internal error (a bug in ecsim): {e}");
             return ExitCode::from(EXIT_INTERNAL);
         }
     };

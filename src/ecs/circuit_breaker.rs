@@ -59,9 +59,8 @@ impl State {
     /// A task of deployment `d` became healthy: with resetOnHealthyTask the count starts over.
     pub fn deployment_task_healthy(&mut self, sid: ServiceId, d: usize) {
         let svc = &mut self.services[sid.index()];
-        if svc.spec.circuit_breaker.reset_on_healthy_task {
-            svc.deployments[d].failed_tasks = 0;
-        }
+        let cb = svc.spec.circuit_breaker;
+        svc.deployments[d].count_healthy(&cb);
     }
 
     /// One circuit-breaker failure for deployment `d`; at the threshold the deployment fails.
@@ -69,16 +68,11 @@ impl State {
         let svc = &mut self.services[sid.index()];
         let cb = svc.spec.circuit_breaker;
         let threshold = cb.threshold(svc.desired_count);
+        if d != svc.primary {
+            return;
+        }
         let dep = &mut svc.deployments[d];
-        if dep.rollout_state != RolloutState::InProgress || d != svc.primary {
-            return;
-        }
-        dep.failed_tasks_total += 1;
-        if !cb.enable {
-            return;
-        }
-        dep.failed_tasks += 1;
-        if dep.failed_tasks < threshold {
+        if !dep.count_failure(&cb, svc.desired_count) {
             return;
         }
         dep.rollout_state = RolloutState::Failed;

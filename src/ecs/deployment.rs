@@ -123,6 +123,30 @@ impl Deployment {
     }
 }
 
+impl Deployment {
+    /// Counts one failed task; returns whether the circuit breaker trips now. Only an
+    /// IN_PROGRESS deployment counts, and only with the breaker enabled (the total is kept for
+    /// the report either way).
+    pub fn count_failure(&mut self, cb: &CircuitBreaker, desired: u32) -> bool {
+        if self.rollout_state != RolloutState::InProgress {
+            return false;
+        }
+        self.failed_tasks_total += 1;
+        if !cb.enable {
+            return false;
+        }
+        self.failed_tasks += 1;
+        self.failed_tasks >= cb.threshold(desired)
+    }
+
+    /// A task of this deployment became healthy: with resetOnHealthyTask the count restarts.
+    pub fn count_healthy(&mut self, cb: &CircuitBreaker) {
+        if cb.reset_on_healthy_task {
+            self.failed_tasks = 0;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -139,5 +163,31 @@ mod tests {
         let count = CircuitBreaker { threshold_type: ThresholdType::Count, threshold_value: 5, ..bounded };
         assert_eq!(count.threshold(1), 5);
         assert_eq!(count.threshold(1000), 5);
+    }
+
+    /// E-C3: D=10 (threshold 5), failures F,F,H,F,F,F,F. Resetting on a healthy task leaves the
+    /// count at 4 (not failed); without the reset the 5th F fails the deployment.
+    #[test]
+    fn e_c3_reset_on_healthy_task() {
+        for (reset, trips_at) in [(true, None), (false, Some(5))] {
+            let cb = CircuitBreaker { enable: true, reset_on_healthy_task: reset, ..CircuitBreaker::default() };
+            let mut d = Deployment::new("ecs-svc/1".into(), crate::ids::TaskDefId(0), SimTime::ZERO);
+            let mut failures = 0;
+            let mut tripped = None;
+            for step in "FFHFFFF".chars() {
+                if step == 'H' {
+                    d.count_healthy(&cb);
+                    continue;
+                }
+                failures += 1;
+                if d.count_failure(&cb, 10) && tripped.is_none() {
+                    tripped = Some(failures);
+                }
+            }
+            assert_eq!(tripped, trips_at, "resetOnHealthyTask={reset}");
+            if reset {
+                assert_eq!(d.failed_tasks, 4);
+            }
+        }
     }
 }

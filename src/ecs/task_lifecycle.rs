@@ -108,6 +108,10 @@ impl State {
                     self.services[sid.index()].stats.tasks_started += 1;
                     self.reset_throttle(sid);
                     self.deployment_task_running(sid, self.tasks[tid.index()].deployment);
+                    // During a deployment an old task reaching RUNNING may now be retired.
+                    if self.services[sid.index()].deployments.len() > 1 {
+                        self.request_reconcile(ctx, sid);
+                    }
                 }
                 let healthy_at = now.after(self.settings.healthy_after_running);
                 ctx.at(healthy_at, Event::TaskHealthy { task: tid, epoch });

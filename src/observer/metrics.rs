@@ -1,9 +1,10 @@
 //! Per-service metric bookkeeping: healthy counts per zone and per instance kept incrementally
 //! (so the redundancy margins cost O(1) per change), and time integrals of the step function.
 
+use super::RevisionCounts;
 use crate::ecs::task::TaskCounts;
 use crate::engine::SimTime;
-use crate::ids::{InstanceId, ZoneId};
+use crate::ids::{InstanceId, TaskDefId, ZoneId};
 
 /// A service's values at an instant: one timeseries row.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -92,6 +93,8 @@ pub(super) struct ServiceObs {
     /// instances_with[k] = instances holding k healthy tasks (k >= 1), for the running maximum.
     instances_with: Vec<u32>,
     max_per_instance: u32,
+    revisions: Vec<RevisionCounts>,
+    last_revisions: Vec<RevisionCounts>,
     dirty: bool,
     pub steady_ever: bool,
     /// The values recorded last, in force since `since`.
@@ -114,6 +117,8 @@ impl ServiceObs {
             healthy_per_instance: Vec::new(),
             instances_with: vec![0],
             max_per_instance: 0,
+            revisions: Vec::new(),
+            last_revisions: Vec::new(),
             dirty: true,
             steady_ever: false,
             last: None,
@@ -128,7 +133,25 @@ impl ServiceObs {
         self.dirty = true;
     }
 
-    pub fn task_counts(&mut self, instance: InstanceId, zone: ZoneId, before: TaskCounts, after: TaskCounts) {
+    pub fn task_counts(
+        &mut self,
+        instance: InstanceId,
+        zone: ZoneId,
+        task_definition: TaskDefId,
+        before: TaskCounts,
+        after: TaskCounts,
+    ) {
+        let i = match self.revisions.iter().position(|r| r.task_definition == task_definition) {
+            Some(i) => i,
+            None => {
+                self.revisions.push(RevisionCounts { task_definition, ..RevisionCounts::default() });
+                self.revisions.sort_by_key(|r| r.task_definition);
+                self.revisions.iter().position(|r| r.task_definition == task_definition).unwrap_or(0)
+            }
+        };
+        let r = &mut self.revisions[i];
+        r.running = r.running + u32::from(after.running) - u32::from(before.running);
+        r.healthy = r.healthy + u32::from(after.healthy) - u32::from(before.healthy);
         let step = |c: &mut u32, b: bool, a: bool| match (b, a) {
             (false, true) => *c += 1,
             (true, false) => *c -= 1,
@@ -182,14 +205,20 @@ impl ServiceObs {
         }
     }
 
-    /// The new values if they differ from the last recorded ones.
-    pub fn take_changed(&mut self) -> Option<Values> {
+    /// The new values (and per-revision counts) if they differ from the last recorded ones.
+    pub fn take_changed(&mut self) -> Option<(Values, Vec<RevisionCounts>)> {
         if !self.dirty {
             return None;
         }
         self.dirty = false;
         let v = self.values();
-        (self.last != Some(v)).then_some(v)
+        let revisions: Vec<RevisionCounts> =
+            self.revisions.iter().copied().filter(|r| r.running > 0 || r.healthy > 0).collect();
+        if self.last == Some(v) && self.last_revisions == revisions {
+            return None;
+        }
+        self.last_revisions = revisions.clone();
+        Some((v, revisions))
     }
 
     /// Integrates the last recorded values up to `now`; the measured part starts at

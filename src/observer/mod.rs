@@ -9,7 +9,7 @@ pub use metrics::{Accum, Values};
 use crate::ecs::service::ServiceStats;
 use crate::ecs::task::TaskCounts;
 use crate::engine::{SimDuration, SimTime};
-use crate::ids::{InstanceId, ServiceId, ZoneId};
+use crate::ids::{InstanceId, ServiceId, TaskDefId, ZoneId};
 use crate::scenario::Scenario;
 use metrics::ServiceObs;
 
@@ -50,6 +50,7 @@ pub enum Notice {
         service: ServiceId,
         instance: InstanceId,
         zone: ZoneId,
+        task_definition: TaskDefId,
         before: TaskCounts,
         after: TaskCounts,
     },
@@ -82,6 +83,37 @@ pub struct Row {
     pub time: SimTime,
     pub service: ServiceId,
     pub values: Values,
+    /// Running and healthy tasks per task definition revision (those with any).
+    pub revisions: Vec<RevisionCounts>,
+}
+
+/// Running and healthy tasks of one task definition revision.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct RevisionCounts {
+    pub task_definition: TaskDefId,
+    pub running: u32,
+    pub healthy: u32,
+}
+
+/// A deployment as the report shows it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeploymentReport {
+    pub id: String,
+    pub task_definition: String,
+    pub status: &'static str,
+    pub rollout_state: &'static str,
+    pub started: SimTime,
+    pub finished: Option<SimTime>,
+    pub rolled_back: bool,
+    pub is_rollback: bool,
+    pub failed_tasks: u32,
+}
+
+/// What the control plane knows of a service at the end: counters and deployments.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceOutcome {
+    pub stats: ServiceStats,
+    pub deployments: Vec<DeploymentReport>,
 }
 
 /// A service's results.
@@ -91,6 +123,7 @@ pub struct ServiceResult {
     /// Over the measured time (or the whole run if steady state was never reached).
     pub accum: Accum,
     pub stats: ServiceStats,
+    pub deployments: Vec<DeploymentReport>,
 }
 
 /// What a run produced, ready for the report writer.
@@ -146,8 +179,8 @@ impl Observer {
     pub fn absorb(&mut self, now: SimTime, notices: &mut Vec<Notice>) {
         for n in notices.drain(..) {
             match n {
-                Notice::TaskCounts { service, instance, zone, before, after } => {
-                    self.services[service.index()].task_counts(instance, zone, before, after)
+                Notice::TaskCounts { service, instance, zone, task_definition, before, after } => {
+                    self.services[service.index()].task_counts(instance, zone, task_definition, before, after)
                 }
                 Notice::DesiredCount { service, desired } => self.services[service.index()].set_desired(desired),
                 Notice::Steady { service, steady } => {
@@ -165,26 +198,27 @@ impl Observer {
             self.measure_start = Some(now);
         }
         for (i, s) in self.services.iter_mut().enumerate() {
-            if let Some(values) = s.take_changed() {
+            if let Some((values, revisions)) = s.take_changed() {
                 s.advance(now, self.measure_start);
                 s.last = Some(values);
-                self.rows.push(Row { time: now, service: ServiceId(i as u16), values });
+                self.rows.push(Row { time: now, service: ServiceId(i as u16), values, revisions });
             }
         }
     }
 
-    pub fn finish(mut self, end: SimTime, events: u64, stats: Vec<ServiceStats>) -> RunResult {
+    pub fn finish(mut self, end: SimTime, events: u64, outcomes: Vec<ServiceOutcome>) -> RunResult {
         let measured = self.measure_start.filter(|&t| t <= end);
         let services = self
             .services
             .iter_mut()
-            .zip(stats)
-            .map(|(s, stats)| {
+            .zip(outcomes)
+            .map(|(s, outcome)| {
                 s.advance(end, measured);
                 ServiceResult {
                     name: s.name.clone(),
                     accum: if measured.is_some() { s.measured.clone() } else { s.all.clone() },
-                    stats,
+                    stats: outcome.stats,
+                    deployments: outcome.deployments,
                 }
             })
             .collect();

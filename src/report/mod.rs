@@ -7,7 +7,7 @@ pub use folder::{ReportError, write_report};
 
 use serde_json::{Value, json};
 
-use crate::observer::RunResult;
+use crate::observer::{RevisionCounts, RunResult};
 use crate::scenario::Scenario;
 
 /// Every file of a report folder, rendered: what `ecsim run` writes and what the determinism
@@ -18,7 +18,7 @@ pub fn render(result: &RunResult, scenario: &Scenario) -> Result<Vec<(&'static s
     summary.push(b'\n');
     Ok(vec![
         ("summary.json", summary),
-        ("timeseries.csv", timeseries_csv(result).map_err(|e| format(e.to_string()))?),
+        ("timeseries.csv", timeseries_csv(result, scenario).map_err(|e| format(e.to_string()))?),
         ("events.csv", events_csv(result).map_err(|e| format(e.to_string()))?),
     ])
 }
@@ -32,6 +32,24 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
     let mut services = serde_json::Map::new();
     for (s, spec) in result.services.iter().zip(&scenario.services) {
         let a = &s.accum;
+        let deployments: Vec<Value> = s
+            .deployments
+            .iter()
+            .map(|d| {
+                json!({
+                    "id": d.id,
+                    "task_definition": d.task_definition,
+                    "status": d.status,
+                    "rollout_state": d.rollout_state,
+                    "started_s": secs(d.started.0),
+                    "finished_s": d.finished.map(|t| secs(t.0)),
+                    "duration_s": d.finished.map(|t| secs(t.since(d.started).0)),
+                    "rolled_back": d.rolled_back,
+                    "is_rollback": d.is_rollback,
+                    "failed_tasks": d.failed_tasks,
+                })
+            })
+            .collect();
         services.insert(
             s.name.clone(),
             json!({
@@ -50,7 +68,7 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
                 "desired_count": spec.desired_count,
                 "minimum_healthy_percent": spec.minimum_healthy_percent,
                 "maximum_percent": spec.maximum_percent,
-                "deployments": [],
+                "deployments": deployments,
             }),
         );
     }
@@ -81,8 +99,17 @@ fn header_comment(result: &RunResult) -> String {
     )
 }
 
+/// `app:1=3 app:2=1`: a count per task definition revision.
+fn by_revision(revs: &[RevisionCounts], scenario: &Scenario, f: impl Fn(&RevisionCounts) -> u32) -> String {
+    let parts: Vec<String> = revs
+        .iter()
+        .map(|r| format!("{}={}", scenario.task_definitions[r.task_definition.index()].name(), f(r)))
+        .collect();
+    parts.join(" ")
+}
+
 /// timeseries.csv: one row per service whenever its values change (a step function).
-pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+pub fn timeseries_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(header_comment(result).into_bytes());
     w.write_record([
         "time_s",
@@ -94,6 +121,8 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
         "az_coverage",
         "az_loss_margin",
         "instance_loss_margin",
+        "running_by_revision",
+        "healthy_by_revision",
     ])?;
     for row in &result.rows {
         let v = &row.values;
@@ -107,6 +136,8 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
             v.az_coverage.to_string(),
             v.az_loss_margin.to_string(),
             v.instance_loss_margin.to_string(),
+            by_revision(&row.revisions, scenario, |r| r.running),
+            by_revision(&row.revisions, scenario, |r| r.healthy),
         ])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())

@@ -14,7 +14,7 @@ use crate::ecs::service::{Service, ServiceCounts};
 use crate::engine::{EventQueue, SimRng, SimTime, Stream};
 use crate::ids::{GroupId, InstanceId, ServiceId, TaskId, ZoneId};
 use crate::invariants::Violation;
-use crate::observer::{Notice, Observer, RunResult};
+use crate::observer::{DeploymentReport, Notice, Observer, RunResult, ServiceOutcome};
 use crate::scenario::Scenario;
 
 /// Everything that can happen at an instant.
@@ -237,7 +237,29 @@ impl Simulation {
     pub fn run(mut self) -> Result<RunResult, SimError> {
         self.run_until(self.end)?;
         self.end_instant()?;
-        let stats = self.state.services.iter().map(|s| s.stats.clone()).collect();
-        Ok(self.observer.finish(self.end, self.events, stats))
+        let outcomes = self
+            .state
+            .services
+            .iter()
+            .map(|s| ServiceOutcome {
+                stats: s.stats.clone(),
+                deployments: s
+                    .deployments
+                    .iter()
+                    .map(|d| DeploymentReport {
+                        id: d.id.clone(),
+                        task_definition: self.state.task_definitions[d.task_definition.index()].name(),
+                        status: d.status.as_str(),
+                        rollout_state: d.rollout_state.as_str(),
+                        started: d.created_at,
+                        finished: d.finished_at,
+                        rolled_back: d.rolled_back,
+                        is_rollback: d.is_rollback,
+                        failed_tasks: d.failed_tasks_total,
+                    })
+                    .collect(),
+            })
+            .collect();
+        Ok(self.observer.finish(self.end, self.events, outcomes))
     }
 }

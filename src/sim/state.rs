@@ -118,7 +118,8 @@ impl State {
         if before == after {
             return;
         }
-        let (instance, group, service, zone) = (task.instance, task.group, task.service, task.zone);
+        let (instance, group, service, zone, task_definition) =
+            (task.instance, task.group, task.service, task.zone, task.task_definition);
         if before.live != after.live {
             self.cluster.count_group_task(instance, group, if after.live { 1 } else { -1 });
         }
@@ -129,7 +130,7 @@ impl State {
             apply(&mut c.running, before.running, after.running);
             apply(&mut c.healthy, before.healthy, after.healthy);
             self.touch(sid);
-            ctx.notice(Notice::TaskCounts { service: sid, instance, zone, before, after });
+            ctx.notice(Notice::TaskCounts { service: sid, instance, zone, task_definition, before, after });
         }
     }
 
