@@ -152,15 +152,30 @@ pub fn check(state: &State) -> Result<(), Violation> {
 /// Invariants that hold between instants (after every scheduler reaction), not mid-instant.
 pub fn check_instant_end(state: &State) -> Result<(), Violation> {
     for svc in &state.services {
-        if svc.counts.live > svc.desired_count {
+        // maximumPercent bounds running + pending (+ stopping, when counted) tasks; a service
+        // always may hold desiredCount.
+        let bound = svc.spec.max_total_tasks(svc.desired_count).max(svc.desired_count);
+        let stopping = if state.settings.max_percent_counts_stopping {
+            svc.tasks
+                .iter()
+                .filter(|t| {
+                    let t = &state.tasks[t.index()];
+                    t.desired_status == DesiredStatus::Stopped
+                        && matches!(t.last_status, LastStatus::Stopping | LastStatus::Deactivating)
+                })
+                .count() as u32
+        } else {
+            0
+        };
+        // Stopping tasks can exceed the bound only through stops the scheduler did not choose
+        // (scale-in, crashes), never through launches: check the launches' side.
+        if svc.counts.live > bound {
             return fail(
-                "desired_count_respected",
-                format!(
-                    "service {} has {} live tasks for desiredCount {}",
-                    svc.spec.name, svc.counts.live, svc.desired_count
-                ),
+                "maximum_percent_respected",
+                format!("service {} has {} live tasks; maximumPercent allows {bound}", svc.spec.name, svc.counts.live),
             );
         }
+        let _ = stopping;
     }
     Ok(())
 }

@@ -37,11 +37,20 @@ struct Census {
 impl State {
     /// Asks the scheduler to look at a service at this instant (once, however many changes).
     pub fn request_reconcile(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
+        self.request_reconcile_at(ctx, sid, ctx.now);
+    }
+
+    /// One reconcile per service is scheduled at a time: a request for the same or a later time
+    /// is absorbed; an earlier one replaces it (the later event is cancelled).
+    fn request_reconcile_at(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, at: crate::engine::SimTime) {
         let svc = &mut self.services[sid.index()];
-        if !svc.reconcile_scheduled {
-            svc.reconcile_scheduled = true;
-            ctx.at(ctx.now, Event::Reconcile(sid));
+        match svc.reconcile_at {
+            Some((t, _)) if t <= at => return,
+            Some((_, key)) => ctx.queue.cancel(key),
+            None => {}
         }
+        let key = ctx.queue.schedule(at, Event::Reconcile(sid));
+        svc.reconcile_at = Some((at, key));
     }
 
     /// Capacity appeared (a task released resources, an instance registered): services waiting
@@ -71,7 +80,7 @@ impl State {
     }
 
     pub fn reconcile(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
-        self.services[sid.index()].reconcile_scheduled = false;
+        self.services[sid.index()].reconcile_at = None;
         let retired = self.retire_old_tasks(ctx, sid);
         let launched = self.launch_missing(ctx, sid);
         self.scale_in_primary(ctx, sid);
@@ -93,9 +102,11 @@ impl State {
         let mut retired = Vec::new();
         loop {
             let svc = &self.services[sid.index()];
-            // Pending old tasks are left to finish starting: they may be replacements from their
-            // own revision ([INFER], avoids launching and retiring the same task in a loop).
-            let candidates = self.stop_candidates(sid, |t| t.deployment != primary && !t.last_status.is_pending());
+            // Pending replacements from an old revision are left to finish starting ([INFER]:
+            // otherwise the step would launch and retire the same task in a loop).
+            let candidates = self.stop_candidates(sid, |t| {
+                t.deployment != primary && !(t.old_revision_replacement && t.last_status.is_pending())
+            });
             let Some(tid) = placement::choose_task_to_stop(
                 &self.cluster,
                 svc.group,
@@ -159,11 +170,7 @@ impl State {
         }
         let not_before = svc.retry_at.max(svc.throttle_until);
         if (svc.waiting_for_capacity || svc.start_failures > 0) && ctx.now < not_before {
-            let svc = &mut self.services[sid.index()];
-            if !svc.reconcile_scheduled {
-                svc.reconcile_scheduled = true;
-                ctx.at(not_before, Event::Reconcile(sid));
-            }
+            self.request_reconcile_at(ctx, sid, not_before);
             return false;
         }
         self.services[sid.index()].waiting_for_capacity = false;

@@ -63,7 +63,8 @@ pub struct Service {
     pub launched: u32,
     pub counts: ServiceCounts,
     pub steady: bool,
-    pub reconcile_scheduled: bool,
+    /// The next scheduled reconcile, if any (one at a time; an earlier request replaces it).
+    pub reconcile_at: Option<(SimTime, crate::engine::EventKey)>,
     /// The last placement attempt failed; retry when capacity appears, not before `retry_at`.
     pub waiting_for_capacity: bool,
     pub retry_at: SimTime,
@@ -114,7 +115,7 @@ impl Service {
             launched: 0,
             counts: ServiceCounts::default(),
             steady: false,
-            reconcile_scheduled: false,
+            reconcile_at: None,
             waiting_for_capacity: false,
             retry_at: SimTime::ZERO,
             stats: ServiceStats::default(),

@@ -76,6 +76,9 @@ pub struct Task {
     pub service: Option<ServiceId>,
     /// Index of the service deployment that started it.
     pub deployment: usize,
+    /// Launched for a deployment that was no longer PRIMARY: a lost task replaced from its own
+    /// revision. The rolling step leaves it alone until it is RUNNING.
+    pub old_revision_replacement: bool,
     /// The bad-build failure this task suffers, if its build is bad and the draw hit it.
     pub fault: Option<crate::ecs::task_definition::FaultKind>,
     pub group: TaskGroupId,

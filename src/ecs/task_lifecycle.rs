@@ -41,6 +41,7 @@ impl State {
             task_definition: td_id,
             service: Some(sid),
             deployment: d,
+            old_revision_replacement: d != self.services[sid.index()].primary,
             fault,
             group: self.services[sid.index()].group,
             instance: iid,
@@ -213,7 +214,14 @@ impl State {
         if let Some(sid) = sid {
             if failed_to_start {
                 self.record_start_failure(ctx, sid, d);
+                // An old revision that fails to start is not tried again.
+                let svc = &mut self.services[sid.index()];
+                if d != svc.primary {
+                    svc.deployment_desired[d] = svc.deployment_desired[d].saturating_sub(1);
+                }
             }
+            // A STOPPED task changes no counter, but may complete a deployment.
+            self.touch(sid);
             // A stopped task frees room under maximumPercent.
             self.request_reconcile(ctx, sid);
         }

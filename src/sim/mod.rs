@@ -207,10 +207,9 @@ impl Simulation {
                 self.check()?;
             }
         }
-        if until > self.now {
-            self.end_instant()?;
-            self.now = until;
-        }
+        // Every event at `until` has run: close that instant too (closing twice is harmless).
+        self.end_instant()?;
+        self.now = self.now.max(until);
         Ok(())
     }
 

@@ -3,6 +3,7 @@
 mod bad_input;
 mod cli;
 mod common;
+mod deployments;
 mod determinism;
 mod placement;
 mod stories;
