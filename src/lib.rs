@@ -6,6 +6,7 @@
 
 pub mod cluster;
 pub mod ecs;
+pub mod elb;
 pub mod engine;
 pub mod ids;
 pub mod invariants;

@@ -2,11 +2,13 @@
 //! placement. Sans-IO: time and randomness arrive as arguments; nothing here prints or reads files.
 
 pub mod circuit_breaker;
+pub mod container_health;
 pub mod deployment;
 pub mod placement;
 pub mod scheduler;
 pub mod service;
 pub mod task;
 pub mod task_definition;
+pub mod task_health;
 pub mod task_lifecycle;
 pub mod throttle;

@@ -32,6 +32,10 @@ struct Census {
     healthy: u32,
     /// Desired RUNNING tasks per deployment.
     live_per_deployment: Vec<u32>,
+    /// Of those, unhealthy ones waiting to be replaced.
+    doomed_per_deployment: Vec<u32>,
+    /// Of those, healthy ones.
+    healthy_per_deployment: Vec<u32>,
 }
 
 impl State {
@@ -63,13 +67,22 @@ impl State {
 
     fn census(&self, sid: ServiceId) -> Census {
         let svc = &self.services[sid.index()];
-        let mut c = Census { live_per_deployment: vec![0; svc.deployments.len()], ..Census::default() };
+        let n = svc.deployments.len();
+        let mut c = Census {
+            live_per_deployment: vec![0; n],
+            doomed_per_deployment: vec![0; n],
+            healthy_per_deployment: vec![0; n],
+            ..Census::default()
+        };
         for &tid in &svc.tasks {
             let t = &self.tasks[tid.index()];
             if t.desired_status == DesiredStatus::Running {
                 c.live += 1;
                 c.live_per_deployment[t.deployment] += 1;
-                c.healthy += u32::from(t.counts().healthy);
+                c.doomed_per_deployment[t.deployment] += u32::from(t.doomed);
+                let healthy = t.counts().healthy;
+                c.healthy += u32::from(healthy);
+                c.healthy_per_deployment[t.deployment] += u32::from(healthy);
             } else if self.settings.max_percent_counts_stopping
                 && matches!(t.last_status, LastStatus::Stopping | LastStatus::Deactivating)
             {
@@ -83,6 +96,7 @@ impl State {
         self.services[sid.index()].reconcile_at = None;
         let retired = self.retire_old_tasks(ctx, sid);
         let launched = self.launch_missing(ctx, sid);
+        self.replace_unhealthy(ctx, sid);
         self.scale_in_primary(ctx, sid);
         if !retired && !launched {
             self.report_stuck_configuration(ctx, sid);
@@ -151,7 +165,8 @@ impl State {
             if d == svc.primary || dep.status == DeploymentStatus::Inactive || dep.rolled_back {
                 continue;
             }
-            let missing = svc.deployment_desired[d].saturating_sub(census.live_per_deployment[d]);
+            let missing = svc.deployment_desired[d]
+                .saturating_sub(census.live_per_deployment[d] - census.doomed_per_deployment[d]);
             let n = missing.min(room);
             room -= n;
             if n > 0 {
@@ -159,7 +174,9 @@ impl State {
             }
         }
         if !svc.primary_failed() {
-            let missing = svc.desired_count.saturating_sub(census.live_per_deployment[svc.primary]);
+            let p = svc.primary;
+            let missing =
+                svc.desired_count.saturating_sub(census.live_per_deployment[p] - census.doomed_per_deployment[p]);
             let n = missing.min(room);
             if n > 0 {
                 wanted.push((svc.primary, n));
@@ -230,17 +247,55 @@ impl State {
         None
     }
 
+    /// Unhealthy tasks (§3.3): their replacement was started first when maximumPercent left
+    /// room; each is stopped once its deployment has enough healthy tasks without it, or at
+    /// once (one per step) when no replacement could start.
+    fn replace_unhealthy(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
+        let census = self.census(sid);
+        if census.doomed_per_deployment.iter().all(|&n| n == 0) {
+            return;
+        }
+        let svc = &self.services[sid.index()];
+        let room = svc.spec.max_total_tasks(svc.desired_count).saturating_sub(census.live + census.stopping);
+        let mut stopped_one_for_room = false;
+        let doomed: Vec<TaskId> = svc.tasks.iter().copied().filter(|t| self.tasks[t.index()].doomed).collect();
+        for tid in doomed {
+            let t = &self.tasks[tid.index()];
+            if t.desired_status != DesiredStatus::Running {
+                continue;
+            }
+            let d = t.deployment;
+            let svc = &self.services[sid.index()];
+            let target = if d == svc.primary { svc.desired_count } else { svc.deployment_desired[d] };
+            let replaced = census.healthy_per_deployment[d] >= target;
+            let has_replacement = census.live_per_deployment[d] - census.doomed_per_deployment[d] >= target;
+            let no_room = room == 0 && !has_replacement && !stopped_one_for_room;
+            if !(replaced || no_room) {
+                continue;
+            }
+            stopped_one_for_room |= !replaced;
+            let reason = self.unhealthy_stop_reason(tid);
+            self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason);
+            // A task replaced after failing its health checks counts for the circuit breaker.
+            self.circuit_breaker_failure(ctx, sid, d);
+            self.log_task_batch(ctx, sid, &[tid], "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
+        }
+    }
+
     /// Rolling step 3: more PRIMARY tasks than desired (a scale-in).
     fn scale_in_primary(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
         let svc = &self.services[sid.index()];
         let primary = svc.primary;
-        let live = self.census(sid).live_per_deployment[primary];
+        let census = self.census(sid);
+        // Unhealthy tasks waiting for their replacement are not surplus: replace_unhealthy
+        // stops them.
+        let live = census.live_per_deployment[primary] - census.doomed_per_deployment[primary];
         let excess = live.saturating_sub(svc.desired_count);
         let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let mut stopped = Vec::new();
         for _ in 0..excess {
             let svc = &self.services[sid.index()];
-            let candidates = self.stop_candidates(sid, |t| t.deployment == primary);
+            let candidates = self.stop_candidates(sid, |t| t.deployment == primary && !t.doomed);
             let Some(tid) = placement::choose_task_to_stop(
                 &self.cluster,
                 svc.group,

@@ -17,6 +17,20 @@ pub struct ServiceSpec {
     pub minimum_healthy_percent: u32,
     pub maximum_percent: u32,
     pub circuit_breaker: CircuitBreaker,
+    /// Target groups the service's tasks register in.
+    pub load_balancers: Vec<LoadBalancer>,
+    /// `healthCheckGracePeriodSeconds`: unhealthy signals are ignored this long after a task
+    /// starts (RUNNING).
+    pub health_check_grace_period: crate::engine::SimDuration,
+}
+
+/// One entry of a service's `loadBalancers`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadBalancer {
+    /// Index into the scenario's target groups.
+    pub target_group: usize,
+    pub container_name: String,
+    pub container_port: u16,
 }
 
 impl ServiceSpec {

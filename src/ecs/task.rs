@@ -1,6 +1,8 @@
 //! Tasks and their lifecycle states as ECS reports them (SCHEDULING.md §1): lastStatus,
 //! desiredStatus, stopCode and stoppedReason.
 
+use crate::ecs::container_health::Health;
+use crate::elb::target_group::TargetState;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskGroupId, TaskId, ZoneId};
 
@@ -86,9 +88,15 @@ pub struct Task {
     pub zone: ZoneId,
     pub last_status: LastStatus,
     pub desired_status: DesiredStatus,
-    /// Counts toward minimumHealthyPercent (DESIGN.md §6): without load balancer or container
-    /// health check, 40 s after RUNNING.
-    pub healthy: bool,
+    /// 40 s have passed since RUNNING (ECS's rule without load balancer or health check).
+    pub aged: bool,
+    /// An essential container has a health check: task health decides.
+    pub needs_container_health: bool,
+    pub container_health: Health,
+    /// The task's targets: (target group index, state), one per service load balancer.
+    pub targets: Vec<(usize, TargetState)>,
+    /// Unhealthy past the grace period: the scheduler replaces it (§3.3).
+    pub doomed: bool,
     /// The host died under it; ECS has not noticed yet. Never healthy.
     pub host_lost: bool,
     /// Dynamic host ports assigned by the agent.
@@ -123,7 +131,23 @@ impl Task {
             live,
             pending: live && self.last_status.is_pending(),
             running: self.last_status == LastStatus::Running,
-            healthy: self.last_status == LastStatus::Running && self.healthy && !self.host_lost,
+            healthy: self.is_healthy(),
         }
+    }
+
+    /// Counts toward minimumHealthyPercent (SCHEDULING.md §4.2, DESIGN.md §6): RUNNING, HEALTHY
+    /// if an essential container has a health check, healthy in every target group if the
+    /// service has load balancers; with neither, 40 s after RUNNING.
+    pub fn is_healthy(&self) -> bool {
+        self.last_status == LastStatus::Running
+            && !self.host_lost
+            && (!self.needs_container_health || self.container_health == Health::Healthy)
+            && self.targets.iter().all(|(_, s)| *s == TargetState::Healthy)
+            && (self.needs_container_health || !self.targets.is_empty() || self.aged)
+    }
+
+    /// Failing a container or target health check: a reason for replacement.
+    pub fn is_unhealthy(&self) -> bool {
+        self.container_health == Health::Unhealthy || self.targets.iter().any(|(_, s)| *s == TargetState::Unhealthy)
     }
 }

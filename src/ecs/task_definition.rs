@@ -51,6 +51,7 @@ pub struct ContainerDefinition {
     pub port_mappings: Vec<PortMapping>,
     /// Time from the stop signal to SIGKILL; `None` uses the agent's default (30 s).
     pub stop_timeout: Option<SimDuration>,
+    pub health_check: Option<crate::ecs::container_health::HealthCheck>,
 }
 
 /// How the image behaves when it runs: the simulator's own section, not AWS's.
@@ -65,6 +66,8 @@ pub struct Behavior {
     pub run: Option<Distribution>,
     /// From the stop signal until the containers have exited; capped by `stopTimeout`.
     pub stop: Distribution,
+    /// From RUNNING until the app answers health checks (a slow start).
+    pub ready_after: Distribution,
     /// A bad build: how its tasks fail, after how long, and what fraction of them.
     pub fault: Option<BuildFault>,
 }
@@ -78,6 +81,10 @@ pub enum FaultKind {
     StartFailure,
     /// The essential container exits `after` its start (EssentialContainerExited).
     EssentialExit,
+    /// The container health check fails from `after` past readiness (at once: it never passes).
+    ContainerHealth,
+    /// The load balancer's health check fails from `after` past readiness.
+    TargetHealth,
 }
 
 impl FaultKind {
@@ -86,6 +93,8 @@ impl FaultKind {
             FaultKind::ImagePull => "image_pull_failure",
             FaultKind::StartFailure => "start_failure",
             FaultKind::EssentialExit => "essential_exit",
+            FaultKind::ContainerHealth => "container_health_failure",
+            FaultKind::TargetHealth => "target_health_failure",
         }
     }
 }
@@ -93,7 +102,7 @@ impl FaultKind {
 #[derive(Clone, Debug, PartialEq)]
 pub struct BuildFault {
     pub kind: FaultKind,
-    /// For failures after RUNNING: how long after it.
+    /// For failures after RUNNING: how long after it (exit) or after readiness (health).
     pub after: SimDuration,
     /// The fraction of tasks affected (1.0: every task; less: a flaky build).
     pub fraction: f64,
@@ -106,6 +115,7 @@ impl Default for Behavior {
             startup: Distribution::fixed_secs(5),
             run: None,
             stop: Distribution::fixed_secs(2),
+            ready_after: Distribution::Fixed(SimDuration::ZERO),
             fault: None,
         }
     }
@@ -182,6 +192,11 @@ impl TaskDefinition {
         self.containers.iter().flat_map(|c| &c.port_mappings).filter(|p| p.host_port.is_none()).count()
     }
 
+    /// Essential containers with a health check: the task's health is theirs (§1.8).
+    pub fn essential_health_checks(&self) -> impl Iterator<Item = &crate::ecs::container_health::HealthCheck> {
+        self.containers.iter().filter(|c| c.essential).filter_map(|c| c.health_check.as_ref())
+    }
+
     /// The longest stop timeout among the containers: when the last one is killed.
     pub fn stop_timeout(&self) -> SimDuration {
         self.containers
@@ -206,6 +221,7 @@ pub(crate) mod tests {
             essential: true,
             port_mappings: vec![],
             stop_timeout: None,
+            health_check: None,
         }
     }
 

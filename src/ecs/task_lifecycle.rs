@@ -6,6 +6,7 @@
 use crate::cluster::container_instance::{insert_sorted, remove_sorted};
 use crate::ecs::task::{DesiredStatus, LastStatus, StopCode, Task};
 use crate::ecs::task_definition::FaultKind;
+use crate::elb::target_group::TargetState;
 use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::observer::Notice;
 use crate::sim::{Ctx, Event, State};
@@ -48,7 +49,11 @@ impl State {
             zone,
             last_status: LastStatus::Provisioning,
             desired_status: DesiredStatus::Stopped,
-            healthy: false,
+            aged: false,
+            needs_container_health: false,
+            container_health: crate::ecs::container_health::Health::Unknown,
+            targets: Vec::new(),
+            doomed: false,
             host_lost: false,
             dynamic_ports,
             holds_resources: true,
@@ -114,11 +119,19 @@ impl State {
                         self.request_reconcile(ctx, sid);
                     }
                 }
-                let healthy_at = now.after(self.settings.healthy_after_running);
-                ctx.at(healthy_at, Event::TaskHealthy { task: tid, epoch });
+                if !self.start_health_checks(ctx, tid) {
+                    let healthy_at = now.after(self.settings.healthy_after_running);
+                    ctx.at(healthy_at, Event::TaskHealthy { task: tid, epoch });
+                }
                 if let Some(run) = run {
                     ctx.at(now.after(run), Event::TaskExit { task: tid, epoch });
                 }
+            }
+            LastStatus::Deactivating => {
+                // Deregistration delay over: now the stop signal.
+                let stop_time = self.stop_time(ctx, tid);
+                self.update_task(ctx, tid, |t| t.last_status = LastStatus::Stopping);
+                ctx.at(ctx.now.after(stop_time), Event::TaskStep { task: tid, epoch });
             }
             LastStatus::Stopping => self.finish_stop(ctx, tid),
             _ => {}
@@ -129,14 +142,18 @@ impl State {
     pub fn task_healthy(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, epoch: u32) {
         let task = &self.tasks[tid.index()];
         if task.epoch == epoch && task.last_status == LastStatus::Running {
-            self.update_task(ctx, tid, |t| t.healthy = true);
-            if let Some(sid) = self.tasks[tid.index()].service {
-                self.deployment_task_healthy(sid, self.tasks[tid.index()].deployment);
-                // The rolling step may now retire an old task.
-                if self.services[sid.index()].deployments.len() > 1 {
-                    self.request_reconcile(ctx, sid);
-                }
-            }
+            self.update_task(ctx, tid, |t| t.aged = true);
+        }
+    }
+
+    /// A service task now counts healthy: the circuit breaker may reset, and the rolling step or
+    /// an unhealthy-task replacement may move on.
+    pub fn task_became_healthy(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, sid: crate::ids::ServiceId) {
+        self.deployment_task_healthy(sid, self.tasks[tid.index()].deployment);
+        let svc = &self.services[sid.index()];
+        let doomed = svc.tasks.iter().any(|t| self.tasks[t.index()].doomed);
+        if svc.deployments.len() > 1 || doomed {
+            self.request_reconcile(ctx, sid);
         }
     }
 
@@ -144,7 +161,7 @@ impl State {
     pub fn task_exit(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, epoch: u32) {
         let task = &self.tasks[tid.index()];
         if task.epoch == epoch && task.last_status == LastStatus::Running {
-            let (service, d, was_healthy) = (task.service, task.deployment, task.healthy);
+            let (service, d, was_healthy) = (task.service, task.deployment, task.is_healthy());
             let crashed = task.fault == Some(FaultKind::EssentialExit);
             self.stop_task(ctx, tid, StopCode::EssentialContainerExited, "Essential container in task exited".into());
             // [INFER] a crash before the task ever counted healthy is a failed task for the
@@ -156,27 +173,44 @@ impl State {
     }
 
     /// Decides that a task must stop (desiredStatus STOPPED). A task that has not reached RUNNING
-    /// stops at once; a running one gets the stop signal and exits after its stop time, capped
-    /// by stopTimeout (then SIGKILL).
+    /// stops at once. A running one behind a load balancer is first deregistered and waits the
+    /// deregistration delay (DEACTIVATING); then it gets the stop signal and exits after its stop
+    /// time, capped by stopTimeout (then SIGKILL). A user's StopTask deregisters and signals at
+    /// once ([INFER], LOAD-BALANCING §1.8).
     pub fn stop_task(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, code: StopCode, reason: String) {
         let task = &self.tasks[tid.index()];
         if task.desired_status == DesiredStatus::Stopped {
             return;
         }
-        let td = &self.task_definitions[task.task_definition.index()];
         let was_running = task.last_status == LastStatus::Running;
-        let stop_time = td.behavior.stop.sample(&mut ctx.rng.runtime).min(td.stop_timeout());
-        let epoch = task.epoch + 1;
+        let registered: Vec<usize> = task
+            .targets
+            .iter()
+            .filter(|(_, s)| !matches!(s, TargetState::Draining | TargetState::Unused))
+            .map(|(g, _)| *g)
+            .collect();
+        let drain = registered.iter().map(|&g| self.target_groups[g].deregistration_delay).max();
+        let drain_first = was_running && drain.is_some() && code != StopCode::UserInitiated;
+        let stop_time = self.stop_time(ctx, tid);
+        let epoch = self.tasks[tid.index()].epoch + 1;
         self.update_task(ctx, tid, |t| {
             t.epoch = epoch;
             t.desired_status = DesiredStatus::Stopped;
             t.stop_code = Some(code);
             t.stopped_reason = reason;
-            if was_running {
+            if drain_first {
+                t.last_status = LastStatus::Deactivating;
+            } else if was_running {
                 t.last_status = LastStatus::Stopping;
             }
         });
-        if was_running {
+        if !registered.is_empty() {
+            self.set_targets(ctx, tid, TargetState::Draining);
+        }
+        if drain_first {
+            let delay = drain.unwrap_or_default();
+            ctx.at(ctx.now.after(delay), Event::TaskStep { task: tid, epoch });
+        } else if was_running {
             ctx.at(ctx.now.after(stop_time), Event::TaskStep { task: tid, epoch });
         } else {
             self.finish_stop(ctx, tid);
@@ -186,9 +220,19 @@ impl State {
         }
     }
 
+    /// From the stop signal until the containers exit: the behaviour's stop time, or SIGKILL at
+    /// stopTimeout.
+    fn stop_time(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) -> crate::engine::SimDuration {
+        let td = &self.task_definitions[self.tasks[tid.index()].task_definition.index()];
+        td.behavior.stop.sample(&mut ctx.rng.runtime).min(td.stop_timeout())
+    }
+
     /// STOPPED: resources go back to the instance and the task leaves its service.
     pub fn finish_stop(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
         let now = ctx.now;
+        if !self.tasks[tid.index()].targets.is_empty() {
+            self.set_targets(ctx, tid, TargetState::Unused);
+        }
         self.update_task(ctx, tid, |t| {
             t.last_status = LastStatus::Stopped;
             t.desired_status = DesiredStatus::Stopped;

@@ -21,6 +21,13 @@ pub struct Values {
     pub instance_loss_margin: u32,
 }
 
+/// A service's values with its per-revision and per-target-group counts: one timeseries row.
+pub struct Snapshot {
+    pub values: Values,
+    pub revisions: Vec<RevisionCounts>,
+    pub healthy_targets: Vec<(usize, u32)>,
+}
+
 /// Time integrals and minima over an interval of the run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Accum {
@@ -95,6 +102,7 @@ pub(super) struct ServiceObs {
     max_per_instance: u32,
     revisions: Vec<RevisionCounts>,
     last_revisions: Vec<RevisionCounts>,
+    last_targets: Vec<(usize, u32)>,
     dirty: bool,
     pub steady_ever: bool,
     /// The values recorded last, in force since `since`.
@@ -119,6 +127,7 @@ impl ServiceObs {
             max_per_instance: 0,
             revisions: Vec::new(),
             last_revisions: Vec::new(),
+            last_targets: Vec::new(),
             dirty: true,
             steady_ever: false,
             last: None,
@@ -205,8 +214,13 @@ impl ServiceObs {
         }
     }
 
-    /// The new values (and per-revision counts) if they differ from the last recorded ones.
-    pub fn take_changed(&mut self) -> Option<(Values, Vec<RevisionCounts>)> {
+    pub fn touch(&mut self) {
+        self.dirty = true;
+    }
+
+    /// The new values (and per-revision counts, healthy targets per target group) if they
+    /// differ from the last recorded ones.
+    pub fn take_changed(&mut self, targets: Vec<(usize, u32)>) -> Option<Snapshot> {
         if !self.dirty {
             return None;
         }
@@ -214,11 +228,12 @@ impl ServiceObs {
         let v = self.values();
         let revisions: Vec<RevisionCounts> =
             self.revisions.iter().copied().filter(|r| r.running > 0 || r.healthy > 0).collect();
-        if self.last == Some(v) && self.last_revisions == revisions {
+        if self.last == Some(v) && self.last_revisions == revisions && self.last_targets == targets {
             return None;
         }
         self.last_revisions = revisions.clone();
-        Some((v, revisions))
+        self.last_targets = targets.clone();
+        Some(Snapshot { values: v, revisions, healthy_targets: targets })
     }
 
     /// Integrates the last recorded values up to `now`; the measured part starts at

@@ -3,11 +3,15 @@
 //! the event log. It never reaches back into the simulation.
 
 mod metrics;
+mod target_groups;
 
 pub use metrics::{Accum, Values};
+use target_groups::TargetGroupObs;
+pub use target_groups::TargetGroupResult;
 
 use crate::ecs::service::ServiceStats;
 use crate::ecs::task::TaskCounts;
+use crate::elb::target_group::TargetState;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{InstanceId, ServiceId, TaskDefId, ZoneId};
 use crate::scenario::Scenario;
@@ -54,6 +58,13 @@ pub enum Notice {
         before: TaskCounts,
         after: TaskCounts,
     },
+    /// A service task's target moved between states (`before` is `None` on registration).
+    Target {
+        service: ServiceId,
+        target_group: usize,
+        before: Option<TargetState>,
+        after: TargetState,
+    },
     DesiredCount {
         service: ServiceId,
         desired: u32,
@@ -85,6 +96,8 @@ pub struct Row {
     pub values: Values,
     /// Running and healthy tasks per task definition revision (those with any).
     pub revisions: Vec<RevisionCounts>,
+    /// Healthy targets in each of the service's target groups (index, count).
+    pub healthy_targets: Vec<(usize, u32)>,
 }
 
 /// Running and healthy tasks of one task definition revision.
@@ -139,6 +152,7 @@ pub struct RunResult {
     /// metrics then cover the whole run).
     pub measure_start: Option<SimTime>,
     pub services: Vec<ServiceResult>,
+    pub target_groups: Vec<TargetGroupResult>,
     pub rows: Vec<Row>,
     pub log: Vec<(SimTime, LogEntry)>,
 }
@@ -149,6 +163,7 @@ pub struct Observer {
     scenario_sha256: String,
     seed: u64,
     services: Vec<ServiceObs>,
+    target_groups: Vec<TargetGroupObs>,
     /// Set from `measure_from`, or when every service has first reached steady state.
     measure_start: Option<SimTime>,
     fixed_measure_start: bool,
@@ -168,6 +183,21 @@ impl Observer {
                 .iter()
                 .map(|s| ServiceObs::new(&s.name, s.minimum_healthy_percent, scenario.zones.len()))
                 .collect(),
+            target_groups: scenario
+                .target_groups
+                .iter()
+                .enumerate()
+                .map(|(g, tg)| {
+                    let users = scenario
+                        .services
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
+                        .map(|(i, _)| i)
+                        .collect();
+                    TargetGroupObs::new(&tg.name, users)
+                })
+                .collect(),
             measure_start: scenario.measure_from.map(|d| SimTime(d.0)),
             fixed_measure_start: scenario.measure_from.is_some(),
             rows: Vec::new(),
@@ -181,6 +211,13 @@ impl Observer {
             match n {
                 Notice::TaskCounts { service, instance, zone, task_definition, before, after } => {
                     self.services[service.index()].task_counts(instance, zone, task_definition, before, after)
+                }
+                Notice::Target { service, target_group, before, after } => {
+                    self.target_groups[target_group].moved(before, after);
+                    self.services[service.index()].touch();
+                    for &other in &self.target_groups[target_group].services {
+                        self.services[other].touch();
+                    }
                 }
                 Notice::DesiredCount { service, desired } => self.services[service.index()].set_desired(desired),
                 Notice::Steady { service, steady } => {
@@ -197,11 +234,27 @@ impl Observer {
         if self.measure_start.is_none() && !self.fixed_measure_start && self.services.iter().all(|s| s.steady_ever) {
             self.measure_start = Some(now);
         }
+        for tg in &mut self.target_groups {
+            tg.flush(now, self.measure_start, &mut self.log);
+        }
         for (i, s) in self.services.iter_mut().enumerate() {
-            if let Some((values, revisions)) = s.take_changed() {
+            let targets: Vec<(usize, u32)> = self
+                .target_groups
+                .iter()
+                .enumerate()
+                .filter(|(_, tg)| tg.services.contains(&i))
+                .map(|(g, tg)| (g, tg.healthy))
+                .collect();
+            if let Some(snap) = s.take_changed(targets) {
                 s.advance(now, self.measure_start);
-                s.last = Some(values);
-                self.rows.push(Row { time: now, service: ServiceId(i as u16), values, revisions });
+                s.last = Some(snap.values);
+                self.rows.push(Row {
+                    time: now,
+                    service: ServiceId(i as u16),
+                    values: snap.values,
+                    revisions: snap.revisions,
+                    healthy_targets: snap.healthy_targets,
+                });
             }
         }
     }
@@ -222,7 +275,16 @@ impl Observer {
                 }
             })
             .collect();
+        let target_groups = self
+            .target_groups
+            .iter_mut()
+            .map(|tg| {
+                tg.advance(end, measured);
+                tg.result(measured.is_some())
+            })
+            .collect();
         RunResult {
+            target_groups,
             scenario_name: self.scenario_name,
             scenario_file: self.scenario_file,
             scenario_sha256: self.scenario_sha256,

@@ -86,6 +86,14 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
         "passed": true,
         "expectations": [],
         "services": services,
+        "target_groups": result
+            .target_groups
+            .iter()
+            .map(|tg| (tg.name.clone(), json!({
+                "min_healthy_targets": tg.min_healthy_targets,
+                "fail_open_s": secs(tg.fail_open_ms),
+            })))
+            .collect::<serde_json::Map<String, Value>>(),
     })
 }
 
@@ -123,6 +131,7 @@ pub fn timeseries_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>
         "instance_loss_margin",
         "running_by_revision",
         "healthy_by_revision",
+        "healthy_targets",
     ])?;
     for row in &result.rows {
         let v = &row.values;
@@ -138,6 +147,11 @@ pub fn timeseries_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>
             v.instance_loss_margin.to_string(),
             by_revision(&row.revisions, scenario, |r| r.running),
             by_revision(&row.revisions, scenario, |r| r.healthy),
+            row.healthy_targets
+                .iter()
+                .map(|(g, n)| format!("{}={n}", scenario.target_groups[*g].name))
+                .collect::<Vec<_>>()
+                .join(" "),
         ])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())

@@ -7,7 +7,7 @@ use crate::ecs::task_definition::{Behavior, BuildFault, FaultKind};
 use crate::engine::Distribution;
 use crate::engine::SimDuration;
 
-const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "fault"];
+const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "ready_after", "fault"];
 
 pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Behavior> {
     let f = r.table(node, path, FIELDS)?;
@@ -19,13 +19,14 @@ pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Beha
             None => ok = false,
         }
     }
-    for key in &FIELDS[..4] {
+    for key in &FIELDS[..5] {
         let Some(n) = f.node(key) else { continue };
         match read_distribution(r, n, &f.path(key)) {
             Some(d) => match *key {
                 "image_pull" => b.image_pull = d,
                 "startup" => b.startup = d,
                 "run" => b.run = Some(d),
+                "ready_after" => b.ready_after = d,
                 _ => b.stop = d,
             },
             None => ok = false,
@@ -34,12 +35,16 @@ pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Beha
     ok.then_some(b)
 }
 
-/// A bad build: `{ kind = "image_pull_failure" | "start_failure" | "essential_exit", after = "30s",
-/// fraction = 0.5 }`.
+/// A bad build: `{ kind = "image_pull_failure" | "start_failure" | "essential_exit" |
+/// "container_health_failure" | "target_health_failure", after = "30s", fraction = 0.5 }`.
 fn read_fault(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<BuildFault> {
     let f = r.table(node, path, &["kind", "after", "fraction"])?;
     if !f.has("kind") {
-        r.missing(&f, "kind", "image_pull_failure, start_failure or essential_exit");
+        r.missing(
+            &f,
+            "kind",
+            "image_pull_failure, start_failure, essential_exit, container_health_failure or target_health_failure",
+        );
     }
     let kind = r.opt_enum(
         &f,
@@ -48,12 +53,18 @@ fn read_fault(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<BuildFault>
             ("image_pull_failure", FaultKind::ImagePull),
             ("start_failure", FaultKind::StartFailure),
             ("essential_exit", FaultKind::EssentialExit),
+            ("container_health_failure", FaultKind::ContainerHealth),
+            ("target_health_failure", FaultKind::TargetHealth),
         ],
     )?;
     let after = r.opt_duration(&f, "after");
-    if after.is_some() && kind != FaultKind::EssentialExit {
+    if after.is_some() && matches!(kind, FaultKind::ImagePull | FaultKind::StartFailure) {
         let n = f.node("after").unwrap_or(node);
-        r.error(&n.span, &f.path("after"), format!("`after` applies to essential_exit, not to {}", kind.as_str()));
+        r.error(
+            &n.span,
+            &f.path("after"),
+            format!("`after` applies to failures after RUNNING, not to {}", kind.as_str()),
+        );
         return None;
     }
     let fraction = r.opt_f64(&f, "fraction", 0.0, 1.0).unwrap_or(1.0);

@@ -9,6 +9,7 @@ use super::diag::{Diagnostic, Diagnostics};
 use super::model::*;
 use super::node::{Node, SourceFile, Value};
 use super::reader::{Fields, Reader, suggest};
+use super::target_group::read_target_group;
 use super::task_definition::{read_constraint, read_task_definition};
 use crate::cluster::{InstanceGroupSpec, instance_types};
 use crate::ecs::deployment::{CircuitBreaker, ThresholdType};
@@ -22,8 +23,17 @@ use crate::ids::{GroupId, ServiceId, TaskDefId, ZoneId};
 pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 pub const QUICKSTART_NAME: &str = "<bundled quickstart>";
 
-const TOP: &[&str] =
-    &["scenario", "settings", "cluster", "instance_groups", "task_definitions", "services", "events", "faults"];
+const TOP: &[&str] = &[
+    "scenario",
+    "settings",
+    "cluster",
+    "instance_groups",
+    "task_definitions",
+    "target_groups",
+    "services",
+    "events",
+    "faults",
+];
 /// The longest run ecsim accepts.
 const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
 
@@ -57,7 +67,13 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>) -> Result<Scenario,
     let root = src.parse().map_err(Diagnostics)?;
     let mut hasher = Sha256::new();
     hasher.update(text.as_bytes());
-    let mut ld = Loader { r: Reader::new(&src), base: base.map(Path::to_path_buf), hasher, extra: Vec::new() };
+    let mut ld = Loader {
+        r: Reader::new(&src),
+        target_groups: Vec::new(),
+        base: base.map(Path::to_path_buf),
+        hasher,
+        extra: Vec::new(),
+    };
     let scenario = ld.read(&root, name);
     let mut diags = ld.r.diags;
     diags.extend(ld.extra);
@@ -79,6 +95,8 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>) -> Result<Scenario,
 
 struct Loader<'s> {
     r: Reader<'s>,
+    /// Target group names and ARNs, for services' loadBalancers.
+    target_groups: Vec<(String, Option<String>)>,
     base: Option<PathBuf>,
     hasher: Sha256,
     /// Problems found in referenced files.
@@ -141,6 +159,16 @@ impl Loader<'_> {
         let group_names = raw_names(&f, "instance_groups", "name");
         let tds = self.read_task_definitions(&f);
         let families = raw_names(&f, "task_definitions", "family");
+        let target_groups = self.read_named(
+            &f,
+            "target_groups",
+            "target group",
+            |ld, node, path| read_target_group(&mut ld.r, node, path),
+            |g| &g.spec.name,
+        );
+        self.target_groups = target_groups
+            .as_ref()
+            .map_or(Vec::new(), |v| v.iter().map(|g| (g.spec.name.clone(), g.arn.clone())).collect());
         let services =
             self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref().unwrap_or(&[]));
         let service_names = raw_names(&f, "services", "serviceName");
@@ -167,6 +195,7 @@ impl Loader<'_> {
             zones: zones?,
             groups: groups?,
             task_definitions: tds?,
+            target_groups: target_groups?.into_iter().map(|g| g.spec).collect(),
             services: services?,
             timeline: timeline?,
             faults: faults?,
@@ -223,6 +252,12 @@ impl Loader<'_> {
                 "placement_retry_interval",
                 "max_events",
                 "max_events_per_instant",
+                "max_percent_counts_stopping",
+                "throttle_after_failures",
+                "throttle_base_delay",
+                "throttle_max_delay",
+                "initial_target_failures_count",
+                "target_check_phase",
             ],
         )?;
         let mut s = Settings::default();
@@ -258,6 +293,14 @@ impl Loader<'_> {
         }
         if let Some(d) = r.opt_duration(&f, "throttle_max_delay") {
             s.throttle_max_delay = d;
+        }
+        if let Some(b) = r.opt_bool(&f, "initial_target_failures_count") {
+            s.initial_target_failures_count = b;
+        }
+        if let Some(p) =
+            r.opt_enum(&f, "target_check_phase", &[("random", CheckPhase::Random), ("zero", CheckPhase::Zero)])
+        {
+            s.target_check_phase = p;
         }
         Some(s)
     }
@@ -540,6 +583,8 @@ impl Loader<'_> {
             "serviceName",
             "taskDefinition",
             "desiredCount",
+            "loadBalancers",
+            "healthCheckGracePeriodSeconds",
             "placementStrategy",
             "placementConstraints",
             "deploymentConfiguration",
@@ -548,13 +593,11 @@ impl Loader<'_> {
         ];
         const OTHER: &[&str] = &[
             "cluster",
-            "loadBalancers",
             "serviceRegistries",
             "capacityProviderStrategy",
             "platformVersion",
             "role",
             "networkConfiguration",
-            "healthCheckGracePeriodSeconds",
             "deploymentController",
             "tags",
             "enableECSManagedTags",
@@ -648,8 +691,26 @@ impl Loader<'_> {
                 }
             }
         };
+        let grace = r.opt_int(&f, "healthCheckGracePeriodSeconds", 0, 2_147_483_647).unwrap_or(0);
+        let load_balancers = match f.node("loadBalancers") {
+            None => Some(Vec::new()),
+            Some(n) => super::target_group::read_load_balancers(
+                &mut self.r,
+                n,
+                &f.path("loadBalancers"),
+                &self.target_groups,
+                td.map(|t| &tds[t.index()]),
+            ),
+        };
+        let r = &mut self.r;
         let (td, desired) = (td?, desired?);
         let t = &tds[td.index()];
+        let lb_fault =
+            t.behavior.fault.as_ref().is_some_and(|f| f.kind == crate::ecs::task_definition::FaultKind::TargetHealth);
+        if lb_fault && load_balancers.as_ref().is_some_and(|l| l.is_empty()) {
+            let n = f.node("taskDefinition").unwrap_or(node);
+            r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} fails load-balancer health checks (behavior.fault), but this service has no loadBalancers", t.name()));
+        }
         if !groups.is_empty()
             && !groups.iter().any(|g| g.cpu >= t.reserved_cpu() && g.memory_mib >= t.reserved_memory_mib())
         {
@@ -673,6 +734,8 @@ impl Loader<'_> {
             minimum_healthy_percent: min_pct?,
             maximum_percent: max_pct?,
             circuit_breaker: circuit_breaker?,
+            load_balancers: load_balancers?,
+            health_check_grace_period: SimDuration::from_secs(grace as u64),
         })
     }
 

@@ -7,6 +7,7 @@ mod load;
 mod model;
 pub mod node;
 pub mod reader;
+mod target_group;
 mod task_definition;
 
 pub use diag::{Diagnostic, Diagnostics};

@@ -31,6 +31,12 @@ pub struct Settings {
     pub throttle_base_delay: SimDuration,
     /// Its cap (27 min in the current docs; 15 min before ~2024).
     pub throttle_max_delay: SimDuration,
+    /// Failing checks of a new (`initial`) target count toward the unhealthy threshold
+    /// ([INFER], LOAD-BALANCING §7 example 2).
+    pub initial_target_failures_count: bool,
+    /// Where in its interval a target's first check falls: a seeded random phase (as in life),
+    /// or right at the start of health checking.
+    pub target_check_phase: CheckPhase,
     /// The run stops with an error after this many events (a runaway guard).
     pub max_events: u64,
     /// ... or after this many events at one instant (a livelock guard).
@@ -50,11 +56,19 @@ impl Default for Settings {
             throttle_after_failures: 3,
             throttle_base_delay: SimDuration::from_mins(1),
             throttle_max_delay: SimDuration::from_mins(27),
+            initial_target_failures_count: true,
+            target_check_phase: CheckPhase::Random,
             max_events: 500_000_000,
             max_events_per_instant: 5_000_000,
             check_invariants: false,
         }
     }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CheckPhase {
+    Random,
+    Zero,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -130,6 +144,7 @@ pub struct Scenario {
     pub zones: Vec<String>,
     pub groups: Vec<InstanceGroupSpec>,
     pub task_definitions: Vec<TaskDefinition>,
+    pub target_groups: Vec<crate::elb::target_group::TargetGroupSpec>,
     pub services: Vec<ServiceSpec>,
     pub timeline: Vec<TimelineEvent>,
     pub faults: Vec<Fault>,

@@ -4,6 +4,7 @@
 use super::behavior::read_behavior;
 use super::node::{Node, Value};
 use super::reader::{Fields, Reader, join};
+use crate::ecs::container_health::HealthCheck;
 use crate::ecs::placement::{Constraint, query};
 use crate::ecs::task_definition::{Behavior, ContainerDefinition, NetworkMode, PortMapping, Protocol, TaskDefinition};
 use crate::engine::SimDuration;
@@ -35,7 +36,7 @@ const AWS_OTHER: &[&str] = &[
     "registeredBy",
 ];
 const CONTAINER_SIMULATED: &[&str] =
-    &["name", "image", "cpu", "memory", "memoryReservation", "essential", "portMappings", "stopTimeout"];
+    &["name", "image", "cpu", "memory", "memoryReservation", "essential", "portMappings", "stopTimeout", "healthCheck"];
 const CONTAINER_OTHER: &[&str] = &[
     "repositoryCredentials",
     "links",
@@ -118,6 +119,16 @@ pub fn read_task_definition(
         },
     };
     let containers = containers?;
+    if let Some(Behavior { fault: Some(f), .. }) = &behavior {
+        let checked = containers.iter().any(|c| c.essential && c.health_check.is_some());
+        if f.kind == crate::ecs::task_definition::FaultKind::ContainerHealth && !checked {
+            r.error(
+                &node.span,
+                path,
+                "behavior.fault container_health_failure needs an essential container with a healthCheck",
+            );
+        }
+    }
     if let (Some(task_cpu), true) = (cpu, !containers.is_empty()) {
         let sum: u32 = containers.iter().map(|c| c.cpu).sum();
         if task_cpu > 0 && sum > task_cpu {
@@ -294,6 +305,10 @@ fn read_container(
         r.error(&node.span, path, format!("Invalid setting for container '{label}'. At least one of 'memory' or 'memoryReservation' must be specified (the task has no task-level memory)."));
     }
     let ports = read_port_mappings(r, &f, mode);
+    let health_check = match f.node("healthCheck") {
+        Some(n) if !matches!(n.value, Value::Null) => Some(read_health_check(r, n, &f.path("healthCheck"))?),
+        _ => None,
+    };
     Some(ContainerDefinition {
         name: name?,
         image: image?,
@@ -303,7 +318,33 @@ fn read_container(
         essential,
         port_mappings: ports?,
         stop_timeout,
+        health_check,
     })
+}
+
+/// A container `healthCheck`, with ECS's ranges and defaults (SCHEDULING.md §1.7).
+fn read_health_check(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<HealthCheck> {
+    let f = r.table(node, path, &["command", "interval", "timeout", "retries", "startPeriod"])?;
+    match r.opt_str_list(&f, "command") {
+        Some(cmd) if matches!(cmd.first().map(String::as_str), Some("CMD" | "CMD-SHELL")) => {}
+        Some(_) => {
+            let n = f.node("command").unwrap_or(node);
+            r.error(&n.span, &f.path("command"), "expected a command starting with \"CMD\" or \"CMD-SHELL\"");
+        }
+        None if !f.has("command") => {
+            r.missing(&f, "command", "the check command, e.g. [\"CMD-SHELL\", \"curl -f localhost\"]")
+        }
+        None => {}
+    }
+    let d = HealthCheck::default();
+    let secs = |v: u32| SimDuration::from_secs(v.into());
+    let hc = HealthCheck {
+        interval: r.opt_u32(&f, "interval", 5, 300).map_or(d.interval, secs),
+        timeout: r.opt_u32(&f, "timeout", 2, 60).map_or(d.timeout, secs),
+        retries: r.opt_u32(&f, "retries", 1, 10).unwrap_or(d.retries),
+        start_period: r.opt_u32(&f, "startPeriod", 0, 300).map_or(d.start_period, secs),
+    };
+    Some(hc)
 }
 
 /// `Some(None)`: absent or null; `None`: invalid (reported).

@@ -10,7 +10,9 @@ mod timeline;
 pub use state::{State, deployment_id};
 
 use crate::cluster::Cluster;
+use crate::ecs::container_health::Health;
 use crate::ecs::service::{Service, ServiceCounts};
+use crate::elb::target_group::TargetState;
 use crate::engine::{EventQueue, SimRng, SimTime, Stream};
 use crate::ids::{GroupId, InstanceId, ServiceId, TaskId, ZoneId};
 use crate::invariants::Violation;
@@ -30,8 +32,26 @@ pub enum Event {
         task: TaskId,
         epoch: u32,
     },
-    /// The essential container exits on its own (batch work done).
+    /// The essential container exits on its own (batch work done) or crashes.
     TaskExit {
+        task: TaskId,
+        epoch: u32,
+    },
+    /// The task's health (its essential containers' aggregate) changes.
+    ContainerHealth {
+        task: TaskId,
+        epoch: u32,
+        health: Health,
+    },
+    /// One of the task's targets changes state in its target group.
+    TargetHealth {
+        task: TaskId,
+        epoch: u32,
+        index: u8,
+        state: TargetState,
+    },
+    /// The health check grace period of an unhealthy task ends.
+    GraceEnd {
         task: TaskId,
         epoch: u32,
     },

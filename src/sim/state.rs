@@ -19,6 +19,7 @@ use super::{Ctx, Event};
 pub struct State {
     pub cluster: Cluster,
     pub task_definitions: Vec<TaskDefinition>,
+    pub target_groups: Vec<crate::elb::target_group::TargetGroupSpec>,
     /// What a task of each definition needs from an instance.
     pub requirements: Vec<TaskRequirements>,
     pub tasks: Vec<Task>,
@@ -56,6 +57,7 @@ impl State {
         State {
             cluster,
             task_definitions: scenario.task_definitions.clone(),
+            target_groups: scenario.target_groups.clone(),
             requirements: scenario.task_definitions.iter().map(TaskRequirements::of).collect(),
             tasks: Vec::new(),
             services,
@@ -93,6 +95,11 @@ impl State {
             Event::TaskStep { task, epoch } => self.task_step(ctx, task, epoch),
             Event::TaskHealthy { task, epoch } => self.task_healthy(ctx, task, epoch),
             Event::TaskExit { task, epoch } => self.task_exit(ctx, task, epoch),
+            Event::ContainerHealth { task, epoch, health } => self.container_health_changed(ctx, task, epoch, health),
+            Event::TargetHealth { task, epoch, index, state } => {
+                self.target_health_changed(ctx, task, epoch, index.into(), state)
+            }
+            Event::GraceEnd { task, epoch } => self.grace_period_ended(ctx, task, epoch),
             Event::Reconcile(sid) => self.reconcile(ctx, sid),
             Event::AsgLaunch { group, zone } => self.asg_launch(ctx, group, zone),
             Event::InstanceRegistered { group, zone } => {
@@ -131,6 +138,9 @@ impl State {
             apply(&mut c.healthy, before.healthy, after.healthy);
             self.touch(sid);
             ctx.notice(Notice::TaskCounts { service: sid, instance, zone, task_definition, before, after });
+            if after.healthy && !before.healthy {
+                self.task_became_healthy(ctx, tid, sid);
+            }
         }
     }
 

@@ -5,5 +5,6 @@ mod cli;
 mod common;
 mod deployments;
 mod determinism;
+mod load_balancing;
 mod placement;
 mod stories;
