@@ -118,6 +118,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
             s.pending += u32::from(c.pending);
             s.running += u32::from(c.running);
             s.healthy += u32::from(c.healthy);
+            s.doomed += u32::from(c.doomed);
         }
     }
     for ci in &cluster.instances {

@@ -133,6 +133,11 @@ impl State {
         if svc.primary().rollout_state != RolloutState::InProgress {
             return;
         }
+        // Cheap test first (maintained counters); the scan below runs only when it may succeed.
+        let c = svc.counts;
+        if c.live != svc.desired_count || c.healthy != svc.desired_count || c.pending != 0 {
+            return;
+        }
         let primary = svc.primary;
         let (mut primary_healthy, mut others) = (0u32, 0u32);
         let mut primary_live = 0u32;

@@ -52,6 +52,8 @@ pub struct ServiceCounts {
     pub pending: u32,
     pub running: u32,
     pub healthy: u32,
+    /// Live tasks marked for replacement after failing health checks.
+    pub doomed: u32,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

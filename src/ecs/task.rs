@@ -122,6 +122,8 @@ pub struct TaskCounts {
     /// lastStatus RUNNING (ECS's runningCount).
     pub running: bool,
     pub healthy: bool,
+    /// Live and marked for replacement after failing health checks.
+    pub doomed: bool,
 }
 
 impl Task {
@@ -132,6 +134,7 @@ impl Task {
             pending: live && self.last_status.is_pending(),
             running: self.last_status == LastStatus::Running,
             healthy: self.is_healthy(),
+            doomed: live && self.doomed,
         }
     }
 

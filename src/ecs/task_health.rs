@@ -118,7 +118,7 @@ impl State {
 
     /// The scheduler will replace this task (§3.3), in ECS's words.
     fn mark_unhealthy(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
-        self.tasks[tid.index()].doomed = true;
+        self.update_task(ctx, tid, |t| t.doomed = true);
         let task = &self.tasks[tid.index()];
         let Some(sid) = task.service else { return };
         let svc = &self.services[sid.index()].spec.name;

@@ -151,8 +151,7 @@ impl State {
     pub fn task_became_healthy(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, sid: crate::ids::ServiceId) {
         self.deployment_task_healthy(sid, self.tasks[tid.index()].deployment);
         let svc = &self.services[sid.index()];
-        let doomed = svc.tasks.iter().any(|t| self.tasks[t.index()].doomed);
-        if svc.deployments.len() > 1 || doomed {
+        if svc.deployments.len() > 1 || svc.counts.doomed > 0 {
             self.request_reconcile(ctx, sid);
         }
     }

@@ -136,6 +136,7 @@ impl State {
             apply(&mut c.pending, before.pending, after.pending);
             apply(&mut c.running, before.running, after.running);
             apply(&mut c.healthy, before.healthy, after.healthy);
+            apply(&mut c.doomed, before.doomed, after.doomed);
             self.touch(sid);
             ctx.notice(Notice::TaskCounts { service: sid, instance, zone, task_definition, before, after });
             if after.healthy && !before.healthy {

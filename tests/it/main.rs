@@ -7,4 +7,5 @@ mod deployments;
 mod determinism;
 mod load_balancing;
 mod placement;
+mod scenarios;
 mod stories;

@@ -1,0 +1,25 @@
+//! Whole runs of the large bundled scenarios (simulation only, no report files): a simulated day
+//! of 1,000 instances and 10,000 tasks, without and with load balancers.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ecsim::scenario::load_file;
+use ecsim::sim::Simulation;
+
+fn whole_runs(c: &mut Criterion) {
+    let mut group = c.benchmark_group("simulated_day");
+    group.sample_size(10);
+    for name in ["scale-1k", "scale-1k-lb"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
+        let scenario = load_file(&path).expect("bundled scenario loads");
+        group.bench_function(name, |b| {
+            b.iter(|| black_box(Simulation::new(&scenario, scenario.seed).run().expect("runs")))
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, whole_runs);
+criterion_main!(benches);

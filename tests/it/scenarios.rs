@@ -1,0 +1,102 @@
+//! The bundled scenarios' key numbers: each file tells a story; these tests keep it true.
+
+use std::path::Path;
+
+use ecsim::observer::RunResult;
+use ecsim::scenario::load_file;
+use ecsim::sim::Simulation;
+
+fn run_bundled(name: &str) -> RunResult {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
+    let mut s = load_file(&path).unwrap_or_else(|d| panic!("{d}"));
+    s.settings.check_invariants = true;
+    Simulation::new(&s, s.seed).run().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn revision_healthy(r: &RunResult, row: usize) -> Vec<(u16, u32)> {
+    r.rows[row].revisions.iter().map(|c| (c.task_definition.0, c.healthy)).collect()
+}
+
+#[test]
+fn quickstart_survives_the_instance_failure() {
+    let r = run_bundled("quickstart");
+    let s = &r.services[0];
+    assert_eq!(s.accum.availability(), 1.0);
+    assert_eq!(s.accum.min_healthy, Some(2));
+    assert_eq!(r.rows.last().unwrap().values.healthy, 4);
+}
+
+/// One task at a time: never fewer than 3 healthy, never more than 4 tasks, and it completes.
+#[test]
+fn rolling_deploy_replaces_one_task_at_a_time() {
+    let r = run_bundled("rolling-deploy");
+    let s = &r.services[0];
+    assert_eq!(s.accum.outage_ms, 0);
+    assert_eq!(s.accum.min_healthy, Some(3));
+    assert!(r.rows.iter().all(|row| row.values.running + row.values.pending <= 4));
+    assert_eq!(s.deployments[1].rollout_state, "COMPLETED");
+    let stops: Vec<_> = r.log.iter().filter(|(t, e)| t.0 >= 600_000 && e.kind == "SERVICE_TASKS_STOPPED").collect();
+    assert_eq!(stops.len(), 4);
+    assert!(stops.iter().all(|(_, e)| e.message.contains("has stopped 1 running task:")));
+    let last = r.rows.len() - 1;
+    assert_eq!(revision_healthy(&r, last), [(1, 4)]);
+}
+
+/// The seeds' story: no outage, redundancy down to ceil(6 x 50%) = 3 until the good build.
+#[test]
+fn bad_build_without_breaker_costs_redundancy_not_uptime() {
+    let r = run_bundled("bad-build-no-breaker");
+    let s = &r.services[0];
+    assert_eq!(s.accum.outage_ms, 0);
+    assert_eq!(s.accum.availability(), 1.0);
+    assert_eq!(s.accum.min_healthy, Some(3));
+    assert_eq!(s.deployments[1].rollout_state, "IN_PROGRESS", "never completes");
+    assert!(s.deployments[1].failed_tasks > 100);
+    assert_eq!(s.deployments[2].rollout_state, "COMPLETED", "the good build 1.43 fixes it");
+    // Between the bad deployment settling and the fix, exactly 3 tasks serve.
+    let mid = r.rows.iter().rfind(|row| row.time.0 < 7_200_000).unwrap();
+    assert_eq!(mid.values.healthy, 3);
+    assert!(s.stats.tasks_failed_to_start == 0, "ELB failures are not start failures: no throttle");
+}
+
+#[test]
+fn bad_build_with_breaker_rolls_back_to_full_strength() {
+    let r = run_bundled("bad-build-rollback");
+    let s = &r.services[0];
+    let (old, bad) = (&s.deployments[0], &s.deployments[1]);
+    assert_eq!((bad.rollout_state, bad.rolled_back, bad.failed_tasks), ("FAILED", true, 3));
+    assert_eq!((old.rollout_state, old.is_rollback), ("COMPLETED", true));
+    assert_eq!(s.accum.outage_ms, 0);
+    assert_eq!(s.accum.min_healthy, Some(3));
+    let last = r.rows.len() - 1;
+    assert_eq!(r.rows[last].values.healthy, 6);
+    assert_eq!(revision_healthy(&r, last), [(0, 6)], "all on the old revision");
+    let failed = r.log.iter().find(|(_, e)| e.kind == "SERVICE_DEPLOYMENT_FAILED").unwrap();
+    assert!(
+        failed.1.message.contains("ECS deployment circuit breaker: tasks failed health checks"),
+        "{}",
+        failed.1.message
+    );
+}
+
+/// The planner's question: yes, `web` keeps at least 2 healthy tasks (3, in fact) and the
+/// deployment completes on the surviving zones.
+#[test]
+fn deploy_during_az_outage_keeps_two_healthy_tasks() {
+    let r = run_bundled("deploy-during-az-outage");
+    let s = &r.services[0];
+    assert!(s.accum.min_healthy.unwrap() >= 2);
+    assert_eq!(s.accum.outage_ms, 0);
+    assert_eq!(s.deployments[1].rollout_state, "COMPLETED");
+    let outage = r.log.iter().find(|(_, e)| e.kind == "AZ_OUTAGE").unwrap().0;
+    assert!(s.deployments[1].finished.unwrap() > outage, "the deployment finishes after the zone is lost");
+}
+
+#[test]
+fn az_outage_spread_beats_binpack() {
+    let r = run_bundled("az-outage");
+    let (web, api) = (&r.services[0].accum, &r.services[1].accum);
+    assert_eq!(web.min_healthy, Some(4), "spread: the zone held 2 of 6");
+    assert!(api.min_healthy.unwrap() < web.min_healthy.unwrap(), "binpack concentrates the loss");
+    assert_eq!(api.min_az_loss_margin, Some(0));
+}
