@@ -2,6 +2,7 @@
 //! placement. Sans-IO: time and randomness arrive as arguments; nothing here prints or reads files.
 
 pub mod circuit_breaker;
+pub mod container_dependencies;
 pub mod container_health;
 pub mod deployment;
 pub mod placement;

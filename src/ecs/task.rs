@@ -97,6 +97,10 @@ pub struct Task {
     pub targets: Vec<(usize, TargetState)>,
     /// Unhealthy past the grace period: the scheduler replaces it (§3.3).
     pub doomed: bool,
+    /// From RUNNING until the app answers health checks (drawn at launch).
+    pub ready_after: crate::engine::SimDuration,
+    /// A container dependency that can never be met: the task stops at its next step.
+    pub start_error: Option<String>,
     /// The host died under it; ECS has not noticed yet. Never healthy.
     pub host_lost: bool,
     /// Dynamic host ports assigned by the agent.

@@ -52,6 +52,47 @@ pub struct ContainerDefinition {
     /// Time from the stop signal to SIGKILL; `None` uses the agent's default (30 s).
     pub stop_timeout: Option<SimDuration>,
     pub health_check: Option<crate::ecs::container_health::HealthCheck>,
+    /// `dependsOn`: containers that must reach a condition before this one starts.
+    pub depends_on: Vec<Dependency>,
+    /// `startTimeout`: how long dependants wait for this container's COMPLETE, SUCCESS or
+    /// HEALTHY condition once it has started.
+    pub start_timeout: Option<SimDuration>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DependencyCondition {
+    Start,
+    Complete,
+    Success,
+    Healthy,
+}
+
+impl DependencyCondition {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DependencyCondition::Start => "START",
+            DependencyCondition::Complete => "COMPLETE",
+            DependencyCondition::Success => "SUCCESS",
+            DependencyCondition::Healthy => "HEALTHY",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dependency {
+    /// Index of the container depended on.
+    pub container: usize,
+    pub condition: DependencyCondition,
+}
+
+/// How one container behaves, for containers that exit on their own (init or migration
+/// containers): `behavior.containers.NAME`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ContainerBehavior {
+    pub name: String,
+    /// From its start until it exits.
+    pub run: SimDuration,
+    pub exit_code: i32,
 }
 
 /// How the image behaves when it runs: the simulator's own section, not AWS's.
@@ -70,6 +111,8 @@ pub struct Behavior {
     pub ready_after: Distribution,
     /// A bad build: how its tasks fail, after how long, and what fraction of them.
     pub fault: Option<BuildFault>,
+    /// Containers that exit on their own.
+    pub containers: Vec<ContainerBehavior>,
 }
 
 /// How a bad build's tasks fail.
@@ -117,6 +160,7 @@ impl Default for Behavior {
             stop: Distribution::fixed_secs(2),
             ready_after: Distribution::Fixed(SimDuration::ZERO),
             fault: None,
+            containers: Vec::new(),
         }
     }
 }
@@ -222,6 +266,8 @@ pub(crate) mod tests {
             port_mappings: vec![],
             stop_timeout: None,
             health_check: None,
+            depends_on: vec![],
+            start_timeout: None,
         }
     }
 

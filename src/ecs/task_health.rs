@@ -22,7 +22,7 @@ impl State {
         let (epoch, fault) = (task.epoch, task.fault);
         let td = &self.task_definitions[task.task_definition.index()];
         let behavior = &td.behavior;
-        let ready = now.after(behavior.ready_after.sample(&mut ctx.rng.health));
+        let ready = now.after(task.ready_after);
         let fails_after = behavior.fault.as_ref().map(|f| ready.after(f.after));
         let window =
             |kind: FaultKind| PassWindow { from: ready, until: if fault == Some(kind) { fails_after } else { None } };

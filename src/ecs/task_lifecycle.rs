@@ -4,9 +4,11 @@
 //! ([INFER] §6.5: released at STOPPED).
 
 use crate::cluster::container_instance::{insert_sorted, remove_sorted};
+use crate::ecs::container_dependencies::{StartPlan, plan_start};
 use crate::ecs::task::{DesiredStatus, LastStatus, StopCode, Task};
 use crate::ecs::task_definition::FaultKind;
 use crate::elb::target_group::TargetState;
+use crate::engine::SimTime;
 use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::observer::Notice;
 use crate::sim::{Ctx, Event, State};
@@ -26,6 +28,7 @@ impl State {
             .fault
             .as_ref()
             .and_then(|f| (f.fraction >= 1.0 || ctx.rng.health.unit_f64() < f.fraction).then_some(f.kind));
+        let ready_after = self.task_definitions[td_id.index()].behavior.ready_after.sample(&mut ctx.rng.health);
         svc.tasks.push(tid);
         let req = &self.requirements[td_id.index()];
         let ci = self.cluster.instance_mut(iid);
@@ -54,6 +57,8 @@ impl State {
             container_health: crate::ecs::container_health::Health::Unknown,
             targets: Vec::new(),
             doomed: false,
+            ready_after,
+            start_error: None,
             host_lost: false,
             dynamic_ports,
             holds_resources: true,
@@ -90,14 +95,36 @@ impl State {
                 );
                 self.stop_task(ctx, tid, StopCode::TaskFailedToStart, reason);
             }
+            LastStatus::Activating if task.start_error.is_some() => {
+                let reason = format!("DependencyError: {}", task.start_error.clone().unwrap_or_default());
+                self.stop_task(ctx, tid, StopCode::TaskFailedToStart, reason);
+            }
             LastStatus::Activating if fault == Some(FaultKind::StartFailure) => {
                 let reason = "CannotStartContainerError: Error response from daemon: failed to create task for container: essential container exited during start (exit code 1)".to_string();
                 self.stop_task(ctx, tid, StopCode::TaskFailedToStart, reason);
             }
             LastStatus::Pending => {
                 let startup = behavior.startup.sample(&mut ctx.rng.startup);
+                let td = &self.task_definitions[task.task_definition.index()];
+                let created = ctx.now.after(startup);
+                // Containers start in dependsOn order; the task is RUNNING when every essential
+                // container has started.
+                let plan = if td.containers.iter().any(|c| !c.depends_on.is_empty()) {
+                    plan_start(td, created, task.ready_after, fault == Some(FaultKind::ContainerHealth))
+                } else {
+                    StartPlan::RunningAt(created)
+                };
                 self.update_task(ctx, tid, |t| t.last_status = LastStatus::Activating);
-                ctx.at(ctx.now.after(startup), Event::TaskStep { task: tid, epoch });
+                match plan {
+                    StartPlan::RunningAt(t) => ctx.at(t, Event::TaskStep { task: tid, epoch }),
+                    // A dependency that never resolves and has no timeout: the task waits in
+                    // ACTIVATING, as the agent does.
+                    StartPlan::FailsAt(SimTime::MAX, _) => {}
+                    StartPlan::FailsAt(t, why) => {
+                        self.tasks[tid.index()].start_error = Some(why);
+                        ctx.at(t, Event::TaskStep { task: tid, epoch });
+                    }
+                }
             }
             LastStatus::Activating => {
                 let mut run = behavior.run.as_ref().map(|d| d.sample(&mut ctx.rng.runtime));

@@ -3,16 +3,43 @@
 
 use super::node::{Node, Value};
 use super::reader::Reader;
-use crate::ecs::task_definition::{Behavior, BuildFault, FaultKind};
+use crate::ecs::task_definition::{Behavior, BuildFault, ContainerBehavior, FaultKind};
 use crate::engine::Distribution;
 use crate::engine::SimDuration;
 
-const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "ready_after", "fault"];
+const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "ready_after", "fault", "containers"];
 
 pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Behavior> {
     let f = r.table(node, path, FIELDS)?;
     let mut b = Behavior::default();
     let mut ok = true;
+    if let Some(n) = f.node("containers") {
+        let p = f.path("containers");
+        match &n.value {
+            Value::Table(entries) => {
+                for e in entries {
+                    let cp = format!("{p}.{}", e.key);
+                    let Some(cf) = r.table(&e.node, &cp, &["run", "exit_code"]) else {
+                        ok = false;
+                        continue;
+                    };
+                    if !cf.has("run") {
+                        r.missing(&cf, "run", "how long the container runs before it exits");
+                    }
+                    let run = r.opt_duration(&cf, "run");
+                    let exit_code = r.opt_int(&cf, "exit_code", 0, 255).unwrap_or(0) as i32;
+                    match run {
+                        Some(run) => b.containers.push(ContainerBehavior { name: e.key.clone(), run, exit_code }),
+                        None => ok = false,
+                    }
+                }
+            }
+            _ => {
+                r.error(&n.span, &p, format!("expected a table of container names, found {}", n.describe()));
+                ok = false;
+            }
+        }
+    }
     if let Some(n) = f.node("fault") {
         match read_fault(r, n, &f.path("fault")) {
             Some(fault) => b.fault = Some(fault),

@@ -6,7 +6,9 @@ use super::node::{Node, Value};
 use super::reader::{Fields, Reader, join};
 use crate::ecs::container_health::HealthCheck;
 use crate::ecs::placement::{Constraint, query};
-use crate::ecs::task_definition::{Behavior, ContainerDefinition, NetworkMode, PortMapping, Protocol, TaskDefinition};
+use crate::ecs::task_definition::{
+    Behavior, ContainerDefinition, Dependency, DependencyCondition, NetworkMode, PortMapping, Protocol, TaskDefinition,
+};
 use crate::engine::SimDuration;
 
 /// Task definition fields ecsim reads.
@@ -35,8 +37,19 @@ const AWS_OTHER: &[&str] = &[
     "deleteRequestedAt",
     "registeredBy",
 ];
-const CONTAINER_SIMULATED: &[&str] =
-    &["name", "image", "cpu", "memory", "memoryReservation", "essential", "portMappings", "stopTimeout", "healthCheck"];
+const CONTAINER_SIMULATED: &[&str] = &[
+    "name",
+    "image",
+    "cpu",
+    "memory",
+    "memoryReservation",
+    "essential",
+    "portMappings",
+    "stopTimeout",
+    "healthCheck",
+    "dependsOn",
+    "startTimeout",
+];
 const CONTAINER_OTHER: &[&str] = &[
     "repositoryCredentials",
     "links",
@@ -49,8 +62,6 @@ const CONTAINER_OTHER: &[&str] = &[
     "volumesFrom",
     "linuxParameters",
     "secrets",
-    "dependsOn",
-    "startTimeout",
     "versionConsistency",
     "hostname",
     "user",
@@ -119,6 +130,26 @@ pub fn read_task_definition(
         },
     };
     let containers = containers?;
+    if let Some(b) = &behavior {
+        for cb in &b.containers {
+            if !containers.iter().any(|c| c.name == cb.name) {
+                r.error(
+                    &node.span,
+                    path,
+                    format!("behavior.containers names {:?}, which this task definition does not have", cb.name),
+                );
+            }
+        }
+        for c in &containers {
+            for d in &c.depends_on {
+                let dep = &containers[d.container];
+                let exits = b.containers.iter().any(|cb| cb.name == dep.name);
+                if matches!(d.condition, DependencyCondition::Complete | DependencyCondition::Success) && !exits {
+                    r.error(&node.span, path, format!("container {:?} waits for {:?} to exit ({}), but behavior.containers gives {:?} no run time", c.name, dep.name, d.condition.as_str(), dep.name));
+                }
+            }
+        }
+    }
     if let Some(Behavior { fault: Some(f), .. }) = &behavior {
         let checked = containers.iter().any(|c| c.essential && c.health_check.is_some());
         if f.kind == crate::ecs::task_definition::FaultKind::ContainerHealth && !checked {
@@ -265,6 +296,9 @@ fn read_containers(
             None => ok = false,
         }
     }
+    if ok {
+        ok = read_dependencies(r, items, &path, &mut out);
+    }
     if ok && !out.iter().any(|c| c.essential) {
         r.error(
             &node.span,
@@ -295,6 +329,7 @@ fn read_container(
     let reservation = opt_mib(r, &f, "memoryReservation");
     let essential = r.opt_bool(&f, "essential").unwrap_or(true);
     let stop_timeout = r.opt_u32(&f, "stopTimeout", 0, u32::MAX).map(|s| SimDuration::from_secs(s.into()));
+    let start_timeout = r.opt_u32(&f, "startTimeout", 0, u32::MAX).map(|s| SimDuration::from_secs(s.into()));
     let label = name.clone().unwrap_or_default();
     if let (Some(Some(m)), Some(Some(res))) = (memory, reservation) {
         if m <= res {
@@ -319,7 +354,90 @@ fn read_container(
         port_mappings: ports?,
         stop_timeout,
         health_check,
+        depends_on: Vec::new(),
+        start_timeout,
     })
+}
+
+/// Every container's `dependsOn`, with the rules AWS applies: the dependency exists, COMPLETE
+/// and SUCCESS need a non-essential dependency, HEALTHY one with a healthCheck, no cycles.
+fn read_dependencies(r: &mut Reader<'_>, items: &[Node], path: &str, containers: &mut [ContainerDefinition]) -> bool {
+    let mut ok = true;
+    for (i, item) in items.iter().enumerate() {
+        let Some(deps) = item.get("dependsOn") else { continue };
+        let p = format!("{path}[{i}].dependsOn");
+        let Some(list) = r.array(deps, &p) else {
+            ok = false;
+            continue;
+        };
+        for (j, d) in list.iter().enumerate() {
+            let dp = format!("{p}[{j}]");
+            let Some(df) = r.table(d, &dp, &["containerName", "condition"]) else {
+                ok = false;
+                continue;
+            };
+            let name = r.req_str(&df, "containerName", "the container depended on");
+            if !df.has("condition") {
+                r.missing(&df, "condition", "START, COMPLETE, SUCCESS or HEALTHY");
+            }
+            let condition = r.opt_enum(
+                &df,
+                "condition",
+                &[
+                    ("START", DependencyCondition::Start),
+                    ("COMPLETE", DependencyCondition::Complete),
+                    ("SUCCESS", DependencyCondition::Success),
+                    ("HEALTHY", DependencyCondition::Healthy),
+                ],
+            );
+            let (Some(name), Some(condition)) = (name, condition) else {
+                ok = false;
+                continue;
+            };
+            let Some(target) = containers.iter().position(|c| c.name == name) else {
+                r.error(
+                    &d.span,
+                    &dp,
+                    format!("dependsOn names container {name:?}, which this task definition does not have"),
+                );
+                ok = false;
+                continue;
+            };
+            let dep = &containers[target];
+            let problem = match condition {
+                DependencyCondition::Complete | DependencyCondition::Success if dep.essential => Some(format!(
+                    "container {name:?} is essential; a {} dependency must be on a non-essential container",
+                    condition.as_str()
+                )),
+                DependencyCondition::Healthy if dep.health_check.is_none() => {
+                    Some(format!("container {name:?} has no healthCheck; a HEALTHY dependency needs one"))
+                }
+                _ if target == i => Some("a container cannot depend on itself".to_string()),
+                _ => None,
+            };
+            if let Some(msg) = problem {
+                r.error(&d.span, &dp, msg);
+                ok = false;
+                continue;
+            }
+            containers[i].depends_on.push(Dependency { container: target, condition });
+        }
+    }
+    // Cycles: repeatedly remove containers whose dependencies are all removed.
+    let n = containers.len();
+    let mut done = vec![false; n];
+    for _ in 0..n {
+        for i in 0..n {
+            if !done[i] && containers[i].depends_on.iter().all(|d| done[d.container]) {
+                done[i] = true;
+            }
+        }
+    }
+    if let Some(i) = done.iter().position(|d| !d) {
+        r.error(&items[i].span, &format!("{path}[{i}].dependsOn"), "the containers' dependsOn form a cycle");
+        ok = false;
+    }
+    ok
 }
 
 /// A container `healthCheck`, with ECS's ranges and defaults (SCHEDULING.md §1.7).

@@ -355,3 +355,98 @@ fn bad_build_costs_redundancy_not_uptime() {
     let last = r.rows.last().unwrap();
     assert_eq!((last.values.healthy, last.values.desired), (2, 4));
 }
+
+/// E-L3 in a service: `app` waits for `migrate` (non-essential) to exit 0. Exit 0 after 20 s:
+/// RUNNING 20 s later than without it. Exit 1: every task fails to start with the dependency
+/// error, and the throttle engages.
+#[test]
+fn e_l3_migration_container_gates_the_start() {
+    let td = |code: i32| {
+        format!(
+            "[[task_definitions]]\nfamily = \"app\"\ncpu = \"256\"\nmemory = \"512\"\n\
+             behavior = {{ image_pull = \"10s\", startup = \"5s\", containers = {{ migrate = {{ run = \"20s\", exit_code = {code} }} }} }}\n\
+             containerDefinitions = [{{ name = \"migrate\", image = \"app:1\", essential = false }}, \
+             {{ name = \"app\", image = \"app:1\", essential = true, dependsOn = [{{ containerName = \"migrate\", condition = \"SUCCESS\" }}] }}]\n"
+        )
+    };
+    let base = cluster("30m", &["us-east-1a"], ROOMY) + &service("web", 1, "");
+    let mut s = sim(&(base.clone() + &td(0)));
+    s.run_until(at_s(34.999)).unwrap();
+    assert_eq!(s.counts("web").running, 0);
+    s.run_until(at_s(35.0)).unwrap();
+    assert_eq!(s.counts("web").running, 1, "pull 10 s + start 5 s + migrate 20 s");
+    let r = run(&(base + &td(1)));
+    let stops = log_of(&r, "TASK_STOPPED");
+    assert!(stops[0].message.contains("TaskFailedToStart: DependencyError: container app: dependency migrate exited with code 1 (SUCCESS required)"), "{}", stops[0].message);
+    assert_eq!(log_of(&r, "SERVICE_TASK_START_IMPAIRED").len(), 1);
+    assert_eq!(r.services[0].stats.tasks_started, 0);
+}
+
+/// A start failure (exit before RUNNING) stops the task with TaskFailedToStart.
+#[test]
+fn start_failure_stops_before_running() {
+    let r = run(&two_revisions(
+        ROOMY,
+        2,
+        "minimumHealthyPercent = 100, maximumPercent = 200",
+        ", fault = { kind = \"start_failure\" }",
+        "",
+    ));
+    let s = &r.services[0];
+    assert!(s.stats.tasks_failed_to_start > 0);
+    let stop = r.log.iter().find(|(_, e)| e.message.contains("CannotStartContainerError")).unwrap();
+    assert_eq!(stop.0, at_s(615.0), "10 s pull + 5 s start, then the container exits");
+    assert_eq!(s.accum.min_healthy, Some(2), "min 100%: the old tasks keep serving");
+}
+
+/// A flaky build: a seeded fraction of tasks fail. Some fail, some do not, the same ones for
+/// the same seed.
+#[test]
+fn flaky_build_fails_a_fraction_of_tasks() {
+    let toml = two_revisions(
+        ROOMY,
+        20,
+        "minimumHealthyPercent = 50, maximumPercent = 200",
+        ", fault = { kind = \"image_pull_failure\", fraction = 0.3 }",
+        "",
+    );
+    let a = run(&toml);
+    let failed = a.services[0].stats.tasks_failed_to_start;
+    let started = a.services[0].stats.tasks_started;
+    assert!(failed > 0 && started > 20, "{failed} failed, {started} started");
+    assert_eq!(a.services[0].deployments[1].rollout_state, "COMPLETED", "retries get the service there");
+    assert_eq!(run(&toml), a);
+}
+
+/// E-L1: a scheduler stop signals the container; one that exits 10 s later is not killed; one
+/// that ignores the signal is killed at stopTimeout (30 s).
+#[test]
+fn e_l1_stop_timeout() {
+    for (stop, gone_after) in [("10s", 10.0), ("5m", 30.0)] {
+        let toml = two_revisions(ROOMY, 1, "minimumHealthyPercent = 0, maximumPercent = 100", "", "").replacen(
+            "startup = \"5s\" }",
+            &format!("startup = \"5s\", stop = \"{stop}\" }}"),
+            1,
+        );
+        let mut s = sim(&toml);
+        s.run_until(at_s(600.0 + gone_after - 0.001)).unwrap();
+        let old = |s: &Simulation| s.state().tasks.iter().find(|t| t.name == "web-1").unwrap().last_status;
+        assert_eq!(old(&s), ecsim::ecs::task::LastStatus::Stopping);
+        s.run_until(at_s(600.0 + gone_after)).unwrap();
+        assert_eq!(old(&s), ecsim::ecs::task::LastStatus::Stopped, "stop {stop}");
+    }
+}
+
+/// A scale-out during a deployment goes to the new revision; the rollout still completes with the
+/// new desired count.
+#[test]
+fn scale_out_during_a_deployment() {
+    let toml = two_revisions(ROOMY, 4, "minimumHealthyPercent = 100, maximumPercent = 200", "", "")
+        + "\n[[events]]\nat = \"10m20s\"\naction = \"update_service\"\nservice = \"web\"\ndesiredCount = 6\n";
+    let mut s = sim(&toml);
+    assert_eq!(at(&mut s, 620.0), (4, 6));
+    let r = s.run().unwrap();
+    assert_eq!(r.services[0].deployments[1].rollout_state, "COMPLETED");
+    assert_eq!(r.rows.last().unwrap().values.healthy, 6);
+    assert_eq!(r.services[0].accum.min_healthy, Some(4));
+}
