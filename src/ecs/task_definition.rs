@@ -236,6 +236,26 @@ impl TaskDefinition {
         self.containers.iter().flat_map(|c| &c.port_mappings).filter(|p| p.host_port.is_none()).count()
     }
 
+    /// The host port a load balancer targets for `container`:`container_port`: the static host
+    /// port, the dynamic one the agent assigned (in mapping order), or the container port itself
+    /// (host and awsvpc modes).
+    pub fn host_port(&self, dynamic_ports: &[u16], container: &str, container_port: u16) -> u16 {
+        let mut dynamic = dynamic_ports.iter();
+        for c in &self.containers {
+            for m in &c.port_mappings {
+                let port = match (self.network_mode, m.host_port) {
+                    (NetworkMode::Bridge, None) => dynamic.next().copied().unwrap_or(0),
+                    (NetworkMode::Bridge, Some(h)) => h,
+                    _ => m.container_port,
+                };
+                if c.name == container && m.container_port == container_port {
+                    return port;
+                }
+            }
+        }
+        container_port
+    }
+
     /// Essential containers with a health check: the task's health is theirs (§1.8).
     pub fn essential_health_checks(&self) -> impl Iterator<Item = &crate::ecs::container_health::HealthCheck> {
         self.containers.iter().filter(|c| c.essential).filter_map(|c| c.health_check.as_ref())

@@ -179,9 +179,18 @@ impl State {
     fn log_registration(&self, ctx: &mut Ctx<'_>, tid: TaskId, verb: &str) {
         let task = &self.tasks[tid.index()];
         let Some(sid) = task.service else { return };
-        let svc = &self.services[sid.index()].spec.name;
-        for (g, _) in &task.targets {
-            let message = format!("(service {svc}) {verb} 1 targets in (target-group {})", self.target_groups[*g].name);
+        let spec = &self.services[sid.index()].spec;
+        let svc = &spec.name;
+        let td = &self.task_definitions[task.task_definition.index()];
+        let instance = &self.cluster.instance(task.instance).ec2_instance_id;
+        for ((g, _), lb) in task.targets.iter().zip(&spec.load_balancers) {
+            // The target ECS registers: instance id and host port (the task's own IP under awsvpc).
+            let target = match td.network_mode {
+                crate::ecs::task_definition::NetworkMode::Awsvpc => format!("{}:{}", task.name, lb.container_port),
+                _ => format!("{instance}:{}", td.host_port(&task.dynamic_ports, &lb.container_name, lb.container_port)),
+            };
+            let message =
+                format!("(service {svc}) {verb} 1 targets in (target-group {}): {target}", self.target_groups[*g].name);
             let kind = if verb == "registered" { "TARGETS_REGISTERED" } else { "TARGETS_DEREGISTERED" };
             ctx.notice(Notice::log(kind).service(svc).task(&task.name).message(message));
         }

@@ -143,6 +143,14 @@ mod tests {
         assert_eq!(transitions(&alb(5, 4, 2, 2), s(0), w, true), [(s(0), Healthy), (s(29), Unhealthy)]);
     }
 
+    /// LB §7 example 4: an unhealthy target fixed at t=100 (checks every 30 s from 0) passes from
+    /// 120 and needs 5 passes: healthy at 240, 140 s after the fix (120-150 s documented).
+    #[test]
+    fn lb_example_4_recovery_needs_the_healthy_threshold() {
+        let w = PassWindow { from: s(100), until: None };
+        assert_eq!(transitions(&alb(30, 5, 5, 2), s(0), w, true), [(s(35), Unhealthy), (s(240), Healthy)]);
+    }
+
     /// A target that never passes (a failing load-balancer health check) goes unhealthy after
     /// `unhealthy_threshold` checks.
     #[test]

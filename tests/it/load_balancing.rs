@@ -62,8 +62,9 @@ fn targets_register_at_running_and_need_one_pass() {
     assert_eq!(healthy_at(&mut sim, "web", 15.0), 2, "first check at registration passes");
     let r = sim.run().unwrap();
     assert_eq!(log_of(&r, "TARGETS_REGISTERED").len(), 2);
-    assert!(
-        log_of(&r, "TARGETS_REGISTERED")[0].message == "(service web) registered 1 targets in (target-group web-tg)"
+    assert_eq!(
+        log_of(&r, "TARGETS_REGISTERED")[0].message,
+        "(service web) registered 1 targets in (target-group web-tg): fleet-1:49153"
     );
     let last = r.rows.last().unwrap();
     assert_eq!(last.healthy_targets, [(0, 2)]);

@@ -219,3 +219,20 @@ fn too_many_events_at_one_instant_is_a_clear_error() {
         "runaway simulation: more than 1 events at the instant 0 s (settings.max_events_per_instant): the model is not making progress"
     );
 }
+
+/// E-L2: a non-essential sidecar that exits leaves the task RUNNING; the essential container
+/// exiting stops the task with EssentialContainerExited.
+#[test]
+fn e_l2_essential_and_non_essential_exits() {
+    let toml = cluster("30m", &["us-east-1a"], "name = \"g\"\ninstance_type = \"m5.large\"\ncount = 1")
+        + "[[task_definitions]]\nfamily = \"app\"\ncpu = \"256\"\nmemory = \"512\"\n"
+        + "behavior = { image_pull = \"10s\", startup = \"5s\", containers = { sidecar = { run = \"30s\", exit_code = 1 } }, fault = { kind = \"essential_exit\", after = \"10m\" } }\n"
+        + "containerDefinitions = [{ name = \"app\", image = \"app\", essential = true }, { name = \"sidecar\", image = \"s\", essential = false }]\n"
+        + &service("web", 1, "");
+    let mut s = sim(&toml);
+    assert_eq!(healthy_at(&mut s, "web", 120.0), 1, "the sidecar exited at 45 s; the task runs on");
+    s.run_until(at_s(615.0)).unwrap();
+    let t = &s.state().tasks[0];
+    assert_eq!(t.stop_code, Some(StopCode::EssentialContainerExited));
+    assert_eq!(t.stopped_reason, "Essential container in task exited");
+}
