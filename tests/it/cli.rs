@@ -110,3 +110,16 @@ fn a_runaway_run_ends_with_a_clear_error() {
     assert!(err.contains("runaway simulation: more than 5 events (settings.max_events)"), "{err}");
     assert!(err.contains("rerun: ecsim run q.toml --seed 1 --check"), "{err}");
 }
+
+/// The scenario example in README is a valid scenario (documentation that cannot rot).
+#[test]
+fn the_readme_scenario_example_is_valid() {
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let section = &readme[readme.find("## Scenario format").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + 8;
+    let end = start + section[start..].find("```").unwrap();
+    let scenario = ecsim::scenario::load_str("README.md", &section[start..end], None).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(scenario.services[0].load_balancers.len(), 1);
+    assert!(scenario.services[0].circuit_breaker.enable);
+    ecsim::sim::Simulation::new(&scenario, 1).run().unwrap();
+}
