@@ -166,51 +166,116 @@ fn constraint_checks<'a>(
     })
 }
 
+/// The fast path of the pipeline: whether `ci` can take the task at all.
 fn feasible(ci: &ContainerInstance, cluster: &Cluster, req: &PlacementRequest<'_>) -> bool {
-    ci.status != InstanceStatus::Inactive
-        && resource_checks(ci, req.task).next().is_none()
+    let t = req.task;
+    ci.status == InstanceStatus::Active
+        && ci.agent_connected
+        && ci.cpu_free >= t.cpu
+        && ci.memory_mib_free >= t.memory_mib
+        && (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
+        && (t.ports_udp.is_empty() || ci.ports_free(&ci.ports_udp, &t.ports_udp))
+        && (t.dynamic_ports == 0 || ci.dynamic_ports_used.len() + t.dynamic_ports <= usize::from(u16::MAX - 49152))
         && constraint_checks(ci, cluster, req).next().is_none()
 }
 
-/// Chooses the instance for one task.
-pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Result<InstanceId, PlacementFailure> {
-    let mut candidates: Vec<&ContainerInstance> =
-        cluster.instances.iter().filter(|ci| feasible(ci, cluster, req)).collect();
-    if candidates.is_empty() {
-        return Err(explain_failure(cluster, req));
-    }
-    for s in req.strategies {
-        if candidates.len() == 1 {
-            break;
-        }
-        narrow_placement(cluster, req, s, &mut candidates);
-    }
-    let random = req.tie_break == TieBreak::Random || req.strategies.contains(&Strategy::Random);
-    let i = if random { rng.below(candidates.len() as u64) as usize } else { 0 };
-    Ok(candidates[i].id)
+/// What a strategy needs that does not depend on the candidate (computed once per placement).
+enum StrategyCtx<'c> {
+    None,
+    AttributeCounts(Vec<(Option<&'c str>, i64)>),
 }
 
-/// Keeps the candidates with the lowest score under one strategy.
-fn narrow_placement(cluster: &Cluster, req: &PlacementRequest<'_>, s: &Strategy, cands: &mut Vec<&ContainerInstance>) {
+/// One strategy's score for a candidate: lower is better.
+fn score(
+    cluster: &Cluster,
+    req: &PlacementRequest<'_>,
+    s: &Strategy,
+    ctx: &StrategyCtx<'_>,
+    ci: &ContainerInstance,
+) -> i64 {
     let t = req.task;
-    match s {
-        Strategy::Random => {}
-        Strategy::Spread(SpreadField::Zone) => {
-            let counts = &cluster.group_zone_counts[req.group.index()];
-            keep_min(cands, |ci| i64::from(counts[ci.zone.index()]));
+    match (s, ctx) {
+        (Strategy::Random, _) => 0,
+        (Strategy::Spread(SpreadField::Zone), _) => {
+            i64::from(cluster.group_zone_counts[req.group.index()][ci.zone.index()])
         }
-        Strategy::Spread(SpreadField::Instance) => keep_min(cands, |ci| i64::from(ci.group_task_count(req.group))),
-        Strategy::Spread(SpreadField::Attribute(name)) => {
-            let counts = attribute_counts(cluster, req.group, name);
-            keep_min(cands, |ci| {
-                let v = ci.attribute(name);
-                counts.iter().find(|(k, _)| *k == v).map_or(0, |(_, c)| *c)
-            });
+        (Strategy::Spread(SpreadField::Instance), _) => i64::from(ci.group_task_count(req.group)),
+        (Strategy::Spread(SpreadField::Attribute(name)), StrategyCtx::AttributeCounts(counts)) => {
+            let v = ci.attribute(name);
+            counts.iter().find(|(k, _)| *k == v).map_or(0, |(_, c)| *c)
         }
-        Strategy::Binpack(Resource::Cpu) => keep_min(cands, |ci| i64::from(ci.cpu_free - t.cpu)),
-        Strategy::Binpack(Resource::Memory) => keep_min(cands, |ci| i64::from(ci.memory_mib_free - t.memory_mib)),
+        (Strategy::Spread(SpreadField::Attribute(_)), StrategyCtx::None) => 0,
+        (Strategy::Binpack(Resource::Cpu), _) => i64::from(ci.cpu_free - t.cpu),
+        (Strategy::Binpack(Resource::Memory), _) => i64::from(ci.memory_mib_free - t.memory_mib),
     }
 }
+
+/// Chooses the instance for one task. The narrowing model (each strategy keeps its best-scoring
+/// candidates) is the lexicographic minimum of the strategies' scores, found in one pass.
+pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Result<InstanceId, PlacementFailure> {
+    let ctxs: Vec<StrategyCtx<'_>> = req
+        .strategies
+        .iter()
+        .map(|s| match s {
+            Strategy::Spread(SpreadField::Attribute(name)) => {
+                StrategyCtx::AttributeCounts(attribute_counts(cluster, req.group, name))
+            }
+            _ => StrategyCtx::None,
+        })
+        .collect();
+    let n = req.strategies.len().min(MAX_STRATEGIES);
+    let random = req.tie_break == TieBreak::Random || req.strategies.contains(&Strategy::Random);
+    let mut best = [i64::MAX; MAX_STRATEGIES];
+    let mut ties: Vec<InstanceId> = Vec::new();
+    let mut first: Option<InstanceId> = None;
+    for ci in &cluster.instances {
+        if !feasible(ci, cluster, req) {
+            continue;
+        }
+        // Lexicographic comparison, computing a score only while the candidate ties the best so
+        // far on the earlier ones.
+        let mut order = std::cmp::Ordering::Equal;
+        let mut key = best;
+        for (k, (s, c)) in req.strategies.iter().zip(&ctxs).take(n).enumerate() {
+            let v = score(cluster, req, s, c, ci);
+            if order == std::cmp::Ordering::Equal {
+                order = v.cmp(&best[k]);
+                if order == std::cmp::Ordering::Greater {
+                    break;
+                }
+            }
+            key[k] = v;
+        }
+        match order {
+            std::cmp::Ordering::Less => {
+                best = key;
+                first = Some(ci.id);
+                ties.clear();
+                if random {
+                    ties.push(ci.id);
+                }
+            }
+            std::cmp::Ordering::Equal => {
+                if first.is_none() {
+                    best = key;
+                    first = Some(ci.id);
+                }
+                if random {
+                    ties.push(ci.id);
+                }
+            }
+            std::cmp::Ordering::Greater => {}
+        }
+    }
+    match first {
+        None => Err(explain_failure(cluster, req)),
+        Some(_) if random => Ok(ties[rng.below(ties.len() as u64) as usize]),
+        Some(id) => Ok(id),
+    }
+}
+
+/// ECS allows at most five strategies per service or RunTask.
+pub const MAX_STRATEGIES: usize = 5;
 
 /// Tasks of `group` per value of attribute `name` over the live instances.
 fn attribute_counts<'c>(cluster: &'c Cluster, group: TaskGroupId, name: &str) -> Vec<(Option<&'c str>, i64)> {
