@@ -24,6 +24,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         arm64: false,
         launch_time: SimDuration::ZERO,
         replacement_delay: None,
+        spot_instance_draining: false,
     };
     let mut c = Cluster::new(zones, vec![group]);
     let tg = c.task_group("service:web");

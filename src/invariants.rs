@@ -101,6 +101,19 @@ pub fn check(state: &State) -> Result<(), Violation> {
                 format!("task {} is {} on terminated {}", t.name, t.last_status.as_str(), ci.ec2_instance_id),
             );
         }
+        let placed_while_draining =
+            ci.status == InstanceStatus::Draining && ci.draining_since.is_some_and(|d| t.created_at > d);
+        if placed_while_draining
+            || (ci.status == InstanceStatus::Inactive
+                && t.created_at > ci.registered_at
+                && t.holds_resources
+                && !t.host_lost)
+        {
+            return fail(
+                "no_placement_on_draining_instance",
+                format!("task {} was placed on {} while it was {}", t.name, ci.ec2_instance_id, ci.status.as_str()),
+            );
+        }
         if t.last_status.is_pending() && t.desired_status == DesiredStatus::Running && t.created_at < ci.registered_at {
             return fail("no_task_before_registration", format!("task {} predates its instance", t.name));
         }

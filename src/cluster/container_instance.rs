@@ -55,6 +55,13 @@ pub struct ContainerInstance {
     pub dynamic_port_cursor: u16,
     /// Built-in (`ecs.*`) and custom attributes, sorted by name.
     pub attributes: Vec<(String, String)>,
+    /// Set when the instance is lost: the stop code its tasks get (InfrastructureHealth, or
+    /// SpotInterruption when EC2 reclaimed it).
+    pub lost_stop_code: Option<crate::ecs::task::StopCode>,
+    /// When it was last set DRAINING.
+    pub draining_since: Option<SimTime>,
+    /// A Spot interruption notice arrived: the instance terminates two minutes after it.
+    pub spot_notice: bool,
     /// Tasks holding resources here (placed and not yet STOPPED).
     pub tasks: Vec<TaskId>,
     /// Tasks whose desired status is RUNNING, per task group: what spread and distinctInstance

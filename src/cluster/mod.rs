@@ -28,6 +28,8 @@ pub struct InstanceGroupSpec {
     /// When set, the Auto Scaling group launches a replacement this long after an instance is
     /// lost.
     pub replacement_delay: Option<SimDuration>,
+    /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`: a Spot interruption notice sets the instance DRAINING.
+    pub spot_instance_draining: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -42,6 +44,8 @@ pub struct Cluster {
     pub task_groups: Vec<String>,
     /// Tasks with desired status RUNNING per task group and zone: what AZ spread counts.
     pub group_zone_counts: Vec<Vec<u32>>,
+    /// Instances in DRAINING status (the scheduler has work while any exists).
+    pub draining_instances: u32,
 }
 
 impl Cluster {
@@ -55,6 +59,7 @@ impl Cluster {
             instances: Vec::new(),
             task_groups: Vec::new(),
             group_zone_counts: Vec::new(),
+            draining_instances: 0,
         }
     }
 
@@ -121,6 +126,9 @@ impl Cluster {
             dynamic_ports_used: Default::default(),
             dynamic_port_cursor: DYNAMIC_PORTS_LAST,
             attributes,
+            lost_stop_code: None,
+            draining_since: None,
+            spot_notice: false,
             tasks: Vec::new(),
             group_task_counts: Vec::new(),
         });

@@ -34,6 +34,8 @@ struct Census {
     live_per_deployment: Vec<u32>,
     /// Of those, unhealthy ones waiting to be replaced.
     doomed_per_deployment: Vec<u32>,
+    /// Of those, ones that must go: unhealthy, or on a DRAINING instance.
+    leaving_per_deployment: Vec<u32>,
     /// Of those, healthy ones.
     healthy_per_deployment: Vec<u32>,
 }
@@ -71,6 +73,7 @@ impl State {
         let mut c = Census {
             live_per_deployment: vec![0; n],
             doomed_per_deployment: vec![0; n],
+            leaving_per_deployment: vec![0; n],
             healthy_per_deployment: vec![0; n],
             ..Census::default()
         };
@@ -80,6 +83,7 @@ impl State {
                 c.live += 1;
                 c.live_per_deployment[t.deployment] += 1;
                 c.doomed_per_deployment[t.deployment] += u32::from(t.doomed);
+                c.leaving_per_deployment[t.deployment] += u32::from(t.doomed || self.on_draining_instance(t));
                 let healthy = t.counts().healthy;
                 c.healthy += u32::from(healthy);
                 c.healthy_per_deployment[t.deployment] += u32::from(healthy);
@@ -106,10 +110,9 @@ impl State {
     /// Rolling step 1. Returns whether any task was retired.
     fn retire_old_tasks(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) -> bool {
         let svc = &self.services[sid.index()];
-        if svc.primary_failed() {
-            // A FAILED deployment makes no more progress (it stalls, or a rollback took over).
-            return false;
-        }
+        // A FAILED deployment makes no more progress (it stalls, or a rollback took over); tasks
+        // on DRAINING instances still move.
+        let rolling = !svc.primary_failed();
         let primary = svc.primary;
         let min_healthy = svc.spec.min_healthy_tasks(svc.desired_count);
         let mut healthy = self.census(sid).healthy;
@@ -119,7 +122,10 @@ impl State {
             // Pending replacements from an old revision are left to finish starting ([INFER]:
             // otherwise the step would launch and retire the same task in a loop).
             let candidates = self.stop_candidates(sid, |t| {
-                t.deployment != primary && !(t.old_revision_replacement && t.last_status.is_pending())
+                self.on_draining_instance(t)
+                    || (rolling
+                        && t.deployment != primary
+                        && !(t.old_revision_replacement && t.last_status.is_pending()))
             });
             let Some(tid) = placement::choose_task_to_stop(
                 &self.cluster,
@@ -139,14 +145,29 @@ impl State {
                 healthy -= 1;
             }
             let d = self.tasks[tid.index()].deployment;
+            let draining = self.on_draining_instance(&self.tasks[tid.index()]);
             let svc = &mut self.services[sid.index()];
-            svc.deployment_desired[d] = svc.deployment_desired[d].saturating_sub(1);
-            let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
+            if d != primary {
+                svc.deployment_desired[d] = svc.deployment_desired[d].saturating_sub(1);
+            }
+            let reason = if draining {
+                format!(
+                    "Service ECS (service {}) stopped the task: container instance {} is DRAINING",
+                    svc.spec.name,
+                    self.cluster.instance(self.tasks[tid.index()].instance).ec2_instance_id
+                )
+            } else {
+                format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id)
+            };
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason);
             retired.push(tid);
         }
         self.log_task_batch(ctx, sid, &retired, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
         !retired.is_empty()
+    }
+
+    fn on_draining_instance(&self, t: &crate::ecs::task::Task) -> bool {
+        self.cluster.instance(t.instance).status == crate::cluster::InstanceStatus::Draining
     }
 
     /// Rolling step 2. Returns whether anything was launched.
@@ -166,7 +187,7 @@ impl State {
                 continue;
             }
             let missing = svc.deployment_desired[d]
-                .saturating_sub(census.live_per_deployment[d] - census.doomed_per_deployment[d]);
+                .saturating_sub(census.live_per_deployment[d] - census.leaving_per_deployment[d]);
             let n = missing.min(room);
             room -= n;
             if n > 0 {
@@ -176,7 +197,7 @@ impl State {
         if !svc.primary_failed() {
             let p = svc.primary;
             let missing =
-                svc.desired_count.saturating_sub(census.live_per_deployment[p] - census.doomed_per_deployment[p]);
+                svc.desired_count.saturating_sub(census.live_per_deployment[p] - census.leaving_per_deployment[p]);
             let n = missing.min(room);
             if n > 0 {
                 wanted.push((svc.primary, n));
@@ -289,13 +310,14 @@ impl State {
         let census = self.census(sid);
         // Unhealthy tasks waiting for their replacement are not surplus: replace_unhealthy
         // stops them.
-        let live = census.live_per_deployment[primary] - census.doomed_per_deployment[primary];
+        let live = census.live_per_deployment[primary] - census.leaving_per_deployment[primary];
         let excess = live.saturating_sub(svc.desired_count);
         let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let mut stopped = Vec::new();
         for _ in 0..excess {
             let svc = &self.services[sid.index()];
-            let candidates = self.stop_candidates(sid, |t| t.deployment == primary && !t.doomed);
+            let candidates =
+                self.stop_candidates(sid, |t| t.deployment == primary && !t.doomed && !self.on_draining_instance(t));
             let Some(tid) = placement::choose_task_to_stop(
                 &self.cluster,
                 svc.group,

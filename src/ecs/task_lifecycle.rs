@@ -178,7 +178,8 @@ impl State {
     pub fn task_became_healthy(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, sid: crate::ids::ServiceId) {
         self.deployment_task_healthy(sid, self.tasks[tid.index()].deployment);
         let svc = &self.services[sid.index()];
-        if svc.deployments.len() > 1 || svc.counts.doomed > 0 {
+        // A deployment, an unhealthy task or a draining instance may now move on.
+        if svc.deployments.len() > 1 || svc.counts.doomed > 0 || self.cluster.draining_instances > 0 {
             self.request_reconcile(ctx, sid);
         }
     }
@@ -306,7 +307,13 @@ impl State {
                 ci.dynamic_ports_used.remove(p);
             }
             ci.tasks.retain(|&t| t != tid);
+            let drained = ci.status == crate::cluster::InstanceStatus::Draining && ci.tasks.is_empty();
             self.tasks[tid.index()].holds_resources = false;
+            if drained {
+                let name = self.cluster.instance(iid).ec2_instance_id.clone();
+                let message = format!("Container instance {name} is DRAINING and runs no task any more.");
+                ctx.notice(Notice::log("INSTANCE_DRAINED").instance(&name).message(message));
+            }
             if self.cluster.instance(iid).accepts_placement() {
                 self.capacity_freed(ctx);
             }
@@ -315,14 +322,16 @@ impl State {
 
     /// ECS learns that an instance is gone: its tasks go straight to STOPPED.
     pub fn stop_tasks_on_lost_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
-        let reason = format!("Host EC2 (instance {}) stopped/terminated.", self.cluster.instance(iid).ec2_instance_id);
+        let ci = self.cluster.instance(iid);
+        let reason = format!("Host EC2 (instance {}) stopped/terminated.", ci.ec2_instance_id);
+        let code = ci.lost_stop_code.unwrap_or(StopCode::InfrastructureHealth);
         for tid in self.cluster.instance(iid).tasks.clone() {
             let epoch = self.tasks[tid.index()].epoch + 1;
             let reason = reason.clone();
             self.update_task(ctx, tid, |t| {
                 t.epoch = epoch;
                 t.desired_status = DesiredStatus::Stopped;
-                t.stop_code = Some(StopCode::InfrastructureHealth);
+                t.stop_code = Some(code);
                 t.stopped_reason = reason;
             });
             self.finish_stop(ctx, tid);

@@ -381,6 +381,7 @@ impl Loader<'_> {
             "attributes",
             "launch_time",
             "replacement_delay",
+            "spot_instance_draining",
             "reserved_memory_mib",
         ];
         let f = self.r.table(node, path, fields)?;
@@ -467,6 +468,7 @@ impl Loader<'_> {
         attributes.sort();
         let launch_time = r.opt_duration(&f, "launch_time").unwrap_or(SimDuration::from_secs(120));
         let replacement_delay = r.opt_duration(&f, "replacement_delay");
+        let spot_instance_draining = r.opt_bool(&f, "spot_instance_draining").unwrap_or(false);
         Some(InstanceGroupSpec {
             name: name?,
             instance_type: itype.unwrap_or_else(|| "custom".into()),
@@ -478,6 +480,7 @@ impl Loader<'_> {
             arm64: known.is_some_and(|t| t.arm64),
             launch_time,
             replacement_delay,
+            spot_instance_draining,
         })
     }
 
@@ -768,9 +771,9 @@ impl Loader<'_> {
                 continue;
             };
             if !f.has("kind") {
-                r.missing(&f, "kind", "\"instance_failures\"");
+                r.missing(&f, "kind", "\"instance_failures\" or \"spot_interruptions\"");
             }
-            let kind = r.opt_enum(&f, "kind", &[("instance_failures", ())]);
+            let kind = r.opt_enum(&f, "kind", &[("instance_failures", false), ("spot_interruptions", true)]);
             let groups: Option<Vec<GroupId>> = match r.opt_array(&f, "groups") {
                 None => Some((0..names.groups.len()).map(|i| GroupId(i as u16)).collect()),
                 Some(items) => {
@@ -793,7 +796,8 @@ impl Loader<'_> {
                 }
             }
             match (kind, groups, mtbf) {
-                (Some(()), Some(groups), Some(mtbf)) => out.push(Fault::InstanceFailures { groups, mtbf }),
+                (Some(false), Some(groups), Some(mtbf)) => out.push(Fault::InstanceFailures { groups, mtbf }),
+                (Some(true), Some(groups), Some(mtbf)) => out.push(Fault::SpotInterruptions { groups, mtbf }),
                 _ => ok = false,
             }
         }
@@ -964,7 +968,9 @@ fn read_event(
         _ => "",
     };
     let fields: &[&str] = match kind {
-        "terminate_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
+        "terminate_instances" | "drain_instances" | "activate_instances" | "spot_interruption" => {
+            &["at", "action", "instances", "group", "zone", "count", "pick"]
+        }
         "az_outage" => &["at", "action", "zone", "duration"],
         "add_instances" => &["at", "action", "group", "count", "zone"],
         "update_service" => &[
@@ -991,10 +997,19 @@ fn read_event(
             r.error(&n.span, &f.path("at"), format!("event at {t} is not before the end of the run ({end})"));
         }
     }
-    let actions =
-        [("terminate_instances", 0), ("az_outage", 1), ("add_instances", 2), ("update_service", 3), ("stop_task", 4)];
+    let actions = [
+        ("terminate_instances", 0),
+        ("az_outage", 1),
+        ("add_instances", 2),
+        ("update_service", 3),
+        ("stop_task", 4),
+        ("drain_instances", 5),
+        ("activate_instances", 6),
+        ("spot_interruption", 7),
+    ];
     if !f.has("action") {
-        r.missing(&f, "action", "terminate_instances, az_outage, add_instances, update_service or stop_task");
+        let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
+        r.missing(&f, "action", &names.join(", "));
         return None;
     }
     let which = r.opt_enum(&f, "action", &actions)?;
@@ -1011,7 +1026,7 @@ fn read_event(
         }
     };
     let action = match which {
-        0 => {
+        0 | 5 | 6 | 7 => {
             let count = r.opt_u32(&f, "count", 1, 5000);
             let pick = r
                 .opt_enum(
@@ -1025,7 +1040,7 @@ fn read_event(
                 r.error(&node.span, path, "expected exactly one of `instances` (a list of ids), `group` or `zone`");
                 return None;
             }
-            if let Some(ids) = r.opt_str_list(&f, "instances") {
+            let target = if let Some(ids) = r.opt_str_list(&f, "instances") {
                 for (i, id) in ids.iter().enumerate() {
                     let ok = id.rsplit_once('-').is_some_and(|(g, n)| {
                         names.groups.iter().any(|x| x == g) && n.parse::<u32>().is_ok_and(|n| n >= 1)
@@ -1042,11 +1057,17 @@ fn read_event(
                         r.error(&n.and_then(|n| n.span.clone()), &format!("{}[{i}]", f.path("instances")), format!("expected an instance id GROUP-N (instances are named after their group: {}), found {id:?}", known.join(", ")));
                     }
                 }
-                Action::TerminateInstances(InstanceTarget::Ids(ids))
+                InstanceTarget::Ids(ids)
             } else if f.has("group") {
-                Action::TerminateInstances(InstanceTarget::Group { group: group(r)?, count: count.unwrap_or(1), pick })
+                InstanceTarget::Group { group: group(r)?, count: count.unwrap_or(1), pick }
             } else {
-                Action::TerminateInstances(InstanceTarget::Zone { zone: zone(r)?, count: count.unwrap_or(1), pick })
+                InstanceTarget::Zone { zone: zone(r)?, count: count.unwrap_or(1), pick }
+            };
+            match which {
+                0 => Action::TerminateInstances(target),
+                5 => Action::DrainInstances(target),
+                6 => Action::ActivateInstances(target),
+                _ => Action::SpotInterruption(target),
             }
         }
         1 => {

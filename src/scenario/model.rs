@@ -100,6 +100,12 @@ pub enum Action {
         count: u32,
         zone: Option<ZoneId>,
     },
+    /// UpdateContainerInstancesState to DRAINING.
+    DrainInstances(InstanceTarget),
+    /// UpdateContainerInstancesState back to ACTIVE.
+    ActivateInstances(InstanceTarget),
+    /// EC2 Spot interruption notices: termination two minutes later.
+    SpotInterruption(InstanceTarget),
     /// UpdateService: any of a new desired count, a new task definition (a new deployment),
     /// forceNewDeployment, new minimum/maximum percent.
     UpdateService {
@@ -128,6 +134,9 @@ pub struct TimelineEvent {
 pub enum Fault {
     /// Each instance of these groups fails after an exponentially distributed lifetime.
     InstanceFailures { groups: Vec<GroupId>, mtbf: SimDuration },
+    /// Each instance of these groups gets a Spot interruption notice after an exponentially
+    /// distributed time with this mean.
+    SpotInterruptions { groups: Vec<GroupId>, mtbf: SimDuration },
 }
 
 #[derive(Clone, Debug, PartialEq)]

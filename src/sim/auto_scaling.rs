@@ -25,12 +25,16 @@ impl State {
             ctx.notice(Notice::log("INSTANCE_REGISTERED").instance(&ci.ec2_instance_id).message(message));
         }
         for fault in &self.faults {
-            let Fault::InstanceFailures { groups, mtbf } = fault;
+            let (Fault::InstanceFailures { groups, mtbf } | Fault::SpotInterruptions { groups, mtbf }) = fault;
             if groups.contains(&group) {
                 let life = crate::engine::Distribution::Exponential { mean: *mtbf }.sample(&mut ctx.rng.failures);
                 let at = ctx.now.after(life);
                 if at < self.end {
-                    ctx.at(at, Event::InstanceFailure(iid));
+                    let event = match fault {
+                        Fault::InstanceFailures { .. } => Event::InstanceFailure(iid),
+                        Fault::SpotInterruptions { .. } => Event::SpotNotice(iid),
+                    };
+                    ctx.at(at, event);
                 }
             }
         }

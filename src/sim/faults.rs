@@ -2,6 +2,7 @@
 //! lost instance after `instance_loss_detection`; its tasks stop serving at once.
 
 use crate::cluster::InstanceStatus;
+use crate::ecs::task::StopCode;
 use crate::engine::SimDuration;
 use crate::ids::{InstanceId, ZoneId};
 use crate::observer::Notice;
@@ -9,10 +10,21 @@ use crate::sim::{Ctx, Event, State};
 
 impl State {
     pub fn terminate_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str) {
+        self.lose_instance(ctx, iid, why, StopCode::InfrastructureHealth);
+    }
+
+    /// The instance is gone: its tasks stop serving now and are STOPPED (with `code`) when ECS
+    /// notices.
+    pub fn lose_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, code: StopCode) {
         let ci = self.cluster.instance_mut(iid);
         if ci.status == InstanceStatus::Inactive {
             return;
         }
+        ci.lost_stop_code = Some(code);
+        if ci.status == InstanceStatus::Draining {
+            self.cluster.draining_instances -= 1;
+        }
+        let ci = self.cluster.instance_mut(iid);
         ci.status = InstanceStatus::Inactive;
         ci.agent_connected = false;
         let (group, zone) = (ci.group, ci.zone);

@@ -3,6 +3,7 @@
 //! change to the observer. This is the only place that advances time.
 
 mod auto_scaling;
+mod draining;
 mod faults;
 mod state;
 mod timeline;
@@ -71,6 +72,10 @@ pub enum Event {
     InstanceFailure(InstanceId),
     /// ECS notices that an instance is gone and stops its tasks.
     InstanceLost(InstanceId),
+    /// EC2 sends a Spot interruption notice (seeded).
+    SpotNotice(InstanceId),
+    /// Two minutes after the notice EC2 reclaims the instance.
+    SpotTermination(InstanceId),
     ZoneRecovered(ZoneId),
     /// A scripted timeline entry.
     Timeline(usize),

@@ -110,6 +110,13 @@ impl State {
                 self.terminate_instance(ctx, iid, "failed (seeded instance failure)");
             }
             Event::InstanceLost(iid) => self.stop_tasks_on_lost_instance(ctx, iid),
+            Event::SpotNotice(iid) => self.spot_notice(ctx, iid),
+            Event::SpotTermination(iid) => self.lose_instance(
+                ctx,
+                iid,
+                "reclaimed by EC2 (Spot interruption)",
+                crate::ecs::task::StopCode::SpotInterruption,
+            ),
             Event::ZoneRecovered(zone) => self.zone_recovered(ctx, zone),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
         }

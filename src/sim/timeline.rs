@@ -17,6 +17,21 @@ impl State {
                 }
             }
             Action::AzOutage { zone, duration } => self.az_outage(ctx, zone, duration),
+            Action::DrainInstances(target) => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.drain_instance(ctx, iid, "UpdateContainerInstancesState");
+                }
+            }
+            Action::ActivateInstances(target) => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.activate_instance(ctx, iid);
+                }
+            }
+            Action::SpotInterruption(target) => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.spot_notice(ctx, iid);
+                }
+            }
             Action::AddInstances { group, count, zone } => {
                 self.group_desired[group.index()] += count;
                 for _ in 0..count {

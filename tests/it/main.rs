@@ -5,6 +5,7 @@ mod cli;
 mod common;
 mod deployments;
 mod determinism;
+mod instances;
 mod load_balancing;
 mod placement;
 mod scenarios;

@@ -1,0 +1,121 @@
+//! Container instance lifecycle: draining (SCHEDULING.md §6.2, E-I1) and EC2 Spot interruptions
+//! (LOAD-BALANCING §3.1-3.2, example 24).
+
+use crate::common::*;
+use ecsim::cluster::InstanceStatus;
+
+/// 4 tasks of `web` all on instance fleet-1 (binpack), plenty of room on fleet-2..4.
+fn packed(deployment: &str, events: &str) -> String {
+    cluster(
+        "1h",
+        &["us-east-1a", "us-east-1b"],
+        "name = \"fleet\"\ninstance_type = \"m5.xlarge\"\ncount = 4\nspot_instance_draining = true",
+    ) + &app(256, 512, "{ containerPort = 80 }", "")
+        + &service(
+            "web",
+            4,
+            &format!(
+                "placementStrategy = [{{ type = \"binpack\", field = \"memory\" }}]\ndeploymentConfiguration = {{ {deployment} }}"
+            ),
+        )
+        + events
+}
+
+const DRAIN_FLEET_1: &str = "[[events]]\nat = \"10m\"\naction = \"drain_instances\"\ninstances = [\"fleet-1\"]\n";
+
+fn on_fleet_1(sim: &ecsim::sim::Simulation) -> usize {
+    let f1 = sim.cluster().find_instance("fleet-1").unwrap();
+    sim.state().tasks.iter().filter(|t| t.instance == f1 && t.counts().live).count()
+}
+
+/// E-I1: D=4, min 50, max 200, spare capacity: up to 4 replacements start first and 2 of the
+/// drained instance's tasks stop at once; it ends with no service task and stays DRAINING.
+#[test]
+fn e_i1_draining_replaces_tasks_within_min_and_max() {
+    let mut sim = sim(&packed("minimumHealthyPercent = 50, maximumPercent = 200", DRAIN_FLEET_1));
+    sim.run_until(at_s(599.0)).unwrap();
+    assert_eq!(on_fleet_1(&sim), 4);
+    sim.run_until(at_s(600.0)).unwrap();
+    assert_eq!(on_fleet_1(&sim), 2, "2 stop at once (minimum healthy 2)");
+    assert_eq!(sim.counts("web").live, 6, "2 left on fleet-1 + 4 replacements");
+    assert_eq!(sim.counts("web").healthy, 2);
+    assert_eq!(healthy_at(&mut sim, "web", 655.0), 4);
+    assert_eq!(on_fleet_1(&sim), 0);
+    let f1 = sim.cluster().find_instance("fleet-1").unwrap();
+    assert_eq!(sim.cluster().instance(f1).status, InstanceStatus::Draining);
+    let r = sim.run().unwrap();
+    assert_eq!(r.services[0].accum.min_healthy, Some(2));
+    assert_eq!(log_of(&r, "INSTANCE_DRAINED").len(), 1);
+    assert!(
+        r.log.iter().all(|(t, e)| !(t.0 > 600_000 && e.kind == "SERVICE_TASKS_STARTED" && e.instance == "fleet-1"))
+    );
+}
+
+/// E-I1: with min 100% and max 100% nothing can move: the instance never drains.
+#[test]
+fn e_i1_min_100_max_100_never_drains() {
+    let mut sim = sim(&packed("minimumHealthyPercent = 100, maximumPercent = 100", DRAIN_FLEET_1));
+    sim.run_until(at_s(3000.0)).unwrap();
+    assert_eq!(on_fleet_1(&sim), 4);
+}
+
+/// min 100%, max 200%: replacements first, each draining task stopped once it is no longer
+/// needed for the healthy minimum; no capacity lost.
+#[test]
+fn draining_with_min_100_loses_no_capacity() {
+    let r = run(&packed("minimumHealthyPercent = 100, maximumPercent = 200", DRAIN_FLEET_1));
+    assert_eq!(r.services[0].accum.min_healthy, Some(4));
+    assert_eq!(log_of(&r, "INSTANCE_DRAINED").len(), 1);
+}
+
+/// Draining then ACTIVE again: the instance takes tasks again. Two instances: drain fleet-1
+/// (tasks move to fleet-2), reactivate it, drain fleet-2: they move back.
+#[test]
+fn an_activated_instance_takes_tasks_again() {
+    let toml = packed("minimumHealthyPercent = 50, maximumPercent = 200", DRAIN_FLEET_1)
+        .replace("count = 4", "count = 2")
+        + "[[events]]\nat = \"20m\"\naction = \"activate_instances\"\ninstances = [\"fleet-1\"]\n"
+        + "[[events]]\nat = \"25m\"\naction = \"drain_instances\"\ninstances = [\"fleet-2\"]\n";
+    let mut sim = sim(&toml);
+    sim.run_until(at_s(1199.0)).unwrap();
+    assert_eq!(on_fleet_1(&sim), 0);
+    sim.run_until(at_s(1800.0)).unwrap();
+    assert_eq!(on_fleet_1(&sim), 4);
+    assert_eq!(sim.counts("web").healthy, 4);
+}
+
+/// LB §7 example 24: a Spot notice with instance draining on: the tasks are replaced within
+/// min/max before the instance dies 2 minutes later; without draining nothing happens until the
+/// instance dies.
+#[test]
+fn spot_interruption_with_and_without_draining() {
+    let spot = "[[events]]\nat = \"10m\"\naction = \"spot_interruption\"\ninstances = [\"fleet-1\"]\n";
+    let r = run(&packed("minimumHealthyPercent = 100, maximumPercent = 200", spot));
+    assert_eq!(r.services[0].accum.min_healthy, Some(4), "replaced before the deadline: no loss");
+    let terminated = r.log.iter().find(|(_, e)| e.kind == "INSTANCE_TERMINATED").unwrap();
+    assert_eq!(terminated.0, at_s(720.0));
+    assert!(terminated.1.message.contains("it held 0 tasks"), "{}", terminated.1.message);
+
+    let r = run(&packed("minimumHealthyPercent = 100, maximumPercent = 200", spot)
+        .replace("spot_instance_draining = true", "spot_instance_draining = false"));
+    assert_eq!(r.services[0].accum.min_healthy, Some(0), "without draining all 4 die at the deadline");
+    let stopped: Vec<_> = r.log.iter().filter(|(t, e)| e.kind == "TASK_STOPPED" && t.0 == 720_000).collect();
+    assert_eq!(stopped.len(), 4);
+    assert!(stopped[0].1.message.contains("SpotInterruption: Host EC2 (instance fleet-1) stopped/terminated."));
+}
+
+/// Seeded Spot interruptions follow their mean, like instance failures.
+#[test]
+fn seeded_spot_interruptions() {
+    let toml = cluster(
+        "1d",
+        &["us-east-1a", "us-east-1b"],
+        "name = \"spot\"\ninstance_type = \"m5.large\"\ncount = 50\nspot_instance_draining = true\nreplacement_delay = \"1m\"",
+    ) + &app(256, 512, "", "")
+        + &service("web", 20, "")
+        + "[[faults]]\nkind = \"spot_interruptions\"\nmtbf = \"2d\"\n";
+    let r = run(&toml);
+    let notices = log_of(&r, "SPOT_INTERRUPTION_NOTICE").len();
+    assert!((10..=45).contains(&notices), "{notices} notices for ~50 x (1 - e^-0.5) + replacements");
+    assert_eq!(log_of(&r, "INSTANCE_TERMINATED").len(), notices);
+}
