@@ -100,3 +100,23 @@ fn az_outage_spread_beats_binpack() {
     assert!(api.min_healthy.unwrap() < web.min_healthy.unwrap(), "binpack concentrates the loss");
     assert_eq!(api.min_az_loss_margin, Some(0));
 }
+
+/// min 100% / max 200% keeps every task through three rounds of draining; min 50% / max 100%
+/// drops to half.
+#[test]
+fn drain_for_maintenance_protects_the_min_100_service() {
+    let r = run_bundled("drain-for-maintenance");
+    let (web, worker) = (&r.services[0].accum, &r.services[1].accum);
+    assert_eq!((web.min_healthy, web.degraded_ms), (Some(6), 0));
+    assert_eq!(worker.min_healthy, Some(2));
+    assert_eq!(r.log.iter().filter(|(_, e)| e.kind == "INSTANCE_DRAINING").count(), 6);
+}
+
+/// With Spot instance draining the two-minute notice is enough: no task is lost.
+#[test]
+fn spot_interruptions_with_draining_lose_nothing() {
+    let r = run_bundled("spot-interruptions");
+    assert!(r.log.iter().filter(|(_, e)| e.kind == "SPOT_INTERRUPTION_NOTICE").count() >= 2);
+    let api = &r.services[0].accum;
+    assert_eq!((api.min_healthy, api.degraded_ms), (Some(12), 0));
+}
