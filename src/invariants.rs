@@ -166,6 +166,23 @@ pub fn check(state: &State) -> Result<(), Violation> {
 /// Invariants that hold between instants (after every scheduler reaction), not mid-instant.
 pub fn check_instant_end(state: &State) -> Result<(), Violation> {
     for svc in &state.services {
+        if svc.spec.daemon {
+            let mut on: Vec<u32> = svc
+                .tasks
+                .iter()
+                .map(|t| &state.tasks[t.index()])
+                .filter(|t| t.desired_status == DesiredStatus::Running)
+                .map(|t| t.instance.0)
+                .collect();
+            on.sort_unstable();
+            if on.windows(2).any(|w| w[0] == w[1]) {
+                return fail(
+                    "one_daemon_task_per_instance",
+                    format!("service {} runs two tasks on one instance", svc.spec.name),
+                );
+            }
+            continue;
+        }
         // maximumPercent bounds running + pending (+ stopping, when counted) tasks; a service
         // always may hold desiredCount.
         let bound = svc.spec.max_total_tasks(svc.desired_count).max(svc.desired_count);

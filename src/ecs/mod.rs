@@ -4,6 +4,7 @@
 pub mod circuit_breaker;
 pub mod container_dependencies;
 pub mod container_health;
+pub mod daemon;
 pub mod deployment;
 pub mod placement;
 pub mod scheduler;

@@ -98,6 +98,10 @@ impl State {
 
     pub fn reconcile(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
         self.services[sid.index()].reconcile_at = None;
+        if self.services[sid.index()].spec.daemon {
+            self.reconcile_daemon(ctx, sid);
+            return;
+        }
         let retired = self.retire_old_tasks(ctx, sid);
         let launched = self.launch_missing(ctx, sid);
         self.replace_unhealthy(ctx, sid);
@@ -379,7 +383,7 @@ impl State {
     }
 
     /// "(service web) has started 2 tasks: (task web-5) (task web-6)."
-    fn log_task_batch(
+    pub(crate) fn log_task_batch(
         &self,
         ctx: &mut Ctx<'_>,
         sid: ServiceId,

@@ -22,6 +22,8 @@ pub struct ServiceSpec {
     /// `healthCheckGracePeriodSeconds`: unhealthy signals are ignored this long after a task
     /// starts (RUNNING).
     pub health_check_grace_period: crate::engine::SimDuration,
+    /// `schedulingStrategy = DAEMON`: one task on every eligible instance.
+    pub daemon: bool,
 }
 
 /// One entry of a service's `loadBalancers`.

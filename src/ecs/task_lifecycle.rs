@@ -309,6 +309,10 @@ impl State {
             ci.tasks.retain(|&t| t != tid);
             let drained = ci.status == crate::cluster::InstanceStatus::Draining && ci.tasks.is_empty();
             self.tasks[tid.index()].holds_resources = false;
+            if self.cluster.instance(iid).status == crate::cluster::InstanceStatus::Draining {
+                // The daemon task leaves a draining instance after the last replica task.
+                self.reconcile_daemons(ctx);
+            }
             if drained {
                 let name = self.cluster.instance(iid).ec2_instance_id.clone();
                 let message = format!("Container instance {name} is DRAINING and runs no task any more.");

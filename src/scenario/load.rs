@@ -615,10 +615,30 @@ impl Loader<'_> {
         let f = self.r.table_with(node, path, SIM, OTHER)?;
         let r = &mut self.r;
         let name = r.req_str(&f, "serviceName", "the service's name");
-        if !f.has("desiredCount") {
+        let daemon = match f.node("schedulingStrategy") {
+            None => false,
+            Some(n) => match r.str_value(n, &f.path("schedulingStrategy")).as_deref() {
+                Some("DAEMON") => true,
+                Some("REPLICA") | None => false,
+                Some(s) => {
+                    r.error(&n.span, &f.path("schedulingStrategy"), format!("expected REPLICA or DAEMON, found {s:?}"));
+                    false
+                }
+            },
+        };
+        if !f.has("desiredCount") && !daemon {
             r.missing(&f, "desiredCount", "how many tasks to keep running");
         }
-        let desired = r.opt_u32(&f, "desiredCount", 0, 5000);
+        if daemon && f.has("placementStrategy") {
+            let n = f.node("placementStrategy").unwrap_or(node);
+            r.error(
+                &n.span,
+                &f.path("placementStrategy"),
+                "placement strategies are not supported with the DAEMON scheduling strategy",
+            );
+        }
+        // A DAEMON service's desired count is the number of instances it runs on.
+        let desired = if daemon { Some(0) } else { r.opt_u32(&f, "desiredCount", 0, 5000) };
         let td = match f.node("taskDefinition") {
             None => {
                 r.missing(
@@ -630,18 +650,6 @@ impl Loader<'_> {
             }
             Some(n) => resolve_task_definition(r, n, &f.path("taskDefinition"), tds, families),
         };
-        if let Some(n) = f.node("schedulingStrategy") {
-            if let Some(s) = r.str_value(n, &f.path("schedulingStrategy")) {
-                if s != "REPLICA" {
-                    let msg = if s == "DAEMON" {
-                        "DAEMON services are not simulated yet; use REPLICA".to_string()
-                    } else {
-                        format!("expected REPLICA or DAEMON, found {s:?}")
-                    };
-                    r.error(&n.span, &f.path("schedulingStrategy"), msg);
-                }
-            }
-        }
         if let Some(n) = f.node("launchType") {
             if let Some(s) = r.str_value(n, &f.path("launchType")) {
                 if s != "EC2" {
@@ -665,8 +673,10 @@ impl Loader<'_> {
                     .collect::<Option<Vec<_>>>()
             }
         };
+        // DAEMON defaults: minimumHealthyPercent 0, maximumPercent 100 (and it must be 100).
+        let (min_default, max_default) = if daemon { (0, 100) } else { (100, 200) };
         let (min_pct, max_pct, circuit_breaker) = match f.node("deploymentConfiguration") {
-            None => (Some(100), Some(200), Some(CircuitBreaker::default())),
+            None => (Some(min_default), Some(max_default), Some(CircuitBreaker::default())),
             Some(n) => {
                 let p = f.path("deploymentConfiguration");
                 match r.table_with(
@@ -683,8 +693,8 @@ impl Loader<'_> {
                     ],
                 ) {
                     Some(df) => (
-                        Some(r.opt_u32(&df, "minimumHealthyPercent", 0, 100).unwrap_or(100)),
-                        Some(r.opt_u32(&df, "maximumPercent", 100, 1000).unwrap_or(200)),
+                        Some(r.opt_u32(&df, "minimumHealthyPercent", 0, 100).unwrap_or(min_default)),
+                        Some(r.opt_u32(&df, "maximumPercent", 100, 1000).unwrap_or(max_default)),
                         match df.node("deploymentCircuitBreaker") {
                             Some(cb) => read_circuit_breaker(r, cb, &df.path("deploymentCircuitBreaker")),
                             None => Some(CircuitBreaker::default()),
@@ -694,6 +704,10 @@ impl Loader<'_> {
                 }
             }
         };
+        if daemon && max_pct.is_some_and(|m| m != 100) {
+            let n = f.node("deploymentConfiguration").unwrap_or(node);
+            r.error(&n.span, &f.path("deploymentConfiguration"), "a DAEMON service's maximumPercent must be 100");
+        }
         let grace = r.opt_int(&f, "healthCheckGracePeriodSeconds", 0, 2_147_483_647).unwrap_or(0);
         let load_balancers = match f.node("loadBalancers") {
             None => Some(Vec::new()),
@@ -738,6 +752,7 @@ impl Loader<'_> {
             maximum_percent: max_pct?,
             circuit_breaker: circuit_breaker?,
             load_balancers: load_balancers?,
+            daemon,
             health_check_grace_period: SimDuration::from_secs(grace as u64),
         })
     }

@@ -38,6 +38,8 @@ impl State {
                 }
             }
         }
+        // DAEMON tasks go first on a new instance (their reconcile is queued first).
+        self.reconcile_daemons(ctx);
         self.capacity_freed(ctx);
         iid
     }

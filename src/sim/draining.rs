@@ -32,6 +32,7 @@ impl State {
         for sid in self.services_on(iid) {
             self.request_reconcile(ctx, sid);
         }
+        self.reconcile_daemons(ctx);
     }
 
     pub fn activate_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
@@ -42,6 +43,7 @@ impl State {
         ci.status = InstanceStatus::Active;
         let name = ci.ec2_instance_id.clone();
         self.cluster.draining_instances -= 1;
+        self.reconcile_daemons(ctx);
         ctx.notice(
             Notice::log("INSTANCE_ACTIVE").instance(&name).message(format!("Container instance {name} set to ACTIVE.")),
         );

@@ -47,6 +47,7 @@ impl State {
         } else {
             ctx.at(ctx.now.after(detection), Event::InstanceLost(iid));
         }
+        self.reconcile_daemons(ctx);
         if let Some(delay) = self.cluster.groups[group.index()].replacement_delay {
             self.schedule_launch(ctx, group, None, delay);
         }

@@ -260,9 +260,17 @@ fn cluster_and_capacity() {
         ],
     );
     check(
-        "daemon",
-        &replace("desiredCount = 2", "desiredCount = 2\nschedulingStrategy = \"DAEMON\""),
-        &["services[0].schedulingStrategy: DAEMON services are not simulated yet; use REPLICA"],
+        "daemon with a strategy",
+        &replace("desiredCount = 2", "schedulingStrategy = \"DAEMON\"\nplacementStrategy = [{ type = \"random\" }]"),
+        &["services[0].placementStrategy: placement strategies are not supported with the DAEMON scheduling strategy"],
+    );
+    check(
+        "daemon with maximumPercent 200",
+        &replace(
+            "desiredCount = 2",
+            "schedulingStrategy = \"DAEMON\"\ndeploymentConfiguration = { maximumPercent = 200 }",
+        ),
+        &["a DAEMON service's maximumPercent must be 100"],
     );
     check(
         "fargate",

@@ -119,3 +119,70 @@ fn seeded_spot_interruptions() {
     assert!((10..=45).contains(&notices), "{notices} notices for ~50 x (1 - e^-0.5) + replacements");
     assert_eq!(log_of(&r, "INSTANCE_TERMINATED").len(), notices);
 }
+
+/// A DAEMON service (monitoring agent) beside a replica service.
+fn with_daemon(instances: u32, events: &str) -> String {
+    cluster(
+        "1h",
+        &["us-east-1a", "us-east-1b"],
+        &format!("name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = {instances}\nlaunch_time = \"1m\""),
+    ) + &app(512, 1024, "", "")
+        + "[[task_definitions]]\nfamily = \"agent\"\ncpu = \"128\"\nmemory = \"256\"\nbehavior = { image_pull = \"5s\", startup = \"1s\" }\n"
+        + "containerDefinitions = [{ name = \"agent\", image = \"datadog/agent:7\", essential = true }]\n"
+        + "[[services]]\nserviceName = \"agent\"\ntaskDefinition = \"agent\"\nschedulingStrategy = \"DAEMON\"\n"
+        + &service("web", 6, "")
+        + events
+}
+
+/// One daemon task per instance; a new instance gets its daemon task.
+#[test]
+fn e_i2_daemon_runs_on_every_instance() {
+    let toml = with_daemon(3, "[[events]]\nat = \"10m\"\naction = \"add_instances\"\ngroup = \"fleet\"\ncount = 1\n");
+    let mut s = sim(&toml);
+    assert_eq!(healthy_at(&mut s, "agent", 100.0), 3);
+    assert_eq!(s.service("agent").unwrap().desired_count, 3);
+    sim_step(&mut s, 660.0);
+    let f4 = s.cluster().find_instance("fleet-4").unwrap();
+    let on_f4: Vec<_> = s.state().tasks.iter().filter(|t| t.instance == f4).map(|t| t.name.clone()).collect();
+    assert_eq!(on_f4[0], "agent-4", "the daemon task is the first task on a new instance");
+    assert_eq!(s.service("agent").unwrap().desired_count, 4);
+    assert_eq!(healthy_at(&mut s, "agent", 720.0), 4);
+}
+
+fn sim_step(s: &mut ecsim::sim::Simulation, t: f64) {
+    s.run_until(at_s(t)).unwrap();
+}
+
+/// E-I2: a DRAINING instance: the replica tasks go first, the daemon task last.
+#[test]
+fn e_i2_daemon_task_stops_last_on_a_draining_instance() {
+    let r = run(&with_daemon(3, "[[events]]\nat = \"10m\"\naction = \"drain_instances\"\ninstances = [\"fleet-1\"]\n"));
+    let stops: Vec<(u64, &str)> = r
+        .log
+        .iter()
+        .filter(|(_, e)| e.kind == "TASK_STOPPED" && e.instance == "fleet-1")
+        .map(|(t, e)| (t.0, e.service.as_str()))
+        .collect();
+    assert!(stops.len() >= 2);
+    assert_eq!(stops.last().unwrap().1, "agent", "{stops:?}");
+    assert!(stops[..stops.len() - 1].iter().all(|(_, s)| *s == "web"));
+    assert_eq!(r.rows.iter().rfind(|row| row.service.0 == 0).unwrap().values.desired, 2);
+}
+
+/// A daemon deployment with minimumHealthyPercent 50: at most half the instances lose their
+/// daemon task at a time.
+#[test]
+fn daemon_deployment_respects_minimum_healthy() {
+    let toml = with_daemon(4, "").replace(
+        "schedulingStrategy = \"DAEMON\"\n",
+        "schedulingStrategy = \"DAEMON\"\ndeploymentConfiguration = { minimumHealthyPercent = 50 }\n",
+    ) + "[[task_definitions]]\nfamily = \"agent\"\ncpu = \"128\"\nmemory = \"256\"\nbehavior = { image_pull = \"5s\", startup = \"1s\" }\n"
+        + "containerDefinitions = [{ name = \"agent\", image = \"datadog/agent:7.1\", essential = true }]\n"
+        + "[[events]]\nat = \"10m\"\naction = \"update_service\"\nservice = \"agent\"\ntaskDefinition = \"agent:2\"\n";
+    let toml = toml
+        .replace("taskDefinition = \"agent\"\nschedulingStrategy", "taskDefinition = \"agent:1\"\nschedulingStrategy");
+    let r = run(&toml);
+    let agent = &r.services[0];
+    assert_eq!(agent.accum.min_healthy, Some(2));
+    assert_eq!(agent.deployments[1].rollout_state, "COMPLETED");
+}

@@ -120,3 +120,14 @@ fn spot_interruptions_with_draining_lose_nothing() {
     let api = &r.services[0].accum;
     assert_eq!((api.min_healthy, api.degraded_ms), (Some(12), 0));
 }
+
+#[test]
+fn daemon_monitoring_agent_follows_the_instances() {
+    let r = run_bundled("daemon-monitoring-agent");
+    let agent = &r.services[0];
+    assert_eq!(agent.deployments[1].rollout_state, "COMPLETED");
+    // 6 + 2 added - 1 drained - 1 failed.
+    let last = r.rows.iter().rfind(|row| row.service.0 == 0).unwrap();
+    assert_eq!((last.values.desired, last.values.healthy), (6, 6));
+    assert!(agent.accum.min_healthy.unwrap() >= 3, "at most half without an agent during the rollout");
+}

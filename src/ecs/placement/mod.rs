@@ -300,6 +300,21 @@ fn keep_max<T>(items: &mut Vec<T>, score: impl Fn(&T) -> i64) {
     keep_min(items, |x| -score(x));
 }
 
+/// Why `ci` cannot take the task (the first check it fails), for placement on a named instance
+/// (DAEMON services, StartTask).
+pub fn check_instance(cluster: &Cluster, req: &PlacementRequest<'_>, ci: &ContainerInstance) -> Option<Reason> {
+    resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).next()
+}
+
+/// Whether `ci` satisfies the request's memberOf constraints (what makes an instance eligible
+/// for a DAEMON service).
+pub fn member_of_ok(cluster: &Cluster, constraints: &[Constraint], ci: &ContainerInstance) -> bool {
+    constraints.iter().all(|c| match c {
+        Constraint::MemberOf { expr, .. } => expr.matches(ci, cluster),
+        Constraint::DistinctInstance => true,
+    })
+}
+
 fn explain_failure(cluster: &Cluster, req: &PlacementRequest<'_>) -> PlacementFailure {
     let mut removed: Vec<(Reason, u32)> = Vec::new();
     let mut closest: Option<(usize, InstanceId, Reason)> = None;
