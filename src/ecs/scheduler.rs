@@ -105,6 +105,7 @@ impl State {
         let retired = self.retire_old_tasks(ctx, sid);
         let launched = self.launch_missing(ctx, sid);
         self.replace_unhealthy(ctx, sid);
+        self.rebalance_zones(ctx, sid);
         self.scale_in_primary(ctx, sid);
         if !retired && !launched {
             self.report_stuck_configuration(ctx, sid);
@@ -307,6 +308,66 @@ impl State {
         }
     }
 
+    /// AZ rebalancing (SCHEDULING.md §7): in steady state, when the zones that can take tasks hold
+    /// counts differing by more than one, start a task in the zone with the fewest; once it is
+    /// healthy the scale-in step stops one in the zone with the most (the spread rule of §5.8).
+    fn rebalance_zones(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
+        let svc = &self.services[sid.index()];
+        if !svc.spec.az_rebalancing_applies()
+            || svc.deployments.iter().filter(|d| d.status != DeploymentStatus::Inactive).count() > 1
+        {
+            return;
+        }
+        let c = svc.counts;
+        let zones: Vec<usize> = (0..self.cluster.zones.len())
+            .filter(|&z| {
+                self.cluster.zone_up[z]
+                    && self.cluster.instances.iter().any(|ci| ci.zone.index() == z && ci.accepts_placement())
+            })
+            .collect();
+        if zones.len() < 2 {
+            return;
+        }
+        let counts = &self.cluster.group_zone_counts[svc.group.index()];
+        let (min_zone, min) = zones.iter().map(|&z| (z, counts[z])).min_by_key(|&(z, n)| (n, z)).unwrap_or((0, 0));
+        let max = zones.iter().map(|&z| counts[z]).max().unwrap_or(0);
+        let name = svc.spec.name.clone();
+        if max <= min + 1 {
+            if svc.rebalancing && c.live == svc.desired_count {
+                self.services[sid.index()].rebalancing = false;
+                let message = format!("(service {name}) is balanced across Availability Zones: rebalancing completed.");
+                ctx.notice(Notice::log("SERVICE_REBALANCING_COMPLETED").service(&name).message(message));
+            }
+            return;
+        }
+        let steady = c.live == svc.desired_count && c.healthy == c.live && c.doomed == 0;
+        let room = c.live < svc.spec.max_total_tasks(svc.desired_count);
+        if !steady || !room {
+            return;
+        }
+        let zone_name = self.cluster.zones[min_zone].clone();
+        let expression = format!("attribute:ecs.availability-zone == {zone_name}");
+        let Ok(expr) = crate::ecs::placement::query::parse(&expression) else { return };
+        let mut constraints = svc.constraints.clone();
+        constraints.push(crate::ecs::placement::Constraint::MemberOf { expression, expr });
+        let primary = svc.primary;
+        let req = PlacementRequest {
+            task: &self.requirements[svc.deployments[primary].task_definition.index()],
+            group: svc.group,
+            strategies: &svc.strategies,
+            constraints: &constraints,
+            tie_break: self.settings.placement_tie_break,
+        };
+        let Ok(iid) = placement::place(&self.cluster, &req, &mut ctx.rng.placement) else { return };
+        if !svc.rebalancing {
+            let message = format!("(service {name}) is imbalanced across Availability Zones: rebalancing started.");
+            ctx.notice(Notice::log("SERVICE_REBALANCING_STARTED").service(&name).message(message));
+        }
+        self.services[sid.index()].rebalancing = true;
+        let tid = self.launch_task(ctx, sid, primary, iid);
+        self.log_task_batch(ctx, sid, &[tid], "SERVICE_TASKS_STARTED", "has started", "tasks");
+    }
+
     /// Rolling step 3: more PRIMARY tasks than desired (a scale-in).
     fn scale_in_primary(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
         let svc = &self.services[sid.index()];
@@ -315,6 +376,10 @@ impl State {
         // Unhealthy tasks waiting for their replacement are not surplus: replace_unhealthy
         // stops them.
         let live = census.live_per_deployment[primary] - census.leaving_per_deployment[primary];
+        // During AZ rebalancing the extra task must be healthy before one is stopped.
+        if svc.rebalancing && census.healthy < census.live {
+            return;
+        }
         let excess = live.saturating_sub(svc.desired_count);
         let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let mut stopped = Vec::new();

@@ -24,6 +24,23 @@ pub struct ServiceSpec {
     pub health_check_grace_period: crate::engine::SimDuration,
     /// `schedulingStrategy = DAEMON`: one task on every eligible instance.
     pub daemon: bool,
+    /// `availabilityZoneRebalancing` (ENABLED by default on CreateService).
+    pub az_rebalancing: bool,
+}
+
+impl ServiceSpec {
+    /// AZ rebalancing applies (SCHEDULING.md §7): enabled, REPLICA, first strategy AZ spread or
+    /// none, maximumPercent above 100, no Availability Zone constraint.
+    pub fn az_rebalancing_applies(&self) -> bool {
+        use crate::ecs::placement::{Constraint, SpreadField, Strategy};
+        self.az_rebalancing
+            && !self.daemon
+            && self.maximum_percent > 100
+            && matches!(self.strategies.first(), None | Some(Strategy::Spread(SpreadField::Zone)))
+            && !self.constraints.iter().any(
+                |c| matches!(c, Constraint::MemberOf { expression, .. } if expression.contains("ecs.availability-zone")),
+            )
+    }
 }
 
 /// One entry of a service's `loadBalancers`.
@@ -102,6 +119,8 @@ pub struct Service {
     pub impaired_reported: bool,
     /// The stuck-configuration event was said for the current deployment.
     pub stuck_reported: bool,
+    /// AZ rebalancing is under way (a task was started in the emptiest zone).
+    pub rebalancing: bool,
     pub stats: ServiceStats,
 }
 
@@ -123,6 +142,7 @@ impl Service {
             throttle_until: SimTime::ZERO,
             impaired_reported: false,
             stuck_reported: false,
+            rebalancing: false,
             id,
             strategies,
             constraints,

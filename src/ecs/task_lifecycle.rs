@@ -179,7 +179,8 @@ impl State {
         self.deployment_task_healthy(sid, self.tasks[tid.index()].deployment);
         let svc = &self.services[sid.index()];
         // A deployment, an unhealthy task or a draining instance may now move on.
-        if svc.deployments.len() > 1 || svc.counts.doomed > 0 || self.cluster.draining_instances > 0 {
+        if svc.deployments.len() > 1 || svc.counts.doomed > 0 || svc.rebalancing || self.cluster.draining_instances > 0
+        {
             self.request_reconcile(ctx, sid);
         }
     }

@@ -588,6 +588,7 @@ impl Loader<'_> {
             "desiredCount",
             "loadBalancers",
             "healthCheckGracePeriodSeconds",
+            "availabilityZoneRebalancing",
             "placementStrategy",
             "placementConstraints",
             "deploymentConfiguration",
@@ -610,7 +611,6 @@ impl Loader<'_> {
             "volumeConfigurations",
             "vpcLatticeConfigurations",
             "clientToken",
-            "availabilityZoneRebalancing",
         ];
         let f = self.r.table_with(node, path, SIM, OTHER)?;
         let r = &mut self.r;
@@ -709,6 +709,8 @@ impl Loader<'_> {
             r.error(&n.span, &f.path("deploymentConfiguration"), "a DAEMON service's maximumPercent must be 100");
         }
         let grace = r.opt_int(&f, "healthCheckGracePeriodSeconds", 0, 2_147_483_647).unwrap_or(0);
+        let az_rebalancing =
+            r.opt_enum(&f, "availabilityZoneRebalancing", &[("ENABLED", true), ("DISABLED", false)]).unwrap_or(true);
         let load_balancers = match f.node("loadBalancers") {
             None => Some(Vec::new()),
             Some(n) => super::target_group::read_load_balancers(
@@ -753,6 +755,7 @@ impl Loader<'_> {
             circuit_breaker: circuit_breaker?,
             load_balancers: load_balancers?,
             daemon,
+            az_rebalancing,
             health_check_grace_period: SimDuration::from_secs(grace as u64),
         })
     }

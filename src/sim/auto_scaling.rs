@@ -38,9 +38,17 @@ impl State {
                 }
             }
         }
-        // DAEMON tasks go first on a new instance (their reconcile is queued first).
+        // DAEMON tasks go first on a new instance (their reconcile is queued first); services that
+        // rebalance across zones look again.
         self.reconcile_daemons(ctx);
         self.capacity_freed(ctx);
+        if ctx.now.0 > 0 {
+            for i in 0..self.services.len() {
+                if self.services[i].spec.az_rebalancing_applies() {
+                    self.request_reconcile(ctx, crate::ids::ServiceId(i as u16));
+                }
+            }
+        }
         iid
     }
 

@@ -186,3 +186,89 @@ fn daemon_deployment_respects_minimum_healthy() {
     assert_eq!(agent.accum.min_healthy, Some(2));
     assert_eq!(agent.deployments[1].rollout_state, "COMPLETED");
 }
+
+/// Tasks start in one zone (the others have no instances yet); instances arrive in the other
+/// zones at 10 minutes (registered at 11).
+fn lopsided(desired: u32, zones: &[&str], service_extra: &str) -> String {
+    let mut toml = format!(
+        "[scenario]\nduration = \"1h\"\n[cluster]\nzones = [{}]\n",
+        zones.iter().map(|z| format!("{z:?}")).collect::<Vec<_>>().join(", ")
+    );
+    for (i, z) in zones.iter().enumerate() {
+        let count = if i == 0 { 3 } else { 0 };
+        toml += &format!(
+            "[[instance_groups]]\nname = \"g{i}\"\ninstance_type = \"m5.large\"\ncount = {count}\nzones = [{z:?}]\nlaunch_time = \"1m\"\n"
+        );
+    }
+    toml += &app(256, 512, "", "");
+    toml += &service("web", desired, service_extra);
+    for i in 1..zones.len() {
+        toml += &format!("[[events]]\nat = \"10m\"\naction = \"add_instances\"\ngroup = \"g{i}\"\ncount = 1\n");
+    }
+    toml
+}
+
+fn zone_counts(sim: &ecsim::sim::Simulation) -> Vec<u32> {
+    let mut v = vec![0; sim.cluster().zones.len()];
+    for t in sim.state().tasks.iter().filter(|t| t.counts().live) {
+        v[t.zone.index()] += 1;
+    }
+    v
+}
+
+/// E-Z1: D=2, {2,0}: start one in the empty zone, wait until healthy, stop one in the full zone.
+#[test]
+fn e_z1_rebalancing_two_zones() {
+    let mut sim = sim(&lopsided(2, &["us-east-1a", "us-east-1b"], ""));
+    sim.run_until(at_s(659.0)).unwrap();
+    assert_eq!(zone_counts(&sim), [2, 0]);
+    sim.run_until(at_s(660.0)).unwrap();
+    assert_eq!(zone_counts(&sim), [2, 1], "the new task first");
+    sim.run_until(at_s(714.999)).unwrap();
+    assert_eq!(zone_counts(&sim), [2, 1]);
+    sim.run_until(at_s(715.0)).unwrap();
+    assert_eq!(zone_counts(&sim), [1, 1], "then one stops in the full zone, once the new one is healthy");
+    let r = sim.run().unwrap();
+    let kinds: Vec<&str> = r
+        .log
+        .iter()
+        .filter(|(t, _)| t.0 >= 660_000)
+        .map(|(_, e)| e.kind)
+        .filter(|k| k.contains("REBALANCING") || k.starts_with("SERVICE_TASKS"))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "SERVICE_REBALANCING_STARTED",
+            "SERVICE_TASKS_STARTED",
+            "SERVICE_TASKS_STOPPED",
+            "SERVICE_REBALANCING_COMPLETED"
+        ]
+    );
+    assert_eq!(r.services[0].accum.min_healthy, Some(2));
+}
+
+/// E-Z2: D=5 over 3 zones ends as {1,2,2} in some order.
+#[test]
+fn e_z2_five_tasks_three_zones() {
+    let mut sim = sim(&lopsided(5, &["us-east-1a", "us-east-1b", "us-east-1c"], ""));
+    sim.run_until(at_s(3000.0)).unwrap();
+    let mut counts = zone_counts(&sim);
+    counts.sort_unstable();
+    assert_eq!(counts, [1, 2, 2]);
+}
+
+/// E-Z3: maximumPercent 100, or an AZ constraint, or rebalancing DISABLED: nothing moves.
+#[test]
+fn e_z3_rebalancing_not_applicable() {
+    for extra in [
+        "deploymentConfiguration = { maximumPercent = 100 }",
+        "placementConstraints = [{ type = \"memberOf\", expression = \"attribute:ecs.availability-zone in [us-east-1a, us-east-1b]\" }]",
+        "availabilityZoneRebalancing = \"DISABLED\"",
+        "placementStrategy = [{ type = \"binpack\", field = \"memory\" }]",
+    ] {
+        let mut sim = sim(&lopsided(2, &["us-east-1a", "us-east-1b"], extra));
+        sim.run_until(at_s(3000.0)).unwrap();
+        assert_eq!(zone_counts(&sim), [2, 0], "{extra}");
+    }
+}

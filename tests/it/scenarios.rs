@@ -131,3 +131,13 @@ fn daemon_monitoring_agent_follows_the_instances() {
     assert_eq!((last.values.desired, last.values.healthy), (6, 6));
     assert!(agent.accum.min_healthy.unwrap() >= 3, "at most half without an agent during the rollout");
 }
+
+/// After the zone recovers, AZ rebalancing brings `web` back to 2 tasks per zone.
+#[test]
+fn az_outage_rebalances_after_recovery() {
+    let r = run_bundled("az-outage");
+    assert!(r.log.iter().any(|(_, e)| e.kind == "SERVICE_REBALANCING_COMPLETED" && e.service == "web"));
+    assert!(!r.log.iter().any(|(_, e)| e.kind.contains("REBALANCING") && e.service == "api"));
+    let web_last = r.rows.iter().rfind(|row| row.service.0 == 0).unwrap();
+    assert_eq!((web_last.values.az_coverage, web_last.values.az_loss_margin), (3, 4));
+}
