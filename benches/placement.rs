@@ -25,6 +25,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         launch_time: SimDuration::ZERO,
         replacement_delay: None,
         spot_instance_draining: false,
+        eni_task_slots: 3,
     };
     let mut c = Cluster::new(zones, vec![group]);
     let tg = c.task_group("service:web");
@@ -42,7 +43,14 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
 
 fn placement(c: &mut Criterion) {
     let (cluster, group) = cluster();
-    let task = TaskRequirements { cpu: 256, memory_mib: 1024, ports_tcp: vec![], ports_udp: vec![], dynamic_ports: 1 };
+    let task = TaskRequirements {
+        cpu: 256,
+        memory_mib: 1024,
+        ports_tcp: vec![],
+        ports_udp: vec![],
+        dynamic_ports: 1,
+        enis: 0,
+    };
     let chains = [
         ("default_spread_az_instance", default_service_strategies()),
         ("spread_az_binpack_memory", vec![Strategy::Spread(SpreadField::Zone), Strategy::Binpack(Resource::Memory)]),

@@ -31,7 +31,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
     let cluster = &state.cluster;
     let mut group_counts = vec![vec![0u32; cluster.zones.len()]; cluster.task_groups.len()];
     for ci in &cluster.instances {
-        let (mut cpu, mut mem) = (0u64, 0u64);
+        let (mut cpu, mut mem, mut enis) = (0u64, 0u64, 0u32);
         let mut ports: Vec<u16> = AGENT_RESERVED_PORTS.to_vec();
         for &tid in &ci.tasks {
             let t = &state.tasks[tid.index()];
@@ -44,6 +44,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
             let req = &state.requirements[t.task_definition.index()];
             cpu += u64::from(req.cpu);
             mem += u64::from(req.memory_mib);
+            enis += req.enis;
             ports.extend(&req.ports_tcp);
         }
         if cpu > u64::from(ci.cpu_registered) || mem > u64::from(ci.memory_mib_registered) {
@@ -64,6 +65,13 @@ pub fn check(state: &State) -> Result<(), Violation> {
                     "{}: free {} CPU / {} MiB but tasks hold {cpu} / {mem} of {} / {}",
                     ci.ec2_instance_id, ci.cpu_free, ci.memory_mib_free, ci.cpu_registered, ci.memory_mib_registered
                 ),
+            );
+        }
+        let eni_slots = state.cluster.groups[ci.group.index()].eni_task_slots;
+        if enis > eni_slots || ci.eni_free + enis != eni_slots {
+            return fail(
+                "eni_ledger_balances",
+                format!("{}: {} ENIs free, tasks hold {enis} of {eni_slots}", ci.ec2_instance_id, ci.eni_free),
             );
         }
         ports.sort_unstable();

@@ -47,6 +47,8 @@ pub struct ContainerInstance {
     pub memory_mib_registered: u32,
     pub cpu_free: u32,
     pub memory_mib_free: u32,
+    /// awsvpc task slots left (one ENI per task).
+    pub eni_free: u32,
     /// Reserved TCP host ports (agent defaults plus static ports of tasks), sorted.
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
@@ -58,6 +60,8 @@ pub struct ContainerInstance {
     /// Set when the instance is lost: the stop code its tasks get (InfrastructureHealth, or
     /// SpotInterruption when EC2 reclaimed it).
     pub lost_stop_code: Option<crate::ecs::task::StopCode>,
+    /// Why its tasks stopped when it was lost (None: the host was stopped or terminated).
+    pub lost_reason: Option<String>,
     /// When it was last set DRAINING.
     pub draining_since: Option<SimTime>,
     /// A Spot interruption notice arrived: the instance terminates two minutes after it.

@@ -30,6 +30,9 @@ pub struct InstanceGroupSpec {
     pub replacement_delay: Option<SimDuration>,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`: a Spot interruption notice sets the instance DRAINING.
     pub spot_instance_draining: bool,
+    /// awsvpc tasks an instance can hold: its ENIs minus the primary one (or an explicit limit,
+    /// e.g. with awsvpcTrunking).
+    pub eni_task_slots: u32,
 }
 
 #[derive(Clone, Debug)]
@@ -121,12 +124,14 @@ impl Cluster {
             memory_mib_registered: spec.memory_mib,
             cpu_free: spec.cpu,
             memory_mib_free: spec.memory_mib,
+            eni_free: spec.eni_task_slots,
             ports_tcp: AGENT_RESERVED_PORTS.to_vec(),
             ports_udp: Vec::new(),
             dynamic_ports_used: Default::default(),
             dynamic_port_cursor: DYNAMIC_PORTS_LAST,
             attributes,
             lost_stop_code: None,
+            lost_reason: None,
             draining_since: None,
             spot_notice: false,
             tasks: Vec::new(),

@@ -34,6 +34,7 @@ impl State {
         let ci = self.cluster.instance_mut(iid);
         ci.cpu_free = ci.cpu_free.saturating_sub(req.cpu);
         ci.memory_mib_free = ci.memory_mib_free.saturating_sub(req.memory_mib);
+        ci.eni_free = ci.eni_free.saturating_sub(req.enis);
         insert_sorted(&mut ci.ports_tcp, &req.ports_tcp);
         insert_sorted(&mut ci.ports_udp, &req.ports_udp);
         let dynamic_ports = ci.take_dynamic_ports(req.dynamic_ports).unwrap_or_default();
@@ -302,6 +303,7 @@ impl State {
             let ci = self.cluster.instance_mut(iid);
             ci.cpu_free += req.cpu;
             ci.memory_mib_free += req.memory_mib;
+            ci.eni_free += req.enis;
             remove_sorted(&mut ci.ports_tcp, &req.ports_tcp);
             remove_sorted(&mut ci.ports_udp, &req.ports_udp);
             for p in &self.tasks[tid.index()].dynamic_ports {
@@ -328,7 +330,10 @@ impl State {
     /// ECS learns that an instance is gone: its tasks go straight to STOPPED.
     pub fn stop_tasks_on_lost_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
         let ci = self.cluster.instance(iid);
-        let reason = format!("Host EC2 (instance {}) stopped/terminated.", ci.ec2_instance_id);
+        let reason = ci
+            .lost_reason
+            .clone()
+            .unwrap_or_else(|| format!("Host EC2 (instance {}) stopped/terminated.", ci.ec2_instance_id));
         let code = ci.lost_stop_code.unwrap_or(StopCode::InfrastructureHealth);
         for tid in self.cluster.instance(iid).tasks.clone() {
             let epoch = self.tasks[tid.index()].epoch + 1;

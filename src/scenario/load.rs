@@ -382,6 +382,8 @@ impl Loader<'_> {
             "launch_time",
             "replacement_delay",
             "spot_instance_draining",
+            "max_enis",
+            "awsvpc_task_limit",
             "reserved_memory_mib",
         ];
         let f = self.r.table(node, path, fields)?;
@@ -469,6 +471,10 @@ impl Loader<'_> {
         let launch_time = r.opt_duration(&f, "launch_time").unwrap_or(SimDuration::from_secs(120));
         let replacement_delay = r.opt_duration(&f, "replacement_delay");
         let spot_instance_draining = r.opt_bool(&f, "spot_instance_draining").unwrap_or(false);
+        // awsvpc: one ENI per task, all but the primary ENI ([DOC] c5.large: 3 ENIs, 2 tasks);
+        // awsvpc_task_limit overrides (awsvpcTrunking raises it, e.g. c5.large to 10).
+        let max_enis = r.opt_u32(&f, "max_enis", 1, 100).or(known.map(|t| t.max_enis)).unwrap_or(3);
+        let eni_task_slots = r.opt_u32(&f, "awsvpc_task_limit", 0, 1000).unwrap_or(max_enis - 1);
         Some(InstanceGroupSpec {
             name: name?,
             instance_type: itype.unwrap_or_else(|| "custom".into()),
@@ -481,6 +487,7 @@ impl Loader<'_> {
             launch_time,
             replacement_delay,
             spot_instance_draining,
+            eni_task_slots,
         })
     }
 
@@ -986,9 +993,16 @@ fn read_event(
         _ => "",
     };
     let fields: &[&str] = match kind {
-        "terminate_instances" | "drain_instances" | "activate_instances" | "spot_interruption" => {
-            &["at", "action", "instances", "group", "zone", "count", "pick"]
-        }
+        "terminate_instances"
+        | "drain_instances"
+        | "activate_instances"
+        | "spot_interruption"
+        | "disconnect_agent"
+        | "reconnect_agent"
+        | "deregister_instances"
+        | "stop_instances"
+        | "start_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
+        "retirement_notice" => &["at", "action", "instances", "group", "zone", "count", "pick", "deadline", "drain"],
         "az_outage" => &["at", "action", "zone", "duration"],
         "add_instances" => &["at", "action", "group", "count", "zone"],
         "update_service" => &[
@@ -1024,6 +1038,12 @@ fn read_event(
         ("drain_instances", 5),
         ("activate_instances", 6),
         ("spot_interruption", 7),
+        ("disconnect_agent", 8),
+        ("reconnect_agent", 9),
+        ("deregister_instances", 10),
+        ("stop_instances", 11),
+        ("start_instances", 12),
+        ("retirement_notice", 13),
     ];
     if !f.has("action") {
         let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
@@ -1044,7 +1064,7 @@ fn read_event(
         }
     };
     let action = match which {
-        0 | 5 | 6 | 7 => {
+        0 | 5..=13 => {
             let count = r.opt_u32(&f, "count", 1, 5000);
             let pick = r
                 .opt_enum(
@@ -1085,7 +1105,18 @@ fn read_event(
                 0 => Action::TerminateInstances(target),
                 5 => Action::DrainInstances(target),
                 6 => Action::ActivateInstances(target),
-                _ => Action::SpotInterruption(target),
+                7 => Action::SpotInterruption(target),
+                8 | 9 => Action::AgentConnection { target, connected: which == 9 },
+                10 => Action::DeregisterInstances(target),
+                11 | 12 => Action::PowerInstances { target, running: which == 12 },
+                _ => {
+                    if !f.has("deadline") {
+                        r.missing(&f, "deadline", "when the instance is retired, e.g. \"2h\"");
+                    }
+                    let deadline = r.opt_duration(&f, "deadline")?;
+                    let drain = r.opt_bool(&f, "drain").unwrap_or(false);
+                    Action::RetirementNotice { target, deadline, drain }
+                }
             }
         }
         1 => {

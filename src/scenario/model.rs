@@ -106,6 +106,26 @@ pub enum Action {
     ActivateInstances(InstanceTarget),
     /// EC2 Spot interruption notices: termination two minutes later.
     SpotInterruption(InstanceTarget),
+    /// The ECS agent loses (false) or regains (true) its connection; nothing else changes.
+    AgentConnection {
+        target: InstanceTarget,
+        connected: bool,
+    },
+    /// DeregisterContainerInstance with force: the instance leaves the cluster, its tasks are
+    /// orphaned and the service tasks among them replaced.
+    DeregisterInstances(InstanceTarget),
+    /// EC2 StopInstances (false) / StartInstances (true): a stopped instance stays ACTIVE with its
+    /// agent disconnected and its tasks STOPPED.
+    PowerInstances {
+        target: InstanceTarget,
+        running: bool,
+    },
+    /// An EC2 scheduled retirement: terminated at `deadline` from now; optionally drained at once.
+    RetirementNotice {
+        target: InstanceTarget,
+        deadline: SimDuration,
+        drain: bool,
+    },
     /// UpdateService: any of a new desired count, a new task definition (a new deployment),
     /// forceNewDeployment, new minimum/maximum percent.
     UpdateService {

@@ -76,3 +76,63 @@ impl State {
         v
     }
 }
+
+impl State {
+    /// The agent's connection drops or returns (SCHEDULING.md §6.3): while disconnected nothing
+    /// is placed there and its tasks are left as they are, still counted (not rescheduled).
+    pub fn set_agent_connected(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, connected: bool) {
+        let ci = self.cluster.instance_mut(iid);
+        if ci.status == InstanceStatus::Inactive || ci.agent_connected == connected {
+            return;
+        }
+        ci.agent_connected = connected;
+        let name = ci.ec2_instance_id.clone();
+        let (kind, what) =
+            if connected { ("AGENT_CONNECTED", "reconnected") } else { ("AGENT_DISCONNECTED", "disconnected") };
+        ctx.notice(Notice::log(kind).instance(&name).message(format!("The ECS agent on {name} {what}.")));
+        if connected {
+            self.reconcile_daemons(ctx);
+            self.capacity_freed(ctx);
+        }
+    }
+
+    /// DeregisterContainerInstance with force (SCHEDULING.md §6.4): the containers keep running on
+    /// the host, orphaned; ECS stops tracking them and replaces the service tasks elsewhere.
+    pub fn deregister_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
+        if self.cluster.instance(iid).status == InstanceStatus::Inactive {
+            return;
+        }
+        self.cluster.instance_mut(iid).lost_reason = Some("Container instance deregistration forced by user".into());
+        self.remove_instance(ctx, iid, "deregistered (force); its containers keep running, orphaned", false);
+    }
+
+    /// EC2 StopInstances: the instance stays registered and ACTIVE, its agent disconnects, its
+    /// tasks stop. StartInstances: the agent reconnects with nothing running.
+    pub fn power_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, running: bool) {
+        if self.cluster.instance(iid).status == InstanceStatus::Inactive {
+            return;
+        }
+        if running {
+            self.set_agent_connected(ctx, iid, true);
+            return;
+        }
+        let name = self.cluster.instance(iid).ec2_instance_id.clone();
+        ctx.notice(Notice::log("INSTANCE_STOPPED").instance(&name).message(format!("EC2 instance {name} stopped.")));
+        self.set_agent_connected(ctx, iid, false);
+        self.stop_tasks_on_lost_instance(ctx, iid);
+    }
+
+    /// An EC2 scheduled retirement notice: terminated at the deadline; drained now if asked.
+    pub fn retirement_notice(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, deadline: SimDuration, drain: bool) {
+        if self.cluster.instance(iid).status == InstanceStatus::Inactive {
+            return;
+        }
+        let name = self.cluster.instance(iid).ec2_instance_id.clone();
+        let message = format!("EC2 scheduled retirement of {name}: it will be terminated in {deadline}.");
+        ctx.notice(Notice::log("INSTANCE_RETIREMENT_NOTICE").instance(&name).message(message));
+        if drain {
+            self.drain_instance(ctx, iid, "scheduled retirement");
+        }
+        ctx.at(ctx.now.after(deadline), Event::Retirement(iid));
+    }
+}

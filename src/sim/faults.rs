@@ -21,6 +21,13 @@ impl State {
             return;
         }
         ci.lost_stop_code = Some(code);
+        self.remove_instance(ctx, iid, why, true);
+    }
+
+    /// The instance leaves the cluster (INACTIVE); with `replace` its Auto Scaling group
+    /// replaces it (it is gone from EC2 too).
+    pub fn remove_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, replace: bool) {
+        let ci = self.cluster.instance_mut(iid);
         if ci.status == InstanceStatus::Draining {
             self.cluster.draining_instances -= 1;
         }
@@ -48,7 +55,7 @@ impl State {
             ctx.at(ctx.now.after(detection), Event::InstanceLost(iid));
         }
         self.reconcile_daemons(ctx);
-        if let Some(delay) = self.cluster.groups[group.index()].replacement_delay {
+        if let Some(delay) = self.cluster.groups[group.index()].replacement_delay.filter(|_| replace) {
             self.schedule_launch(ctx, group, None, delay);
         }
     }

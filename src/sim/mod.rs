@@ -76,6 +76,8 @@ pub enum Event {
     SpotNotice(InstanceId),
     /// Two minutes after the notice EC2 reclaims the instance.
     SpotTermination(InstanceId),
+    /// The deadline of an EC2 scheduled retirement.
+    Retirement(InstanceId),
     ZoneRecovered(ZoneId),
     /// A scripted timeline entry.
     Timeline(usize),

@@ -111,6 +111,7 @@ impl State {
             }
             Event::InstanceLost(iid) => self.stop_tasks_on_lost_instance(ctx, iid),
             Event::SpotNotice(iid) => self.spot_notice(ctx, iid),
+            Event::Retirement(iid) => self.terminate_instance(ctx, iid, "retired (EC2 scheduled retirement)"),
             Event::SpotTermination(iid) => self.lose_instance(
                 ctx,
                 iid,

@@ -27,6 +27,26 @@ impl State {
                     self.activate_instance(ctx, iid);
                 }
             }
+            Action::AgentConnection { target, connected } => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.set_agent_connected(ctx, iid, connected);
+                }
+            }
+            Action::DeregisterInstances(target) => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.deregister_instance(ctx, iid);
+                }
+            }
+            Action::PowerInstances { target, running } => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.power_instance(ctx, iid, running);
+                }
+            }
+            Action::RetirementNotice { target, deadline, drain } => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.retirement_notice(ctx, iid, deadline, drain);
+                }
+            }
             Action::SpotInterruption(target) => {
                 for iid in self.resolve_instances(ctx, &target) {
                     self.spot_notice(ctx, iid);

@@ -272,3 +272,93 @@ fn e_z3_rebalancing_not_applicable() {
         assert_eq!(zone_counts(&sim), [2, 0], "{extra}");
     }
 }
+
+/// E-P2: awsvpc tasks use one ENI each: a c5.large (3 ENIs) takes 2; the 3rd fails with
+/// RESOURCE:ENI; with trunking's limit of 10 all fit.
+#[test]
+fn e_p2_awsvpc_eni_limits() {
+    let base = |limit: &str| {
+        cluster("10m", &["us-east-1a"], &format!("name = \"g\"\ninstance_type = \"c5.large\"\ncount = 1\n{limit}"))
+            + &app(128, 128, "{ containerPort = 80 }", "networkMode = \"awsvpc\"")
+            + &service("web", 3, "")
+    };
+    let r = run(&base(""));
+    assert_eq!(r.services[0].stats.tasks_started, 2);
+    assert!(
+        log_of(&r, "SERVICE_TASK_PLACEMENT_FAILURE")[0]
+            .message
+            .contains("has no elastic network interface left for an awsvpc task")
+    );
+    let r = run(&base("awsvpc_task_limit = 10"));
+    assert_eq!(r.services[0].stats.tasks_started, 3);
+}
+
+fn two_instances(events: &str) -> String {
+    cluster("1h", &["us-east-1a"], "name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 2")
+        + &app(256, 512, "", "")
+        + &service("web", 2, "")
+        + events
+}
+
+/// E-I3: a disconnected agent: its tasks keep running and are not replaced; nothing new is placed
+/// there until it reconnects.
+#[test]
+fn e_i3_agent_disconnect() {
+    let toml = two_instances(
+        "[[events]]\nat = \"10m\"\naction = \"disconnect_agent\"\ninstances = [\"fleet-1\"]\n\
+         [[events]]\nat = \"15m\"\naction = \"update_service\"\nservice = \"web\"\ndesiredCount = 3\n\
+         [[events]]\nat = \"30m\"\naction = \"reconnect_agent\"\ninstances = [\"fleet-1\"]\n",
+    );
+    let mut s = sim(&toml);
+    assert_eq!(healthy_at(&mut s, "web", 1000.0), 3, "the disconnected instance's task still counts");
+    let f1 = s.cluster().find_instance("fleet-1").unwrap();
+    assert_eq!(s.state().tasks.iter().filter(|t| t.instance == f1).count(), 1, "the scale-out avoided fleet-1");
+    assert!(!s.cluster().instance(f1).agent_connected);
+    s.run_until(at_s(1801.0)).unwrap();
+    assert!(s.cluster().instance(f1).agent_connected);
+}
+
+/// E-I4: forced deregistration: the tasks are orphaned (STOPPED for ECS, with the documented
+/// reason) and the service replaces them; the instance is not replaced.
+#[test]
+fn e_i4_forced_deregistration() {
+    let toml =
+        two_instances("[[events]]\nat = \"10m\"\naction = \"deregister_instances\"\ninstances = [\"fleet-1\"]\n")
+            .replace("count = 2\n", "count = 2\nreplacement_delay = \"1m\"\n");
+    let r = run(&toml);
+    let stopped = log_of(&r, "TASK_STOPPED");
+    assert!(stopped[0].message.contains("Container instance deregistration forced by user"), "{}", stopped[0].message);
+    assert_eq!(r.rows.last().unwrap().values.healthy, 2);
+    assert!(log_of(&r, "INSTANCE_REGISTERED").is_empty(), "a deregistered instance is still running: not replaced");
+}
+
+/// E-I5: EC2 stop: the instance stays ACTIVE with its agent disconnected and its tasks STOPPED;
+/// on start it reconnects and takes tasks again.
+#[test]
+fn e_i5_stop_and_start() {
+    let toml = two_instances(
+        "[[events]]\nat = \"10m\"\naction = \"stop_instances\"\ninstances = [\"fleet-1\"]\n\
+         [[events]]\nat = \"20m\"\naction = \"start_instances\"\ninstances = [\"fleet-1\"]\n",
+    );
+    let mut s = sim(&toml);
+    s.run_until(at_s(600.0)).unwrap();
+    let f1 = s.cluster().find_instance("fleet-1").unwrap();
+    assert_eq!(s.cluster().instance(f1).status, InstanceStatus::Active);
+    assert!(!s.cluster().instance(f1).agent_connected);
+    assert!(s.cluster().instance(f1).tasks.is_empty());
+    assert_eq!(healthy_at(&mut s, "web", 655.0), 2, "replaced on fleet-2");
+    s.run_until(at_s(1201.0)).unwrap();
+    assert!(s.cluster().instance(f1).agent_connected);
+}
+
+/// A scheduled retirement: drained at the notice (tasks move first), terminated at the deadline.
+#[test]
+fn retirement_notice_with_drain() {
+    let toml = two_instances("[[events]]\nat = \"10m\"\naction = \"retirement_notice\"\ninstances = [\"fleet-1\"]\ndeadline = \"1h\"\ndrain = true\n")
+        .replace("duration = \"1h\"", "duration = \"2h\"");
+    let r = run(&toml);
+    let t = r.log.iter().find(|(_, e)| e.kind == "INSTANCE_TERMINATED").unwrap();
+    assert_eq!(t.0, at_s(4200.0));
+    assert!(t.1.message.contains("it held 0 tasks"));
+    assert_eq!(r.services[0].accum.min_healthy, Some(2), "min 100%: replaced before it stops, nothing lost");
+}

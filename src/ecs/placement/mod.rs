@@ -66,6 +66,8 @@ pub struct TaskRequirements {
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
     pub dynamic_ports: usize,
+    /// ENIs (1 for an awsvpc task).
+    pub enis: u32,
 }
 
 impl TaskRequirements {
@@ -77,6 +79,7 @@ impl TaskRequirements {
             ports_tcp: td.static_host_ports(Protocol::Tcp),
             ports_udp: td.static_host_ports(Protocol::Udp),
             dynamic_ports: td.dynamic_port_count(),
+            enis: u32::from(td.network_mode == crate::ecs::task_definition::NetworkMode::Awsvpc),
         }
     }
 }
@@ -89,6 +92,7 @@ pub enum Reason {
     Cpu,
     Memory,
     Ports,
+    Eni,
     DistinctInstance,
     MemberOf,
 }
@@ -102,6 +106,7 @@ impl Reason {
             Reason::Cpu => "RESOURCE:CPU",
             Reason::Memory => "RESOURCE:MEMORY",
             Reason::Ports => "RESOURCE:PORTS",
+            Reason::Eni => "RESOURCE:ENI",
             Reason::DistinctInstance => "DistinctInstance placement constraint unsatisfied",
             Reason::MemberOf => "MemberOf placement constraint unsatisfied",
         }
@@ -115,6 +120,7 @@ impl Reason {
             Reason::Cpu => "has insufficient CPU units available",
             Reason::Memory => "has insufficient memory available",
             Reason::Ports => "is already using a port required by your task",
+            Reason::Eni => "has no elastic network interface left for an awsvpc task",
             Reason::DistinctInstance => "encountered error \"DistinctInstance placement constraint unsatisfied\"",
             Reason::MemberOf => "encountered error \"MemberOf placement constraint unsatisfied\"",
         }
@@ -150,6 +156,7 @@ fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterato
                 || ci.dynamic_ports_used.len() + t.dynamic_ports > usize::from(u16::MAX - 49152),
             Reason::Ports,
         ),
+        (ci.eni_free < t.enis, Reason::Eni),
     ]
     .into_iter()
     .filter_map(|(failed, r)| failed.then_some(r))
@@ -176,6 +183,7 @@ fn feasible(ci: &ContainerInstance, cluster: &Cluster, req: &PlacementRequest<'_
         && (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
         && (t.ports_udp.is_empty() || ci.ports_free(&ci.ports_udp, &t.ports_udp))
         && (t.dynamic_ports == 0 || ci.dynamic_ports_used.len() + t.dynamic_ports <= usize::from(u16::MAX - 49152))
+        && ci.eni_free >= t.enis
         && constraint_checks(ci, cluster, req).next().is_none()
 }
 
