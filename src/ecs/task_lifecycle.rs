@@ -9,7 +9,7 @@ use crate::ecs::task::{DesiredStatus, LastStatus, StopCode, Task};
 use crate::ecs::task_definition::FaultKind;
 use crate::elb::target_group::TargetState;
 use crate::engine::SimTime;
-use crate::ids::{InstanceId, ServiceId, TaskId};
+use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskGroupId, TaskId};
 use crate::observer::Notice;
 use crate::sim::{Ctx, Event, State};
 
@@ -17,11 +17,45 @@ impl State {
     /// Creates a task of deployment `d` of a service on `iid`, reserves what it needs there and
     /// starts its image pull.
     pub fn launch_task(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, d: usize, iid: InstanceId) -> TaskId {
-        let tid = TaskId(self.tasks.len() as u32);
         let svc = &mut self.services[sid.index()];
         svc.launched += 1;
         let name = format!("{}-{}", svc.spec.name, svc.launched);
-        let td_id = svc.deployments[d].task_definition;
+        let (td, group) = (svc.deployments[d].task_definition, svc.group);
+        let old_revision_replacement = d != svc.primary;
+        let tid = self.create_task(ctx, td, group, iid, name, Some((sid, d)));
+        self.tasks[tid.index()].old_revision_replacement = old_revision_replacement;
+        self.services[sid.index()].tasks.push(tid);
+        tid
+    }
+
+    /// A standalone task (RunTask, StartTask) of `td` in task group `group` on `iid`.
+    pub fn launch_standalone(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        td: TaskDefId,
+        group: TaskGroupId,
+        iid: InstanceId,
+    ) -> TaskId {
+        let n = self.standalone_launched.entry(group).or_insert(0);
+        *n += 1;
+        let family = &self.task_definitions[td.index()].family;
+        let name = format!("{family}-{n}");
+        let tid = self.create_task(ctx, td, group, iid, name, None);
+        self.standalone_tasks += 1;
+        tid
+    }
+
+    /// Reserves CPU, memory, ports and ENIs on the instance and starts the task's lifecycle.
+    fn create_task(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        td_id: TaskDefId,
+        group: TaskGroupId,
+        iid: InstanceId,
+        name: String,
+        service: Option<(ServiceId, usize)>,
+    ) -> TaskId {
+        let tid = TaskId(self.tasks.len() as u32);
         // A bad build hits every task, or a seeded fraction of them (a flaky build).
         let fault = self.task_definitions[td_id.index()]
             .behavior
@@ -29,7 +63,6 @@ impl State {
             .as_ref()
             .and_then(|f| (f.fraction >= 1.0 || ctx.rng.health.unit_f64() < f.fraction).then_some(f.kind));
         let ready_after = self.task_definitions[td_id.index()].behavior.ready_after.sample(&mut ctx.rng.health);
-        svc.tasks.push(tid);
         let req = &self.requirements[td_id.index()];
         let ci = self.cluster.instance_mut(iid);
         ci.cpu_free = ci.cpu_free.saturating_sub(req.cpu);
@@ -44,11 +77,11 @@ impl State {
             id: tid,
             name,
             task_definition: td_id,
-            service: Some(sid),
-            deployment: d,
-            old_revision_replacement: d != self.services[sid.index()].primary,
+            service: service.map(|(sid, _)| sid),
+            deployment: service.map_or(0, |(_, d)| d),
+            old_revision_replacement: false,
             fault,
-            group: self.services[sid.index()].group,
+            group,
             instance: iid,
             zone,
             last_status: LastStatus::Provisioning,

@@ -153,6 +153,9 @@ pub struct RunResult {
     pub measure_start: Option<SimTime>,
     pub services: Vec<ServiceResult>,
     pub target_groups: Vec<TargetGroupResult>,
+    /// Standalone tasks (RunTask, StartTask) launched, and the failures by reason.
+    pub standalone_tasks: u32,
+    pub run_task_failures: Vec<(String, u32)>,
     pub rows: Vec<Row>,
     pub log: Vec<(SimTime, LogEntry)>,
 }
@@ -284,6 +287,8 @@ impl Observer {
             })
             .collect();
         RunResult {
+            standalone_tasks: 0,
+            run_task_failures: Vec::new(),
             target_groups,
             scenario_name: self.scenario_name,
             scenario_file: self.scenario_file,

@@ -86,6 +86,10 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
         "passed": true,
         "expectations": [],
         "services": services,
+        "standalone_tasks": {
+            "launched": result.standalone_tasks,
+            "failures": result.run_task_failures.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, Value>>(),
+        },
         "target_groups": result
             .target_groups
             .iter()

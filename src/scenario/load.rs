@@ -711,6 +711,13 @@ impl Loader<'_> {
                 }
             }
         };
+        if let (Some(c), Some(t)) = (&constraints, td) {
+            let total = c.len() + tds[t.index()].placement_constraints.len();
+            if total > 10 {
+                let n = f.node("placementConstraints").unwrap_or(node);
+                r.error(&n.span, &f.path("placementConstraints"), format!("expected at most 10 placement constraints per task (task definition and service together), found {total}"));
+            }
+        }
         if daemon && max_pct.is_some_and(|m| m != 100) {
             let n = f.node("deploymentConfiguration").unwrap_or(node);
             r.error(&n.span, &f.path("deploymentConfiguration"), "a DAEMON service's maximumPercent must be 100");
@@ -1002,6 +1009,10 @@ fn read_event(
         | "deregister_instances"
         | "stop_instances"
         | "start_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
+        "run_task" => {
+            &["at", "action", "taskDefinition", "count", "group", "placementStrategy", "placementConstraints"]
+        }
+        "start_task" => &["at", "action", "taskDefinition", "containerInstances", "group"],
         "retirement_notice" => &["at", "action", "instances", "group", "zone", "count", "pick", "deadline", "drain"],
         "az_outage" => &["at", "action", "zone", "duration"],
         "add_instances" => &["at", "action", "group", "count", "zone"],
@@ -1044,6 +1055,8 @@ fn read_event(
         ("stop_instances", 11),
         ("start_instances", 12),
         ("retirement_notice", 13),
+        ("run_task", 14),
+        ("start_task", 15),
     ];
     if !f.has("action") {
         let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
@@ -1179,6 +1192,54 @@ fn read_event(
                 force_new_deployment: force,
                 minimum_healthy_percent: min_pct,
                 maximum_percent: max_pct,
+            }
+        }
+        14 | 15 => {
+            let td = match f.node("taskDefinition") {
+                Some(n) => {
+                    resolve_task_definition(r, n, &f.path("taskDefinition"), &names.task_definitions, &names.families)
+                }
+                None => {
+                    r.missing(&f, "taskDefinition", "the task definition to run");
+                    None
+                }
+            };
+            let group = r.opt_str(&f, "group");
+            if which == 14 {
+                // At most 10 tasks per RunTask call (not adjustable).
+                let count = r.opt_u32(&f, "count", 1, 10).unwrap_or(1);
+                let strategies = read_strategies(r, &f)?;
+                let constraints = match r.opt_array(&f, "placementConstraints") {
+                    None => Vec::new(),
+                    Some(items) => {
+                        let p = f.path("placementConstraints");
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, n)| read_constraint(r, n, &format!("{p}[{i}]")))
+                            .collect::<Option<Vec<_>>>()?
+                    }
+                };
+                let td = td?;
+                let total = constraints.len() + names.task_definitions[td.index()].placement_constraints.len();
+                if total > 10 {
+                    r.error(&node.span, path, format!("expected at most 10 placement constraints per task (task definition and request together), found {total}"));
+                }
+                Action::RunTask { task_definition: td, count, group, strategies, constraints }
+            } else {
+                if !f.has("containerInstances") {
+                    r.missing(&f, "containerInstances", "the instances to start tasks on");
+                }
+                let instances = r.opt_str_list(&f, "containerInstances")?;
+                if instances.is_empty() || instances.len() > 10 {
+                    let n = f.node("containerInstances").unwrap_or(node);
+                    r.error(
+                        &n.span,
+                        &f.path("containerInstances"),
+                        format!("expected 1 to 10 container instances, found {}", instances.len()),
+                    );
+                }
+                Action::StartTask { task_definition: td?, instances, group }
             }
         }
         _ => {

@@ -120,6 +120,20 @@ pub enum Action {
         target: InstanceTarget,
         running: bool,
     },
+    /// RunTask: `count` (at most 10) standalone tasks placed by ECS.
+    RunTask {
+        task_definition: TaskDefId,
+        count: u32,
+        group: Option<String>,
+        strategies: Vec<crate::ecs::placement::Strategy>,
+        constraints: Vec<crate::ecs::placement::Constraint>,
+    },
+    /// StartTask: one standalone task on each named instance (at most 10).
+    StartTask {
+        task_definition: TaskDefId,
+        instances: Vec<String>,
+        group: Option<String>,
+    },
     /// An EC2 scheduled retirement: terminated at `deadline` from now; optionally drained at once.
     RetirementNotice {
         target: InstanceTarget,

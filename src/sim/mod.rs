@@ -286,6 +286,9 @@ impl Simulation {
                     .collect(),
             })
             .collect();
-        Ok(self.observer.finish(self.end, self.events, outcomes))
+        let mut result = self.observer.finish(self.end, self.events, outcomes);
+        result.standalone_tasks = self.state.standalone_tasks;
+        result.run_task_failures = self.state.run_task_failures.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+        Ok(result)
     }
 }

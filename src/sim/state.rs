@@ -33,6 +33,12 @@ pub struct State {
     /// Services whose counts changed during the current instant.
     pub touched_services: Vec<ServiceId>,
     pub faults: Vec<Fault>,
+    /// Standalone tasks launched per task group, for naming (`batch-17`).
+    pub standalone_launched: std::collections::BTreeMap<crate::ids::TaskGroupId, u32>,
+    /// Standalone tasks launched in all.
+    pub standalone_tasks: u32,
+    /// RunTask/StartTask outcomes: failures by reason.
+    pub run_task_failures: std::collections::BTreeMap<&'static str, u32>,
     pub timeline: Vec<TimelineEvent>,
     pub settings: Settings,
     pub end: SimTime,
@@ -66,6 +72,9 @@ impl State {
             waiting_services: Vec::new(),
             touched_services: Vec::new(),
             faults: scenario.faults.clone(),
+            standalone_launched: Default::default(),
+            standalone_tasks: 0,
+            run_task_failures: Default::default(),
             timeline: scenario.timeline.clone(),
             settings: scenario.settings.clone(),
             end,

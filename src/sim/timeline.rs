@@ -47,6 +47,12 @@ impl State {
                     self.retirement_notice(ctx, iid, deadline, drain);
                 }
             }
+            Action::RunTask { task_definition, count, group, strategies, constraints } => {
+                self.run_task(ctx, task_definition, count, group.as_deref(), &strategies, &constraints);
+            }
+            Action::StartTask { task_definition, instances, group } => {
+                self.start_task(ctx, task_definition, &instances, group.as_deref());
+            }
             Action::SpotInterruption(target) => {
                 for iid in self.resolve_instances(ctx, &target) {
                     self.spot_notice(ctx, iid);

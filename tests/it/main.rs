@@ -8,5 +8,6 @@ mod determinism;
 mod instances;
 mod load_balancing;
 mod placement;
+mod run_task;
 mod scenarios;
 mod stories;

@@ -1,0 +1,112 @@
+//! RunTask and StartTask (SCHEDULING.md §5.6): standalone tasks, placed by ECS (RunTask: at most
+//! 10 per call, random placement by default, a failure reason per task not placed) or on named
+//! instances (StartTask: at most 10, reasons MISSING and INACTIVE besides the resource ones).
+//! Standalone tasks are never replaced; draining leaves them alone.
+
+use crate::cluster::InstanceStatus;
+use crate::ecs::placement::{self, Constraint, PlacementRequest, Strategy, TieBreak};
+use crate::ids::{TaskDefId, TaskId};
+use crate::observer::Notice;
+use crate::sim::{Ctx, State};
+
+impl State {
+    fn standalone_group(&mut self, td: TaskDefId, group: Option<&str>) -> crate::ids::TaskGroupId {
+        let name = group.map_or_else(|| format!("family:{}", self.task_definitions[td.index()].family), str::to_string);
+        self.cluster.task_group(&name)
+    }
+
+    pub fn run_task(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        td: TaskDefId,
+        count: u32,
+        group: Option<&str>,
+        strategies: &[Strategy],
+        constraints: &[Constraint],
+    ) -> Vec<TaskId> {
+        let group = self.standalone_group(td, group);
+        // RunTask's default placement is random.
+        let random = [Strategy::Random];
+        let strategies = if strategies.is_empty() { &random[..] } else { strategies };
+        let mut constraints = constraints.to_vec();
+        constraints.extend(self.task_definitions[td.index()].placement_constraints.iter().cloned());
+        let mut started = Vec::new();
+        let mut failures: Vec<String> = Vec::new();
+        for _ in 0..count {
+            let req = PlacementRequest {
+                task: &self.requirements[td.index()],
+                group,
+                strategies,
+                constraints: &constraints,
+                tie_break: TieBreak::Random,
+            };
+            match placement::place(&self.cluster, &req, &mut ctx.rng.placement) {
+                Ok(iid) => started.push(self.launch_standalone(ctx, td, group, iid)),
+                Err(f) => {
+                    let (code, arn) = match f.closest {
+                        Some((iid, r)) => (r.code(), self.cluster.instance(iid).ec2_instance_id.clone()),
+                        None => ("MISSING", String::new()),
+                    };
+                    *self.run_task_failures.entry(code).or_insert(0) += 1;
+                    failures.push(format!("(reason {code}) (arn container-instance/{arn})"));
+                }
+            }
+        }
+        self.log_run_task(ctx, td, "RunTask", &started, &failures);
+        started
+    }
+
+    pub fn start_task(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        td: TaskDefId,
+        instances: &[String],
+        group: Option<&str>,
+    ) -> Vec<TaskId> {
+        let group = self.standalone_group(td, group);
+        let constraints = self.task_definitions[td.index()].placement_constraints.clone();
+        let mut started = Vec::new();
+        let mut failures = Vec::new();
+        for id in instances {
+            let reason = match self.cluster.find_instance(id) {
+                None => Some("MISSING"),
+                Some(iid) if self.cluster.instance(iid).status == InstanceStatus::Inactive => Some("INACTIVE"),
+                Some(iid) => {
+                    let req = PlacementRequest {
+                        task: &self.requirements[td.index()],
+                        group,
+                        strategies: &[],
+                        constraints: &constraints,
+                        tie_break: TieBreak::Ordered,
+                    };
+                    match placement::check_instance(&self.cluster, &req, self.cluster.instance(iid)) {
+                        None => {
+                            started.push(self.launch_standalone(ctx, td, group, iid));
+                            None
+                        }
+                        Some(r) => Some(r.code()),
+                    }
+                }
+            };
+            if let Some(code) = reason {
+                *self.run_task_failures.entry(code).or_insert(0) += 1;
+                failures.push(format!("(reason {code}) (arn container-instance/{id})"));
+            }
+        }
+        self.log_run_task(ctx, td, "StartTask", &started, &failures);
+        started
+    }
+
+    fn log_run_task(&self, ctx: &mut Ctx<'_>, td: TaskDefId, call: &str, started: &[TaskId], failures: &[String]) {
+        let name = self.task_definitions[td.index()].name();
+        if !started.is_empty() {
+            let list: Vec<String> = started.iter().map(|t| format!("(task {})", self.tasks[t.index()].name)).collect();
+            let message = format!("{call} {name} started {} tasks: {}.", started.len(), list.join(" "));
+            ctx.notice(Notice::log("RUN_TASK").message(message));
+        }
+        if !failures.is_empty() {
+            let message = format!("{call} {name} failures: {}", failures.join(" "));
+            ctx.notice(Notice::log("RUN_TASK_FAILURE").message(message));
+        }
+    }
+}

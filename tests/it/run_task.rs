@@ -1,0 +1,99 @@
+//! RunTask and StartTask: standalone tasks (SCHEDULING.md §5.6, E-PL6, E-PL7).
+
+use crate::common::*;
+
+fn batch(events: &str) -> String {
+    cluster("2h", &["us-east-1a", "us-east-1b"], "name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 2")
+        + "[[task_definitions]]\nfamily = \"job\"\ncpu = \"1024\"\nmemory = \"2048\"\n"
+        + "behavior = { image_pull = \"10s\", startup = \"5s\", run = \"10m\" }\n"
+        + "containerDefinitions = [{ name = \"job\", image = \"job:1\", essential = true }]\n"
+        + events
+}
+
+/// RunTask places up to 10 tasks; those that do not fit are reported with a reason and not
+/// retried; finished tasks are not replaced.
+#[test]
+fn run_task_places_what_fits_and_reports_the_rest() {
+    // Two m5.large (2048 CPU each) fit 4 tasks of 1024 CPU.
+    let r = run(&batch("[[events]]\nat = \"1m\"\naction = \"run_task\"\ntaskDefinition = \"job\"\ncount = 6\n"));
+    assert_eq!(r.standalone_tasks, 4);
+    assert_eq!(r.run_task_failures, [("RESOURCE:CPU".to_string(), 2)]);
+    let failure = r.log.iter().find(|(_, e)| e.kind == "RUN_TASK_FAILURE").unwrap();
+    assert!(failure.1.message.starts_with("RunTask job:1 failures: (reason RESOURCE:CPU)"), "{}", failure.1.message);
+    let stopped = log_of(&r, "TASK_STOPPED");
+    assert_eq!(stopped.len(), 4);
+    assert!(stopped.iter().all(|e| e.message.contains("EssentialContainerExited")));
+    assert!(r.log.iter().filter(|(_, e)| e.kind == "RUN_TASK").count() == 1, "never retried");
+}
+
+/// StartTask: one task per named instance; unknown and terminated instances fail with MISSING
+/// and INACTIVE.
+#[test]
+fn start_task_on_named_instances() {
+    let toml = batch(
+        "[[events]]\nat = \"1m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-2\"]\n\
+         [[events]]\nat = \"2m\"\naction = \"start_task\"\ntaskDefinition = \"job\"\ncontainerInstances = [\"fleet-1\", \"fleet-2\", \"fleet-9\"]\n",
+    );
+    let r = run(&toml);
+    assert_eq!(r.standalone_tasks, 1);
+    assert_eq!(r.run_task_failures, [("INACTIVE".to_string(), 1), ("MISSING".to_string(), 1)]);
+}
+
+/// E-I1: standalone tasks on a DRAINING instance are left alone.
+#[test]
+fn draining_leaves_standalone_tasks_alone() {
+    let toml = batch(
+        "[[events]]\nat = \"1m\"\naction = \"start_task\"\ntaskDefinition = \"job\"\ncontainerInstances = [\"fleet-1\"]\n\
+         [[events]]\nat = \"2m\"\naction = \"drain_instances\"\ninstances = [\"fleet-1\"]\n",
+    );
+    let r = run(&toml);
+    let stopped = log_of(&r, "TASK_STOPPED");
+    assert_eq!(stopped.len(), 1);
+    assert!(stopped[0].message.contains("EssentialContainerExited"), "it ran to the end: {}", stopped[0].message);
+}
+
+/// E-PL6: RunTask count 11 and StartTask with 11 instances are rejected; E-PL7: 4 constraints in
+/// the task definition plus 7 in the request is 11 > 10.
+#[test]
+fn e_pl6_e_pl7_request_limits() {
+    let err = |toml: &str| ecsim::scenario::load_str("t.toml", toml, None).unwrap_err().to_string();
+    let e = err(&batch("[[events]]\nat = \"1m\"\naction = \"run_task\"\ntaskDefinition = \"job\"\ncount = 11\n"));
+    assert!(e.contains("events[0].count: expected an integer from 1 to 10, found 11"), "{e}");
+    let ids: Vec<String> = (1..=11).map(|i| format!("\"fleet-{}\"", 1 + i % 2)).collect();
+    let e = err(&batch(&format!(
+        "[[events]]\nat = \"1m\"\naction = \"start_task\"\ntaskDefinition = \"job\"\ncontainerInstances = [{}]\n",
+        ids.join(", ")
+    )));
+    assert!(e.contains("expected 1 to 10 container instances, found 11"), "{e}");
+    let c = "{ type = \"memberOf\", expression = \"attribute:ecs.os-type == linux\" }";
+    let td_constraints = format!("placementConstraints = [{}]\n", [c; 4].join(", "));
+    let toml = batch(&format!(
+        "[[events]]\nat = \"1m\"\naction = \"run_task\"\ntaskDefinition = \"job\"\nplacementConstraints = [{}]\n",
+        [c; 7].join(", ")
+    ))
+    .replace("memory = \"2048\"\n", &format!("memory = \"2048\"\n{td_constraints}"));
+    let e = err(&toml);
+    assert!(
+        e.contains(
+            "expected at most 10 placement constraints per task (task definition and request together), found 11"
+        ),
+        "{e}"
+    );
+}
+
+/// RunTask's default placement is random: the same seed gives the same placement, another seed
+/// may not.
+#[test]
+fn run_task_default_placement_is_random_and_seeded() {
+    let toml = batch("[[events]]\nat = \"1m\"\naction = \"run_task\"\ntaskDefinition = \"job\"\ncount = 2\n");
+    let a = run(&toml);
+    assert_eq!(a, run(&toml));
+    let places = |seed: u64| {
+        let s = scenario(&toml);
+        let mut sim = ecsim::sim::Simulation::new(&s, seed);
+        sim.run_until(at_s(61.0)).unwrap();
+        sim.state().tasks.iter().map(|t| t.instance.0).collect::<Vec<_>>()
+    };
+    let distinct: std::collections::BTreeSet<Vec<u32>> = (1..20).map(places).collect();
+    assert!(distinct.len() > 1, "random placement varies with the seed");
+}
