@@ -42,8 +42,8 @@ pub fn check(state: &State) -> Result<(), Violation> {
                 );
             }
             let req = &state.requirements[t.task_definition.index()];
-            cpu += u64::from(req.cpu);
-            mem += u64::from(req.memory_mib);
+            cpu += u64::from(t.cpu);
+            mem += u64::from(t.memory_mib);
             enis += req.enis;
             ports.extend(&req.ports_tcp);
         }

@@ -65,6 +65,7 @@ impl State {
         for sid in std::mem::take(&mut self.waiting_services) {
             self.request_reconcile(ctx, sid);
         }
+        self.wake_workloads(ctx);
     }
 
     fn census(&self, sid: ServiceId) -> Census {

@@ -103,6 +103,11 @@ pub struct Task {
     pub start_error: Option<String>,
     /// The host died under it; ECS has not noticed yet. Never healthy.
     pub host_lost: bool,
+    /// CPU units and MiB reserved on the instance (the task definition's, or RunTask overrides).
+    pub cpu: u32,
+    pub memory_mib: u32,
+    /// Run time chosen by a batch workload, replacing the behaviour's `run`.
+    pub run_override: Option<crate::engine::SimDuration>,
     /// Dynamic host ports assigned by the agent.
     pub dynamic_ports: Vec<u16>,
     /// Whether the task still holds CPU, memory and ports on its instance.

@@ -22,7 +22,7 @@ impl State {
         let name = format!("{}-{}", svc.spec.name, svc.launched);
         let (td, group) = (svc.deployments[d].task_definition, svc.group);
         let old_revision_replacement = d != svc.primary;
-        let tid = self.create_task(ctx, td, group, iid, name, Some((sid, d)));
+        let tid = self.create_task(ctx, td, group, iid, name, Some((sid, d)), None);
         self.tasks[tid.index()].old_revision_replacement = old_revision_replacement;
         self.services[sid.index()].tasks.push(tid);
         tid
@@ -40,7 +40,25 @@ impl State {
         *n += 1;
         let family = &self.task_definitions[td.index()].family;
         let name = format!("{family}-{n}");
-        let tid = self.create_task(ctx, td, group, iid, name, None);
+        let tid = self.create_task(ctx, td, group, iid, name, None, None);
+        self.standalone_tasks += 1;
+        tid
+    }
+
+    /// A standalone task with RunTask overrides: task-level CPU and memory, and a run time.
+    pub fn launch_standalone_with(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        td: TaskDefId,
+        group: TaskGroupId,
+        iid: InstanceId,
+        overrides: (u32, u32, Option<crate::engine::SimDuration>),
+    ) -> TaskId {
+        let n = self.standalone_launched.entry(group).or_insert(0);
+        *n += 1;
+        let name = format!("{}-{n}", self.task_definitions[td.index()].family);
+        let tid = self.create_task(ctx, td, group, iid, name, None, Some((overrides.0, overrides.1)));
+        self.tasks[tid.index()].run_override = overrides.2;
         self.standalone_tasks += 1;
         tid
     }
@@ -54,6 +72,7 @@ impl State {
         iid: InstanceId,
         name: String,
         service: Option<(ServiceId, usize)>,
+        size: Option<(u32, u32)>,
     ) -> TaskId {
         let tid = TaskId(self.tasks.len() as u32);
         // A bad build hits every task, or a seeded fraction of them (a flaky build).
@@ -64,9 +83,10 @@ impl State {
             .and_then(|f| (f.fraction >= 1.0 || ctx.rng.health.unit_f64() < f.fraction).then_some(f.kind));
         let ready_after = self.task_definitions[td_id.index()].behavior.ready_after.sample(&mut ctx.rng.health);
         let req = &self.requirements[td_id.index()];
+        let (cpu, memory_mib) = size.unwrap_or((req.cpu, req.memory_mib));
         let ci = self.cluster.instance_mut(iid);
-        ci.cpu_free = ci.cpu_free.saturating_sub(req.cpu);
-        ci.memory_mib_free = ci.memory_mib_free.saturating_sub(req.memory_mib);
+        ci.cpu_free = ci.cpu_free.saturating_sub(cpu);
+        ci.memory_mib_free = ci.memory_mib_free.saturating_sub(memory_mib);
         ci.eni_free = ci.eni_free.saturating_sub(req.enis);
         insert_sorted(&mut ci.ports_tcp, &req.ports_tcp);
         insert_sorted(&mut ci.ports_udp, &req.ports_udp);
@@ -94,6 +114,9 @@ impl State {
             ready_after,
             start_error: None,
             host_lost: false,
+            cpu,
+            memory_mib,
+            run_override: None,
             dynamic_ports,
             holds_resources: true,
             created_at: ctx.now,
@@ -161,7 +184,10 @@ impl State {
                 }
             }
             LastStatus::Activating => {
-                let mut run = behavior.run.as_ref().map(|d| d.sample(&mut ctx.rng.runtime));
+                let mut run = match task.run_override {
+                    Some(r) => Some(r),
+                    None => behavior.run.as_ref().map(|d| d.sample(&mut ctx.rng.runtime)),
+                };
                 if fault == Some(FaultKind::EssentialExit) {
                     let after = behavior.fault.as_ref().map_or(crate::engine::SimDuration::ZERO, |f| f.after);
                     run = Some(run.map_or(after, |r| r.min(after)));
@@ -333,9 +359,10 @@ impl State {
         }
         if self.tasks[tid.index()].holds_resources {
             let req = &self.requirements[td_id.index()];
+            let (cpu, memory_mib) = (self.tasks[tid.index()].cpu, self.tasks[tid.index()].memory_mib);
             let ci = self.cluster.instance_mut(iid);
-            ci.cpu_free += req.cpu;
-            ci.memory_mib_free += req.memory_mib;
+            ci.cpu_free += cpu;
+            ci.memory_mib_free += memory_mib;
             ci.eni_free += req.enis;
             remove_sorted(&mut ci.ports_tcp, &req.ports_tcp);
             remove_sorted(&mut ci.ports_udp, &req.ports_udp);

@@ -20,6 +20,8 @@ pub enum Stream {
     Runtime = 5,
     /// Choices made by timeline events ("terminate 2 instances in us-east-1a").
     Timeline = 6,
+    /// Batch workload arrivals, sizes and run times.
+    Workload = 7,
     /// Unit tests and benchmarks.
     Test = 99,
 }

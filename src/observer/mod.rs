@@ -139,6 +139,37 @@ pub struct ServiceResult {
     pub deployments: Vec<DeploymentReport>,
 }
 
+/// A batch workload's outcome: arrivals, tasks placed, and their queueing delays.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WorkloadResult {
+    pub name: String,
+    pub arrived: u32,
+    pub started: u32,
+    /// Still queued at the end of the run: never started.
+    pub never_started: u32,
+    /// Queueing delay percentiles (nearest rank) and maximum, ms.
+    pub delay_ms_p50: u64,
+    pub delay_ms_p95: u64,
+    pub delay_ms_max: u64,
+}
+
+impl WorkloadResult {
+    pub fn new(name: &str, arrived: u32, never_started: u32, delays_ms: &[u64]) -> WorkloadResult {
+        let mut d = delays_ms.to_vec();
+        d.sort_unstable();
+        let pct = |p: usize| if d.is_empty() { 0 } else { d[(d.len() * p).div_ceil(100).clamp(1, d.len()) - 1] };
+        WorkloadResult {
+            name: name.to_string(),
+            arrived,
+            started: d.len() as u32,
+            never_started,
+            delay_ms_p50: pct(50),
+            delay_ms_p95: pct(95),
+            delay_ms_max: d.last().copied().unwrap_or(0),
+        }
+    }
+}
+
 /// What a run produced, ready for the report writer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunResult {
@@ -153,6 +184,7 @@ pub struct RunResult {
     pub measure_start: Option<SimTime>,
     pub services: Vec<ServiceResult>,
     pub target_groups: Vec<TargetGroupResult>,
+    pub workloads: Vec<WorkloadResult>,
     /// Standalone tasks (RunTask, StartTask) launched, and the failures by reason.
     pub standalone_tasks: u32,
     pub run_task_failures: Vec<(String, u32)>,
@@ -287,6 +319,7 @@ impl Observer {
             })
             .collect();
         RunResult {
+            workloads: Vec::new(),
             standalone_tasks: 0,
             run_task_failures: Vec::new(),
             target_groups,

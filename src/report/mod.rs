@@ -86,6 +86,18 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
         "passed": true,
         "expectations": [],
         "services": services,
+        "workloads": result
+            .workloads
+            .iter()
+            .map(|w| (w.name.clone(), json!({
+                "arrived": w.arrived,
+                "started": w.started,
+                "never_started": w.never_started,
+                "queue_delay_s_p50": secs(w.delay_ms_p50),
+                "queue_delay_s_p95": secs(w.delay_ms_p95),
+                "queue_delay_s_max": secs(w.delay_ms_max),
+            })))
+            .collect::<serde_json::Map<String, Value>>(),
         "standalone_tasks": {
             "launched": result.standalone_tasks,
             "failures": result.run_task_failures.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, Value>>(),

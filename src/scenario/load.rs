@@ -33,6 +33,7 @@ const TOP: &[&str] = &[
     "services",
     "events",
     "faults",
+    "workloads",
 ];
 /// The longest run ecsim accepts.
 const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
@@ -182,6 +183,13 @@ impl Loader<'_> {
         let (duration, name, seed, measure_from) = header?;
         let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
         let faults = self.read_faults(&f, &names);
+        let workloads = self.read_named(
+            &f,
+            "workloads",
+            "workload",
+            |ld, node, path| ld.read_workload(node, path, &names),
+            |w| &w.name,
+        );
         let digest = std::mem::take(&mut self.hasher).finalize();
         let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Some(Scenario {
@@ -199,6 +207,7 @@ impl Loader<'_> {
             services: services?,
             timeline: timeline?,
             faults: faults?,
+            workloads: workloads?,
             ignored_fields: std::mem::take(&mut self.r.ignored),
         })
     }
@@ -791,6 +800,132 @@ impl Loader<'_> {
         }
         out.sort_by_key(|e: &TimelineEvent| e.at);
         ok.then_some(out)
+    }
+
+    /// A batch workload (ecsim's own section).
+    fn read_workload(&mut self, node: &Node, path: &str, names: &Names) -> Option<Workload> {
+        const FIELDS: &[&str] = &[
+            "name",
+            "task_definition",
+            "group",
+            "arrivals",
+            "rate_per_hour",
+            "arrivals_csv",
+            "start",
+            "end",
+            "count",
+            "run",
+            "cpu",
+            "memory_mib",
+            "placementStrategy",
+        ];
+        let f = self.r.table(node, path, FIELDS)?;
+        let r = &mut self.r;
+        let name = r.req_str(&f, "name", "the workload's name");
+        let td = match f.node("task_definition") {
+            Some(n) => {
+                resolve_task_definition(r, n, &f.path("task_definition"), &names.task_definitions, &names.families)
+            }
+            None => {
+                r.missing(&f, "task_definition", "the task definition its tasks run");
+                None
+            }
+        };
+        let group = r.opt_str(&f, "group");
+        let given = ["arrivals", "rate_per_hour", "arrivals_csv"].iter().filter(|k| f.has(k)).count();
+        if given != 1 {
+            r.error(&node.span, path, "expected exactly one of `arrivals` (the time between arrivals), `rate_per_hour` (a Poisson stream) or `arrivals_csv` (a file of arrival times)");
+        }
+        let arrivals = if let Some(n) = f.node("arrivals") {
+            super::behavior::read_distribution(r, n, &f.path("arrivals")).map(Arrivals::Interarrival)
+        } else if f.has("rate_per_hour") {
+            r.opt_f64(&f, "rate_per_hour", 1e-6, 1e9).map(|rate| {
+                let mean = SimDuration((3_600_000.0 / rate).round().max(1.0) as u64);
+                Arrivals::Interarrival(crate::engine::Distribution::Exponential { mean })
+            })
+        } else if let Some(n) = f.node("arrivals_csv") {
+            let file = r.str_value(n, &f.path("arrivals_csv"));
+            file.and_then(|file| self.read_arrivals_csv(n, &f.path("arrivals_csv"), &file))
+        } else {
+            None
+        };
+        let r = &mut self.r;
+        let ints = |r: &mut Reader<'_>, key: &str, min: i64, max: i64| -> Option<Vec<u32>> {
+            let Some(items) = r.opt_array(&f, key) else { return Some(Vec::new()) };
+            let p = f.path(key);
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, n)| r.int_value(n, &format!("{p}[{i}]"), min, max, false).map(|v| v as u32))
+                .collect()
+        };
+        let cpu_choices = ints(r, "cpu", 1, 196_608);
+        let memory_mib_choices = ints(r, "memory_mib", 6, i64::from(u32::MAX));
+        let run = match f.node("run") {
+            Some(n) => Some(super::behavior::read_distribution(r, n, &f.path("run"))?),
+            None => None,
+        };
+        let strategies = read_strategies(r, &f);
+        Some(Workload {
+            name: name?,
+            task_definition: td?,
+            group,
+            arrivals: arrivals?,
+            start: r.opt_duration(&f, "start").unwrap_or(SimDuration::ZERO),
+            end: r.opt_duration(&f, "end"),
+            count: r.opt_u32(&f, "count", 1, u32::MAX),
+            run,
+            cpu_choices: cpu_choices?,
+            memory_mib_choices: memory_mib_choices?,
+            strategies: strategies?,
+        })
+    }
+
+    /// Arrival times, one a line: seconds (`12.5`) or durations (`3m`); `#` lines and a header
+    /// line are skipped.
+    fn read_arrivals_csv(&mut self, node: &Node, path: &str, file: &str) -> Option<Arrivals> {
+        let full = match &self.base {
+            Some(b) => b.join(file),
+            None => PathBuf::from(file),
+        };
+        let text = match std::fs::read_to_string(&full) {
+            Ok(t) => t,
+            Err(e) => {
+                self.r.error(&node.span, path, format!("cannot read {}: {}", full.display(), io_reason(&e)));
+                return None;
+            }
+        };
+        self.hasher.update(text.as_bytes());
+        let mut times = Vec::new();
+        for (i, line) in text.lines().enumerate() {
+            let cell = line.split(',').next().unwrap_or("").trim();
+            if cell.is_empty()
+                || cell.starts_with('#')
+                || (i == 0 && cell.parse::<f64>().is_err() && crate::engine::time::parse_duration(cell).is_err())
+            {
+                continue;
+            }
+            let t = match cell.parse::<f64>() {
+                Ok(s) if s.is_finite() && s >= 0.0 => Some(SimDuration((s * 1000.0).round() as u64)),
+                _ => crate::engine::time::parse_duration(cell).ok(),
+            };
+            match t {
+                Some(t) => times.push(t),
+                None => {
+                    self.extra.push(Diagnostic {
+                        file: full.display().to_string(),
+                        line_col: Some((i + 1, 1)),
+                        path: String::new(),
+                        message: format!(
+                            "expected an arrival time in seconds or a duration like \"3m\", found {cell:?}"
+                        ),
+                    });
+                    return None;
+                }
+            }
+        }
+        times.sort_unstable();
+        Some(Arrivals::Times(times))
     }
 
     fn read_faults(&mut self, top: &Fields<'_>, names: &Names) -> Option<Vec<Fault>> {

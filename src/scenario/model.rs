@@ -173,6 +173,33 @@ pub enum Fault {
     SpotInterruptions { groups: Vec<GroupId>, mtbf: SimDuration },
 }
 
+/// When a workload's tasks arrive.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arrivals {
+    /// Time between arrivals drawn from a distribution (exponential: a Poisson stream).
+    Interarrival(crate::engine::Distribution),
+    /// Given times, from the workload's start (a CSV of arrival times).
+    Times(Vec<SimDuration>),
+}
+
+/// A batch workload: a stream of RunTask calls for one task each, with sizes and run times drawn
+/// per task; tasks that cannot be placed wait in a FIFO queue until capacity frees up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    pub name: String,
+    pub task_definition: TaskDefId,
+    pub group: Option<String>,
+    pub arrivals: Arrivals,
+    pub start: SimDuration,
+    pub end: Option<SimDuration>,
+    pub count: Option<u32>,
+    pub run: Option<crate::engine::Distribution>,
+    /// CPU units per task, chosen uniformly (empty: the task definition's).
+    pub cpu_choices: Vec<u32>,
+    pub memory_mib_choices: Vec<u32>,
+    pub strategies: Vec<crate::ecs::placement::Strategy>,
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scenario {
     pub name: String,
@@ -191,6 +218,7 @@ pub struct Scenario {
     pub services: Vec<ServiceSpec>,
     pub timeline: Vec<TimelineEvent>,
     pub faults: Vec<Fault>,
+    pub workloads: Vec<Workload>,
     /// AWS fields accepted but not simulated (`validate --verbose`).
     pub ignored_fields: Vec<String>,
 }

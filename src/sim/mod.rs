@@ -7,6 +7,9 @@ mod draining;
 mod faults;
 mod state;
 mod timeline;
+mod workload;
+
+pub use workload::WorkloadState;
 
 pub use state::{State, deployment_id};
 
@@ -81,6 +84,10 @@ pub enum Event {
     ZoneRecovered(ZoneId),
     /// A scripted timeline entry.
     Timeline(usize),
+    /// The next task of a batch workload arrives.
+    Arrival(usize),
+    /// A batch workload's queue tries to place its head (capacity may have freed).
+    Dispatch(usize),
 }
 
 /// The random streams, one per consumer (DESIGN.md §2).
@@ -91,6 +98,7 @@ pub struct Rngs {
     pub failures: SimRng,
     pub timeline: SimRng,
     pub health: SimRng,
+    pub workload: SimRng,
 }
 
 impl Rngs {
@@ -102,6 +110,7 @@ impl Rngs {
             failures: SimRng::new(seed, Stream::Failures),
             timeline: SimRng::new(seed, Stream::Timeline),
             health: SimRng::new(seed, Stream::Health),
+            workload: SimRng::new(seed, Stream::Workload),
         }
     }
 }
@@ -288,6 +297,12 @@ impl Simulation {
             .collect();
         let mut result = self.observer.finish(self.end, self.events, outcomes);
         result.standalone_tasks = self.state.standalone_tasks;
+        result.workloads = self
+            .state
+            .workloads
+            .iter()
+            .map(|w| crate::observer::WorkloadResult::new(&w.spec.name, w.arrived, w.queued() as u32, &w.delays_ms))
+            .collect();
         result.run_task_failures = self.state.run_task_failures.iter().map(|(k, v)| (k.to_string(), *v)).collect();
         Ok(result)
     }

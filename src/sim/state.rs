@@ -40,6 +40,7 @@ pub struct State {
     /// RunTask/StartTask outcomes: failures by reason.
     pub run_task_failures: std::collections::BTreeMap<&'static str, u32>,
     pub timeline: Vec<TimelineEvent>,
+    pub workloads: Vec<super::WorkloadState>,
     pub settings: Settings,
     pub end: SimTime,
 }
@@ -76,6 +77,7 @@ impl State {
             standalone_tasks: 0,
             run_task_failures: Default::default(),
             timeline: scenario.timeline.clone(),
+            workloads: scenario.workloads.iter().cloned().map(super::WorkloadState::new).collect(),
             settings: scenario.settings.clone(),
             end,
         }
@@ -96,6 +98,9 @@ impl State {
         }
         for (i, e) in self.timeline.iter().enumerate() {
             ctx.at(e.at, Event::Timeline(i));
+        }
+        for w in 0..self.workloads.len() {
+            self.schedule_first_arrival(ctx, w);
         }
     }
 
@@ -129,6 +134,8 @@ impl State {
             ),
             Event::ZoneRecovered(zone) => self.zone_recovered(ctx, zone),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
+            Event::Arrival(w) => self.workload_arrival(ctx, w),
+            Event::Dispatch(w) => self.workload_dispatch(ctx, w),
         }
     }
 

@@ -11,3 +11,4 @@ mod placement;
 mod run_task;
 mod scenarios;
 mod stories;
+mod workloads;

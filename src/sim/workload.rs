@@ -1,0 +1,126 @@
+//! Batch workloads: a stream of RunTask arrivals (Poisson, fixed-rate or from a CSV), each task
+//! with its own size and run time; tasks that fit nowhere wait in a FIFO queue and are placed as
+//! capacity frees up. The report gives queueing delays and tasks never started.
+
+use std::collections::VecDeque;
+
+use crate::ecs::placement::{self, PlacementRequest, Strategy, TaskRequirements, TieBreak};
+use crate::engine::{SimDuration, SimTime};
+use crate::scenario::{Arrivals, Workload};
+use crate::sim::{Ctx, Event, State};
+
+/// One queued task: when it arrived, its size and run time.
+#[derive(Clone, Copy, Debug)]
+struct Job {
+    arrived: SimTime,
+    cpu: u32,
+    memory_mib: u32,
+    run: Option<SimDuration>,
+}
+
+pub struct WorkloadState {
+    pub spec: Workload,
+    queue: VecDeque<Job>,
+    pub arrived: u32,
+    /// Queueing delay of each task placed, in ms.
+    pub delays_ms: Vec<u64>,
+    next_index: usize,
+    dispatch_scheduled: bool,
+}
+
+impl WorkloadState {
+    pub fn new(spec: Workload) -> WorkloadState {
+        WorkloadState {
+            spec,
+            queue: VecDeque::new(),
+            arrived: 0,
+            delays_ms: Vec::new(),
+            next_index: 0,
+            dispatch_scheduled: false,
+        }
+    }
+
+    pub fn queued(&self) -> usize {
+        self.queue.len()
+    }
+}
+
+impl State {
+    pub fn schedule_first_arrival(&mut self, ctx: &mut Ctx<'_>, w: usize) {
+        let start = SimTime(self.workloads[w].spec.start.0);
+        self.schedule_arrival_after(ctx, w, start);
+    }
+
+    /// The next arrival after `from` (or none: past the end, the count, or the CSV).
+    fn schedule_arrival_after(&mut self, ctx: &mut Ctx<'_>, w: usize, from: SimTime) {
+        let wl = &mut self.workloads[w];
+        if wl.spec.count.is_some_and(|c| wl.arrived >= c) {
+            return;
+        }
+        let at = match &wl.spec.arrivals {
+            Arrivals::Interarrival(d) => from.after(d.sample(&mut ctx.rng.workload)),
+            Arrivals::Times(times) => match times.get(wl.next_index) {
+                Some(t) => SimTime(wl.spec.start.0).after(*t).max(ctx.now),
+                None => return,
+            },
+        };
+        wl.next_index += 1;
+        let end = wl.spec.end.map_or(self.end, |e| SimTime(e.0)).min(self.end);
+        if at < end {
+            ctx.at(at, Event::Arrival(w));
+        }
+    }
+
+    pub fn workload_arrival(&mut self, ctx: &mut Ctx<'_>, w: usize) {
+        let td = self.workloads[w].spec.task_definition;
+        let req = &self.requirements[td.index()];
+        let wl = &mut self.workloads[w];
+        let pick = |choices: &[u32], default: u32, rng: &mut crate::engine::SimRng| {
+            if choices.is_empty() { default } else { choices[rng.below(choices.len() as u64) as usize] }
+        };
+        let cpu = pick(&wl.spec.cpu_choices, req.cpu, &mut ctx.rng.workload);
+        let memory_mib = pick(&wl.spec.memory_mib_choices, req.memory_mib, &mut ctx.rng.workload);
+        let run = wl.spec.run.as_ref().map(|d| d.sample(&mut ctx.rng.workload));
+        wl.arrived += 1;
+        wl.queue.push_back(Job { arrived: ctx.now, cpu, memory_mib, run });
+        self.schedule_arrival_after(ctx, w, ctx.now);
+        self.workload_dispatch(ctx, w);
+    }
+
+    /// Places queued tasks in arrival order until the head fits nowhere.
+    pub fn workload_dispatch(&mut self, ctx: &mut Ctx<'_>, w: usize) {
+        self.workloads[w].dispatch_scheduled = false;
+        let td = self.workloads[w].spec.task_definition;
+        let group_name = self.workloads[w].spec.group.clone();
+        let group = self
+            .cluster
+            .task_group(&group_name.unwrap_or_else(|| format!("family:{}", self.task_definitions[td.index()].family)));
+        let random = [Strategy::Random];
+        while let Some(job) = self.workloads[w].queue.front().copied() {
+            let base = &self.requirements[td.index()];
+            let task = TaskRequirements { cpu: job.cpu, memory_mib: job.memory_mib, ..base.clone() };
+            let strategies = &self.workloads[w].spec.strategies;
+            let req = PlacementRequest {
+                task: &task,
+                group,
+                strategies: if strategies.is_empty() { &random } else { strategies },
+                constraints: &self.task_definitions[td.index()].placement_constraints,
+                tie_break: TieBreak::Random,
+            };
+            let Ok(iid) = placement::place(&self.cluster, &req, &mut ctx.rng.placement) else { break };
+            self.workloads[w].queue.pop_front();
+            self.workloads[w].delays_ms.push(ctx.now.since(job.arrived).0);
+            self.launch_standalone_with(ctx, td, group, iid, (job.cpu, job.memory_mib, job.run));
+        }
+    }
+
+    /// Capacity freed: workloads with a queue try again at this instant (once).
+    pub fn wake_workloads(&mut self, ctx: &mut Ctx<'_>) {
+        for (w, wl) in self.workloads.iter_mut().enumerate() {
+            if !wl.queue.is_empty() && !wl.dispatch_scheduled {
+                wl.dispatch_scheduled = true;
+                ctx.at(ctx.now, Event::Dispatch(w));
+            }
+        }
+    }
+}
