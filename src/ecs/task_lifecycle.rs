@@ -13,6 +13,16 @@ use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskGroupId, TaskId};
 use crate::observer::Notice;
 use crate::sim::{Ctx, Event, State};
 
+/// What a new task is: its definition, task group, name, service and deployment (none for
+/// standalone tasks), and RunTask's CPU/memory overrides.
+struct NewTask {
+    td: TaskDefId,
+    group: TaskGroupId,
+    name: String,
+    service: Option<(ServiceId, usize)>,
+    size: Option<(u32, u32)>,
+}
+
 impl State {
     /// Creates a task of deployment `d` of a service on `iid`, reserves what it needs there and
     /// starts its image pull.
@@ -22,7 +32,7 @@ impl State {
         let name = format!("{}-{}", svc.spec.name, svc.launched);
         let (td, group) = (svc.deployments[d].task_definition, svc.group);
         let old_revision_replacement = d != svc.primary;
-        let tid = self.create_task(ctx, td, group, iid, name, Some((sid, d)), None);
+        let tid = self.create_task(ctx, NewTask { td, group, name, service: Some((sid, d)), size: None }, iid);
         self.tasks[tid.index()].old_revision_replacement = old_revision_replacement;
         self.services[sid.index()].tasks.push(tid);
         tid
@@ -40,7 +50,7 @@ impl State {
         *n += 1;
         let family = &self.task_definitions[td.index()].family;
         let name = format!("{family}-{n}");
-        let tid = self.create_task(ctx, td, group, iid, name, None, None);
+        let tid = self.create_task(ctx, NewTask { td, group, name, service: None, size: None }, iid);
         self.standalone_tasks += 1;
         tid
     }
@@ -57,23 +67,16 @@ impl State {
         let n = self.standalone_launched.entry(group).or_insert(0);
         *n += 1;
         let name = format!("{}-{n}", self.task_definitions[td.index()].family);
-        let tid = self.create_task(ctx, td, group, iid, name, None, Some((overrides.0, overrides.1)));
+        let size = Some((overrides.0, overrides.1));
+        let tid = self.create_task(ctx, NewTask { td, group, name, service: None, size }, iid);
         self.tasks[tid.index()].run_override = overrides.2;
         self.standalone_tasks += 1;
         tid
     }
 
     /// Reserves CPU, memory, ports and ENIs on the instance and starts the task's lifecycle.
-    fn create_task(
-        &mut self,
-        ctx: &mut Ctx<'_>,
-        td_id: TaskDefId,
-        group: TaskGroupId,
-        iid: InstanceId,
-        name: String,
-        service: Option<(ServiceId, usize)>,
-        size: Option<(u32, u32)>,
-    ) -> TaskId {
+    fn create_task(&mut self, ctx: &mut Ctx<'_>, new: NewTask, iid: InstanceId) -> TaskId {
+        let NewTask { td: td_id, group, name, service, size } = new;
         let tid = TaskId(self.tasks.len() as u32);
         // A bad build hits every task, or a seeded fraction of them (a flaky build).
         let fault = self.task_definitions[td_id.index()]
