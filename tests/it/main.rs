@@ -8,6 +8,7 @@ mod determinism;
 mod instances;
 mod load_balancing;
 mod placement;
+mod properties;
 mod run_task;
 mod scenarios;
 mod stories;
