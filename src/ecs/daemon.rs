@@ -102,7 +102,7 @@ impl State {
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason.clone());
             stopped.push(tid);
         }
-        self.log_daemon_batch(ctx, sid, &stopped, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
+        self.log_task_batch(ctx, sid, &stopped, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
     }
 
     /// Every eligible instance without a task of the service gets one of the PRIMARY revision.
@@ -151,19 +151,7 @@ impl State {
                 }
             }
         }
-        self.log_daemon_batch(ctx, sid, &started, "SERVICE_TASKS_STARTED", "has started", "tasks");
-    }
-
-    fn log_daemon_batch(
-        &self,
-        ctx: &mut Ctx<'_>,
-        sid: ServiceId,
-        tasks: &[TaskId],
-        kind: &'static str,
-        verb: &str,
-        noun: &str,
-    ) {
-        self.log_task_batch(ctx, sid, tasks, kind, verb, noun);
+        self.log_task_batch(ctx, sid, &started, "SERVICE_TASKS_STARTED", "has started", "tasks");
     }
 
     /// Every DAEMON service looks at the cluster again (an instance joined, left or changed).

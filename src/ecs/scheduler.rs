@@ -124,23 +124,14 @@ impl State {
         let mut healthy = self.census(sid).healthy;
         let mut retired = Vec::new();
         loop {
-            let svc = &self.services[sid.index()];
             // Pending replacements from an old revision are left to finish starting ([INFER]:
             // otherwise the step would launch and retire the same task in a loop).
-            let candidates = self.stop_candidates(sid, |t| {
+            let Some(tid) = self.choose_stop(ctx, sid, |t| {
                 self.on_draining_instance(t)
                     || (rolling
                         && t.deployment != primary
                         && !(t.old_revision_replacement && t.last_status.is_pending()))
-            });
-            let Some(tid) = placement::choose_task_to_stop(
-                &self.cluster,
-                svc.group,
-                &candidates,
-                &svc.spec.strategies,
-                self.settings.placement_tie_break,
-                &mut ctx.rng.placement,
-            ) else {
+            }) else {
                 break;
             };
             let task_healthy = self.tasks[tid.index()].counts().healthy;
@@ -385,23 +376,34 @@ impl State {
         let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let mut stopped = Vec::new();
         for _ in 0..excess {
-            let svc = &self.services[sid.index()];
-            let candidates =
-                self.stop_candidates(sid, |t| t.deployment == primary && !t.doomed && !self.on_draining_instance(t));
-            let Some(tid) = placement::choose_task_to_stop(
-                &self.cluster,
-                svc.group,
-                &candidates,
-                &svc.spec.strategies,
-                self.settings.placement_tie_break,
-                &mut ctx.rng.placement,
-            ) else {
+            let Some(tid) =
+                self.choose_stop(ctx, sid, |t| t.deployment == primary && !t.doomed && !self.on_draining_instance(t))
+            else {
                 break;
             };
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason.clone());
             stopped.push(tid);
         }
         self.log_task_batch(ctx, sid, &stopped, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
+    }
+
+    /// Which of the live tasks that `keep` selects the service stops next (§5.8).
+    fn choose_stop(
+        &self,
+        ctx: &mut Ctx<'_>,
+        sid: ServiceId,
+        keep: impl Fn(&crate::ecs::task::Task) -> bool,
+    ) -> Option<TaskId> {
+        let svc = &self.services[sid.index()];
+        let candidates = self.stop_candidates(sid, keep);
+        placement::choose_task_to_stop(
+            &self.cluster,
+            svc.group,
+            &candidates,
+            &svc.spec.strategies,
+            self.settings.placement_tie_break,
+            &mut ctx.rng.placement,
+        )
     }
 
     /// The live tasks of a service that `keep` selects, as scale-in candidates.

@@ -147,7 +147,9 @@ fn az_outage_rebalances_after_recovery() {
 #[test]
 fn strategies_trade_instances_for_redundancy() {
     let r = run_bundled("strategies");
-    let m = |i: usize| (r.services[i].accum.min_az_loss_margin.unwrap(), r.services[i].accum.min_instance_loss_margin.unwrap());
+    let m = |i: usize| {
+        (r.services[i].accum.min_az_loss_margin.unwrap(), r.services[i].accum.min_instance_loss_margin.unwrap())
+    };
     assert_eq!(m(0), (0, 0), "packed");
     assert!(m(1).0 >= 4 && m(1).1 >= 6, "spread {:?}", m(1));
     assert!(m(2).0 >= 4, "zonal-pack {:?}", m(2));
