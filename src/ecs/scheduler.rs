@@ -123,17 +123,12 @@ impl State {
         let min_healthy = svc.spec.min_healthy_tasks(svc.desired_count);
         let mut healthy = self.census(sid).healthy;
         let mut retired = Vec::new();
-        loop {
-            // Pending replacements from an old revision are left to finish starting ([INFER]:
-            // otherwise the step would launch and retire the same task in a loop).
-            let Some(tid) = self.choose_stop(ctx, sid, |t| {
-                self.on_draining_instance(t)
-                    || (rolling
-                        && t.deployment != primary
-                        && !(t.old_revision_replacement && t.last_status.is_pending()))
-            }) else {
-                break;
-            };
+        // Pending replacements from an old revision are left to finish starting ([INFER]:
+        // otherwise the step would launch and retire the same task in a loop).
+        while let Some(tid) = self.choose_stop(ctx, sid, |t| {
+            self.on_draining_instance(t)
+                || (rolling && t.deployment != primary && !(t.old_revision_replacement && t.last_status.is_pending()))
+        }) {
             let task_healthy = self.tasks[tid.index()].counts().healthy;
             if task_healthy {
                 if healthy == 0 || healthy - 1 < min_healthy {
