@@ -26,6 +26,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         replacement_delay: None,
         spot_instance_draining: false,
         eni_task_slots: 3,
+        agent_version: "1.90.0".into(),
     };
     let mut c = Cluster::new(zones, vec![group]);
     let tg = c.task_group("service:web");

@@ -30,6 +30,8 @@ pub struct InstanceGroupSpec {
     pub replacement_delay: Option<SimDuration>,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`: a Spot interruption notice sets the instance DRAINING.
     pub spot_instance_draining: bool,
+    /// The ECS agent version its instances run (for `agentVersion` queries).
+    pub agent_version: String,
     /// awsvpc tasks an instance can hold: its ENIs minus the primary one (or an explicit limit,
     /// e.g. with awsvpcTrunking).
     pub eni_task_slots: u32,
@@ -49,6 +51,8 @@ pub struct Cluster {
     pub group_zone_counts: Vec<Vec<u32>>,
     /// Instances in DRAINING status (the scheduler has work while any exists).
     pub draining_instances: u32,
+    /// Wall-clock time of simulated time zero, ms since the Unix epoch (for `registeredAt`).
+    pub start_epoch_ms: i64,
 }
 
 impl Cluster {
@@ -63,6 +67,7 @@ impl Cluster {
             task_groups: Vec::new(),
             group_zone_counts: Vec::new(),
             draining_instances: 0,
+            start_epoch_ms: 0,
         }
     }
 

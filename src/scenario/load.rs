@@ -35,6 +35,10 @@ const TOP: &[&str] = &[
     "faults",
     "workloads",
 ];
+/// The agent version instances run unless their group says otherwise.
+const DEFAULT_AGENT_VERSION: &str = "1.90.0";
+/// Simulated time zero unless `scenario.start_time` says otherwise.
+const DEFAULT_START_TIME: &str = "2026-01-01T00:00:00Z";
 /// The longest run ecsim accepts.
 const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
 
@@ -92,6 +96,15 @@ pub fn load_str(name: &str, text: &str, base: Option<&Path>) -> Result<Scenario,
             Err(Diagnostics(diags))
         }
     }
+}
+
+/// The `[scenario]` table.
+struct Header {
+    duration: SimDuration,
+    name: String,
+    seed: u64,
+    measure_from: Option<SimDuration>,
+    start_epoch_ms: i64,
 }
 
 struct Loader<'s> {
@@ -180,7 +193,7 @@ impl Loader<'_> {
             families,
             task_definitions: tds.clone().unwrap_or_default(),
         };
-        let (duration, name, seed, measure_from) = header?;
+        let Header { duration, name, seed, measure_from, start_epoch_ms } = header?;
         let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
         let faults = self.read_faults(&f, &names);
         let workloads = self.read_named(
@@ -197,6 +210,7 @@ impl Loader<'_> {
             file: file.to_string(),
             sha256,
             seed,
+            start_epoch_ms,
             duration,
             measure_from,
             settings: settings?,
@@ -212,12 +226,26 @@ impl Loader<'_> {
         })
     }
 
-    fn read_header(&mut self, top: &Fields<'_>, file: &str) -> Option<(SimDuration, String, u64, Option<SimDuration>)> {
+    fn read_header(&mut self, top: &Fields<'_>, file: &str) -> Option<Header> {
         let Some(node) = top.node("scenario") else {
             self.r.missing(top, "scenario", "a [scenario] table with at least `duration`");
             return None;
         };
-        let f = self.r.table(node, "scenario", &["name", "description", "duration", "seed", "measure_from"])?;
+        let f = self.r.table(
+            node,
+            "scenario",
+            &["name", "description", "duration", "seed", "measure_from", "start_time"],
+        )?;
+        let start = self.r.opt_str(&f, "start_time").unwrap_or_else(|| DEFAULT_START_TIME.into());
+        let start_epoch_ms = crate::ecs::placement::query::parse_date(&start);
+        if start_epoch_ms.is_none() {
+            let n = f.node("start_time").unwrap_or(node);
+            self.r.error(
+                &n.span,
+                "scenario.start_time",
+                format!("expected a date-time like \"2026-01-01T00:00:00Z\", found {start:?}"),
+            );
+        }
         let default_name = Path::new(file).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
         let name = self.r.opt_str(&f, "name").unwrap_or(default_name);
         self.r.opt_str(&f, "description");
@@ -247,7 +275,7 @@ impl Loader<'_> {
                 );
             }
         }
-        Some((duration?, name, seed, measure_from))
+        Some(Header { duration: duration?, name, seed, measure_from, start_epoch_ms: start_epoch_ms? })
     }
 
     fn read_settings(&mut self, node: &Node) -> Option<Settings> {
@@ -393,6 +421,7 @@ impl Loader<'_> {
             "spot_instance_draining",
             "max_enis",
             "awsvpc_task_limit",
+            "agent_version",
             "reserved_memory_mib",
         ];
         let f = self.r.table(node, path, fields)?;
@@ -484,6 +513,7 @@ impl Loader<'_> {
         // awsvpc_task_limit overrides (awsvpcTrunking raises it, e.g. c5.large to 10).
         let max_enis = r.opt_u32(&f, "max_enis", 1, 100).or(known.map(|t| t.max_enis)).unwrap_or(3);
         let eni_task_slots = r.opt_u32(&f, "awsvpc_task_limit", 0, 1000).unwrap_or(max_enis - 1);
+        let agent_version = r.opt_str(&f, "agent_version").unwrap_or_else(|| DEFAULT_AGENT_VERSION.into());
         Some(InstanceGroupSpec {
             name: name?,
             instance_type: itype.unwrap_or_else(|| "custom".into()),
@@ -497,6 +527,7 @@ impl Loader<'_> {
             replacement_delay,
             spot_instance_draining,
             eni_task_slots,
+            agent_version,
         })
     }
 

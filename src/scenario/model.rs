@@ -208,6 +208,8 @@ pub struct Scenario {
     /// SHA-256 of the scenario text and every file it references.
     pub sha256: String,
     pub seed: u64,
+    /// Wall-clock time of simulated time zero, ms since the Unix epoch (`scenario.start_time`).
+    pub start_epoch_ms: i64,
     pub duration: SimDuration,
     pub measure_from: Option<SimDuration>,
     pub settings: Settings,

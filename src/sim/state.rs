@@ -48,6 +48,7 @@ pub struct State {
 impl State {
     pub fn new(scenario: &Scenario, end: SimTime) -> State {
         let mut cluster = Cluster::new(scenario.zones.clone(), scenario.groups.clone());
+        cluster.start_epoch_ms = scenario.start_epoch_ms;
         let services = scenario
             .services
             .iter()

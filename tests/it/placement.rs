@@ -186,3 +186,30 @@ fn e_pl5_member_of_constraints() {
     assert!(s.state().tasks.iter().all(|t| t.zone.0 == 1));
     assert_eq!(placed_on(&s), ["g-2", "g-4", "g-2", "g-4"]);
 }
+
+/// The query language's agentVersion and registeredAt subjects: old agents and instances
+/// registered before a date are excluded.
+#[test]
+fn agent_version_and_registered_at_constraints() {
+    let base = |constraint: &str| {
+        "[scenario]\nduration = \"30m\"\nstart_time = \"2026-03-01T12:00:00Z\"\n[cluster]\nzones = [\"us-east-1a\"]\n"
+            .to_string()
+            + "[[instance_groups]]\nname = \"old\"\ninstance_type = \"m5.large\"\ncount = 2\nagent_version = \"1.9.0\"\n"
+            + "[[instance_groups]]\nname = \"new\"\ninstance_type = \"m5.large\"\ncount = 1\nagent_version = \"1.91.2\"\nlaunch_time = \"1m\"\n"
+            + &app(128, 128, "", "")
+            + &service(
+                "web",
+                2,
+                &format!("placementConstraints = [{{ type = \"memberOf\", expression = \"{constraint}\" }}]"),
+            )
+            + "[[events]]\nat = \"10m\"\naction = \"add_instances\"\ngroup = \"new\"\ncount = 1\n"
+    };
+    let mut s = sim(&base("agentVersion >= 1.14.5"));
+    s.run_until(at_s(1.0)).unwrap();
+    assert_eq!(placed_on(&s), ["new-1", "new-1"]);
+    let mut s = sim(&base("registeredAt > 2026-03-01T12:05:00Z"));
+    s.run_until(at_s(1.0)).unwrap();
+    assert!(placed_on(&s).is_empty(), "every instance registered at 12:00");
+    s.run_until(at_s(661.0)).unwrap();
+    assert_eq!(placed_on(&s), ["new-2", "new-2"], "the instance registered at 12:11 qualifies");
+}

@@ -21,6 +21,8 @@ pub enum Subject {
     Ec2InstanceId,
     RunningTasksCount,
     TaskGroup,
+    AgentVersion,
+    RegisteredAt,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -45,6 +47,8 @@ pub enum Arg {
     Value(String),
     List(Vec<String>),
     Regex(regex::Regex),
+    /// A registeredAt argument, as milliseconds since the Unix epoch.
+    Time(i64),
 }
 
 #[derive(Clone, Debug)]
@@ -222,9 +226,8 @@ impl Parser {
                         "ec2InstanceId" => Subject::Ec2InstanceId,
                         "runningTasksCount" => Subject::RunningTasksCount,
                         "task:group" => Subject::TaskGroup,
-                        "agentVersion" | "registeredAt" => {
-                            return self.err(format!("subject `{w}` is not simulated yet"));
-                        }
+                        "agentVersion" => Subject::AgentVersion,
+                        "registeredAt" => Subject::RegisteredAt,
                         _ => {
                             return self.err(format!(
                                 "expected a subject (attribute:NAME, agentConnected, ec2InstanceId, runningTasksCount or task:group), found `{w}`"
@@ -279,6 +282,21 @@ impl Parser {
                     }
                 }
             }
+            _ if subject == Subject::RegisteredAt => {
+                let col = self.col();
+                let v = self.value()?;
+                match parse_date(&v) {
+                    Some(ms) => Arg::Time(ms),
+                    None => {
+                        return Err(QueryError {
+                            column: col,
+                            message: format!(
+                                "expected a date like 2018-06-18T22:28:28+00:00, 2018-06-18T22:28:28Z, 2018-06-18T22:28:28 or 2018-06-18, found {v:?}"
+                            ),
+                        });
+                    }
+                }
+            }
             _ => Arg::Value(self.value()?),
         };
         Ok(Expr::Pred(Pred { subject, op, arg }))
@@ -324,6 +342,27 @@ pub fn parse(expression: &str) -> Result<Expr, QueryError> {
     Ok(e)
 }
 
+/// registeredAt formats ECS accepts: RFC 3339 with an offset or `Z`, no zone (UTC), or a date.
+pub fn parse_date(s: &str) -> Option<i64> {
+    use chrono::{DateTime, NaiveDate, NaiveDateTime};
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.timestamp_millis());
+    }
+    if let Ok(t) = NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S") {
+        return Some(t.and_utc().timestamp_millis());
+    }
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| t.and_utc().timestamp_millis())
+}
+
+/// Dotted versions compare part by part as numbers (1.9.0 < 1.14.5).
+fn compare_versions(a: &str, b: &str) -> std::cmp::Ordering {
+    let parts = |s: &str| s.split('.').map(|p| p.parse::<u64>().unwrap_or(0)).collect::<Vec<_>>();
+    parts(a).cmp(&parts(b))
+}
+
 fn compare(actual: &str, wanted: &str) -> std::cmp::Ordering {
     match (actual.parse::<f64>(), wanted.parse::<f64>()) {
         (Ok(a), Ok(b)) => a.total_cmp(&b),
@@ -362,6 +401,25 @@ impl Pred {
                 _ => false,
             };
         }
+        use std::cmp::Ordering::*;
+        let ordered = |o: std::cmp::Ordering| match self.op {
+            Op::Eq => o == Equal,
+            Op::Ne => o != Equal,
+            Op::Gt => o == Greater,
+            Op::Ge => o != Less,
+            Op::Lt => o == Less,
+            Op::Le => o != Greater,
+            _ => false,
+        };
+        match (&self.subject, &self.arg) {
+            (Subject::RegisteredAt, Arg::Time(t)) => {
+                return ordered((cluster.start_epoch_ms + ci.registered_at.0 as i64).cmp(t));
+            }
+            (Subject::AgentVersion, Arg::Value(v)) if !matches!(self.op, Op::Exists | Op::NotExists) => {
+                return ordered(compare_versions(&cluster.groups[ci.group.index()].agent_version, v));
+            }
+            _ => {}
+        }
         let owned;
         let value: Option<&str> = match &self.subject {
             Subject::Attribute(name) => ci.attribute(name),
@@ -371,9 +429,9 @@ impl Pred {
                 owned = ci.running_tasks_count().to_string();
                 Some(&owned)
             }
-            Subject::TaskGroup => None,
+            Subject::TaskGroup | Subject::RegisteredAt => None,
+            Subject::AgentVersion => Some(&cluster.groups[ci.group.index()].agent_version),
         };
-        use std::cmp::Ordering::*;
         match (&self.op, &self.arg, value) {
             (Op::Exists, _, v) => v.is_some(),
             (Op::NotExists, _, v) => v.is_none(),
@@ -409,9 +467,26 @@ mod tests {
             "ec2InstanceId in ['i-abcd1234', 'i-wxyx7890']",
             "attribute:stack exists",
             "attribute:stack !exists || attribute:role not_in [a,b]",
+            "agentVersion < 1.14.5",
+            "registeredAt < 2018-02-13",
+            "registeredAt >= 2018-06-18T22:28:28+00:00",
+            "registeredAt == 2018-06-18T22:28:28Z",
+            "registeredAt != 2018-06-18T22:28:28",
         ] {
             parse(e).unwrap_or_else(|err| panic!("{e}: {err}"));
         }
+    }
+
+    #[test]
+    fn dates_and_versions() {
+        assert_eq!(parse_date("1970-01-02"), Some(86_400_000));
+        assert_eq!(parse_date("1970-01-01T00:00:01Z"), Some(1000));
+        assert_eq!(parse_date("1970-01-01T01:00:00+01:00"), Some(0));
+        assert_eq!(parse_date("1970-01-01T00:00:02"), Some(2000));
+        assert_eq!(parse_date("yesterday"), None);
+        assert_eq!(compare_versions("1.9.0", "1.14.5"), std::cmp::Ordering::Less);
+        let e = parse("registeredAt < last-tuesday").unwrap_err();
+        assert_eq!(e.column, 16);
     }
 
     #[test]
