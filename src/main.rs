@@ -82,7 +82,8 @@ fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bo
     };
     let seed = seed.unwrap_or(scenario.seed);
     scenario.settings.check_invariants |= check;
-    let outcome = std::panic::catch_unwind(|| Simulation::new(&scenario, seed).run());
+    // After a panic nothing of the run is used again, so unwind safety holds.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Simulation::new(&scenario, seed).run()));
     let result: RunResult = match outcome {
         Ok(Ok(r)) => r,
         Ok(Err(e @ SimError::Runaway(_))) => {

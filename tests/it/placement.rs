@@ -213,3 +213,34 @@ fn agent_version_and_registered_at_constraints() {
     s.run_until(at_s(661.0)).unwrap();
     assert_eq!(placed_on(&s), ["new-2", "new-2"], "the instance registered at 12:11 qualifies");
 }
+
+/// A researcher's strategy through the public trait: prefer the instance registered last. It
+/// drives placement, and (by default) scale-in stops tasks where it would least like to place.
+#[test]
+fn a_custom_strategy_drives_placement_and_scale_in() {
+    use ecsim::cluster::ContainerInstance;
+    use ecsim::ecs::placement::{CustomStrategy, PlacementStrategy, PlacementView, Strategy};
+    struct Newest;
+    impl PlacementStrategy for Newest {
+        fn name(&self) -> &str {
+            "newest"
+        }
+        fn score(&self, _view: &PlacementView<'_>, candidate: &ContainerInstance) -> i64 {
+            -i64::from(candidate.id.0)
+        }
+    }
+    let toml = cluster("30m", &["us-east-1a"], "name = \"g\"\ninstance_type = \"m5.large\"\ncount = 3")
+        + &app(128, 128, "", "")
+        + &service("web", 2, "placementConstraints = [{ type = \"distinctInstance\" }]")
+        + "[[events]]\nat = \"5m\"\naction = \"update_service\"\nservice = \"web\"\ndesiredCount = 3\n"
+        + "[[events]]\nat = \"10m\"\naction = \"update_service\"\nservice = \"web\"\ndesiredCount = 1\n";
+    let mut s = scenario(&toml);
+    s.services[0].strategies = vec![Strategy::Custom(CustomStrategy::new(Newest))];
+    let mut sim = ecsim::sim::Simulation::new(&s, 1);
+    sim.run_until(at_s(1.0)).unwrap();
+    assert_eq!(placed_on(&sim), ["g-3", "g-2"], "newest first");
+    sim.run_until(at_s(301.0)).unwrap();
+    assert_eq!(placed_on(&sim), ["g-3", "g-2", "g-1"]);
+    sim.run_until(at_s(601.0)).unwrap();
+    assert_eq!(placed_on(&sim), ["g-3"], "scale-in stops where it would least like to place");
+}

@@ -36,6 +36,59 @@ pub enum Strategy {
     Spread(SpreadField),
     Binpack(Resource),
     Random,
+    /// A strategy written by a library user (see [`PlacementStrategy`]).
+    Custom(CustomStrategy),
+}
+
+/// What a strategy sees when it scores a candidate instance.
+pub struct PlacementView<'a> {
+    pub cluster: &'a Cluster,
+    /// What the task needs.
+    pub task: &'a TaskRequirements,
+    /// The task group (service or RunTask group) being placed or scaled in.
+    pub group: TaskGroupId,
+}
+
+/// A placement strategy of your own: the extension point for researchers. Placement keeps the
+/// feasible instances (resources, ports, ENIs, constraints), then each strategy of the chain keeps
+/// the candidates with the lowest score; ties go to the next strategy, then to the tie-break.
+/// Put one in a service with `Strategy::Custom(CustomStrategy::new(...))` on a loaded scenario
+/// (`examples/fewest_tasks.rs` compares one with the built-ins).
+pub trait PlacementStrategy: Send + Sync {
+    /// A short name for reports and equality.
+    fn name(&self) -> &str;
+
+    /// Lower wins. Called only for instances that can take the task.
+    fn score(&self, view: &PlacementView<'_>, candidate: &ContainerInstance) -> i64;
+
+    /// On scale-in, tasks on instances with the highest stop score go first. By default the
+    /// instance the strategy likes least for placement.
+    fn stop_score(&self, view: &PlacementView<'_>, instance: &ContainerInstance) -> i64 {
+        self.score(view, instance)
+    }
+}
+
+/// A shareable custom strategy; two are equal when their names are.
+#[derive(Clone)]
+pub struct CustomStrategy(pub std::sync::Arc<dyn PlacementStrategy>);
+
+impl CustomStrategy {
+    pub fn new(s: impl PlacementStrategy + 'static) -> CustomStrategy {
+        CustomStrategy(std::sync::Arc::new(s))
+    }
+}
+
+impl PartialEq for CustomStrategy {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name() == other.0.name()
+    }
+}
+impl Eq for CustomStrategy {}
+
+impl std::fmt::Debug for CustomStrategy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Custom({})", self.0.name())
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -215,6 +268,7 @@ fn score(
         (Strategy::Spread(SpreadField::Attribute(_)), StrategyCtx::None) => 0,
         (Strategy::Binpack(Resource::Cpu), _) => i64::from(ci.cpu_free - t.cpu),
         (Strategy::Binpack(Resource::Memory), _) => i64::from(ci.memory_mib_free - t.memory_mib),
+        (Strategy::Custom(c), _) => c.0.score(&PlacementView { cluster, task: t, group: req.group }, ci),
     }
 }
 
@@ -401,6 +455,11 @@ pub fn choose_task_to_stop(
             }
             Strategy::Binpack(Resource::Memory) => {
                 keep_max(&mut cands, |c| i64::from(cluster.instance(c.instance).memory_mib_free + c.memory_mib))
+            }
+            Strategy::Custom(custom) => {
+                let task = TaskRequirements::default();
+                let view = PlacementView { cluster, task: &task, group };
+                keep_max(&mut cands, |c| custom.0.stop_score(&view, cluster.instance(c.instance)));
             }
         }
     }
