@@ -37,6 +37,10 @@ enum Command {
         /// Check the model's invariants after every event (slower; for bug hunting).
         #[arg(long)]
         check: bool,
+        /// Explain every placement decision for this service (or one of its tasks, e.g. web-3):
+        /// printed after the run and written to events.csv.
+        #[arg(long, value_name = "TASK_OR_SERVICE")]
+        explain: Option<String>,
     },
     /// Check scenario files without running them; print every problem.
     Validate {
@@ -51,7 +55,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Run { scenario, seed, out, check } => run(scenario, seed, out, check),
+        Command::Run { scenario, seed, out, check, explain } => run(scenario, seed, out, check, explain),
         Command::Validate { files, verbose } => validate(&files, verbose),
     }
 }
@@ -75,13 +79,29 @@ fn rerun_command(path: Option<&PathBuf>, seed: u64) -> String {
     }
 }
 
-fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bool) -> ExitCode {
+fn run(
+    path: Option<PathBuf>,
+    seed: Option<u64>,
+    out: Option<PathBuf>,
+    check: bool,
+    explain: Option<String>,
+) -> ExitCode {
     let mut scenario = match load(path.as_ref()) {
         Ok(s) => s,
         Err(code) => return code,
     };
     let seed = seed.unwrap_or(scenario.seed);
     scenario.settings.check_invariants |= check;
+    // A task name (web-3) explains through its service (web).
+    let explained_service = explain.as_ref().map(|name| {
+        scenario
+            .services
+            .iter()
+            .map(|s| s.name.clone())
+            .find(|s| s == name || name.strip_prefix(s.as_str()).is_some_and(|rest| rest.starts_with('-')))
+            .unwrap_or_else(|| name.clone())
+    });
+    scenario.settings.explain = explained_service;
     // After a panic nothing of the run is used again, so unwind safety holds.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Simulation::new(&scenario, seed).run()));
     let result: RunResult = match outcome {
@@ -113,6 +133,18 @@ fn run(path: Option<PathBuf>, seed: Option<u64>, out: Option<PathBuf>, check: bo
     if let Err(e) = report::write_report(&dir, &files) {
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    if let Some(name) = &explain {
+        let lines: Vec<String> = result
+            .log
+            .iter()
+            .filter(|(_, e)| e.kind == "PLACEMENT_EXPLANATION" && (&e.service == name || &e.task == name))
+            .map(|(t, e)| format!("{:>10.3} s  {}\n", t.as_secs_f64(), e.message))
+            .collect();
+        if lines.is_empty() {
+            say(&format!("no placement of {name} to explain (is it a service or one of its tasks?)\n"));
+        }
+        say(&lines.concat());
     }
     say(&format!(
         "ecsim {} · scenario {} · seed {} · {} simulated\n{}report: {}\n",

@@ -43,6 +43,8 @@ pub struct Settings {
     pub max_events_per_instant: u64,
     /// Check the named invariants after every event (tests and `--check`).
     pub check_invariants: bool,
+    /// Record how each placement for this service was decided (`--explain`).
+    pub explain: Option<String>,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             max_events: 500_000_000,
             max_events_per_instant: 5_000_000,
             check_invariants: false,
+            explain: None,
         }
     }
 }

@@ -123,3 +123,21 @@ fn the_readme_scenario_example_is_valid() {
     assert!(scenario.services[0].circuit_breaker.enable);
     ecsim::sim::Simulation::new(&scenario, 1).run().unwrap();
 }
+
+#[test]
+fn explain_prints_the_placement_decisions_of_a_service_or_task() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = ecsim(&["run", "--explain", "sample-app-5", "--out", "r"], tmp.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    // The 5th task replaces the one lost with ecs-asg-1: 5 instances left, 3 already hold port 80.
+    assert!(
+        out.contains(
+            "(task sample-app-5) placed on ecs-asg-5 (us-east-1b): 5 instances; 3 removed (RESOURCE:PORTS 3); spread(attribute:ecs.availability-zone) kept 2; spread(instanceId) kept 2; chosen ecs-asg-5 (ordered tie-break)."
+        ),
+        "{out}"
+    );
+    assert_eq!(out.lines().filter(|l| l.contains("placed on")).count(), 1, "{out}");
+    let o = ecsim(&["run", "--explain", "nope", "--out", "r2"], tmp.path());
+    assert!(text(&o).0.contains("no placement of nope to explain"));
+}

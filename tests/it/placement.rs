@@ -244,3 +244,25 @@ fn a_custom_strategy_drives_placement_and_scale_in() {
     sim.run_until(at_s(601.0)).unwrap();
     assert_eq!(placed_on(&sim), ["g-3"], "scale-in stops where it would least like to place");
 }
+
+/// Placement explanations: what each check removed, what each strategy kept, what won.
+#[test]
+fn placement_explanations() {
+    let toml = "[scenario]\nduration = \"10m\"\n[cluster]\nzones = [\"us-east-1a\"]\n".to_string()
+        + "[[instance_groups]]\nname = \"large\"\ncpu = 4096\nmemory_mib = 4096\ncount = 1\n"
+        + "[[instance_groups]]\nname = \"small\"\ncpu = 4096\nmemory_mib = 1024\ncount = 1\n"
+        + "[[instance_groups]]\nname = \"tiny\"\ncpu = 4096\nmemory_mib = 512\ncount = 1\n"
+        + &app(128, 1000, "", "")
+        + &service("web", 1, "placementStrategy = [{ type = \"binpack\", field = \"memory\" }]");
+    let mut s = scenario(&toml);
+    s.settings.explain = Some("web".into());
+    let r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    let e = log_of(&r, "PLACEMENT_EXPLANATION");
+    assert_eq!(e.len(), 1);
+    assert_eq!(
+        e[0].message,
+        "(task web-1) placed on small-1 (us-east-1a): 3 instances; 1 removed (RESOURCE:MEMORY 1); binpack(memory) kept 1; chosen small-1 (ordered tie-break)."
+    );
+    // Without --explain nothing is recorded.
+    assert!(log_of(&run(&toml), "PLACEMENT_EXPLANATION").is_empty());
+}
