@@ -21,5 +21,21 @@ fn whole_runs(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, whole_runs);
+/// Placing the 10,000 tasks of static-placement-10k (all at time zero).
+fn place_10k(c: &mut Criterion) {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/static-placement-10k.toml");
+    let scenario = load_file(&path).expect("bundled scenario loads");
+    let mut group = c.benchmark_group("static_placement_10k");
+    group.sample_size(10);
+    group.bench_function("place_10000_tasks", |b| {
+        b.iter(|| {
+            let mut sim = Simulation::new(&scenario, scenario.seed);
+            sim.run_until(ecsim::engine::SimTime(1)).expect("runs");
+            black_box(sim.state().tasks.len())
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, whole_runs, place_10k);
 criterion_main!(benches);

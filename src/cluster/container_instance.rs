@@ -136,3 +136,44 @@ pub fn insert_sorted(v: &mut Vec<u16>, items: &[u16]) {
 pub fn remove_sorted(v: &mut Vec<u16>, items: &[u16]) {
     v.retain(|p| !items.contains(p));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{Cluster, InstanceGroupSpec};
+    use crate::engine::SimDuration;
+    use crate::ids::{GroupId, ZoneId};
+
+    fn instance() -> ContainerInstance {
+        let group = InstanceGroupSpec {
+            name: "g".into(),
+            instance_type: "m5.large".into(),
+            cpu: 2048,
+            memory_mib: 7985,
+            count: 1,
+            zones: vec![ZoneId(0)],
+            attributes: vec![],
+            arm64: false,
+            launch_time: SimDuration::ZERO,
+            replacement_delay: None,
+            spot_instance_draining: false,
+            eni_task_slots: 2,
+            agent_version: "1.90.0".into(),
+        };
+        let mut c = Cluster::new(vec!["a".into()], vec![group]);
+        let id = c.register_instance(GroupId(0), ZoneId(0), SimTime::ZERO);
+        c.instances[id.index()].clone()
+    }
+
+    /// E-P3: round-robin from just after the last port assigned, skipping ports in use, wrapping
+    /// to the start of the range at its end.
+    #[test]
+    fn e_p3_dynamic_ports_round_robin_and_wrap() {
+        let mut ci = instance();
+        assert_eq!(ci.take_dynamic_ports(2), Some(vec![49153, 49154]));
+        ci.dynamic_ports_used.insert(49155);
+        assert_eq!(ci.take_dynamic_ports(1), Some(vec![49156]), "the next free port after the last one");
+        ci.dynamic_port_cursor = 65534;
+        assert_eq!(ci.take_dynamic_ports(3), Some(vec![65535, 49157, 49158]), "wraps at the end of the range");
+    }
+}
