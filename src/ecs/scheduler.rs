@@ -335,18 +335,28 @@ impl State {
             return;
         }
         let c = svc.counts;
-        let zones: Vec<usize> = (0..self.cluster.zones.len())
-            .filter(|&z| {
-                self.cluster.zone_up[z]
-                    && self.cluster.instances.iter().any(|ci| ci.zone.index() == z && ci.accepts_placement())
-            })
-            .collect();
-        if zones.len() < 2 {
+        let counts = &self.cluster.group_zone_counts[svc.group.index()];
+        let spread = |zones: &[usize]| {
+            let min = zones.iter().map(|&z| (counts[z], z)).min().unwrap_or((0, 0));
+            let max = zones.iter().map(|&z| counts[z]).max().unwrap_or(0);
+            (min, max)
+        };
+        // Cheap first: balanced over every zone that is up means balanced over those that can
+        // take tasks too; only an apparent imbalance pays for the scan of instances.
+        let up: Vec<usize> = (0..self.cluster.zones.len()).filter(|&z| self.cluster.zone_up[z]).collect();
+        let ((_, up_min_zone), up_max) = spread(&up);
+        let balanced_up = up_max <= counts.get(up_min_zone).copied().unwrap_or(0) + 1;
+        let zones: Vec<usize> = if balanced_up {
+            up
+        } else {
+            up.into_iter()
+                .filter(|&z| self.cluster.instances.iter().any(|ci| ci.zone.index() == z && ci.accepts_placement()))
+                .collect()
+        };
+        if zones.len() < 2 && !svc.rebalancing {
             return;
         }
-        let counts = &self.cluster.group_zone_counts[svc.group.index()];
-        let (min_zone, min) = zones.iter().map(|&z| (z, counts[z])).min_by_key(|&(z, n)| (n, z)).unwrap_or((0, 0));
-        let max = zones.iter().map(|&z| counts[z]).max().unwrap_or(0);
+        let ((min, min_zone), max) = spread(&zones);
         let name = svc.spec.name.clone();
         if max <= min + 1 {
             if svc.rebalancing && c.live == svc.desired_count {
@@ -354,6 +364,9 @@ impl State {
                 let message = format!("(service {name}) is balanced across Availability Zones: rebalancing completed.");
                 ctx.notice(Notice::log("SERVICE_REBALANCING_COMPLETED").service(&name).message(message));
             }
+            return;
+        }
+        if zones.len() < 2 {
             return;
         }
         let steady = c.live == svc.desired_count && c.healthy == c.live && c.doomed == 0;
