@@ -26,6 +26,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         replacement_delay: None,
         spot_instance_draining: false,
         eni_task_slots: 3,
+        gpus: 0,
         agent_version: "1.90.0".into(),
     };
     let mut c = Cluster::new(zones, vec![group]);
@@ -51,6 +52,7 @@ fn placement(c: &mut Criterion) {
         ports_udp: vec![],
         dynamic_ports: 1,
         enis: 0,
+        gpus: 0,
     };
     let chains = [
         ("default_spread_az_instance", default_service_strategies()),

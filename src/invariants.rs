@@ -31,7 +31,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
     let cluster = &state.cluster;
     let mut group_counts = vec![vec![0u32; cluster.zones.len()]; cluster.task_groups.len()];
     for ci in &cluster.instances {
-        let (mut cpu, mut mem, mut enis) = (0u64, 0u64, 0u32);
+        let (mut cpu, mut mem, mut enis, mut gpus) = (0u64, 0u64, 0u32, 0u32);
         let mut ports: Vec<u16> = AGENT_RESERVED_PORTS.to_vec();
         for &tid in &ci.tasks {
             let t = &state.tasks[tid.index()];
@@ -45,6 +45,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
             cpu += u64::from(t.cpu);
             mem += u64::from(t.memory_mib);
             enis += req.enis;
+            gpus += req.gpus;
             ports.extend(&req.ports_tcp);
         }
         if cpu > u64::from(ci.cpu_registered) || mem > u64::from(ci.memory_mib_registered) {
@@ -65,6 +66,13 @@ pub fn check(state: &State) -> Result<(), Violation> {
                     "{}: free {} CPU / {} MiB but tasks hold {cpu} / {mem} of {} / {}",
                     ci.ec2_instance_id, ci.cpu_free, ci.memory_mib_free, ci.cpu_registered, ci.memory_mib_registered
                 ),
+            );
+        }
+        let gpu_total = state.cluster.groups[ci.group.index()].gpus;
+        if gpus > gpu_total || ci.gpus_free + gpus != gpu_total {
+            return fail(
+                "gpu_ledger_balances",
+                format!("{}: {} GPUs free, tasks hold {gpus} of {gpu_total}", ci.ec2_instance_id, ci.gpus_free),
             );
         }
         let eni_slots = state.cluster.groups[ci.group.index()].eni_task_slots;

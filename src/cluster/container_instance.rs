@@ -49,6 +49,8 @@ pub struct ContainerInstance {
     pub memory_mib_free: u32,
     /// awsvpc task slots left (one ENI per task).
     pub eni_free: u32,
+    /// GPUs not assigned to a task.
+    pub gpus_free: u32,
     /// Reserved TCP host ports (agent defaults plus static ports of tasks), sorted.
     pub ports_tcp: Vec<u16>,
     pub ports_udp: Vec<u16>,
@@ -158,6 +160,7 @@ mod tests {
             replacement_delay: None,
             spot_instance_draining: false,
             eni_task_slots: 2,
+            gpus: 0,
             agent_version: "1.90.0".into(),
         };
         let mut c = Cluster::new(vec!["a".into()], vec![group]);

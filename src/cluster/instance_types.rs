@@ -66,6 +66,36 @@ pub fn lookup(name: &str) -> Option<&'static InstanceType> {
     INSTANCE_TYPES.iter().find(|t| t.name == name)
 }
 
+/// GPU instance types: name, vCPU, memory GiB, GPUs, max ENIs.
+pub static GPU_TYPES: &[(&str, u32, u32, u32, u32)] = &[
+    ("g4dn.xlarge", 4, 16, 1, 3),
+    ("g4dn.2xlarge", 8, 32, 1, 3),
+    ("g4dn.12xlarge", 48, 192, 4, 8),
+    ("g5.xlarge", 4, 16, 1, 4),
+    ("g5.2xlarge", 8, 32, 1, 4),
+    ("g5.12xlarge", 48, 192, 4, 15),
+    ("p3.2xlarge", 8, 61, 1, 4),
+    ("p3.8xlarge", 32, 244, 4, 8),
+];
+
+/// GPUs of a type (0 for types without).
+pub fn gpus(name: &str) -> u32 {
+    GPU_TYPES.iter().find(|t| t.0 == name).map_or(0, |t| t.3)
+}
+
+/// The built-in table and the GPU types, as one lookup.
+pub fn lookup_any(name: &str) -> Option<InstanceType> {
+    lookup(name).copied().or_else(|| {
+        GPU_TYPES.iter().find(|t| t.0 == name).map(|t| InstanceType {
+            name: t.0,
+            vcpu: t.1,
+            memory_gib: t.2,
+            max_enis: t.4,
+            arm64: false,
+        })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -30,6 +30,8 @@ pub struct InstanceGroupSpec {
     pub replacement_delay: Option<SimDuration>,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`: a Spot interruption notice sets the instance DRAINING.
     pub spot_instance_draining: bool,
+    /// GPUs per instance.
+    pub gpus: u32,
     /// The ECS agent version its instances run (for `agentVersion` queries).
     pub agent_version: String,
     /// awsvpc tasks an instance can hold: its ENIs minus the primary one (or an explicit limit,
@@ -130,6 +132,7 @@ impl Cluster {
             cpu_free: spec.cpu,
             memory_mib_free: spec.memory_mib,
             eni_free: spec.eni_task_slots,
+            gpus_free: spec.gpus,
             ports_tcp: AGENT_RESERVED_PORTS.to_vec(),
             ports_udp: Vec::new(),
             dynamic_ports_used: Default::default(),

@@ -54,6 +54,8 @@ pub struct ContainerDefinition {
     pub health_check: Option<crate::ecs::container_health::HealthCheck>,
     /// `dependsOn`: containers that must reach a condition before this one starts.
     pub depends_on: Vec<Dependency>,
+    /// GPUs this container needs (`resourceRequirements` of type GPU).
+    pub gpus: u32,
     /// `startTimeout`: how long dependants wait for this container's COMPLETE, SUCCESS or
     /// HEALTHY condition once it has started.
     pub start_timeout: Option<SimDuration>,
@@ -288,6 +290,7 @@ pub(crate) mod tests {
             health_check: None,
             depends_on: vec![],
             start_timeout: None,
+            gpus: 0,
         }
     }
 

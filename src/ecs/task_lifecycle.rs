@@ -91,6 +91,7 @@ impl State {
         ci.cpu_free = ci.cpu_free.saturating_sub(cpu);
         ci.memory_mib_free = ci.memory_mib_free.saturating_sub(memory_mib);
         ci.eni_free = ci.eni_free.saturating_sub(req.enis);
+        ci.gpus_free = ci.gpus_free.saturating_sub(req.gpus);
         insert_sorted(&mut ci.ports_tcp, &req.ports_tcp);
         insert_sorted(&mut ci.ports_udp, &req.ports_udp);
         let dynamic_ports = ci.take_dynamic_ports(req.dynamic_ports).unwrap_or_default();
@@ -367,6 +368,7 @@ impl State {
             ci.cpu_free += cpu;
             ci.memory_mib_free += memory_mib;
             ci.eni_free += req.enis;
+            ci.gpus_free += req.gpus;
             remove_sorted(&mut ci.ports_tcp, &req.ports_tcp);
             remove_sorted(&mut ci.ports_udp, &req.ports_udp);
             for p in &self.tasks[tid.index()].dynamic_ports {

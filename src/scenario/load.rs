@@ -422,6 +422,7 @@ impl Loader<'_> {
             "max_enis",
             "awsvpc_task_limit",
             "agent_version",
+            "gpus",
             "reserved_memory_mib",
         ];
         let f = self.r.table(node, path, fields)?;
@@ -435,10 +436,15 @@ impl Loader<'_> {
         let cpu = r.opt_u32(&f, "cpu", 128, 1_048_576);
         let memory = r.opt_u32(&f, "memory_mib", 128, u32::MAX);
         let reserved = r.opt_u32(&f, "reserved_memory_mib", 0, u32::MAX).unwrap_or(0);
-        let known = itype.as_deref().and_then(instance_types::lookup);
+        let known = itype.as_deref().and_then(instance_types::lookup_any);
+        let known = known.as_ref();
         if let (Some(t), None) = (&itype, known) {
             if cpu.is_none() || memory.is_none() {
-                let names: Vec<&str> = instance_types::INSTANCE_TYPES.iter().map(|t| t.name).collect();
+                let names: Vec<&str> = instance_types::INSTANCE_TYPES
+                    .iter()
+                    .map(|t| t.name)
+                    .chain(instance_types::GPU_TYPES.iter().map(|t| t.0))
+                    .collect();
                 let hint = suggest(t, &names).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
                 let span = f.node("instance_type").and_then(|n| n.span.clone());
                 r.error(
@@ -514,6 +520,7 @@ impl Loader<'_> {
         let max_enis = r.opt_u32(&f, "max_enis", 1, 100).or(known.map(|t| t.max_enis)).unwrap_or(3);
         let eni_task_slots = r.opt_u32(&f, "awsvpc_task_limit", 0, 1000).unwrap_or(max_enis - 1);
         let agent_version = r.opt_str(&f, "agent_version").unwrap_or_else(|| DEFAULT_AGENT_VERSION.into());
+        let gpus = r.opt_u32(&f, "gpus", 0, 64).unwrap_or_else(|| itype.as_deref().map_or(0, instance_types::gpus));
         Some(InstanceGroupSpec {
             name: name?,
             instance_type: itype.unwrap_or_else(|| "custom".into()),
@@ -528,6 +535,7 @@ impl Loader<'_> {
             spot_instance_draining,
             eni_task_slots,
             agent_version,
+            gpus,
         })
     }
 
@@ -794,6 +802,11 @@ impl Loader<'_> {
                 .unwrap_or_default();
             let n = f.node("taskDefinition").unwrap_or(node);
             r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} reserves {} CPU units and {} MiB, more than any instance group registers (largest: {biggest}); no task of this service could ever be placed", t.name(), t.reserved_cpu(), t.reserved_memory_mib()));
+        }
+        let gpus: u32 = t.containers.iter().map(|c| c.gpus).sum();
+        if gpus > 0 && !groups.is_empty() && !groups.iter().any(|g| g.gpus >= gpus) {
+            let n = f.node("taskDefinition").unwrap_or(node);
+            r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} needs {gpus} GPUs, more than any instance group has; no task of this service could ever be placed", t.name()));
         }
         if groups.is_empty() && desired > 0 {
             r.error(&node.span, path, "the scenario has no instance groups, so no task of this service could ever run");

@@ -49,6 +49,7 @@ const CONTAINER_SIMULATED: &[&str] = &[
     "healthCheck",
     "dependsOn",
     "startTimeout",
+    "resourceRequirements",
 ];
 const CONTAINER_OTHER: &[&str] = &[
     "repositoryCredentials",
@@ -80,7 +81,6 @@ const CONTAINER_OTHER: &[&str] = &[
     "logConfiguration",
     "healthCheck",
     "systemControls",
-    "resourceRequirements",
     "firelensConfiguration",
     "credentialSpecs",
 ];
@@ -330,6 +330,7 @@ fn read_container(
     let essential = r.opt_bool(&f, "essential").unwrap_or(true);
     let stop_timeout = r.opt_u32(&f, "stopTimeout", 0, u32::MAX).map(|s| SimDuration::from_secs(s.into()));
     let start_timeout = r.opt_u32(&f, "startTimeout", 0, u32::MAX).map(|s| SimDuration::from_secs(s.into()));
+    let gpus = read_gpus(r, &f);
     let label = name.clone().unwrap_or_default();
     if let (Some(Some(m)), Some(Some(res))) = (memory, reservation) {
         if m <= res {
@@ -356,6 +357,7 @@ fn read_container(
         health_check,
         depends_on: Vec::new(),
         start_timeout,
+        gpus: gpus?,
     })
 }
 
@@ -463,6 +465,24 @@ fn read_health_check(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Heal
         start_period: r.opt_u32(&f, "startPeriod", 0, 300).map_or(d.start_period, secs),
     };
     Some(hc)
+}
+
+/// `resourceRequirements`: GPUs (type GPU, value a count as a string); InferenceAccelerator is
+/// accepted and not simulated.
+fn read_gpus(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<u32> {
+    let Some(items) = r.opt_array(f, "resourceRequirements") else { return Some(0) };
+    let path = f.path("resourceRequirements");
+    let mut gpus = 0;
+    for (i, item) in items.iter().enumerate() {
+        let p = format!("{path}[{i}]");
+        let rf = r.table(item, &p, &["type", "value"])?;
+        let kind = r.opt_enum(&rf, "type", &[("GPU", true), ("InferenceAccelerator", false)])?;
+        let value = rf.node("value").and_then(|n| r.int_value(n, &rf.path("value"), 1, 64, true));
+        if kind {
+            gpus += value? as u32;
+        }
+    }
+    Some(gpus)
 }
 
 /// `Some(None)`: absent or null; `None`: invalid (reported).

@@ -273,6 +273,14 @@ fn cluster_and_capacity() {
         &["a DAEMON service's maximumPercent must be 100"],
     );
     check(
+        "gpu task without gpu instances",
+        &replace(
+            "essential = true, portMappings",
+            "essential = true, resourceRequirements = [{ type = \"GPU\", value = \"1\" }], portMappings",
+        ),
+        &["task definition app:1 needs 1 GPUs, more than any instance group has"],
+    );
+    check(
         "fargate",
         &replace("desiredCount = 2", "desiredCount = 2\nlaunchType = \"FARGATE\""),
         &["expected EC2 (ecsim simulates EC2 container instances), found \"FARGATE\""],

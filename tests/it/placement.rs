@@ -266,3 +266,16 @@ fn placement_explanations() {
     // Without --explain nothing is recorded.
     assert!(log_of(&run(&toml), "PLACEMENT_EXPLANATION").is_empty());
 }
+
+/// GPUs: each task needing one GPU takes one of the instance's; the third on two g4dn.xlarge
+/// (1 GPU each) fails with RESOURCE:GPU.
+#[test]
+fn gpu_tasks_take_the_instance_gpus() {
+    let toml = cluster("10m", &["us-east-1a"], "name = \"gpu\"\ninstance_type = \"g4dn.xlarge\"\ncount = 2")
+        + "[[task_definitions]]\nfamily = \"train\"\ncpu = \"1024\"\nmemory = \"4096\"\nbehavior = { image_pull = \"10s\", startup = \"5s\" }\n"
+        + "containerDefinitions = [{ name = \"train\", image = \"train:1\", essential = true, resourceRequirements = [{ type = \"GPU\", value = \"1\" }] }]\n"
+        + "[[services]]\nserviceName = \"train\"\ntaskDefinition = \"train\"\ndesiredCount = 3\n";
+    let r = run(&toml);
+    assert_eq!(r.services[0].stats.tasks_started, 2);
+    assert!(log_of(&r, "SERVICE_TASK_PLACEMENT_FAILURE")[0].message.contains("has insufficient GPUs available"));
+}

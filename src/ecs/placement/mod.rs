@@ -121,6 +121,8 @@ pub struct TaskRequirements {
     pub dynamic_ports: usize,
     /// ENIs (1 for an awsvpc task).
     pub enis: u32,
+    /// GPUs (`resourceRequirements` of type GPU, summed over containers).
+    pub gpus: u32,
 }
 
 impl TaskRequirements {
@@ -133,6 +135,7 @@ impl TaskRequirements {
             ports_udp: td.static_host_ports(Protocol::Udp),
             dynamic_ports: td.dynamic_port_count(),
             enis: u32::from(td.network_mode == crate::ecs::task_definition::NetworkMode::Awsvpc),
+            gpus: td.containers.iter().map(|c| c.gpus).sum(),
         }
     }
 }
@@ -146,6 +149,7 @@ pub enum Reason {
     Memory,
     Ports,
     Eni,
+    Gpu,
     DistinctInstance,
     MemberOf,
 }
@@ -160,6 +164,7 @@ impl Reason {
             Reason::Memory => "RESOURCE:MEMORY",
             Reason::Ports => "RESOURCE:PORTS",
             Reason::Eni => "RESOURCE:ENI",
+            Reason::Gpu => "RESOURCE:GPU",
             Reason::DistinctInstance => "DistinctInstance placement constraint unsatisfied",
             Reason::MemberOf => "MemberOf placement constraint unsatisfied",
         }
@@ -174,6 +179,7 @@ impl Reason {
             Reason::Memory => "has insufficient memory available",
             Reason::Ports => "is already using a port required by your task",
             Reason::Eni => "has no elastic network interface left for an awsvpc task",
+            Reason::Gpu => "has insufficient GPUs available",
             Reason::DistinctInstance => "encountered error \"DistinctInstance placement constraint unsatisfied\"",
             Reason::MemberOf => "encountered error \"MemberOf placement constraint unsatisfied\"",
         }
@@ -210,6 +216,7 @@ fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterato
             Reason::Ports,
         ),
         (ci.eni_free < t.enis, Reason::Eni),
+        (ci.gpus_free < t.gpus, Reason::Gpu),
     ]
     .into_iter()
     .filter_map(|(failed, r)| failed.then_some(r))
@@ -237,6 +244,7 @@ fn feasible(ci: &ContainerInstance, cluster: &Cluster, req: &PlacementRequest<'_
         && (t.ports_udp.is_empty() || ci.ports_free(&ci.ports_udp, &t.ports_udp))
         && (t.dynamic_ports == 0 || ci.dynamic_ports_used.len() + t.dynamic_ports <= usize::from(u16::MAX - 49152))
         && ci.eni_free >= t.enis
+        && ci.gpus_free >= t.gpus
         && constraint_checks(ci, cluster, req).next().is_none()
 }
 
