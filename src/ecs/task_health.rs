@@ -7,7 +7,6 @@ use crate::ecs::container_health::{self, Health, PassWindow};
 use crate::ecs::task::LastStatus;
 use crate::ecs::task_definition::FaultKind;
 use crate::elb::target_group::{self, TargetState};
-use crate::engine::SimTime;
 use crate::ids::TaskId;
 use crate::observer::Notice;
 use crate::scenario::CheckPhase;
@@ -194,10 +193,5 @@ impl State {
             let kind = if verb == "registered" { "TARGETS_REGISTERED" } else { "TARGETS_DEREGISTERED" };
             ctx.notice(Notice::log(kind).service(svc).task(&task.name).message(message));
         }
-    }
-
-    /// When the task's current health state began, for reports and tests.
-    pub fn task_started_at(&self, tid: TaskId) -> Option<SimTime> {
-        self.tasks[tid.index()].started_at
     }
 }

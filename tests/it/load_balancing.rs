@@ -186,7 +186,15 @@ fn e_l5_failing_container_health_check_replaces_the_task() {
     assert_eq!(unhealthy.0, at_s(15.0 + 90.0));
     assert_eq!(unhealthy.1.message, "(service web) (task web-1) failed container health checks.");
     assert_eq!(r.services[0].accum.min_healthy, Some(0));
-    assert!(!r.services[0].deployments.is_empty());
+    // Replaced, not throttled: it had reached RUNNING.
+    let stopped = log_of(&r, "TASK_STOPPED");
+    assert!(
+        stopped[0].message.contains("ServiceSchedulerInitiated: Task failed container health checks"),
+        "{}",
+        stopped[0].message
+    );
+    assert!(r.services[0].stats.tasks_started > 1);
+    assert_eq!(r.services[0].stats.tasks_failed_to_start, 0);
 }
 
 /// E-R7 with a container health check: a new task counts healthy at its first passing check
