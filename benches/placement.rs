@@ -38,6 +38,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         let ci = c.instance_mut(id);
         ci.cpu_free -= used * 256;
         ci.memory_mib_free -= used * 1024;
+        c.sync_slot(id);
         c.count_group_task(id, tg, used as i32 / 3);
     }
     (c, tg)

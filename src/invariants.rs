@@ -68,6 +68,16 @@ pub fn check(state: &State) -> Result<(), Violation> {
                 ),
             );
         }
+        if state.cluster.slots[ci.id.index()] != crate::cluster::Slot::of(ci) {
+            return fail(
+                "capacity_index_in_sync",
+                format!(
+                    "{}: placement's slot {:?} disagrees with the instance",
+                    ci.ec2_instance_id,
+                    state.cluster.slots[ci.id.index()]
+                ),
+            );
+        }
         let gpu_total = state.cluster.groups[ci.group.index()].gpus;
         if gpus > gpu_total || ci.gpus_free + gpus != gpu_total {
             return fail(

@@ -10,6 +10,7 @@ pub mod elb;
 pub mod engine;
 pub mod ids;
 pub mod invariants;
+pub mod name;
 pub mod observer;
 pub mod report;
 pub mod scenario;

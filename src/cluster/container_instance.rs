@@ -36,7 +36,7 @@ pub const MAX_RESERVED_PORTS: usize = 100;
 pub struct ContainerInstance {
     pub id: InstanceId,
     /// The EC2 instance id as it appears in reports and timeline events (`web-asg-3`).
-    pub ec2_instance_id: String,
+    pub ec2_instance_id: crate::name::Name,
     pub group: GroupId,
     pub zone: ZoneId,
     pub instance_type: String,
@@ -63,7 +63,7 @@ pub struct ContainerInstance {
     /// SpotInterruption when EC2 reclaimed it).
     pub lost_stop_code: Option<crate::ecs::task::StopCode>,
     /// Why its tasks stopped when it was lost (None: the host was stopped or terminated).
-    pub lost_reason: Option<String>,
+    pub lost_reason: Option<crate::name::Name>,
     /// When it was last set DRAINING.
     pub draining_since: Option<SimTime>,
     /// A Spot interruption notice arrived: the instance terminates two minutes after it.

@@ -1,11 +1,13 @@
 //! The cluster: Availability Zones, instance groups and container instances, and the ledger of
 //! what each instance has left. Placement reads it; the simulation changes it.
 
+pub mod capacity_index;
 pub mod container_instance;
 pub mod instance_types;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{GroupId, InstanceId, TaskGroupId, ZoneId};
+pub use capacity_index::Slot;
 use container_instance::{AGENT_RESERVED_PORTS, DYNAMIC_PORTS_LAST};
 pub use container_instance::{ContainerInstance, InstanceStatus};
 
@@ -47,6 +49,8 @@ pub struct Cluster {
     /// Instances launched per group so far, for naming (`web-asg-4`).
     pub launched_per_group: Vec<u32>,
     pub instances: Vec<ContainerInstance>,
+    /// Placement's compact view of `instances`, index for index (see [`capacity_index`]).
+    pub slots: Vec<Slot>,
     /// Task group names (`service:web`), indexed by `TaskGroupId`.
     pub task_groups: Vec<String>,
     /// Tasks with desired status RUNNING per task group and zone: what AZ spread counts.
@@ -66,6 +70,7 @@ impl Cluster {
             groups,
             launched_per_group: vec![0; n],
             instances: Vec::new(),
+            slots: Vec::new(),
             task_groups: Vec::new(),
             group_zone_counts: Vec::new(),
             draining_instances: 0,
@@ -120,7 +125,7 @@ impl Cluster {
         attributes.sort();
         self.instances.push(ContainerInstance {
             id,
-            ec2_instance_id: format!("{}-{n}", spec.name),
+            ec2_instance_id: format!("{}-{n}", spec.name).into(),
             group,
             zone,
             instance_type: spec.instance_type.clone(),
@@ -145,7 +150,13 @@ impl Cluster {
             tasks: Vec::new(),
             group_task_counts: Vec::new(),
         });
+        self.slots.push(Slot::of(&self.instances[id.index()]));
         id
+    }
+
+    /// Re-reads an instance's slot after its resources, status or agent connection changed.
+    pub fn sync_slot(&mut self, id: InstanceId) {
+        self.slots[id.index()] = Slot::of(&self.instances[id.index()]);
     }
 
     /// Counts a task of `group` on `instance` as desired-RUNNING (+1) or no longer (-1).

@@ -45,7 +45,7 @@ impl State {
                 Err(f) => {
                     let (code, arn) = match f.closest {
                         Some((iid, r)) => (r.code(), self.cluster.instance(iid).ec2_instance_id.clone()),
-                        None => ("MISSING", String::new()),
+                        None => ("MISSING", Default::default()),
                     };
                     *self.run_task_failures.entry(code).or_insert(0) += 1;
                     failures.push(format!("(reason {code}) (arn container-instance/{arn})"));

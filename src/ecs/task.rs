@@ -73,7 +73,7 @@ impl StopCode {
 pub struct Task {
     pub id: TaskId,
     /// `web-7`: the service's (or family's) name and the launch number, stable across runs.
-    pub name: String,
+    pub name: crate::name::Name,
     pub task_definition: TaskDefId,
     pub service: Option<ServiceId>,
     /// Index of the service deployment that started it.
@@ -116,7 +116,7 @@ pub struct Task {
     pub started_at: Option<SimTime>,
     pub stopped_at: Option<SimTime>,
     pub stop_code: Option<StopCode>,
-    pub stopped_reason: String,
+    pub stopped_reason: crate::name::Name,
     /// Bumped on every stop decision; events scheduled under an older epoch are stale.
     pub epoch: u32,
 }

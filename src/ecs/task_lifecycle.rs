@@ -10,8 +10,12 @@ use crate::ecs::task_definition::FaultKind;
 use crate::elb::target_group::TargetState;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskGroupId, TaskId};
+use crate::name::Name;
 use crate::observer::Notice;
 use crate::sim::{Ctx, Event, State};
+
+/// The stopped reason of a task whose essential container exited on its own.
+const ESSENTIAL_CONTAINER_EXITED: Name = Name::from_static("Essential container in task exited");
 
 /// What a new task is: its definition, task group, name, service and deployment (none for
 /// standalone tasks), and RunTask's CPU/memory overrides.
@@ -29,7 +33,7 @@ impl State {
     pub fn launch_task(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, d: usize, iid: InstanceId) -> TaskId {
         let svc = &mut self.services[sid.index()];
         svc.launched += 1;
-        let name = format!("{}-{}", svc.spec.name, svc.launched);
+        let name = numbered(&svc.spec.name, svc.launched);
         let (td, group) = (svc.deployments[d].task_definition, svc.group);
         let old_revision_replacement = d != svc.primary;
         let tid = self.create_task(ctx, NewTask { td, group, name, service: Some((sid, d)), size: None }, iid);
@@ -48,8 +52,7 @@ impl State {
     ) -> TaskId {
         let n = self.standalone_launched.entry(group).or_insert(0);
         *n += 1;
-        let family = &self.task_definitions[td.index()].family;
-        let name = format!("{family}-{n}");
+        let name = numbered(&self.task_definitions[td.index()].family, *n);
         let tid = self.create_task(ctx, NewTask { td, group, name, service: None, size: None }, iid);
         self.standalone_tasks += 1;
         tid
@@ -66,7 +69,7 @@ impl State {
     ) -> TaskId {
         let n = self.standalone_launched.entry(group).or_insert(0);
         *n += 1;
-        let name = format!("{}-{n}", self.task_definitions[td.index()].family);
+        let name = numbered(&self.task_definitions[td.index()].family, *n);
         let size = Some((overrides.0, overrides.1));
         let tid = self.create_task(ctx, NewTask { td, group, name, service: None, size }, iid);
         self.tasks[tid.index()].run_override = overrides.2;
@@ -97,9 +100,10 @@ impl State {
         let dynamic_ports = ci.take_dynamic_ports(req.dynamic_ports).unwrap_or_default();
         ci.tasks.push(tid);
         let zone = ci.zone;
+        self.cluster.sync_slot(iid);
         self.tasks.push(Task {
             id: tid,
-            name,
+            name: name.into(),
             task_definition: td_id,
             service: service.map(|(sid, _)| sid),
             deployment: service.map_or(0, |(_, d)| d),
@@ -127,7 +131,7 @@ impl State {
             started_at: None,
             stopped_at: None,
             stop_code: None,
-            stopped_reason: String::new(),
+            stopped_reason: Default::default(),
             epoch: 0,
         });
         // Bridge and host tasks have nothing to provision: straight to PENDING.
@@ -210,7 +214,9 @@ impl State {
                         self.request_reconcile(ctx, sid);
                     }
                 }
-                if !self.start_health_checks(ctx, tid) {
+                // The 40 s rule only matters to a service's counts: a standalone task's health
+                // is never read, so it costs no event.
+                if !self.start_health_checks(ctx, tid) && self.tasks[tid.index()].service.is_some() {
                     let healthy_at = now.after(self.settings.healthy_after_running);
                     ctx.at(healthy_at, Event::TaskHealthy { task: tid, epoch });
                 }
@@ -255,7 +261,7 @@ impl State {
         if task.epoch == epoch && task.last_status == LastStatus::Running {
             let (service, d, was_healthy) = (task.service, task.deployment, task.is_healthy());
             let crashed = task.fault == Some(FaultKind::EssentialExit);
-            self.stop_task(ctx, tid, StopCode::EssentialContainerExited, "Essential container in task exited".into());
+            self.stop_task(ctx, tid, StopCode::EssentialContainerExited, ESSENTIAL_CONTAINER_EXITED);
             // [INFER] a crash before the task ever counted healthy is a failed task for the
             // circuit breaker's stage 2 (ECS documents crash loops as caught, not how).
             if let (Some(sid), true, false) = (service, crashed, was_healthy) {
@@ -269,7 +275,8 @@ impl State {
     /// deregistration delay (DEACTIVATING); then it gets the stop signal and exits after its stop
     /// time, capped by stopTimeout (then SIGKILL). A user's StopTask deregisters and signals at
     /// once ([INFER], LOAD-BALANCING §1.8).
-    pub fn stop_task(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, code: StopCode, reason: String) {
+    pub fn stop_task(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, code: StopCode, reason: impl Into<Name>) {
+        let reason = reason.into();
         let task = &self.tasks[tid.index()];
         if task.desired_status == DesiredStatus::Stopped {
             return;
@@ -333,7 +340,11 @@ impl State {
         let task = &self.tasks[tid.index()];
         let (iid, sid, td_id) = (task.instance, task.service, task.task_definition);
         let code = task.stop_code.map_or("", |c| c.as_str());
-        let message = format!("(task {}) stopped: {code}: {}", task.name, task.stopped_reason);
+        // Built by hand rather than with `format!`: one of these per task, 100,000 in a batch day.
+        let mut message = String::with_capacity(24 + task.name.len() + code.len() + task.stopped_reason.len());
+        for part in ["(task ", &task.name, ") stopped: ", code, ": ", &task.stopped_reason] {
+            message.push_str(part);
+        }
         let mut entry =
             Notice::log("TASK_STOPPED").task(&task.name).instance(&self.cluster.instance(iid).ec2_instance_id);
         let failed_to_start = task.stop_code == Some(StopCode::TaskFailedToStart);
@@ -376,6 +387,7 @@ impl State {
             }
             ci.tasks.retain(|&t| t != tid);
             let drained = ci.status == crate::cluster::InstanceStatus::Draining && ci.tasks.is_empty();
+            self.cluster.sync_slot(iid);
             self.tasks[tid.index()].holds_resources = false;
             if self.cluster.instance(iid).status == crate::cluster::InstanceStatus::Draining {
                 // The daemon task leaves a draining instance after the last replica task.
@@ -398,7 +410,7 @@ impl State {
         let reason = ci
             .lost_reason
             .clone()
-            .unwrap_or_else(|| format!("Host EC2 (instance {}) stopped/terminated.", ci.ec2_instance_id));
+            .unwrap_or_else(|| format!("Host EC2 (instance {}) stopped/terminated.", ci.ec2_instance_id).into());
         let code = ci.lost_stop_code.unwrap_or(StopCode::InfrastructureHealth);
         for tid in self.cluster.instance(iid).tasks.clone() {
             let epoch = self.tasks[tid.index()].epoch + 1;
@@ -415,4 +427,15 @@ impl State {
             }
         }
     }
+}
+
+/// `family-7`: a task's name from its family (or service) and launch number.
+fn numbered(prefix: &str, n: u32) -> String {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(n);
+    let mut name = String::with_capacity(prefix.len() + 1 + digits.len());
+    name.push_str(prefix);
+    name.push('-');
+    name.push_str(digits);
+    name
 }

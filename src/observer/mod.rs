@@ -14,6 +14,7 @@ use crate::ecs::task::TaskCounts;
 use crate::elb::target_group::TargetState;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{InstanceId, ServiceId, TaskDefId, ZoneId};
+use crate::name::Name;
 use crate::scenario::Scenario;
 use metrics::ServiceObs;
 
@@ -21,23 +22,23 @@ use metrics::ServiceObs;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LogEntry {
     pub kind: &'static str,
-    pub service: String,
-    pub task: String,
-    pub instance: String,
+    pub service: Name,
+    pub task: Name,
+    pub instance: Name,
     pub message: String,
 }
 
 impl LogEntry {
-    pub fn service(mut self, s: &str) -> Self {
-        self.service = s.to_string();
+    pub fn service(mut self, s: impl Into<Name>) -> Self {
+        self.service = s.into();
         self
     }
-    pub fn task(mut self, t: &str) -> Self {
-        self.task = t.to_string();
+    pub fn task(mut self, t: impl Into<Name>) -> Self {
+        self.task = t.into();
         self
     }
-    pub fn instance(mut self, i: &str) -> Self {
-        self.instance = i.to_string();
+    pub fn instance(mut self, i: impl Into<Name>) -> Self {
+        self.instance = i.into();
         self
     }
     pub fn message(mut self, m: String) -> Self {

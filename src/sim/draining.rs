@@ -21,6 +21,8 @@ impl State {
         }
         ci.status = InstanceStatus::Draining;
         ci.draining_since = Some(ctx.now);
+        self.cluster.sync_slot(iid);
+        let ci = self.cluster.instance(iid);
         let message = format!(
             "Container instance {} set to DRAINING ({why}); it runs {} tasks.",
             ci.ec2_instance_id,
@@ -42,6 +44,7 @@ impl State {
         }
         ci.status = InstanceStatus::Active;
         let name = ci.ec2_instance_id.clone();
+        self.cluster.sync_slot(iid);
         self.cluster.draining_instances -= 1;
         self.reconcile_daemons(ctx);
         ctx.notice(
@@ -86,7 +89,8 @@ impl State {
             return;
         }
         ci.agent_connected = connected;
-        let name = ci.ec2_instance_id.clone();
+        self.cluster.sync_slot(iid);
+        let name = self.cluster.instance(iid).ec2_instance_id.clone();
         let (kind, what) =
             if connected { ("AGENT_CONNECTED", "reconnected") } else { ("AGENT_DISCONNECTED", "disconnected") };
         ctx.notice(Notice::log(kind).instance(&name).message(format!("The ECS agent on {name} {what}.")));

@@ -35,6 +35,7 @@ impl State {
         ci.status = InstanceStatus::Inactive;
         ci.agent_connected = false;
         let (group, zone) = (ci.group, ci.zone);
+        self.cluster.sync_slot(iid);
         let ci = self.cluster.instance(iid);
         let message = format!(
             "EC2 instance {} ({}, {}) {why}; it held {} tasks.",

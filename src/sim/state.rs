@@ -67,7 +67,12 @@ impl State {
             task_definitions: scenario.task_definitions.clone(),
             target_groups: scenario.target_groups.clone(),
             requirements: scenario.task_definitions.iter().map(TaskRequirements::of).collect(),
-            tasks: Vec::new(),
+            // Batch workloads say how many tasks they will launch: room for them up front
+            // saves copying a large task table as it grows (capped: a count is a bound, not a
+            // promise).
+            tasks: Vec::with_capacity(
+                scenario.workloads.iter().map(|w| w.count.unwrap_or(0) as usize).sum::<usize>().min(1 << 20),
+            ),
             services,
             group_desired: scenario.groups.iter().map(|g| g.count).collect(),
             group_launching: vec![0; scenario.groups.len()],

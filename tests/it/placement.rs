@@ -8,7 +8,7 @@ fn placed_on(sim: &ecsim::sim::Simulation) -> Vec<String> {
         .tasks
         .iter()
         .filter(|t| t.counts().live)
-        .map(|t| c.instance(t.instance).ec2_instance_id.clone())
+        .map(|t| c.instance(t.instance).ec2_instance_id.to_string())
         .collect()
 }
 

@@ -280,11 +280,41 @@ fn score(
     }
 }
 
-/// Chooses the instance for one task. The narrowing model (each strategy keeps its best-scoring
-/// candidates) is the lexicographic minimum of the strategies' scores, found in one pass.
+/// Chooses the instance for one task, or says why none can take it.
 pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Result<InstanceId, PlacementFailure> {
-    let ctxs: Vec<StrategyCtx<'_>> = req
-        .strategies
+    try_place(cluster, req, rng).ok_or_else(|| explain_failure(cluster, req))
+}
+
+/// Random placement probes this many instances before it falls back to listing every feasible
+/// one: on a cluster with room the first probe almost always fits.
+const RANDOM_PROBES: u32 = 32;
+
+/// [`place`] without the failure explanation, for callers that simply retry later (queued batch
+/// work). The narrowing model (each strategy keeps its best-scoring candidates) is the
+/// lexicographic minimum of the strategies' scores, found in one pass over the capacity index.
+pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Option<InstanceId> {
+    let t = req.task;
+    // Most tasks need only CPU and memory; then the twelve-byte slot answers feasibility alone.
+    let slot_only = t.ports_tcp.is_empty()
+        && t.ports_udp.is_empty()
+        && t.dynamic_ports == 0
+        && t.enis == 0
+        && t.gpus == 0
+        && req.constraints.is_empty();
+    let slots = &cluster.slots;
+    let ok =
+        |i: usize| slots[i].fits(t.cpu, t.memory_mib) && (slot_only || feasible(&cluster.instances[i], cluster, req));
+    let n = req.strategies.len().min(MAX_STRATEGIES);
+    let chain = &req.strategies[..n];
+    let random = req.tie_break == TieBreak::Random || chain.contains(&Strategy::Random);
+    if chain.iter().all(|s| *s == Strategy::Random) {
+        return if random {
+            pick_uniform(slots.len(), ok, rng)
+        } else {
+            (0..slots.len()).find(|&i| ok(i)).map(|i| InstanceId(i as u32))
+        };
+    }
+    let ctxs: Vec<StrategyCtx<'_>> = chain
         .iter()
         .map(|s| match s {
             Strategy::Spread(SpreadField::Attribute(name)) => {
@@ -293,21 +323,26 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) ->
             _ => StrategyCtx::None,
         })
         .collect();
-    let n = req.strategies.len().min(MAX_STRATEGIES);
-    let random = req.tie_break == TieBreak::Random || req.strategies.contains(&Strategy::Random);
+    let zone_counts = &cluster.group_zone_counts[req.group.index()];
     let mut best = [i64::MAX; MAX_STRATEGIES];
     let mut ties: Vec<InstanceId> = Vec::new();
     let mut first: Option<InstanceId> = None;
-    for ci in &cluster.instances {
-        if !feasible(ci, cluster, req) {
+    for (i, slot) in slots.iter().enumerate() {
+        if !ok(i) {
             continue;
         }
         // Lexicographic comparison, computing a score only while the candidate ties the best so
         // far on the earlier ones.
         let mut order = std::cmp::Ordering::Equal;
         let mut key = best;
-        for (k, (s, c)) in req.strategies.iter().zip(&ctxs).take(n).enumerate() {
-            let v = score(cluster, req, s, c, ci);
+        for (k, (s, c)) in chain.iter().zip(&ctxs).enumerate() {
+            let v = match s {
+                Strategy::Random => 0,
+                Strategy::Spread(SpreadField::Zone) => i64::from(zone_counts[slot.zone.index()]),
+                Strategy::Binpack(Resource::Cpu) => i64::from(slot.cpu_free - t.cpu),
+                Strategy::Binpack(Resource::Memory) => i64::from(slot.memory_mib_free - t.memory_mib),
+                _ => score(cluster, req, s, c, &cluster.instances[i]),
+            };
             if order == std::cmp::Ordering::Equal {
                 order = v.cmp(&best[k]);
                 if order == std::cmp::Ordering::Greater {
@@ -316,32 +351,52 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) ->
             }
             key[k] = v;
         }
+        let id = InstanceId(i as u32);
         match order {
             std::cmp::Ordering::Less => {
                 best = key;
-                first = Some(ci.id);
+                first = Some(id);
                 ties.clear();
                 if random {
-                    ties.push(ci.id);
+                    ties.push(id);
                 }
             }
             std::cmp::Ordering::Equal => {
                 if first.is_none() {
                     best = key;
-                    first = Some(ci.id);
+                    first = Some(id);
                 }
                 if random {
-                    ties.push(ci.id);
+                    ties.push(id);
                 }
             }
             std::cmp::Ordering::Greater => {}
         }
     }
     match first {
-        None => Err(explain_failure(cluster, req)),
-        Some(_) if random => Ok(ties[rng.below(ties.len() as u64) as usize]),
-        Some(id) => Ok(id),
+        Some(_) if random => Some(ties[rng.below(ties.len() as u64) as usize]),
+        other => other,
     }
+}
+
+/// A uniformly random index among `0..n` that satisfies `ok`. Probing uniform indices and keeping
+/// the first that fits is uniform over the feasible set; so is the fallback that lists them all,
+/// hence so is the whole, whichever stage answers.
+fn pick_uniform(n: usize, ok: impl Fn(usize) -> bool, rng: &mut SimRng) -> Option<InstanceId> {
+    if n == 0 {
+        return None;
+    }
+    for _ in 0..RANDOM_PROBES {
+        let i = rng.below(n as u64) as usize;
+        if ok(i) {
+            return Some(InstanceId(i as u32));
+        }
+    }
+    let feasible: Vec<usize> = (0..n).filter(|&i| ok(i)).collect();
+    if feasible.is_empty() {
+        return None;
+    }
+    Some(InstanceId(feasible[rng.below(feasible.len() as u64) as usize] as u32))
 }
 
 /// ECS allows at most five strategies per service or RunTask.
