@@ -78,6 +78,14 @@ pub fn check(state: &State) -> Result<(), Violation> {
                 ),
             );
         }
+        for (g, counts) in state.cluster.group_instance_counts.iter().enumerate() {
+            if counts[ci.id.index()] != ci.group_task_count(crate::ids::TaskGroupId(g as u32)) {
+                return fail(
+                    "capacity_index_in_sync",
+                    format!("{}: dense count of task group {g} disagrees with the instance", ci.ec2_instance_id),
+                );
+            }
+        }
         let gpu_total = state.cluster.groups[ci.group.index()].gpus;
         if gpus > gpu_total || ci.gpus_free + gpus != gpu_total {
             return fail(

@@ -27,6 +27,8 @@ impl InstanceStatus {
 /// (SCHEDULING.md §2.4).
 pub const DYNAMIC_PORTS_FIRST: u16 = 49153;
 pub const DYNAMIC_PORTS_LAST: u16 = 65535;
+/// How many ports the dynamic range holds.
+pub const DYNAMIC_PORTS_SPAN: usize = (DYNAMIC_PORTS_LAST - DYNAMIC_PORTS_FIRST) as usize + 1;
 /// Ports the agent reserves by default on Linux (`ECS_RESERVED_PORTS`).
 pub const AGENT_RESERVED_PORTS: [u16; 5] = [22, 2375, 2376, 51678, 51679];
 /// At most this many reserved (static) ports per instance, defaults included.
@@ -101,8 +103,7 @@ impl ContainerInstance {
     /// Takes `n` dynamic host ports the way the agent does: round-robin from just after the last
     /// one assigned, wrapping at the end of the range. `None` if the range is exhausted.
     pub fn take_dynamic_ports(&mut self, n: usize) -> Option<Vec<u16>> {
-        let span = usize::from(DYNAMIC_PORTS_LAST - DYNAMIC_PORTS_FIRST) + 1;
-        if self.dynamic_ports_used.len() + n > span {
+        if self.dynamic_ports_used.len() + n > DYNAMIC_PORTS_SPAN {
             return None;
         }
         let mut out = Vec::with_capacity(n);

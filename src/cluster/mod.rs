@@ -51,6 +51,9 @@ pub struct Cluster {
     pub instances: Vec<ContainerInstance>,
     /// Placement's compact view of `instances`, index for index (see [`capacity_index`]).
     pub slots: Vec<Slot>,
+    /// Tasks with desired status RUNNING per task group and instance, dense: what spread over
+    /// instances and distinctInstance read in a scan (each instance's sparse list serves queries).
+    pub group_instance_counts: Vec<Vec<u32>>,
     /// Task group names (`service:web`), indexed by `TaskGroupId`.
     pub task_groups: Vec<String>,
     /// Tasks with desired status RUNNING per task group and zone: what AZ spread counts.
@@ -71,6 +74,7 @@ impl Cluster {
             launched_per_group: vec![0; n],
             instances: Vec::new(),
             slots: Vec::new(),
+            group_instance_counts: Vec::new(),
             task_groups: Vec::new(),
             group_zone_counts: Vec::new(),
             draining_instances: 0,
@@ -96,6 +100,7 @@ impl Cluster {
         }
         self.task_groups.push(name.to_string());
         self.group_zone_counts.push(vec![0; self.zones.len()]);
+        self.group_instance_counts.push(vec![0; self.instances.len()]);
         TaskGroupId((self.task_groups.len() - 1) as u32)
     }
 
@@ -151,6 +156,9 @@ impl Cluster {
             group_task_counts: Vec::new(),
         });
         self.slots.push(Slot::of(&self.instances[id.index()]));
+        for counts in &mut self.group_instance_counts {
+            counts.push(0);
+        }
         id
     }
 
@@ -164,6 +172,8 @@ impl Cluster {
         let zone = self.instances[instance.index()].zone;
         self.instances[instance.index()].adjust_group_count(group, delta);
         let c = &mut self.group_zone_counts[group.index()][zone.index()];
+        *c = c.saturating_add_signed(delta);
+        let c = &mut self.group_instance_counts[group.index()][instance.index()];
         *c = c.saturating_add_signed(delta);
     }
 

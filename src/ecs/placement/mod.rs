@@ -5,8 +5,19 @@
 //! those failing constraints; then each strategy in order keeps only its best-scoring candidates
 //! (the narrowing model, §5.4); the tie-break picks among what is left.
 
+mod explain;
 pub mod query;
+mod scale_in;
+mod scan;
+#[cfg(test)]
+mod tests;
 
+use explain::explain_failure;
+pub use explain::{Explanation, check_instance, explain, member_of_ok};
+pub use scale_in::{StopCandidate, choose_task_to_stop};
+use scan::{SlotScan, pick_uniform, slot_scorers};
+
+use crate::cluster::container_instance::DYNAMIC_PORTS_SPAN;
 use crate::cluster::{Cluster, ContainerInstance, InstanceStatus};
 use crate::engine::SimRng;
 use crate::ids::{InstanceId, TaskGroupId, TaskId, ZoneId};
@@ -203,7 +214,7 @@ pub struct PlacementRequest<'a> {
     pub tie_break: TieBreak,
 }
 
-fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterator<Item = Reason> {
+pub(super) fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterator<Item = Reason> {
     [
         (ci.status != InstanceStatus::Active, Reason::Draining),
         (!ci.agent_connected, Reason::Agent),
@@ -212,7 +223,7 @@ fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterato
         (
             !ci.ports_free(&ci.ports_tcp, &t.ports_tcp)
                 || !ci.ports_free(&ci.ports_udp, &t.ports_udp)
-                || ci.dynamic_ports_used.len() + t.dynamic_ports > usize::from(u16::MAX - 49152),
+                || ci.dynamic_ports_used.len() + t.dynamic_ports > DYNAMIC_PORTS_SPAN,
             Reason::Ports,
         ),
         (ci.eni_free < t.enis, Reason::Eni),
@@ -222,7 +233,7 @@ fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterato
     .filter_map(|(failed, r)| failed.then_some(r))
 }
 
-fn constraint_checks<'a>(
+pub(super) fn constraint_checks<'a>(
     ci: &'a ContainerInstance,
     cluster: &'a Cluster,
     req: &'a PlacementRequest<'_>,
@@ -233,29 +244,38 @@ fn constraint_checks<'a>(
     })
 }
 
-/// The fast path of the pipeline: whether `ci` can take the task at all.
-fn feasible(ci: &ContainerInstance, cluster: &Cluster, req: &PlacementRequest<'_>) -> bool {
+/// The checks the capacity index cannot answer: static host ports and constraints (for an
+/// instance whose slot fits).
+pub(super) fn fits_beyond_slot(cluster: &Cluster, req: &PlacementRequest<'_>, i: usize) -> bool {
     let t = req.task;
-    ci.status == InstanceStatus::Active
-        && ci.agent_connected
-        && ci.cpu_free >= t.cpu
-        && ci.memory_mib_free >= t.memory_mib
-        && (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
+    let ci = &cluster.instances[i];
+    (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
         && (t.ports_udp.is_empty() || ci.ports_free(&ci.ports_udp, &t.ports_udp))
-        && (t.dynamic_ports == 0 || ci.dynamic_ports_used.len() + t.dynamic_ports <= usize::from(u16::MAX - 49152))
-        && ci.eni_free >= t.enis
-        && ci.gpus_free >= t.gpus
-        && constraint_checks(ci, cluster, req).next().is_none()
+        && req.constraints.iter().all(|c| match c {
+            Constraint::DistinctInstance => cluster.group_instance_counts[req.group.index()][i] == 0,
+            Constraint::MemberOf { expr, .. } => expr.matches(ci, cluster),
+        })
 }
 
 /// What a strategy needs that does not depend on the candidate (computed once per placement).
-enum StrategyCtx<'c> {
+pub(super) enum StrategyCtx<'c> {
     None,
     AttributeCounts(Vec<(Option<&'c str>, i64)>),
 }
 
+impl<'c> StrategyCtx<'c> {
+    pub(super) fn of(cluster: &'c Cluster, group: TaskGroupId, s: &Strategy) -> StrategyCtx<'c> {
+        match s {
+            Strategy::Spread(SpreadField::Attribute(name)) => {
+                StrategyCtx::AttributeCounts(attribute_counts(cluster, group, name))
+            }
+            _ => StrategyCtx::None,
+        }
+    }
+}
+
 /// One strategy's score for a candidate: lower is better.
-fn score(
+pub(super) fn score(
     cluster: &Cluster,
     req: &PlacementRequest<'_>,
     s: &Strategy,
@@ -285,25 +305,15 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) ->
     try_place(cluster, req, rng).ok_or_else(|| explain_failure(cluster, req))
 }
 
-/// Random placement probes this many instances before it falls back to listing every feasible
-/// one: on a cluster with room the first probe almost always fits.
-const RANDOM_PROBES: u32 = 32;
-
 /// [`place`] without the failure explanation, for callers that simply retry later (queued batch
 /// work). The narrowing model (each strategy keeps its best-scoring candidates) is the
 /// lexicographic minimum of the strategies' scores, found in one pass over the capacity index.
 pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Option<InstanceId> {
     let t = req.task;
-    // Most tasks need only CPU and memory; then the twelve-byte slot answers feasibility alone.
-    let slot_only = t.ports_tcp.is_empty()
-        && t.ports_udp.is_empty()
-        && t.dynamic_ports == 0
-        && t.enis == 0
-        && t.gpus == 0
-        && req.constraints.is_empty();
+    // Without static host ports or constraints the slot answers feasibility alone.
+    let slot_only = t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.constraints.is_empty();
     let slots = &cluster.slots;
-    let ok =
-        |i: usize| slots[i].fits(t.cpu, t.memory_mib) && (slot_only || feasible(&cluster.instances[i], cluster, req));
+    let ok = |i: usize| slots[i].fits(t) && (slot_only || fits_beyond_slot(cluster, req, i));
     let n = req.strategies.len().min(MAX_STRATEGIES);
     let chain = &req.strategies[..n];
     let random = req.tie_break == TieBreak::Random || chain.contains(&Strategy::Random);
@@ -314,16 +324,20 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
             (0..slots.len()).find(|&i| ok(i)).map(|i| InstanceId(i as u32))
         };
     }
-    let ctxs: Vec<StrategyCtx<'_>> = chain
-        .iter()
-        .map(|s| match s {
-            Strategy::Spread(SpreadField::Attribute(name)) => {
-                StrategyCtx::AttributeCounts(attribute_counts(cluster, req.group, name))
-            }
-            _ => StrategyCtx::None,
-        })
-        .collect();
+    if let Some(scorers) = slot_scorers(chain) {
+        // A fixed number of scores lets the compiler unroll the key.
+        let scan = SlotScan { cluster, req, slot_only, random };
+        return match scorers[..] {
+            [a] => scan.run([a], rng),
+            [a, b] => scan.run([a, b], rng),
+            [a, b, c] => scan.run([a, b, c], rng),
+            [a, b, c, d] => scan.run([a, b, c, d], rng),
+            _ => scan.run([], rng),
+        };
+    }
+    let ctxs: Vec<StrategyCtx<'_>> = chain.iter().map(|s| StrategyCtx::of(cluster, req.group, s)).collect();
     let zone_counts = &cluster.group_zone_counts[req.group.index()];
+    let instance_counts = &cluster.group_instance_counts[req.group.index()];
     let mut best = [i64::MAX; MAX_STRATEGIES];
     let mut ties: Vec<InstanceId> = Vec::new();
     let mut first: Option<InstanceId> = None;
@@ -339,6 +353,7 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
             let v = match s {
                 Strategy::Random => 0,
                 Strategy::Spread(SpreadField::Zone) => i64::from(zone_counts[slot.zone.index()]),
+                Strategy::Spread(SpreadField::Instance) => i64::from(instance_counts[i]),
                 Strategy::Binpack(Resource::Cpu) => i64::from(slot.cpu_free - t.cpu),
                 Strategy::Binpack(Resource::Memory) => i64::from(slot.memory_mib_free - t.memory_mib),
                 _ => score(cluster, req, s, c, &cluster.instances[i]),
@@ -379,31 +394,15 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     }
 }
 
-/// A uniformly random index among `0..n` that satisfies `ok`. Probing uniform indices and keeping
-/// the first that fits is uniform over the feasible set; so is the fallback that lists them all,
-/// hence so is the whole, whichever stage answers.
-fn pick_uniform(n: usize, ok: impl Fn(usize) -> bool, rng: &mut SimRng) -> Option<InstanceId> {
-    if n == 0 {
-        return None;
-    }
-    for _ in 0..RANDOM_PROBES {
-        let i = rng.below(n as u64) as usize;
-        if ok(i) {
-            return Some(InstanceId(i as u32));
-        }
-    }
-    let feasible: Vec<usize> = (0..n).filter(|&i| ok(i)).collect();
-    if feasible.is_empty() {
-        return None;
-    }
-    Some(InstanceId(feasible[rng.below(feasible.len() as u64) as usize] as u32))
-}
-
 /// ECS allows at most five strategies per service or RunTask.
 pub const MAX_STRATEGIES: usize = 5;
 
 /// Tasks of `group` per value of attribute `name` over the live instances.
-fn attribute_counts<'c>(cluster: &'c Cluster, group: TaskGroupId, name: &str) -> Vec<(Option<&'c str>, i64)> {
+pub(super) fn attribute_counts<'c>(
+    cluster: &'c Cluster,
+    group: TaskGroupId,
+    name: &str,
+) -> Vec<(Option<&'c str>, i64)> {
     let mut counts: Vec<(Option<&str>, i64)> = Vec::new();
     for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive) {
         let v = ci.attribute(name);
@@ -416,192 +415,11 @@ fn attribute_counts<'c>(cluster: &'c Cluster, group: TaskGroupId, name: &str) ->
     counts
 }
 
-fn keep_min<T>(items: &mut Vec<T>, score: impl Fn(&T) -> i64) {
+pub(super) fn keep_min<T>(items: &mut Vec<T>, score: impl Fn(&T) -> i64) {
     let Some(best) = items.iter().map(&score).min() else { return };
     items.retain(|x| score(x) == best);
 }
 
-fn keep_max<T>(items: &mut Vec<T>, score: impl Fn(&T) -> i64) {
+pub(super) fn keep_max<T>(items: &mut Vec<T>, score: impl Fn(&T) -> i64) {
     keep_min(items, |x| -score(x));
-}
-
-/// A placement decision spelled out: how many instances each check removed, how many candidates
-/// each strategy of the chain kept, and what won.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Explanation {
-    pub instances: u32,
-    /// Instances removed, by the first check each failed.
-    pub removed: Vec<(Reason, u32)>,
-    /// Candidates left after each strategy (label, count).
-    pub kept: Vec<(String, u32)>,
-}
-
-impl Strategy {
-    /// The strategy as ECS writes it: `spread(attribute:ecs.availability-zone)`, `binpack(memory)`.
-    pub fn label(&self) -> String {
-        match self {
-            Strategy::Spread(SpreadField::Zone) => format!("spread({AZ_ATTRIBUTE})"),
-            Strategy::Spread(SpreadField::Instance) => "spread(instanceId)".into(),
-            Strategy::Spread(SpreadField::Attribute(a)) => format!("spread(attribute:{a})"),
-            Strategy::Binpack(Resource::Cpu) => "binpack(cpu)".into(),
-            Strategy::Binpack(Resource::Memory) => "binpack(memory)".into(),
-            Strategy::Random => "random".into(),
-            Strategy::Custom(c) => format!("custom({})", c.0.name()),
-        }
-    }
-}
-
-/// Explains the decision [`place`] makes for `req` (a second, slower pass: only for `--explain`).
-pub fn explain(cluster: &Cluster, req: &PlacementRequest<'_>) -> Explanation {
-    let mut removed: Vec<(Reason, u32)> = Vec::new();
-    let mut candidates: Vec<&ContainerInstance> = Vec::new();
-    let live = cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive);
-    for ci in live.clone() {
-        match resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).next() {
-            Some(r) => match removed.iter_mut().find(|(x, _)| *x == r) {
-                Some((_, n)) => *n += 1,
-                None => removed.push((r, 1)),
-            },
-            None => candidates.push(ci),
-        }
-    }
-    removed.sort();
-    let mut kept = Vec::new();
-    for s in req.strategies {
-        let ctx = match s {
-            Strategy::Spread(SpreadField::Attribute(name)) => {
-                StrategyCtx::AttributeCounts(attribute_counts(cluster, req.group, name))
-            }
-            _ => StrategyCtx::None,
-        };
-        keep_min(&mut candidates, |ci| score(cluster, req, s, &ctx, ci));
-        kept.push((s.label(), candidates.len() as u32));
-    }
-    Explanation { instances: live.count() as u32, removed, kept }
-}
-
-impl Explanation {
-    /// "12 instances; 4 removed (RESOURCE:MEMORY 3, DRAINING 1); spread(...) kept 3; binpack(memory) kept 1"
-    pub fn summary(&self) -> String {
-        let gone: u32 = self.removed.iter().map(|(_, n)| n).sum();
-        let mut text = format!("{} instances", self.instances);
-        if gone > 0 {
-            let why: Vec<String> = self.removed.iter().map(|(r, n)| format!("{} {n}", r.code())).collect();
-            text += &format!("; {gone} removed ({})", why.join(", "));
-        }
-        for (label, n) in &self.kept {
-            text += &format!("; {label} kept {n}");
-        }
-        text
-    }
-}
-
-/// Why `ci` cannot take the task (the first check it fails), for placement on a named instance
-/// (DAEMON services, StartTask).
-pub fn check_instance(cluster: &Cluster, req: &PlacementRequest<'_>, ci: &ContainerInstance) -> Option<Reason> {
-    resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).next()
-}
-
-/// Whether `ci` satisfies the request's memberOf constraints (what makes an instance eligible
-/// for a DAEMON service).
-pub fn member_of_ok(cluster: &Cluster, constraints: &[Constraint], ci: &ContainerInstance) -> bool {
-    constraints.iter().all(|c| match c {
-        Constraint::MemberOf { expr, .. } => expr.matches(ci, cluster),
-        Constraint::DistinctInstance => true,
-    })
-}
-
-fn explain_failure(cluster: &Cluster, req: &PlacementRequest<'_>) -> PlacementFailure {
-    let mut removed: Vec<(Reason, u32)> = Vec::new();
-    let mut closest: Option<(usize, InstanceId, Reason)> = None;
-    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive) {
-        let failed: Vec<Reason> = resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).collect();
-        let Some(&first) = failed.first() else { continue };
-        match removed.iter_mut().find(|(r, _)| *r == first) {
-            Some((_, n)) => *n += 1,
-            None => removed.push((first, 1)),
-        }
-        if closest.is_none_or(|(n, _, _)| failed.len() < n) {
-            closest = Some((failed.len(), ci.id, first));
-        }
-    }
-    removed.sort();
-    PlacementFailure { closest: closest.map(|(_, id, r)| (id, r)), removed }
-}
-
-/// A running or pending task a scale-in may stop.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct StopCandidate {
-    pub task: TaskId,
-    pub instance: InstanceId,
-    pub zone: ZoneId,
-    /// Not yet RUNNING: such tasks go first, since they serve nothing yet ([INFER]).
-    pub pending: bool,
-    /// Unhealthy tasks go next (§3.3).
-    pub healthy: bool,
-    pub cpu: u32,
-    pub memory_mib: u32,
-}
-
-/// Chooses which task a scale-in stops (§5.8): pending tasks first, then unhealthy ones; then by
-/// the service's
-/// strategies (spread: the zone/instance/value with the most tasks of the group; binpack: the
-/// task whose instance will have the most of the resource left); with no strategy, the most
-/// loaded AZ, then the most loaded instance. Ties: the newest task, or random.
-pub fn choose_task_to_stop(
-    cluster: &Cluster,
-    group: TaskGroupId,
-    candidates: &[StopCandidate],
-    strategies: &[Strategy],
-    tie_break: TieBreak,
-    rng: &mut SimRng,
-) -> Option<TaskId> {
-    let mut cands: Vec<&StopCandidate> = candidates.iter().collect();
-    if cands.is_empty() {
-        return None;
-    }
-    keep_max(&mut cands, |c| i64::from(c.pending));
-    keep_max(&mut cands, |c| i64::from(!c.healthy));
-    let defaults = default_service_strategies();
-    let chain = if strategies.is_empty() { &defaults[..] } else { strategies };
-    for s in chain {
-        if cands.len() == 1 {
-            break;
-        }
-        match s {
-            Strategy::Random => {}
-            Strategy::Spread(SpreadField::Zone) => {
-                let counts = &cluster.group_zone_counts[group.index()];
-                keep_max(&mut cands, |c| i64::from(counts[c.zone.index()]));
-            }
-            Strategy::Spread(SpreadField::Instance) => {
-                keep_max(&mut cands, |c| i64::from(cluster.instance(c.instance).group_task_count(group)))
-            }
-            Strategy::Spread(SpreadField::Attribute(name)) => {
-                let counts = attribute_counts(cluster, group, name);
-                keep_max(&mut cands, |c| {
-                    let v = cluster.instance(c.instance).attribute(name);
-                    counts.iter().find(|(k, _)| *k == v).map_or(0, |(_, n)| *n)
-                });
-            }
-            Strategy::Binpack(Resource::Cpu) => {
-                keep_max(&mut cands, |c| i64::from(cluster.instance(c.instance).cpu_free + c.cpu))
-            }
-            Strategy::Binpack(Resource::Memory) => {
-                keep_max(&mut cands, |c| i64::from(cluster.instance(c.instance).memory_mib_free + c.memory_mib))
-            }
-            Strategy::Custom(custom) => {
-                let task = TaskRequirements::default();
-                let view = PlacementView { cluster, task: &task, group };
-                keep_max(&mut cands, |c| custom.0.stop_score(&view, cluster.instance(c.instance)));
-            }
-        }
-    }
-    let random = tie_break == TieBreak::Random || strategies.contains(&Strategy::Random);
-    let chosen = if random {
-        cands[rng.below(cands.len() as u64) as usize]
-    } else {
-        cands.iter().max_by_key(|c| c.task).copied()?
-    };
-    Some(chosen.task)
 }

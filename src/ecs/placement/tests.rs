@@ -1,0 +1,118 @@
+//! The fast scan and the general pass against a literal reading of the narrowing model: filter
+//! with the documented checks, then let each strategy keep its best-scoring candidates.
+
+use super::*;
+use crate::cluster::InstanceGroupSpec;
+use crate::engine::{SimDuration, SimTime, Stream};
+use crate::ids::GroupId;
+
+fn random_cluster(rng: &mut SimRng) -> (Cluster, Vec<TaskGroupId>) {
+    let zones: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+    let group = InstanceGroupSpec {
+        name: "fleet".into(),
+        instance_type: "m5.large".into(),
+        cpu: 2048,
+        memory_mib: 7985,
+        count: 0,
+        zones: (0..3).map(ZoneId).collect(),
+        attributes: vec![("rack".into(), "r1".into())],
+        arm64: false,
+        launch_time: SimDuration::ZERO,
+        replacement_delay: None,
+        spot_instance_draining: false,
+        eni_task_slots: 2,
+        gpus: 0,
+        agent_version: "1.90.0".into(),
+    };
+    let mut c = Cluster::new(zones, vec![group]);
+    let groups = vec![c.task_group("service:a"), c.task_group("service:b")];
+    for i in 0..(5 + rng.below(40)) {
+        let id = c.register_instance(GroupId(0), ZoneId((rng.below(3)) as u16), SimTime::ZERO);
+        let ci = c.instance_mut(id);
+        // Coarse steps so that ties are common.
+        ci.cpu_free -= 256 * rng.below(9) as u32;
+        ci.memory_mib_free -= 1024 * rng.below(8) as u32;
+        ci.eni_free -= rng.below(3) as u32;
+        if rng.below(8) == 0 {
+            ci.status = InstanceStatus::Draining;
+        }
+        if rng.below(10) == 0 {
+            ci.agent_connected = false;
+        }
+        if rng.below(4) == 0 {
+            ci.ports_tcp.push(8080);
+        }
+        if i % 7 == 0 {
+            ci.attributes.push(("tier".into(), "gold".into()));
+            ci.attributes.sort();
+        }
+        c.sync_slot(id);
+        for &g in &groups {
+            c.count_group_task(id, g, rng.below(3) as i32);
+        }
+    }
+    (c, groups)
+}
+
+const PALETTE: [fn() -> Strategy; 7] = [
+    || Strategy::Spread(SpreadField::Zone),
+    || Strategy::Spread(SpreadField::Instance),
+    || Strategy::Binpack(Resource::Cpu),
+    || Strategy::Binpack(Resource::Memory),
+    || Strategy::Random,
+    || Strategy::Spread(SpreadField::Attribute("tier".into())),
+    || Strategy::Spread(SpreadField::Attribute("rack".into())),
+];
+
+/// The candidates the narrowing model leaves, in registration order.
+fn reference(cluster: &Cluster, req: &PlacementRequest<'_>) -> Vec<InstanceId> {
+    let mut cands: Vec<&ContainerInstance> = cluster
+        .instances
+        .iter()
+        .filter(|ci| ci.status != InstanceStatus::Inactive && check_instance(cluster, req, ci).is_none())
+        .collect();
+    for s in req.strategies {
+        let ctx = StrategyCtx::of(cluster, req.group, s);
+        keep_min(&mut cands, |ci| score(cluster, req, s, &ctx, ci));
+    }
+    cands.iter().map(|ci| ci.id).collect()
+}
+
+#[test]
+fn every_path_agrees_with_the_narrowing_model() {
+    let mut rng = SimRng::new(11, Stream::Test);
+    let mut fast_path_cases = 0;
+    for case in 0..3000 {
+        let (cluster, groups) = random_cluster(&mut rng);
+        let chain: Vec<Strategy> = (0..rng.below(5)).map(|_| PALETTE[rng.below(7) as usize]()).collect();
+        let task = TaskRequirements {
+            cpu: 256 * (1 + rng.below(4) as u32),
+            memory_mib: 512 * (1 + rng.below(6) as u32),
+            ports_tcp: if rng.below(4) == 0 { vec![8080] } else { vec![] },
+            dynamic_ports: rng.below(2) as usize,
+            enis: rng.below(2) as u32,
+            ..TaskRequirements::default()
+        };
+        let constraints = if rng.below(3) == 0 { vec![Constraint::DistinctInstance] } else { vec![] };
+        let tie_break = if rng.below(2) == 0 { TieBreak::Ordered } else { TieBreak::Random };
+        let req = PlacementRequest {
+            task: &task,
+            group: groups[rng.below(2) as usize],
+            strategies: &chain,
+            constraints: &constraints,
+            tie_break,
+        };
+        if slot_scorers(&chain).is_some() {
+            fast_path_cases += 1;
+        }
+        let want = reference(&cluster, &req);
+        let got = try_place(&cluster, &req, &mut rng);
+        let random = tie_break == TieBreak::Random || chain.contains(&Strategy::Random);
+        match got {
+            None => assert!(want.is_empty(), "case {case}: nothing placed, but {want:?} qualify"),
+            Some(id) if random => assert!(want.contains(&id), "case {case}: {id:?} is not among {want:?}"),
+            Some(id) => assert_eq!(Some(id), want.first().copied(), "case {case}: {chain:?}"),
+        }
+    }
+    assert!(fast_path_cases > 1000, "the fast scan ran in only {fast_path_cases} cases");
+}
