@@ -92,16 +92,27 @@ fn run(
     };
     let seed = seed.unwrap_or(scenario.seed);
     scenario.settings.check_invariants |= check;
-    // A task name (web-3) explains through its service (web).
-    let explained_service = explain.as_ref().map(|name| {
-        scenario
-            .services
-            .iter()
-            .map(|s| s.name.clone())
-            .find(|s| s == name || name.strip_prefix(s.as_str()).is_some_and(|rest| rest.starts_with('-')))
-            .unwrap_or_else(|| name.clone())
+    // What --explain names: a service, a task family, a workload or a task group; a task name
+    // (web-3, job-17) explains through what launched it, and only its own lines are printed.
+    let subjects: Vec<&str> = scenario
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(scenario.task_definitions.iter().map(|td| td.family.as_str()))
+        .chain(scenario.workloads.iter().map(|w| w.name.as_str()))
+        .chain(scenario.workloads.iter().filter_map(|w| w.group.as_deref()))
+        .collect();
+    let explained = explain.as_ref().map(|name| {
+        let is_task_of = |s: &&&str| name.strip_prefix(**s).is_some_and(|rest| rest.starts_with('-'));
+        match subjects.iter().find(|s| *s == name) {
+            Some(s) => (s.to_string(), None),
+            None => match subjects.iter().filter(is_task_of).max_by_key(|s| s.len()) {
+                Some(s) => (s.to_string(), Some(name.clone())),
+                None => (name.clone(), None),
+            },
+        }
     });
-    scenario.settings.explain = explained_service;
+    scenario.settings.explain = explained.as_ref().map(|(subject, _)| subject.clone());
     // After a panic nothing of the run is used again, so unwind safety holds.
     let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Simulation::new(&scenario, seed).run()));
     let result: RunResult = match outcome {
@@ -134,11 +145,11 @@ fn run(
         eprintln!("error: {e}");
         return ExitCode::from(EXIT_BAD_INPUT);
     }
-    if let Some(name) = &explain {
+    if let (Some(name), Some((_, task))) = (&explain, &explained) {
         let lines: Vec<String> = result
             .log
             .iter()
-            .filter(|(_, e)| e.kind == "PLACEMENT_EXPLANATION" && (&e.service == name || &e.task == name))
+            .filter(|(_, e)| e.kind == "PLACEMENT_EXPLANATION" && task.as_ref().is_none_or(|t| e.task == *t))
             .map(|(t, e)| format!("{:>10.3} s  {}\n", t.as_secs_f64(), e.message))
             .collect();
         if lines.is_empty() {

@@ -7,6 +7,7 @@ pub mod container_health;
 pub mod daemon;
 pub mod deployment;
 pub mod placement;
+pub mod placement_explanation;
 pub mod run_task;
 pub mod scheduler;
 pub mod service;

@@ -40,9 +40,22 @@ impl State {
                 constraints: &constraints,
                 tie_break: TieBreak::Random,
             };
+            let family = &self.task_definitions[td.index()].family;
+            let explanation = self.explanation_for(&[family, &self.cluster.task_groups[group.index()]], &req);
+            let random = req.is_random();
             match placement::place(&self.cluster, &req, &mut ctx.rng.placement) {
-                Ok(iid) => started.push(self.launch_standalone(ctx, td, group, iid)),
+                Ok(iid) => {
+                    let tid = self.launch_standalone(ctx, td, group, iid);
+                    if let Some(e) = explanation {
+                        self.log_placed(ctx, tid, random, &e);
+                    }
+                    started.push(tid);
+                }
                 Err(f) => {
+                    if let Some(e) = explanation {
+                        let who = format!("RunTask {}", self.task_definitions[td.index()].name());
+                        self.log_unplaced(ctx, &who, None, &e);
+                    }
                     let (code, arn) = match f.closest {
                         Some((iid, r)) => (r.code(), self.cluster.instance(iid).ec2_instance_id.clone()),
                         None => ("MISSING", Default::default()),

@@ -228,38 +228,21 @@ impl State {
             constraints: &svc.constraints,
             tie_break: self.settings.placement_tie_break,
         };
-        let explanation = (self.settings.explain.as_deref() == Some(svc.spec.name.as_str()))
-            .then(|| placement::explain(&self.cluster, &req));
+        let explanation = self.explanation_for(&[&svc.spec.name], &req);
+        let random = req.is_random();
         let failure = match placement::place(&self.cluster, &req, &mut ctx.rng.placement) {
             Ok(iid) => {
                 let tid = self.launch_task(ctx, sid, d, iid);
                 if let Some(e) = explanation {
-                    let t = &self.tasks[tid.index()];
-                    let ci = self.cluster.instance(iid);
-                    let message = format!(
-                        "(task {}) placed on {} ({}): {}; chosen {} ({} tie-break).",
-                        t.name,
-                        ci.ec2_instance_id,
-                        self.cluster.zone_name(ci.zone),
-                        e.summary(),
-                        ci.ec2_instance_id,
-                        match self.settings.placement_tie_break {
-                            placement::TieBreak::Ordered => "ordered",
-                            placement::TieBreak::Random => "random",
-                        }
-                    );
-                    let entry = Notice::log("PLACEMENT_EXPLANATION").service(&self.services[sid.index()].spec.name);
-                    ctx.notice(entry.task(&t.name).instance(&ci.ec2_instance_id).message(message));
+                    self.log_placed(ctx, tid, random, &e);
                 }
                 return Some(tid);
             }
             Err(f) => f,
         };
         if let Some(e) = explanation {
-            let message =
-                format!("(service {}) could not place a task: {}.", self.services[sid.index()].spec.name, e.summary());
-            let entry = Notice::log("PLACEMENT_EXPLANATION").service(&self.services[sid.index()].spec.name);
-            ctx.notice(entry.message(message));
+            let name = &self.services[sid.index()].spec.name;
+            self.log_unplaced(ctx, &format!("service {name}"), Some(name), &e);
         }
         let svc = &mut self.services[sid.index()];
         svc.stats.placement_failures += 1;

@@ -16,6 +16,8 @@ struct Job {
     cpu: u32,
     memory_mib: u32,
     run: Option<SimDuration>,
+    /// Its placement failure was explained (`--explain`).
+    explained: bool,
 }
 
 pub struct WorkloadState {
@@ -82,7 +84,7 @@ impl State {
         let memory_mib = pick(&wl.spec.memory_mib_choices, req.memory_mib, &mut ctx.rng.workload);
         let run = wl.spec.run.as_ref().map(|d| d.sample(&mut ctx.rng.workload));
         wl.arrived += 1;
-        wl.queue.push_back(Job { arrived: ctx.now, cpu, memory_mib, run });
+        wl.queue.push_back(Job { arrived: ctx.now, cpu, memory_mib, run, explained: false });
         self.schedule_arrival_after(ctx, w, ctx.now);
         self.workload_dispatch(ctx, w);
     }
@@ -107,10 +109,29 @@ impl State {
                 constraints: &self.task_definitions[td.index()].placement_constraints,
                 tie_break: TieBreak::Random,
             };
-            let Ok(iid) = placement::place(&self.cluster, &req, &mut ctx.rng.placement) else { break };
+            let wl = &self.workloads[w];
+            let subjects = [
+                wl.spec.name.as_str(),
+                &self.task_definitions[td.index()].family,
+                &self.cluster.task_groups[group.index()],
+            ];
+            let explanation = self.explanation_for(&subjects, &req);
+            let random = req.is_random();
+            let Some(iid) = placement::try_place(&self.cluster, &req, &mut ctx.rng.placement) else {
+                // Explained once per task: the head is tried again whenever capacity frees.
+                if let Some(e) = explanation.filter(|_| !job.explained) {
+                    self.workloads[w].queue[0].explained = true;
+                    let who = format!("workload {}", self.workloads[w].spec.name);
+                    self.log_unplaced(ctx, &who, None, &e);
+                }
+                break;
+            };
             self.workloads[w].queue.pop_front();
             self.workloads[w].delays_ms.push(ctx.now.since(job.arrived).0);
-            self.launch_standalone_with(ctx, td, group, iid, (job.cpu, job.memory_mib, job.run));
+            let tid = self.launch_standalone_with(ctx, td, group, iid, (job.cpu, job.memory_mib, job.run));
+            if let Some(e) = explanation {
+                self.log_placed(ctx, tid, random, &e);
+            }
         }
     }
 

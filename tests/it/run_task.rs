@@ -97,3 +97,25 @@ fn run_task_default_placement_is_random_and_seeded() {
     let distinct: std::collections::BTreeSet<Vec<u32>> = (1..20).map(places).collect();
     assert!(distinct.len() > 1, "random placement varies with the seed");
 }
+
+/// `--explain` on a RunTask family: placed tasks and the ones that fit nowhere, per check.
+#[test]
+fn run_task_placements_are_explained() {
+    let mut s =
+        scenario(&batch("[[events]]\nat = \"1m\"\naction = \"run_task\"\ntaskDefinition = \"job\"\ncount = 5\n"));
+    s.settings.explain = Some("job".into());
+    let r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    let e = log_of(&r, "PLACEMENT_EXPLANATION");
+    assert_eq!(e.iter().filter(|e| e.message.contains("placed on")).count(), 4);
+    assert_eq!(
+        e.last().unwrap().message,
+        "(RunTask job:1) could not place a task: 2 instances; 2 removed (RESOURCE:CPU 2)."
+    );
+    // The first task saw both instances with room.
+    assert!(
+        e[0].message.ends_with("2 instances; random kept 2; chosen fleet-1 (random tie-break).")
+            || e[0].message.ends_with("2 instances; random kept 2; chosen fleet-2 (random tie-break)."),
+        "{}",
+        e[0].message
+    );
+}

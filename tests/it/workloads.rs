@@ -45,3 +45,26 @@ fn poisson_arrivals_are_seeded() {
     assert!((90..=150).contains(&n), "about 120 arrivals in 2 h: {n}");
     assert_eq!(a, run(&toml));
 }
+
+/// `--explain` on a workload: each placement says what the random choice had to pick from; a job
+/// that fits nowhere is explained once (not at every retry); explaining changes nothing else.
+#[test]
+fn workload_placements_are_explained() {
+    let toml = batch("arrivals = \"1m\"\nrun = \"5m\"\ncount = 3\n");
+    let mut s = scenario(&toml);
+    s.settings.explain = Some("jobs".into());
+    let r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    let lines: Vec<String> = log_of(&r, "PLACEMENT_EXPLANATION").iter().map(|e| e.message.clone()).collect();
+    assert_eq!(
+        lines,
+        [
+            "(task job-1) placed on fleet-1 (us-east-1a): 1 instances; random kept 1; chosen fleet-1 (random tie-break).",
+            "(task job-2) placed on fleet-1 (us-east-1a): 1 instances; random kept 1; chosen fleet-1 (random tie-break).",
+            "(workload jobs) could not place a task: 1 instances; 1 removed (RESOURCE:CPU 1).",
+            "(task job-3) placed on fleet-1 (us-east-1a): 1 instances; random kept 1; chosen fleet-1 (random tie-break).",
+        ]
+    );
+    let plain = run(&toml);
+    assert_eq!(r.workloads, plain.workloads);
+    assert_eq!(r.standalone_tasks, plain.standalone_tasks);
+}

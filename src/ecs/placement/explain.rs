@@ -46,6 +46,10 @@ pub fn explain(cluster: &Cluster, req: &PlacementRequest<'_>) -> Explanation {
     removed.sort();
     let mut kept = Vec::new();
     for s in req.strategies {
+        // With no candidate left the strategies have nothing to say.
+        if candidates.is_empty() {
+            break;
+        }
         let ctx = StrategyCtx::of(cluster, req.group, s);
         keep_min(&mut candidates, |ci| score(cluster, req, s, &ctx, ci));
         kept.push((s.label(), candidates.len() as u32));

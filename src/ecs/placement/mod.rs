@@ -214,6 +214,13 @@ pub struct PlacementRequest<'a> {
     pub tie_break: TieBreak,
 }
 
+impl PlacementRequest<'_> {
+    /// Whether a random draw decides among the last ties.
+    pub fn is_random(&self) -> bool {
+        self.tie_break == TieBreak::Random || self.strategies.contains(&Strategy::Random)
+    }
+}
+
 pub(super) fn resource_checks(ci: &ContainerInstance, t: &TaskRequirements) -> impl Iterator<Item = Reason> {
     [
         (ci.status != InstanceStatus::Active, Reason::Draining),
