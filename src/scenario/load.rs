@@ -195,7 +195,7 @@ impl Loader<'_> {
         };
         let Header { duration, name, seed, measure_from, start_epoch_ms } = header?;
         let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
-        let faults = self.read_faults(&f, &names);
+        let faults = self.read_faults(&f, &names, duration);
         let workloads = self.read_named(
             &f,
             "workloads",
@@ -972,12 +972,12 @@ impl Loader<'_> {
         Some(Arrivals::Times(times))
     }
 
-    fn read_faults(&mut self, top: &Fields<'_>, names: &Names) -> Option<Vec<Fault>> {
+    fn read_faults(&mut self, top: &Fields<'_>, names: &Names, end: SimDuration) -> Option<Vec<Fault>> {
         let mut out = Vec::new();
         let mut ok = true;
         for (node, path) in self.array_of_tables(top, "faults") {
             let r = &mut self.r;
-            let Some(f) = r.table(node, &path, &["kind", "groups", "mtbf"]) else {
+            let Some(f) = r.table(node, &path, &["kind", "groups", "mtbf", "count", "between"]) else {
                 ok = false;
                 continue;
             };
@@ -996,24 +996,61 @@ impl Loader<'_> {
                         .collect()
                 }
             };
-            if !f.has("mtbf") {
-                r.missing(&f, "mtbf", "the mean time between failures of one instance, e.g. \"30d\"");
-            }
-            let mtbf = r.opt_duration(&f, "mtbf");
-            if let (Some(m), Some(n)) = (mtbf, f.node("mtbf")) {
-                if m.0 == 0 {
-                    r.error(&n.span, &f.path("mtbf"), "expected a mean time between failures above 0, found 0");
-                    ok = false;
-                }
-            }
-            match (kind, groups, mtbf) {
-                (Some(false), Some(groups), Some(mtbf)) => out.push(Fault::InstanceFailures { groups, mtbf }),
-                (Some(true), Some(groups), Some(mtbf)) => out.push(Fault::SpotInterruptions { groups, mtbf }),
+            let schedule = read_fault_schedule(r, &f, end);
+            match (kind, groups, schedule) {
+                (Some(false), Some(groups), Some(schedule)) => out.push(Fault::InstanceFailures { groups, schedule }),
+                (Some(true), Some(groups), Some(schedule)) => out.push(Fault::SpotInterruptions { groups, schedule }),
                 _ => ok = false,
             }
         }
         ok.then_some(out)
     }
+}
+
+/// A fault's schedule: `mtbf` (per instance), or `count` strikes in `between = [FROM, TO]`
+/// (default: the whole run).
+fn read_fault_schedule(r: &mut Reader<'_>, f: &Fields<'_>, end: SimDuration) -> Option<FaultSchedule> {
+    if f.has("mtbf") && (f.has("count") || f.has("between")) {
+        let n = f.node("mtbf")?;
+        r.error(&n.span, &f.path("mtbf"), "expected either mtbf or count (with between), found both");
+        return None;
+    }
+    if f.has("mtbf") {
+        let mtbf = r.opt_duration(f, "mtbf")?;
+        if mtbf.0 == 0 {
+            let n = f.node("mtbf")?;
+            r.error(&n.span, &f.path("mtbf"), "expected a mean time between failures above 0, found 0");
+            return None;
+        }
+        return Some(FaultSchedule::Mtbf(mtbf));
+    }
+    if !f.has("count") {
+        r.missing(f, "mtbf", "the mean time between failures of one instance, e.g. \"30d\" (or count = N strikes)");
+        return None;
+    }
+    let count = r.opt_u32(f, "count", 1, 1_000_000)?;
+    let (from, to) = match r.opt_array(f, "between") {
+        None if f.has("between") => return None,
+        None => (SimDuration::ZERO, SimDuration(end.0.saturating_sub(1))),
+        Some(items) => {
+            let path = f.path("between");
+            let node = f.node("between")?;
+            if items.len() != 2 {
+                r.error(&node.span, &path, format!("expected [FROM, TO], two durations, found {} items", items.len()));
+                return None;
+            }
+            let from = r.duration_value(&items[0], &format!("{path}[0]"));
+            let to = r.duration_value(&items[1], &format!("{path}[1]"));
+            let (from, to) = (from?, to?);
+            if from > to || to >= end {
+                let msg = format!("expected FROM <= TO < the end of the run ({end}), found [{from}, {to}]");
+                r.error(&node.span, &path, msg);
+                return None;
+            }
+            (from, to)
+        }
+    };
+    Some(FaultSchedule::Window { count, from, to })
 }
 
 /// `deploymentCircuitBreaker`: enable and rollback (required by AWS), resetOnHealthyTask and

@@ -169,11 +169,33 @@ pub struct TimelineEvent {
 
 #[derive(Clone, Debug, PartialEq)]
 pub enum Fault {
-    /// Each instance of these groups fails after an exponentially distributed lifetime.
-    InstanceFailures { groups: Vec<GroupId>, mtbf: SimDuration },
-    /// Each instance of these groups gets a Spot interruption notice after an exponentially
-    /// distributed time with this mean.
-    SpotInterruptions { groups: Vec<GroupId>, mtbf: SimDuration },
+    /// Instances of these groups fail (terminated, replaced by their group).
+    InstanceFailures { groups: Vec<GroupId>, schedule: FaultSchedule },
+    /// Instances of these groups get a Spot interruption notice (terminated two minutes later).
+    SpotInterruptions { groups: Vec<GroupId>, schedule: FaultSchedule },
+}
+
+impl Fault {
+    pub fn groups(&self) -> &[GroupId] {
+        let (Fault::InstanceFailures { groups, .. } | Fault::SpotInterruptions { groups, .. }) = self;
+        groups
+    }
+
+    pub fn schedule(&self) -> &FaultSchedule {
+        let (Fault::InstanceFailures { schedule, .. } | Fault::SpotInterruptions { schedule, .. }) = self;
+        schedule
+    }
+}
+
+/// When a seeded fault strikes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultSchedule {
+    /// Each instance, from its registration, after an exponentially distributed lifetime with
+    /// this mean.
+    Mtbf(SimDuration),
+    /// `count` strikes at uniformly random times in `[from, to]`, each on an instance drawn
+    /// uniformly from the groups' instances alive at that moment.
+    Window { count: u32, from: SimDuration, to: SimDuration },
 }
 
 /// When a workload's tasks arrive.

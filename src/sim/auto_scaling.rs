@@ -4,7 +4,7 @@
 
 use crate::ids::{GroupId, InstanceId, ZoneId};
 use crate::observer::Notice;
-use crate::scenario::Fault;
+use crate::scenario::{Fault, FaultSchedule};
 use crate::sim::{Ctx, Event, State};
 
 impl State {
@@ -25,16 +25,11 @@ impl State {
             ctx.notice(Notice::log("INSTANCE_REGISTERED").instance(&ci.ec2_instance_id).message(message));
         }
         for fault in &self.faults {
-            let (Fault::InstanceFailures { groups, mtbf } | Fault::SpotInterruptions { groups, mtbf }) = fault;
-            if groups.contains(&group) {
+            if let (FaultSchedule::Mtbf(mtbf), true) = (fault.schedule(), fault.groups().contains(&group)) {
                 let life = crate::engine::Distribution::Exponential { mean: *mtbf }.sample(&mut ctx.rng.failures);
                 let at = ctx.now.after(life);
                 if at < self.end {
-                    let event = match fault {
-                        Fault::InstanceFailures { .. } => Event::InstanceFailure(iid),
-                        Fault::SpotInterruptions { .. } => Event::SpotNotice(iid),
-                    };
-                    ctx.at(at, event);
+                    ctx.at(at, strike(fault, iid));
                 }
             }
         }
@@ -96,5 +91,48 @@ impl State {
                 self.schedule_launch(ctx, group, Some(zone), crate::engine::SimDuration::ZERO);
             }
         }
+    }
+}
+
+/// The event of `fault` striking `iid`.
+fn strike(fault: &Fault, iid: InstanceId) -> Event {
+    match fault {
+        Fault::InstanceFailures { .. } => Event::InstanceFailure(iid),
+        Fault::SpotInterruptions { .. } => Event::SpotNotice(iid),
+    }
+}
+
+impl State {
+    /// Windowed faults: their strike times are drawn at the start.
+    pub fn schedule_fault_windows(&mut self, ctx: &mut Ctx<'_>) {
+        for (f, fault) in self.faults.iter().enumerate() {
+            if let FaultSchedule::Window { count, from, to } = *fault.schedule() {
+                for _ in 0..count {
+                    let offset = ctx.rng.failures.below(to.0 - from.0 + 1);
+                    let at = crate::engine::SimTime(from.0 + offset);
+                    if at < self.end {
+                        ctx.at(at, Event::FaultStrike(f));
+                    }
+                }
+            }
+        }
+    }
+
+    /// A windowed fault strikes an instance of its groups alive now, drawn uniformly.
+    pub fn fault_strike(&mut self, ctx: &mut Ctx<'_>, f: usize) {
+        let fault = &self.faults[f];
+        let alive: Vec<InstanceId> = self
+            .cluster
+            .instances
+            .iter()
+            .filter(|ci| ci.status != crate::cluster::InstanceStatus::Inactive && fault.groups().contains(&ci.group))
+            .map(|ci| ci.id)
+            .collect();
+        if alive.is_empty() {
+            return;
+        }
+        let iid = alive[ctx.rng.failures.below(alive.len() as u64) as usize];
+        let event = strike(fault, iid);
+        self.handle(ctx, event);
     }
 }

@@ -73,6 +73,8 @@ pub enum Event {
     },
     /// A seeded stochastic failure.
     InstanceFailure(InstanceId),
+    /// A windowed fault (`[[faults]]` with `count`) strikes: which instance is drawn now.
+    FaultStrike(usize),
     /// ECS notices that an instance is gone and stops its tasks.
     InstanceLost(InstanceId),
     /// EC2 sends a Spot interruption notice (seeded).

@@ -108,6 +108,7 @@ impl State {
         for w in 0..self.workloads.len() {
             self.schedule_first_arrival(ctx, w);
         }
+        self.schedule_fault_windows(ctx);
     }
 
     pub fn handle(&mut self, ctx: &mut Ctx<'_>, event: Event) {
@@ -131,6 +132,7 @@ impl State {
             }
             Event::InstanceLost(iid) => self.stop_tasks_on_lost_instance(ctx, iid),
             Event::SpotNotice(iid) => self.spot_notice(ctx, iid),
+            Event::FaultStrike(f) => self.fault_strike(ctx, f),
             Event::Retirement(iid) => self.terminate_instance(ctx, iid, "retired (EC2 scheduled retirement)"),
             Event::SpotTermination(iid) => self.lose_instance(
                 ctx,

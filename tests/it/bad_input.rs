@@ -136,6 +136,16 @@ fn wrong_types_and_ranges() {
         &["faults[0].mtbf: expected a mean time between failures above 0, found 0"],
     );
     check(
+        "fault with mtbf and count",
+        &(GOOD.to_string() + "[[faults]]\nkind = \"instance_failures\"\nmtbf = \"1d\"\ncount = 3\n"),
+        &["faults[0].mtbf: expected either mtbf or count (with between), found both"],
+    );
+    check(
+        "fault window past the end",
+        &(GOOD.to_string() + "[[faults]]\nkind = \"instance_failures\"\ncount = 3\nbetween = [\"10m\", \"2h\"]\n"),
+        &["faults[0].between: expected FROM <= TO < the end of the run (1h), found [10m, 2h]"],
+    );
+    check(
         "binpack on disk",
         &replace(
             "desiredCount = 2",

@@ -196,6 +196,40 @@ fn seeded_instance_failures_follow_the_mtbf() {
     assert_ne!(times(&other), times(&a), "another seed, other failure times");
 }
 
+/// A fault window: exactly `count` failures, all inside the window, each on an instance alive at
+/// that moment, each replaced by its group after the replacement delay.
+#[test]
+fn windowed_instance_failures_strike_count_times_inside_the_window() {
+    let toml = cluster(
+        "2h",
+        &["us-east-1a", "us-east-1b"],
+        "name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 10\nreplacement_delay = \"5m\"\nlaunch_time = \"0s\"",
+    ) + &app(256, 512, "", "")
+        + &service("web", 6, "")
+        + "[[faults]]\nkind = \"instance_failures\"\ncount = 4\nbetween = [\"10m\", \"40m\"]\n";
+    let r = run(&toml);
+    let failed: Vec<(u64, String)> = r
+        .log
+        .iter()
+        .filter(|(_, e)| e.kind == "INSTANCE_TERMINATED")
+        .map(|(t, e)| (t.0, e.instance.to_string()))
+        .collect();
+    assert_eq!(failed.len(), 4, "{failed:?}");
+    assert!(failed.iter().all(|(t, _)| (600_000..=2_400_000).contains(t)), "{failed:?}");
+    let mut names: Vec<&String> = failed.iter().map(|(_, n)| n).collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 4, "never the same instance twice: {failed:?}");
+    let registered: Vec<u64> = log_of_times(&r, "INSTANCE_REGISTERED");
+    let expected: Vec<u64> = failed.iter().map(|(t, _)| t + 300_000).collect();
+    assert_eq!(registered, expected, "each replaced 5 minutes later");
+    assert_eq!(r, run(&toml));
+}
+
+fn log_of_times(r: &ecsim::observer::RunResult, kind: &str) -> Vec<u64> {
+    r.log.iter().filter(|(_, e)| e.kind == kind).map(|(t, _)| t.0).collect()
+}
+
 /// The measured time starts when every service first reaches steady state, so the initial
 /// ramp-up is not an outage; `measure_from` overrides it.
 #[test]
