@@ -40,10 +40,7 @@ pub fn write_report(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), ReportE
             });
         }
     }
-    let parent = match dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = parent_of(dir);
     fs::create_dir_all(&parent).map_err(io(&parent))?;
     let name = dir.file_name().map_or("report".into(), |n| n.to_string_lossy().into_owned());
     let pid = std::process::id();
@@ -74,4 +71,39 @@ pub fn write_report(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), ReportE
         let _ = fs::remove_dir_all(&tmp);
     }
     result
+}
+
+/// Writes one file (`--junit`, `--markdown`) atomically. An existing file is replaced only if it
+/// contains `marker` (ecsim wrote it); a file the user wrote is never overwritten.
+pub fn write_file(path: &Path, bytes: &[u8], marker: &str) -> Result<(), ReportError> {
+    let shown = path.display().to_string();
+    if path.is_dir() {
+        return Err(ReportError::Refused { path: shown, message: "is a directory; expected a file name".into() });
+    }
+    if path.exists() {
+        let existing = fs::read(path).map_err(io(path))?;
+        if !String::from_utf8_lossy(&existing).contains(marker) {
+            return Err(ReportError::Refused {
+                path: shown,
+                message: "exists and was not written by ecsim; refusing to overwrite it".into(),
+            });
+        }
+    }
+    let parent = parent_of(path);
+    fs::create_dir_all(&parent).map_err(io(&parent))?;
+    let name = path.file_name().map_or("out".into(), |n| n.to_string_lossy().into_owned());
+    let tmp = parent.join(format!(".{name}.ecsim-tmp-{}", std::process::id()));
+    fs::write(&tmp, bytes).map_err(io(&tmp))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        io(path)(e)
+    })
+}
+
+/// The folder `path` is in (`.` for a bare name).
+fn parent_of(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
 }

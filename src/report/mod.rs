@@ -1,9 +1,17 @@
 //! Report files from a [`RunResult`] (DESIGN.md §6): summary.json, timeseries.csv, events.csv,
 //! and the short table printed on stdout. A report folder is written completely or not at all.
 
+pub mod baseline;
+pub mod ci;
+pub mod expectations;
 mod folder;
+pub mod recovery;
+mod text;
 
-pub use folder::{ReportError, write_report};
+pub use baseline::Change;
+pub use expectations::Outcome;
+pub use folder::{ReportError, write_file, write_report};
+pub use text::{changes_table, expectations_table, summary_table};
 
 use serde_json::{Value, json};
 
@@ -12,18 +20,55 @@ use crate::scenario::Scenario;
 
 /// Every file of a report folder, rendered: what `ecsim run` writes and what the determinism
 /// test compares.
-pub fn render(result: &RunResult, scenario: &Scenario) -> Result<Vec<(&'static str, Vec<u8>)>, ReportError> {
+pub fn render(
+    result: &RunResult,
+    scenario: &Scenario,
+    baseline: Option<&Baseline<'_>>,
+) -> Result<Rendered, ReportError> {
     let format = |e: String| ReportError::Format(e);
-    let mut summary = serde_json::to_vec_pretty(&summary_json(result, scenario)).map_err(|e| format(e.to_string()))?;
-    summary.push(b'\n');
-    Ok(vec![
-        ("summary.json", summary),
+    let mut summary = summary_json(result, scenario);
+    let outcomes = expectations::evaluate(&summary, &scenario.expectations);
+    summary["passed"] = Value::Bool(outcomes.iter().all(|o| o.passed));
+    summary["expectations"] = expectations::to_json(&outcomes);
+    let changes = baseline.map_or(Vec::new(), |b| baseline::compare(b.summary, &summary, b.tolerance));
+    if let Some(b) = baseline {
+        summary["baseline"] = baseline::to_json(b.file, b.tolerance, &changes);
+    }
+    let mut summary_bytes = serde_json::to_vec_pretty(&summary).map_err(|e| format(e.to_string()))?;
+    summary_bytes.push(b'\n');
+    let files = vec![
+        ("summary.json", summary_bytes),
         ("timeseries.csv", timeseries_csv(result, scenario).map_err(|e| format(e.to_string()))?),
         ("events.csv", events_csv(result).map_err(|e| format(e.to_string()))?),
-    ])
+    ];
+    Ok(Rendered { files, summary, outcomes, changes })
 }
 
-fn secs(ms: u64) -> f64 {
+/// A run's report: the files of its folder, and what the command line reports from them.
+pub struct Rendered {
+    pub files: Vec<(&'static str, Vec<u8>)>,
+    pub summary: Value,
+    pub outcomes: Vec<Outcome>,
+    /// Metrics that changed against the baseline (empty without one).
+    pub changes: Vec<Change>,
+}
+
+impl Rendered {
+    /// Every expectation held and nothing regressed against the baseline.
+    pub fn passed(&self) -> bool {
+        self.outcomes.iter().all(|o| o.passed) && !self.changes.iter().any(|c| c.regression)
+    }
+}
+
+/// A previous summary.json to compare with.
+pub struct Baseline<'a> {
+    pub file: &'a str,
+    pub summary: &'a Value,
+    /// Relative worsening allowed before a metric counts as a regression.
+    pub tolerance: f64,
+}
+
+pub(crate) fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
@@ -47,9 +92,20 @@ fn secs_text(ms: u64, out: &mut String) {
 
 /// summary.json, as a JSON value (serialised with stable key order).
 pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
+    let disruptions = recovery::disruptions(result);
     let mut services = serde_json::Map::new();
-    for (s, spec) in result.services.iter().zip(&scenario.services) {
+    for (i, (s, spec)) in result.services.iter().zip(&scenario.services).enumerate() {
         let a = &s.accum;
+        let impacts: Vec<&recovery::ServiceImpact> =
+            disruptions.iter().flat_map(|d| d.services.iter().filter(|x| x.service == i)).collect();
+        let unrecovered = impacts.iter().filter(|x| x.time_to_recover_ms.is_none()).count();
+        // Unknown (null) while any disruption is still unrecovered at the end.
+        let max_time_to_recover = if unrecovered > 0 {
+            None
+        } else {
+            Some(impacts.iter().filter_map(|x| x.time_to_recover_ms).max().map_or(0.0, secs))
+        };
+        let last_deployment = s.deployments.last();
         let deployments: Vec<Value> = s
             .deployments
             .iter()
@@ -86,6 +142,11 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
                 "desired_count": spec.desired_count,
                 "minimum_healthy_percent": spec.minimum_healthy_percent,
                 "maximum_percent": spec.maximum_percent,
+                "disruptions": impacts.len(),
+                "unrecovered_disruptions": unrecovered,
+                "max_time_to_recover_s": max_time_to_recover,
+                "rollout_state": last_deployment.map(|d| d.rollout_state),
+                "max_deployment_s": s.deployments.iter().filter_map(|d| d.finished.map(|t| t.since(d.started).0)).max().map(secs),
                 "deployments": deployments,
             }),
         );
@@ -120,6 +181,16 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
             "launched": result.standalone_tasks,
             "failures": result.run_task_failures.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, Value>>(),
         },
+        "disruptions": disruptions.iter().map(|d| json!({
+            "time_s": secs(d.time.0),
+            "kind": d.kind,
+            "what": d.what,
+            "services": d.services.iter().map(|x| (result.services[x.service].name.clone(), json!({
+                "healthy_before": x.healthy_before,
+                "healthy_lowest": x.healthy_lowest,
+                "time_to_recover_s": x.time_to_recover_ms.map(secs),
+            }))).collect::<serde_json::Map<String, Value>>(),
+        })).collect::<Vec<Value>>(),
         "target_groups": result
             .target_groups
             .iter()
@@ -203,62 +274,6 @@ pub fn events_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
         w.write_record([&*time, e.kind, &e.service, &e.task, &e.instance, &e.message])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
-}
-
-/// The short table for stdout.
-pub fn summary_table(result: &RunResult) -> String {
-    let header = [
-        "service",
-        "availability",
-        "capacity",
-        "min healthy",
-        "outage s",
-        "degraded s",
-        "min AZ margin",
-        "min inst margin",
-        "placement fails",
-    ];
-    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
-    let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
-    for s in &result.services {
-        let a = &s.accum;
-        rows.push(vec![
-            s.name.clone(),
-            format!("{:.5}", a.availability()),
-            format!("{:.4}", a.capacity_ratio()),
-            opt(a.min_healthy),
-            format!("{:.1}", secs(a.outage_ms)),
-            format!("{:.1}", secs(a.degraded_ms)),
-            opt(a.min_az_loss_margin),
-            opt(a.min_instance_loss_margin),
-            s.stats.placement_failures.to_string(),
-        ]);
-    }
-    let widths: Vec<usize> =
-        (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        let cells: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .enumerate()
-            .map(|(c, (cell, w))| if c == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
-            .collect();
-        out.push_str(cells.join("  ").trim_end());
-        out.push('\n');
-        if i == 0 {
-            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
-            out.push('\n');
-        }
-    }
-    let measured = match result.measure_start {
-        Some(t) => format!("measured from {} s (steady state) to {} s", secs(t.0), secs(result.simulated.0)),
-        None => {
-            format!("steady state never reached: measured over the whole run (0 to {} s)", secs(result.simulated.0))
-        }
-    };
-    out.push_str(&format!("{measured}; {} events\n", result.events));
-    out
 }
 
 #[cfg(test)]

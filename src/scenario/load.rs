@@ -34,6 +34,7 @@ const TOP: &[&str] = &[
     "events",
     "faults",
     "workloads",
+    "expect",
 ];
 /// The agent version instances run unless their group says otherwise.
 const DEFAULT_AGENT_VERSION: &str = "1.90.0";
@@ -203,6 +204,17 @@ impl Loader<'_> {
             |ld, node, path| ld.read_workload(node, path, &names),
             |w| &w.name,
         );
+        let workload_names = raw_names(&f, "workloads", "name");
+        let tg_names: Vec<String> = self.target_groups.iter().map(|(name, _)| name.clone()).collect();
+        let subjects =
+            super::Subjects { services: &names.services, workloads: &workload_names, target_groups: &tg_names };
+        let (mut expectations, mut expectations_ok) = (Vec::new(), true);
+        for (node, path) in self.array_of_tables(&f, "expect") {
+            match super::expect::read_expectation(&mut self.r, node, &path, &subjects) {
+                Some(e) => expectations.push(e),
+                None => expectations_ok = false,
+            }
+        }
         let digest = std::mem::take(&mut self.hasher).finalize();
         let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Some(Scenario {
@@ -222,6 +234,7 @@ impl Loader<'_> {
             timeline: timeline?,
             faults: faults?,
             workloads: workloads?,
+            expectations: expectations_ok.then_some(expectations)?,
             ignored_fields: std::mem::take(&mut self.r.ignored),
         })
     }

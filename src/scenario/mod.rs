@@ -3,6 +3,7 @@
 
 mod behavior;
 pub mod diag;
+pub mod expect;
 mod load;
 mod model;
 pub mod node;
@@ -11,5 +12,6 @@ mod target_group;
 mod task_definition;
 
 pub use diag::{Diagnostic, Diagnostics};
+pub use expect::{Expectation, Expected, SubjectKind, Subjects, parse_expect_arg};
 pub use load::{QUICKSTART, QUICKSTART_NAME, load_file, load_str};
 pub use model::*;

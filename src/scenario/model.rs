@@ -246,6 +246,8 @@ pub struct Scenario {
     pub timeline: Vec<TimelineEvent>,
     pub faults: Vec<Fault>,
     pub workloads: Vec<Workload>,
+    /// `[[expect]]` tables, plus any `--expect` the command line adds.
+    pub expectations: Vec<super::Expectation>,
     /// AWS fields accepted but not simulated (`validate --verbose`).
     pub ignored_fields: Vec<String>,
 }

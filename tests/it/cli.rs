@@ -4,7 +4,7 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
-fn ecsim(args: &[&str], dir: &Path) -> Output {
+pub fn ecsim(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ecsim")).args(args).current_dir(dir).output().expect("ecsim runs")
 }
 

@@ -11,7 +11,7 @@ fn render(path: &Path, seed: Option<u64>, check: bool) -> Vec<(&'static str, Vec
     let mut scenario = load_file(path).unwrap_or_else(|d| panic!("{d}"));
     scenario.settings.check_invariants = check;
     let result = Simulation::new(&scenario, seed.unwrap_or(scenario.seed)).run().unwrap_or_else(|e| panic!("{e}"));
-    report::render(&result, &scenario).unwrap()
+    report::render(&result, &scenario, None).unwrap().files
 }
 
 fn bundled() -> Vec<std::path::PathBuf> {

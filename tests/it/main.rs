@@ -9,6 +9,7 @@ mod instances;
 mod load_balancing;
 mod placement;
 mod properties;
+mod reports;
 mod run_task;
 mod scenarios;
 mod stories;

@@ -1,0 +1,92 @@
+//! The subcommands behind `main`: `run` (its own module), `validate` and `diff`, and the exit
+//! codes of DESIGN.md §5.
+
+pub mod run;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use ecsim::report;
+use ecsim::scenario;
+
+use crate::Format;
+
+/// Exit codes (DESIGN.md §5): 0 success, 1 an expectation failed or a metric regressed, 2 bad
+/// input, 3 internal error.
+pub const EXIT_FAILED: u8 = 1;
+pub const EXIT_BAD_INPUT: u8 = 2;
+pub const EXIT_INTERNAL: u8 = 3;
+
+/// Writes to stdout; a closed pipe (`ecsim run | head`) is not an error worth a panic.
+pub fn say(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
+
+pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
+    let mut bad = 0;
+    for f in files {
+        match scenario::load_file(f) {
+            Ok(s) => {
+                let mut text = format!(
+                    "{}: ok ({} services, {} instance groups, {} timeline events)\n",
+                    f.display(),
+                    s.services.len(),
+                    s.groups.len(),
+                    s.timeline.len()
+                );
+                if verbose {
+                    for field in &s.ignored_fields {
+                        text.push_str(&format!("  accepted, not simulated: {field}\n"));
+                    }
+                }
+                say(&text);
+            }
+            Err(diags) => {
+                bad += 1;
+                eprintln!("{diags}");
+            }
+        }
+    }
+    if bad > 0 { ExitCode::from(EXIT_BAD_INPUT) } else { ExitCode::SUCCESS }
+}
+
+/// A summary.json read back, or a message naming the file and what is wrong with it.
+pub fn read_summary(path: &Path) -> Result<serde_json::Value, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+        format!("{}:{}:{}: expected a summary.json, found invalid JSON: {e}", path.display(), e.line(), e.column())
+    })?;
+    if !value["services"].is_object() {
+        return Err(format!(
+            "{}: expected an ecsim summary.json (with \"services\"), found other JSON",
+            path.display()
+        ));
+    }
+    Ok(value)
+}
+
+pub fn diff(a: &Path, b: &Path, tolerance: f64, format: Format) -> ExitCode {
+    if !(tolerance.is_finite() && tolerance >= 0.0) {
+        eprintln!("error: --tolerance: expected a number >= 0, found {tolerance}");
+        return ExitCode::from(EXIT_BAD_INPUT);
+    }
+    let (before, after) = match (read_summary(a), read_summary(b)) {
+        (Ok(x), Ok(y)) => (x, y),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let changes = report::baseline::compare(&before, &after, tolerance);
+    let regressions = changes.iter().filter(|c| c.regression).count();
+    match format {
+        Format::Json => {
+            let json = report::baseline::to_json(&a.display().to_string(), tolerance, &changes);
+            say(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
+        }
+        Format::Text if changes.is_empty() => say("no metric changed\n"),
+        Format::Text => say(&format!("{}{regressions} metric(s) got worse\n", report::changes_table(&changes))),
+    }
+    if regressions > 0 { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
+}

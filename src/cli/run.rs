@@ -1,0 +1,224 @@
+//! `ecsim run`: load, add command-line expectations, simulate, write the report folder (and the
+//! CI files asked for), print the result, and turn it into the exit code.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use ecsim::observer::RunResult;
+use ecsim::report::{self, Baseline};
+use ecsim::scenario::{self, Scenario, Subjects};
+use ecsim::sim::{SimError, Simulation};
+
+use super::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, read_summary, say};
+use crate::Format;
+
+#[derive(clap::Args)]
+pub struct RunArgs {
+    /// Scenario file (.toml or .json); without one, the bundled quickstart runs.
+    scenario: Option<PathBuf>,
+    /// Master seed (overrides the scenario's).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Report folder (default: reports/<scenario name>/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Check the model's invariants after every event (slower; for bug hunting).
+    #[arg(long)]
+    check: bool,
+    /// Explain every placement decision for this service, task family, workload or task group
+    /// (or one task, e.g. web-3): printed after the run and written to events.csv.
+    #[arg(long, value_name = "NAME")]
+    explain: Option<String>,
+    /// An expectation besides the scenario's [[expect]] tables, e.g. 'web.availability>=0.999'
+    /// (>=, <= or ==; repeatable). A failed one exits 1.
+    #[arg(long, value_name = "SUBJECT.METRIC<OP>VALUE")]
+    expect: Vec<String>,
+    /// A previous summary.json: every metric that got worse is reported, and any exits 1.
+    #[arg(long, value_name = "SUMMARY_JSON")]
+    baseline: Option<PathBuf>,
+    /// Relative worsening allowed against the baseline (0.01 = 1 %).
+    #[arg(long, default_value_t = 0.0, requires = "baseline")]
+    tolerance: f64,
+    /// How stdout looks.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    format: Format,
+    /// Also write JUnit XML: one test case per expectation (and the baseline).
+    #[arg(long, value_name = "FILE")]
+    junit: Option<PathBuf>,
+    /// Also write a Markdown summary for a pull-request comment.
+    #[arg(long, value_name = "FILE")]
+    markdown: Option<PathBuf>,
+}
+
+fn load(path: Option<&PathBuf>) -> Result<Scenario, ExitCode> {
+    let loaded = match path {
+        Some(p) => scenario::load_file(p),
+        None => scenario::load_str(scenario::QUICKSTART_NAME, scenario::QUICKSTART, None),
+    };
+    loaded.map_err(|diags| {
+        eprintln!("{diags}");
+        eprintln!("{} problem(s) found; nothing was run.", diags.0.len());
+        ExitCode::from(EXIT_BAD_INPUT)
+    })
+}
+
+fn rerun_command(path: Option<&PathBuf>, seed: u64) -> String {
+    match path {
+        Some(p) => format!("ecsim run {} --seed {seed} --check", p.display()),
+        None => format!("ecsim run --seed {seed} --check"),
+    }
+}
+
+fn bad_input(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
+/// What `--explain NAME` asks for: the subject to record (a service, family, workload or task
+/// group) and, if NAME is one task (web-3, job-17), that task alone.
+fn explain_subject(scenario: &Scenario, name: &str) -> (String, Option<String>) {
+    let subjects: Vec<&str> = scenario
+        .services
+        .iter()
+        .map(|s| s.name.as_str())
+        .chain(scenario.task_definitions.iter().map(|td| td.family.as_str()))
+        .chain(scenario.workloads.iter().map(|w| w.name.as_str()))
+        .chain(scenario.workloads.iter().filter_map(|w| w.group.as_deref()))
+        .collect();
+    if subjects.contains(&name) {
+        return (name.to_string(), None);
+    }
+    let is_task_of = |s: &&&str| name.strip_prefix(**s).is_some_and(|rest| rest.starts_with('-'));
+    match subjects.iter().filter(is_task_of).max_by_key(|s| s.len()) {
+        Some(s) => (s.to_string(), Some(name.to_string())),
+        None => (name.to_string(), None),
+    }
+}
+
+pub fn run(args: RunArgs) -> ExitCode {
+    let mut scenario = match load(args.scenario.as_ref()) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
+        return bad_input(&format!("--tolerance: expected a number >= 0, found {}", args.tolerance));
+    }
+    let services: Vec<String> = scenario.services.iter().map(|s| s.name.clone()).collect();
+    let workloads: Vec<String> = scenario.workloads.iter().map(|w| w.name.clone()).collect();
+    let target_groups: Vec<String> = scenario.target_groups.iter().map(|g| g.name.clone()).collect();
+    let subjects = Subjects { services: &services, workloads: &workloads, target_groups: &target_groups };
+    for text in &args.expect {
+        match scenario::parse_expect_arg(text, &subjects) {
+            Ok(e) => scenario.expectations.push(e),
+            Err(message) => return bad_input(&message),
+        }
+    }
+    let baseline = match &args.baseline {
+        Some(p) => match read_summary(p) {
+            Ok(v) => Some((p.display().to_string(), v)),
+            Err(message) => return bad_input(&message),
+        },
+        None => None,
+    };
+    let seed = args.seed.unwrap_or(scenario.seed);
+    scenario.settings.check_invariants |= args.check;
+    let explained = args.explain.as_deref().map(|name| explain_subject(&scenario, name));
+    scenario.settings.explain = explained.as_ref().map(|(subject, _)| subject.clone());
+    // After a panic nothing of the run is used again, so unwind safety holds.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Simulation::new(&scenario, seed).run()));
+    let path = args.scenario.as_ref();
+    let result: RunResult = match outcome {
+        Ok(Ok(r)) => r,
+        Ok(Err(e @ SimError::Runaway(_))) => {
+            eprintln!("error: {e}");
+            eprintln!("rerun: {}", rerun_command(path, seed));
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        Ok(Err(e)) => {
+            eprintln!("internal error (a bug in ecsim): {e}");
+            eprintln!("rerun: {}", rerun_command(path, seed));
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+        Err(_) => {
+            eprintln!("internal error (a bug in ecsim): the simulation panicked");
+            eprintln!("rerun: {}", rerun_command(path, seed));
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let base = baseline.as_ref().map(|(file, summary)| Baseline { file, summary, tolerance: args.tolerance });
+    let rendered = match report::render(&result, &scenario, base.as_ref()) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("internal error (a bug in ecsim): {e}");
+            return ExitCode::from(EXIT_INTERNAL);
+        }
+    };
+    if let Err(e) = report::write_report(&dir, &rendered.files) {
+        return bad_input(&e.to_string());
+    }
+    let extra = [
+        (&args.junit, report::ci::junit(&rendered), report::ci::JUNIT_MARKER),
+        (&args.markdown, report::ci::markdown(&rendered), report::ci::MARKDOWN_MARKER),
+    ];
+    for (file, text, marker) in extra {
+        if let Some(file) = file {
+            if let Err(e) = report::write_file(file, text.as_bytes(), marker) {
+                return bad_input(&e.to_string());
+            }
+        }
+    }
+    match args.format {
+        Format::Json => say(&format!("{}\n", serde_json::to_string_pretty(&rendered.summary).unwrap_or_default())),
+        Format::Text => say(&text_output(&args, &scenario, seed, &result, &rendered, explained, &dir)),
+    }
+    if rendered.passed() { ExitCode::SUCCESS } else { ExitCode::from(EXIT_FAILED) }
+}
+
+fn text_output(
+    args: &RunArgs,
+    scenario: &Scenario,
+    seed: u64,
+    result: &RunResult,
+    rendered: &report::Rendered,
+    explained: Option<(String, Option<String>)>,
+    dir: &std::path::Path,
+) -> String {
+    let mut out = String::new();
+    if let (Some(name), Some((_, task))) = (&args.explain, &explained) {
+        let lines: Vec<String> = result
+            .log
+            .iter()
+            .filter(|(_, e)| e.kind == "PLACEMENT_EXPLANATION" && task.as_ref().is_none_or(|t| e.task == *t))
+            .map(|(t, e)| format!("{:>10.3} s  {}\n", t.as_secs_f64(), e.message))
+            .collect();
+        if lines.is_empty() {
+            out += &format!("no placement of {name} to explain (is it a service or one of its tasks?)\n");
+        }
+        out += &lines.concat();
+    }
+    out += &format!(
+        "ecsim {} · scenario {} · seed {} · {} simulated\n{}",
+        ecsim::VERSION,
+        scenario.name,
+        seed,
+        scenario.duration,
+        report::summary_table(result),
+    );
+    if !rendered.outcomes.is_empty() {
+        let failed = rendered.outcomes.iter().filter(|o| !o.passed).count();
+        out += &format!("\n{}", report::expectations_table(&rendered.outcomes));
+        out += &format!("{} of {} expectations held\n", rendered.outcomes.len() - failed, rendered.outcomes.len());
+    }
+    if let Some(file) = &args.baseline {
+        let regressions = rendered.changes.iter().filter(|c| c.regression).count();
+        out += &format!("\nagainst the baseline {}: ", file.display());
+        if rendered.changes.is_empty() {
+            out += "no metric changed\n";
+        } else {
+            out += &format!("\n{}{regressions} metric(s) got worse\n", report::changes_table(&rendered.changes));
+        }
+    }
+    out += &format!("report: {}\n", dir.display());
+    out
+}

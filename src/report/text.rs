@@ -1,0 +1,109 @@
+//! The tables ecsim prints on stdout: the run's summary per service, the expectations, and the
+//! changes against a baseline.
+
+use serde_json::Value;
+
+use super::{Change, Outcome, secs};
+use crate::observer::RunResult;
+
+/// Aligned columns: the first left-aligned, the rest right-aligned, a rule under the header.
+fn table(header: &[&str], body: Vec<Vec<String>>) -> String {
+    let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    rows.extend(body);
+    let widths: Vec<usize> =
+        (0..header.len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (cell, w))| if c == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+        if i == 0 {
+            out.push_str(&widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// The short table for stdout.
+pub fn summary_table(result: &RunResult) -> String {
+    let header = [
+        "service",
+        "availability",
+        "capacity",
+        "min healthy",
+        "outage s",
+        "degraded s",
+        "min AZ margin",
+        "min inst margin",
+        "placement fails",
+    ];
+    let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
+    let body = result
+        .services
+        .iter()
+        .map(|s| {
+            let a = &s.accum;
+            vec![
+                s.name.clone(),
+                format!("{:.5}", a.availability()),
+                format!("{:.4}", a.capacity_ratio()),
+                opt(a.min_healthy),
+                format!("{:.1}", secs(a.outage_ms)),
+                format!("{:.1}", secs(a.degraded_ms)),
+                opt(a.min_az_loss_margin),
+                opt(a.min_instance_loss_margin),
+                s.stats.placement_failures.to_string(),
+            ]
+        })
+        .collect();
+    let mut out = table(&header, body);
+    let measured = match result.measure_start {
+        Some(t) => format!("measured from {} s (steady state) to {} s", secs(t.0), secs(result.simulated.0)),
+        None => {
+            format!("steady state never reached: measured over the whole run (0 to {} s)", secs(result.simulated.0))
+        }
+    };
+    out.push_str(&format!("{measured}; {} events\n", result.events));
+    out
+}
+
+pub(super) fn value_text(v: &Value) -> String {
+    match v {
+        Value::Null => "none".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// One line per expectation: what it asked, what the run did, whether it held.
+pub fn expectations_table(outcomes: &[Outcome]) -> String {
+    let body = outcomes
+        .iter()
+        .map(|o| {
+            vec![o.expectation.label(), value_text(&o.actual), if o.passed { "ok".into() } else { "FAILED".into() }]
+        })
+        .collect();
+    table(&["expectation", "actual", "result"], body)
+}
+
+/// One line per metric that changed against the baseline.
+pub fn changes_table(changes: &[Change]) -> String {
+    let body = changes
+        .iter()
+        .map(|c| {
+            vec![
+                c.label(),
+                value_text(&c.before),
+                value_text(&c.after),
+                if c.regression { "WORSE".into() } else { String::new() },
+            ]
+        })
+        .collect();
+    table(&["metric", "baseline", "now", ""], body)
+}

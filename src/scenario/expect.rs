@@ -1,0 +1,250 @@
+//! Expectations: what a scenario (`[[expect]]`) or the command line (`--expect
+//! 'web.availability>=0.999'`) asserts about a run's summary. They name a service, workload or
+//! target group and one of its metrics in summary.json, with bounds; the report checks them at the
+//! end and a failed one makes the exit code 1.
+
+use super::node::{Node, Value};
+use super::reader::{Reader, suggest};
+
+/// Per-service metrics an expectation can name (keys of `services.<name>` in summary.json).
+pub const SERVICE_METRICS: [&str; 17] = [
+    "availability",
+    "capacity_ratio",
+    "min_healthy",
+    "outage_s",
+    "degraded_s",
+    "below_min_healthy_s",
+    "min_az_coverage",
+    "min_az_loss_margin",
+    "min_instance_loss_margin",
+    "tasks_started",
+    "tasks_failed_to_start",
+    "placement_failures",
+    "disruptions",
+    "unrecovered_disruptions",
+    "max_time_to_recover_s",
+    "max_deployment_s",
+    "rollout_state",
+];
+
+/// Per-workload metrics (`workloads.<name>`).
+pub const WORKLOAD_METRICS: [&str; 6] =
+    ["arrived", "started", "never_started", "queue_delay_s_p50", "queue_delay_s_p95", "queue_delay_s_max"];
+
+/// Per-target-group metrics (`target_groups.<name>`).
+pub const TARGET_GROUP_METRICS: [&str; 2] = ["min_healthy_targets", "fail_open_s"];
+
+/// What an expectation is about.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SubjectKind {
+    Service,
+    Workload,
+    TargetGroup,
+}
+
+impl SubjectKind {
+    /// The summary.json section holding its metrics.
+    pub fn section(self) -> &'static str {
+        match self {
+            SubjectKind::Service => "services",
+            SubjectKind::Workload => "workloads",
+            SubjectKind::TargetGroup => "target_groups",
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            SubjectKind::Service => "service",
+            SubjectKind::Workload => "workload",
+            SubjectKind::TargetGroup => "target_group",
+        }
+    }
+
+    pub fn metrics(self) -> &'static [&'static str] {
+        match self {
+            SubjectKind::Service => &SERVICE_METRICS,
+            SubjectKind::Workload => &WORKLOAD_METRICS,
+            SubjectKind::TargetGroup => &TARGET_GROUP_METRICS,
+        }
+    }
+}
+
+/// A value to compare with: metrics are numbers, except `rollout_state`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Expected {
+    Number(f64),
+    Text(String),
+}
+
+impl std::fmt::Display for Expected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Expected::Number(x) => write!(f, "{x}"),
+            Expected::Text(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expectation {
+    pub kind: SubjectKind,
+    pub subject: String,
+    pub metric: String,
+    pub min: Option<f64>,
+    pub max: Option<f64>,
+    pub equals: Option<Expected>,
+}
+
+impl Expectation {
+    /// `web.availability >= 0.999`, `web.rollout_state == COMPLETED`, `web.outage_s <= 60`.
+    pub fn label(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = self.min {
+            parts.push(format!(">= {v}"));
+        }
+        if let Some(v) = self.max {
+            parts.push(format!("<= {v}"));
+        }
+        if let Some(v) = &self.equals {
+            parts.push(format!("== {v}"));
+        }
+        format!("{}.{} {}", self.subject, self.metric, parts.join(" and "))
+    }
+}
+
+/// The names an expectation may refer to.
+pub struct Subjects<'a> {
+    pub services: &'a [String],
+    pub workloads: &'a [String],
+    pub target_groups: &'a [String],
+}
+
+impl Subjects<'_> {
+    fn names(&self, kind: SubjectKind) -> &[String] {
+        match kind {
+            SubjectKind::Service => self.services,
+            SubjectKind::Workload => self.workloads,
+            SubjectKind::TargetGroup => self.target_groups,
+        }
+    }
+}
+
+const KINDS: [SubjectKind; 3] = [SubjectKind::Service, SubjectKind::Workload, SubjectKind::TargetGroup];
+
+/// One `[[expect]]` table.
+pub fn read_expectation(r: &mut Reader<'_>, node: &Node, path: &str, subjects: &Subjects<'_>) -> Option<Expectation> {
+    let f = r.table(node, path, &["service", "workload", "target_group", "metric", "min", "max", "equals"])?;
+    let given: Vec<SubjectKind> = KINDS.iter().copied().filter(|k| f.has(k.key())).collect();
+    let kind = match given[..] {
+        [k] => k,
+        [] => {
+            r.missing(&f, "service", "the service (or workload, or target_group) the expectation is about");
+            return None;
+        }
+        _ => {
+            let n = f.node(given[1].key())?;
+            r.error(
+                &n.span,
+                &f.path(given[1].key()),
+                "expected one of service, workload or target_group, found several",
+            );
+            return None;
+        }
+    };
+    let subject = r.opt_str(&f, kind.key())?;
+    let names = subjects.names(kind);
+    if !names.contains(&subject) {
+        let known: Vec<&str> = names.iter().map(String::as_str).collect();
+        let hint = suggest(&subject, &known).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
+        let n = f.node(kind.key())?;
+        r.error(
+            &n.span,
+            &f.path(kind.key()),
+            format!("expected the name of a {}, found {subject:?}{hint}", kind.key()),
+        );
+        return None;
+    }
+    if !f.has("metric") {
+        r.missing(&f, "metric", &format!("one of {}", kind.metrics().join(", ")));
+        return None;
+    }
+    let metric = r.opt_str(&f, "metric")?;
+    if !kind.metrics().contains(&metric.as_str()) {
+        let hint = suggest(&metric, kind.metrics()).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
+        let n = f.node("metric")?;
+        let msg = format!("expected a {} metric ({}), found {metric:?}{hint}", kind.key(), kind.metrics().join(", "));
+        r.error(&n.span, &f.path("metric"), msg);
+        return None;
+    }
+    let min = r.opt_f64(&f, "min", f64::MIN, f64::MAX);
+    let max = r.opt_f64(&f, "max", f64::MIN, f64::MAX);
+    let equals = match f.node("equals") {
+        None => None,
+        Some(n) => match &n.value {
+            Value::Int(i) => Some(Expected::Number(*i as f64)),
+            Value::Float(x) => Some(Expected::Number(*x)),
+            Value::Str(s) => Some(Expected::Text(s.clone())),
+            _ => {
+                r.error(&n.span, &f.path("equals"), format!("expected a number or a string, found {}", n.describe()));
+                return None;
+            }
+        },
+    };
+    if min.is_none() && max.is_none() && equals.is_none() {
+        r.missing(&f, "min", "at least one of min, max or equals");
+        return None;
+    }
+    Some(Expectation { kind, subject, metric, min, max, equals })
+}
+
+/// `--expect 'web.availability>=0.999'`: SUBJECT.METRIC then `>=`, `<=` or `==`, then a number
+/// (or a word, for `rollout_state`). The subject may be a service, workload or target group.
+pub fn parse_expect_arg(text: &str, subjects: &Subjects<'_>) -> Result<Expectation, String> {
+    let bad = |why: String| format!("--expect {text:?}: {why}");
+    let ops = [">=", "<=", "=="];
+    let Some((at, op)) = ops.iter().filter_map(|op| text.find(op).map(|i| (i, *op))).min() else {
+        let hint =
+            if text.contains('>') || text.contains('<') { " (bounds include the value: use >= or <=)" } else { "" };
+        return Err(bad(format!("expected SUBJECT.METRIC>=VALUE, <=VALUE or ==VALUE{hint}")));
+    };
+    let (lhs, value) = (text[..at].trim(), text[at + op.len()..].trim());
+    let Some((subject, metric)) = lhs.rsplit_once('.') else {
+        return Err(bad(format!("expected SUBJECT.METRIC before {op}, found {lhs:?}")));
+    };
+    let kinds: Vec<SubjectKind> =
+        KINDS.iter().copied().filter(|k| subjects.names(*k).iter().any(|n| n == subject)).collect();
+    let kind = match kinds[..] {
+        [k] => k,
+        [] => {
+            let all: Vec<&str> = KINDS.iter().flat_map(|k| subjects.names(*k)).map(String::as_str).collect();
+            let hint = suggest(subject, &all).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
+            return Err(bad(format!("expected a service, workload or target group, found {subject:?}{hint}")));
+        }
+        _ => return Err(bad(format!("{subject:?} names more than one service, workload or target group"))),
+    };
+    if !kind.metrics().contains(&metric) {
+        let hint = suggest(metric, kind.metrics()).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
+        return Err(bad(format!(
+            "expected a {} metric ({}), found {metric:?}{hint}",
+            kind.key(),
+            kind.metrics().join(", ")
+        )));
+    }
+    let number = value.parse::<f64>().ok().filter(|x| x.is_finite());
+    let mut e = Expectation {
+        kind,
+        subject: subject.to_string(),
+        metric: metric.to_string(),
+        min: None,
+        max: None,
+        equals: None,
+    };
+    match (op, number) {
+        (">=", Some(x)) => e.min = Some(x),
+        ("<=", Some(x)) => e.max = Some(x),
+        ("==", Some(x)) => e.equals = Some(Expected::Number(x)),
+        ("==", None) if !value.is_empty() => e.equals = Some(Expected::Text(value.to_string())),
+        _ => return Err(bad(format!("expected a number after {op}, found {value:?}"))),
+    }
+    Ok(e)
+}

@@ -1,0 +1,164 @@
+//! What a run reports beyond its metrics: disruptions with recovery times, expectations (in the
+//! scenario and on the command line), baselines, and the CI formats.
+
+use crate::cli::ecsim;
+use crate::common::*;
+use ecsim::report;
+
+fn four_tasks_losing_an_instance(expect: &str) -> String {
+    cluster(
+        "30m",
+        &["us-east-1a", "us-east-1b", "us-east-1c"],
+        "name = \"big\"\ninstance_type = \"m5.xlarge\"\ncount = 3",
+    ) + &app(256, 512, "{ containerPort = 8080 }", "")
+        + &service("web", 4, "")
+        + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"big-1\"]\n"
+        + expect
+}
+
+fn summary(toml: &str) -> (report::Rendered, serde_json::Value) {
+    let s = scenario(toml);
+    let r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    let rendered = report::render(&r, &s, None).unwrap();
+    let json = rendered.summary.clone();
+    (rendered, json)
+}
+
+/// The instance holding 2 of 4 tasks fails at 10 min; replacements are healthy 15 s + 40 s later:
+/// one disruption, 4 healthy before, 2 at the lowest, recovered in 55 s.
+#[test]
+fn an_instance_failure_is_a_disruption_with_its_recovery_time() {
+    let (_, s) = summary(&four_tasks_losing_an_instance(""));
+    let d = &s["disruptions"][0];
+    assert_eq!(d["time_s"], 600.0);
+    assert_eq!(d["kind"], "INSTANCE_TERMINATED");
+    assert_eq!(d["what"], "big-1");
+    assert_eq!(d["services"]["web"]["healthy_before"], 4);
+    assert_eq!(d["services"]["web"]["healthy_lowest"], 2);
+    assert_eq!(d["services"]["web"]["time_to_recover_s"], 55.0);
+    assert_eq!(s["services"]["web"]["max_time_to_recover_s"], 55.0);
+    assert_eq!(s["services"]["web"]["disruptions"], 1);
+    assert_eq!(s["services"]["web"]["unrecovered_disruptions"], 0);
+}
+
+/// A service that never gets back (no capacity left) has no time to recover: null, and an
+/// expectation on it fails.
+#[test]
+fn a_service_that_never_recovers_has_no_time_to_recover() {
+    let toml = cluster("30m", &["us-east-1a"], "name = \"small\"\ninstance_type = \"m5.large\"\ncount = 2")
+        + &app(1024, 3000, "", "")
+        + &service("web", 4, "")
+        + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"small-1\"]\n"
+        + "[[expect]]\nservice = \"web\"\nmetric = \"max_time_to_recover_s\"\nmax = 300\n";
+    let (rendered, s) = summary(&toml);
+    assert_eq!(s["disruptions"][0]["services"]["web"]["time_to_recover_s"], serde_json::Value::Null);
+    assert_eq!(s["services"]["web"]["unrecovered_disruptions"], 1);
+    assert_eq!(s["services"]["web"]["max_time_to_recover_s"], serde_json::Value::Null);
+    assert!(!rendered.passed());
+    assert_eq!(s["expectations"][0]["actual"], serde_json::Value::Null);
+}
+
+/// `[[expect]]` tables: each listed in summary.json with its actual value; one failing makes
+/// `passed` false.
+#[test]
+fn scenario_expectations_are_checked_and_listed() {
+    let expect = "[[expect]]\nservice = \"web\"\nmetric = \"availability\"\nmin = 0.999\n\
+                  [[expect]]\nservice = \"web\"\nmetric = \"min_healthy\"\nmin = 3\n\
+                  [[expect]]\nservice = \"web\"\nmetric = \"max_time_to_recover_s\"\nmax = 60\n";
+    let (rendered, s) = summary(&four_tasks_losing_an_instance(expect));
+    let e = s["expectations"].as_array().unwrap();
+    assert_eq!(e.len(), 3);
+    assert_eq!((e[0]["actual"].as_f64(), e[0]["passed"].as_bool()), (Some(1.0), Some(true)));
+    assert_eq!((e[1]["actual"].as_u64(), e[1]["passed"].as_bool()), (Some(2), Some(false)), "2 healthy at the lowest");
+    assert_eq!((e[2]["actual"].as_f64(), e[2]["passed"].as_bool()), (Some(55.0), Some(true)));
+    assert_eq!(s["passed"], false);
+    assert!(!rendered.passed());
+    let table = report::expectations_table(&rendered.outcomes);
+    assert!(table.contains("web.min_healthy >= 3") && table.contains("FAILED"), "{table}");
+}
+
+/// Bad expectations are bad input, with the field path and a suggestion.
+#[test]
+fn bad_expectations_are_reported() {
+    let err = |expect: &str| match ecsim::scenario::load_str("s.toml", &four_tasks_losing_an_instance(expect), None) {
+        Ok(_) => panic!("accepted {expect}"),
+        Err(d) => d.to_string(),
+    };
+    let e = err("[[expect]]\nservice = \"web\"\nmetric = \"availabilty\"\nmin = 0.9\n");
+    assert!(
+        e.contains("expect[0].metric: expected a service metric") && e.contains("(did you mean \"availability\"?)"),
+        "{e}"
+    );
+    let e = err("[[expect]]\nservice = \"wbe\"\nmetric = \"availability\"\nmin = 0.9\n");
+    assert!(
+        e.contains("expect[0].service: expected the name of a service, found \"wbe\" (did you mean \"web\"?)"),
+        "{e}"
+    );
+    let e = err("[[expect]]\nservice = \"web\"\nmetric = \"availability\"\n");
+    assert!(e.contains("expect[0]") && e.contains("at least one of min, max or equals"), "{e}");
+    let e = err("[[expect]]\nservice = \"web\"\nworkload = \"w\"\nmetric = \"availability\"\nmin = 1\n");
+    assert!(e.contains("found several"), "{e}");
+}
+
+/// A baseline: a run on three instances is compared with one on two; the worse metrics are
+/// regressions in that direction only, and a tolerance forgives small ones.
+#[test]
+fn a_baseline_catches_what_got_worse() {
+    let (_, good) = summary(&four_tasks_losing_an_instance(""));
+    let worse_toml = four_tasks_losing_an_instance("").replace("count = 3", "count = 2");
+    let (_, worse) = summary(&worse_toml);
+    let changes = report::baseline::compare(&good, &worse, 0.0);
+    let regressed: Vec<String> = changes.iter().filter(|c| c.regression).map(|c| c.label()).collect();
+    // Two instances in three zones: the tasks cover two zones, with less margin.
+    assert_eq!(regressed, ["web.min_az_coverage", "web.min_az_loss_margin", "web.min_instance_loss_margin"]);
+    assert_eq!(good["services"]["web"]["min_az_coverage"], 2);
+    assert_eq!(worse["services"]["web"]["min_az_coverage"], 1);
+    let back = report::baseline::compare(&worse, &good, 0.0);
+    assert!(back.iter().all(|c| !c.regression), "improvements are not regressions: {back:?}");
+    assert!(report::baseline::compare(&good, &good, 0.0).is_empty());
+    // 1000 % tolerance forgives every numeric worsening.
+    assert!(report::baseline::compare(&good, &worse, 10.0).iter().all(|c| !c.regression));
+}
+
+/// The command line: a failed `--expect` exits 1 and shows in JUnit and Markdown; a baseline
+/// regression exits 1; `ecsim diff` agrees; `--format json` is summary.json.
+#[test]
+fn ci_gates_on_expectations_and_baselines() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("s.toml"), four_tasks_losing_an_instance("")).unwrap();
+    let ok = ecsim(&["run", "s.toml", "--out", "good", "--expect", "web.availability>=0.999"], dir);
+    assert_eq!(ok.status.code(), Some(0), "{}", String::from_utf8_lossy(&ok.stderr));
+    let o = ecsim(
+        &["run", "s.toml", "--out", "r", "--expect", "web.min_healthy>=3", "--junit", "j.xml", "--markdown", "m.md"],
+        dir,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("0 of 1 expectations held"));
+    let junit = std::fs::read_to_string(dir.join("j.xml")).unwrap();
+    assert!(junit.contains("tests=\"1\" failures=\"1\"") && junit.contains("web.min_healthy &gt;= 3"), "{junit}");
+    assert!(junit.contains("<failure message=\"actual 2\"/>"), "{junit}");
+    let md = std::fs::read_to_string(dir.join("m.md")).unwrap();
+    assert!(md.contains("FAILED") && md.contains("`web.min_healthy >= 3` | 2 | **FAILED**"), "{md}");
+    // A file the user wrote is not overwritten.
+    std::fs::write(dir.join("mine.md"), "my notes").unwrap();
+    let o = ecsim(&["run", "s.toml", "--out", "r", "--markdown", "mine.md"], dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(dir.join("mine.md")).unwrap(), "my notes");
+
+    std::fs::write(dir.join("worse.toml"), four_tasks_losing_an_instance("").replace("count = 3", "count = 2"))
+        .unwrap();
+    let o = ecsim(&["run", "worse.toml", "--out", "worse", "--baseline", "good/summary.json"], dir);
+    assert_eq!(o.status.code(), Some(1), "a regression fails");
+    assert!(String::from_utf8_lossy(&o.stdout).contains("WORSE"));
+    let d = ecsim(&["diff", "good/summary.json", "worse/summary.json"], dir);
+    assert_eq!(d.status.code(), Some(1));
+    let d = ecsim(&["diff", "worse/summary.json", "good/summary.json"], dir);
+    assert_eq!(d.status.code(), Some(0), "the other way round it is an improvement");
+    let j = ecsim(&["run", "s.toml", "--out", "r3", "--format", "json"], dir);
+    let v: serde_json::Value = serde_json::from_slice(&j.stdout).expect("stdout is JSON");
+    assert_eq!(v["services"]["web"]["min_healthy"], 2);
+    let bad = ecsim(&["run", "s.toml", "--out", "r4", "--expect", "web.availability>0.9"], dir);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("use >= or <="));
+}
