@@ -29,6 +29,16 @@ fn fail(name: &'static str, detail: String) -> Result<(), Violation> {
 /// Checks every invariant; the first one broken is returned.
 pub fn check(state: &State) -> Result<(), Violation> {
     let cluster = &state.cluster;
+    let mut usage = crate::cluster::Usage::default();
+    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive) {
+        usage.cpu_registered += u64::from(ci.cpu_registered);
+        usage.cpu_reserved += u64::from(ci.cpu_registered - ci.cpu_free);
+        usage.memory_mib_registered += u64::from(ci.memory_mib_registered);
+        usage.memory_mib_reserved += u64::from(ci.memory_mib_registered - ci.memory_mib_free);
+    }
+    if usage != cluster.usage {
+        return fail("cluster_usage_adds_up", format!("kept {:?}, instances sum to {usage:?}", cluster.usage));
+    }
     let mut group_counts = vec![vec![0u32; cluster.zones.len()]; cluster.task_groups.len()];
     for ci in &cluster.instances {
         let (mut cpu, mut mem, mut enis, mut gpus) = (0u64, 0u64, 0u32, 0u32);

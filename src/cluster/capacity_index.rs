@@ -18,6 +18,8 @@ pub struct Slot {
     pub zone: ZoneId,
     /// ACTIVE and agent connected: the instance can take new tasks.
     pub open: bool,
+    /// Not INACTIVE: still part of the cluster.
+    pub live: bool,
     pub eni_free: u16,
     pub gpus_free: u16,
     /// Host ports left in the agent's dynamic range.
@@ -32,6 +34,7 @@ impl Slot {
             memory_mib_free: ci.memory_mib_free,
             zone: ci.zone,
             open: ci.status == InstanceStatus::Active && ci.agent_connected,
+            live: ci.status != InstanceStatus::Inactive,
             eni_free: clamp(ci.eni_free as usize),
             gpus_free: clamp(ci.gpus_free as usize),
             dynamic_ports_free: clamp(DYNAMIC_PORTS_SPAN.saturating_sub(ci.dynamic_ports_used.len())),

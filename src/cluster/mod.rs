@@ -41,6 +41,32 @@ pub struct InstanceGroupSpec {
     pub eni_task_slots: u32,
 }
 
+/// CPU units and MiB registered and reserved over the live (not INACTIVE) instances.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Usage {
+    pub cpu_registered: u64,
+    pub cpu_reserved: u64,
+    pub memory_mib_registered: u64,
+    pub memory_mib_reserved: u64,
+}
+
+impl Usage {
+    /// Adds (`sign` 1) or removes (-1) what `slot` says of `ci`.
+    fn apply(&mut self, slot: Slot, ci: &ContainerInstance, sign: i64) {
+        if !slot.live {
+            return;
+        }
+        let add = |total: &mut u64, v: u32| *total = total.saturating_add_signed(sign * i64::from(v));
+        add(&mut self.cpu_registered, ci.cpu_registered);
+        add(&mut self.cpu_reserved, ci.cpu_registered - slot.cpu_free.min(ci.cpu_registered));
+        add(&mut self.memory_mib_registered, ci.memory_mib_registered);
+        add(
+            &mut self.memory_mib_reserved,
+            ci.memory_mib_registered - slot.memory_mib_free.min(ci.memory_mib_registered),
+        );
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub zones: Vec<String>,
@@ -58,6 +84,9 @@ pub struct Cluster {
     pub task_groups: Vec<String>,
     /// Tasks with desired status RUNNING per task group and zone: what AZ spread counts.
     pub group_zone_counts: Vec<Vec<u32>>,
+    /// CPU and memory registered and reserved over the instances not INACTIVE, kept up to
+    /// date by `sync_slot` (what the cluster usage plot shows).
+    pub usage: Usage,
     /// Instances in DRAINING status (the scheduler has work while any exists).
     pub draining_instances: u32,
     /// Wall-clock time of simulated time zero, ms since the Unix epoch (for `registeredAt`).
@@ -77,6 +106,7 @@ impl Cluster {
             group_instance_counts: Vec::new(),
             task_groups: Vec::new(),
             group_zone_counts: Vec::new(),
+            usage: Usage::default(),
             draining_instances: 0,
             start_epoch_ms: 0,
         }
@@ -155,7 +185,8 @@ impl Cluster {
             tasks: Vec::new(),
             group_task_counts: Vec::new(),
         });
-        self.slots.push(Slot::of(&self.instances[id.index()]));
+        self.slots.push(Slot::default());
+        self.sync_slot(id);
         for counts in &mut self.group_instance_counts {
             counts.push(0);
         }
@@ -164,7 +195,12 @@ impl Cluster {
 
     /// Re-reads an instance's slot after its resources, status or agent connection changed.
     pub fn sync_slot(&mut self, id: InstanceId) {
-        self.slots[id.index()] = Slot::of(&self.instances[id.index()]);
+        let ci = &self.instances[id.index()];
+        let old = self.slots[id.index()];
+        let new = Slot::of(ci);
+        self.usage.apply(old, ci, -1);
+        self.usage.apply(new, ci, 1);
+        self.slots[id.index()] = new;
     }
 
     /// Counts a task of `group` on `instance` as desired-RUNNING (+1) or no longer (-1).

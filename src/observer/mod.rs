@@ -74,6 +74,8 @@ pub enum Notice {
         service: ServiceId,
         steady: bool,
     },
+    /// The cluster's registered and reserved CPU and memory changed.
+    ClusterUsage(crate::cluster::Usage),
     Log(LogEntry),
 }
 
@@ -191,6 +193,9 @@ pub struct RunResult {
     pub run_task_failures: Vec<(String, u32)>,
     pub rows: Vec<Row>,
     pub log: Vec<(SimTime, LogEntry)>,
+    /// Cluster CPU and memory registered and reserved over time (a step function, at most
+    /// about 2,000 steps).
+    pub usage: Vec<(SimTime, crate::cluster::Usage)>,
 }
 
 pub struct Observer {
@@ -205,6 +210,8 @@ pub struct Observer {
     fixed_measure_start: bool,
     rows: Vec<Row>,
     log: Vec<(SimTime, LogEntry)>,
+    usage: Vec<(SimTime, crate::cluster::Usage)>,
+    usage_step_ms: u64,
 }
 
 impl Observer {
@@ -238,6 +245,8 @@ impl Observer {
             fixed_measure_start: scenario.measure_from.is_some(),
             rows: Vec::new(),
             log: Vec::new(),
+            usage: Vec::new(),
+            usage_step_ms: scenario.duration.0 / 2000,
         }
     }
 
@@ -259,6 +268,14 @@ impl Observer {
                 Notice::Steady { service, steady } => {
                     let s = &mut self.services[service.index()];
                     s.steady_ever |= steady;
+                }
+                Notice::ClusterUsage(u) => {
+                    // At most about 2,000 samples a run: within one step of the grid the latest
+                    // value stands for it (the plot cannot show more).
+                    match self.usage.last_mut() {
+                        Some((t, last)) if now.since(*t).0 < self.usage_step_ms => *last = u,
+                        _ => self.usage.push((now, u)),
+                    }
                 }
                 Notice::Log(entry) => self.log.push((now, entry)),
             }
@@ -334,6 +351,7 @@ impl Observer {
             services,
             rows: self.rows,
             log: self.log,
+            usage: self.usage,
         }
     }
 }

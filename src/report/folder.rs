@@ -23,7 +23,7 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
 }
 
 /// Writes `files` (name, bytes) as the folder `dir`.
-pub fn write_report(dir: &Path, files: &[(&str, Vec<u8>)]) -> Result<(), ReportError> {
+pub fn write_report(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), ReportError> {
     let shown = dir.display().to_string();
     if dir.exists() {
         if !dir.is_dir() {

@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod ci;
 pub mod expectations;
 mod folder;
+mod plots;
 pub mod recovery;
 mod text;
 
@@ -36,17 +37,32 @@ pub fn render(
     }
     let mut summary_bytes = serde_json::to_vec_pretty(&summary).map_err(|e| format(e.to_string()))?;
     summary_bytes.push(b'\n');
-    let files = vec![
-        ("summary.json", summary_bytes),
-        ("timeseries.csv", timeseries_csv(result, scenario).map_err(|e| format(e.to_string()))?),
-        ("events.csv", events_csv(result).map_err(|e| format(e.to_string()))?),
+    let mut files = vec![
+        ("summary.json".to_string(), summary_bytes),
+        ("timeseries.csv".to_string(), timeseries_csv(result, scenario).map_err(|e| format(e.to_string()))?),
+        ("events.csv".to_string(), events_csv(result).map_err(|e| format(e.to_string()))?),
     ];
+    let usage = plots::usage_svg(result).map_err(|e| format(format!("cluster usage plot: {e}")))?;
+    files.push(("cluster-usage.svg".to_string(), usage.into_bytes()));
+    let disruptions = recovery::disruptions(result);
+    for (s, spec) in scenario.services.iter().enumerate() {
+        let plot = |e: Box<dyn std::error::Error>| format(format!("plot of {}: {e}", spec.name));
+        files.push((
+            format!("tasks-{}.svg", spec.name),
+            plots::service_svg(result, scenario, s, &disruptions).map_err(plot)?.into_bytes(),
+        ));
+        files.push((
+            format!("redundancy-{}.svg", spec.name),
+            plots::redundancy_svg(result, scenario, s).map_err(plot)?.into_bytes(),
+        ));
+    }
     Ok(Rendered { files, summary, outcomes, changes })
 }
 
 /// A run's report: the files of its folder, and what the command line reports from them.
 pub struct Rendered {
-    pub files: Vec<(&'static str, Vec<u8>)>,
+    /// (file name, bytes), in a fixed order.
+    pub files: Vec<(String, Vec<u8>)>,
     pub summary: Value,
     pub outcomes: Vec<Outcome>,
     /// Metrics that changed against the baseline (empty without one).

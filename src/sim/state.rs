@@ -41,6 +41,8 @@ pub struct State {
     pub run_task_failures: std::collections::BTreeMap<&'static str, u32>,
     pub timeline: Vec<TimelineEvent>,
     pub workloads: Vec<super::WorkloadState>,
+    /// The cluster usage last reported to the observer.
+    pub reported_usage: crate::cluster::Usage,
     pub settings: Settings,
     pub end: SimTime,
 }
@@ -85,6 +87,7 @@ impl State {
             timeline: scenario.timeline.clone(),
             workloads: scenario.workloads.iter().cloned().map(super::WorkloadState::new).collect(),
             settings: scenario.settings.clone(),
+            reported_usage: Default::default(),
             end,
         }
     }
@@ -201,6 +204,10 @@ impl State {
             }
         }
         self.touched_services = touched;
+        if self.cluster.usage != self.reported_usage {
+            self.reported_usage = self.cluster.usage;
+            ctx.notice(Notice::ClusterUsage(self.cluster.usage));
+        }
     }
 }
 

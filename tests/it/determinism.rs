@@ -7,7 +7,7 @@ use ecsim::report;
 use ecsim::scenario::load_file;
 use ecsim::sim::Simulation;
 
-fn render(path: &Path, seed: Option<u64>, check: bool) -> Vec<(&'static str, Vec<u8>)> {
+fn render(path: &Path, seed: Option<u64>, check: bool) -> Vec<(String, Vec<u8>)> {
     let mut scenario = load_file(path).unwrap_or_else(|d| panic!("{d}"));
     scenario.settings.check_invariants = check;
     let result = Simulation::new(&scenario, seed.unwrap_or(scenario.seed)).run().unwrap_or_else(|e| panic!("{e}"));

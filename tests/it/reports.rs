@@ -1,6 +1,8 @@
 //! What a run reports beyond its metrics: disruptions with recovery times, expectations (in the
 //! scenario and on the command line), baselines, and the CI formats.
 
+use std::path::Path;
+
 use crate::cli::ecsim;
 use crate::common::*;
 use ecsim::report;
@@ -161,4 +163,51 @@ fn ci_gates_on_expectations_and_baselines() {
     let bad = ecsim(&["run", "s.toml", "--out", "r4", "--expect", "web.availability>0.9"], dir);
     assert_eq!(bad.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&bad.stderr).contains("use >= or <="));
+}
+
+/// The plots: one per service for tasks and one for redundancy, with the time axis in human
+/// units, and the outage shaded when the only task's instance fails.
+#[test]
+fn plots_show_tasks_outages_and_redundancy() {
+    let toml = cluster("30m", &["us-east-1a"], "name = \"one\"\ninstance_type = \"m5.large\"\ncount = 2")
+        + &app(256, 512, "", "")
+        + &service("web", 1, "")
+        + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"one-1\"]\n";
+    let (rendered, s) = summary(&toml);
+    assert!(s["services"]["web"]["outage_s"].as_f64().unwrap() > 0.0);
+    let file = |name: &str| {
+        let (_, bytes) = rendered.files.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no {name}"));
+        String::from_utf8(bytes.clone()).unwrap()
+    };
+    let tasks = file("tasks-web.svg");
+    assert!(tasks.starts_with("<svg"), "an SVG document");
+    for text in ["web: tasks over time", "time (minutes)", "desired", "running", "healthy"] {
+        assert!(tasks.contains(text), "missing {text:?}");
+    }
+    // The outage (one task, its instance lost) is shaded red.
+    assert!(tasks.contains("fill=\"#DC3C3C\""), "no outage shading");
+    let redundancy = file("redundancy-web.svg");
+    for text in ["web: redundancy over time", "AZ coverage", "AZ loss margin", "instance loss margin"] {
+        assert!(redundancy.contains(text), "missing {text:?}");
+    }
+    // A day-long run is plotted in hours.
+    let (day, _) = summary(&toml.replace("duration = \"30m\"", "duration = \"1d\""));
+    let (_, bytes) = day.files.iter().find(|(n, _)| n == "tasks-web.svg").unwrap();
+    assert!(String::from_utf8_lossy(bytes).contains("time (hours)"));
+}
+
+/// The plots README shows are what ecsim draws today for `scenarios/az-outage.toml`
+/// (regenerate: `ecsim run scenarios/az-outage.toml --out /tmp/a && cp /tmp/a/tasks-web.svg
+/// reports/examples/az-outage-tasks-web.svg`, likewise redundancy-web.svg).
+#[test]
+fn readme_plots_are_current() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = ecsim::scenario::load_file(&root.join("scenarios/az-outage.toml")).unwrap();
+    let r = ecsim::sim::Simulation::new(&s, s.seed).run().unwrap();
+    let rendered = report::render(&r, &s, None).unwrap();
+    for name in ["tasks-web.svg", "redundancy-web.svg"] {
+        let (_, bytes) = rendered.files.iter().find(|(n, _)| n == name).unwrap();
+        let committed = std::fs::read(root.join("reports/examples").join(format!("az-outage-{name}"))).unwrap();
+        assert!(*bytes == committed, "reports/examples/az-outage-{name} is stale");
+    }
 }

@@ -1,0 +1,311 @@
+//! SVG plots of a run (plotters' SVG backend: no system libraries): per service, desired /
+//! running / healthy over time with outages and below-minimum periods shaded and disruptions and
+//! deployments marked; and its redundancy (AZ coverage, AZ and instance loss margins).
+
+use plotters::prelude::*;
+
+use super::recovery::Disruption;
+use crate::observer::{Row, RunResult};
+use crate::scenario::Scenario;
+
+const WIDTH: u32 = 960;
+const HEIGHT: u32 = 420;
+const OUTAGE: RGBColor = RGBColor(220, 60, 60);
+const BELOW_MIN: RGBColor = RGBColor(245, 170, 60);
+const DISRUPTION: RGBColor = RGBColor(170, 30, 30);
+const DEPLOYMENT: RGBColor = RGBColor(120, 60, 200);
+const NOT_MEASURED: RGBColor = RGBColor(200, 200, 200);
+
+type Chart<'a, 'b> = ChartContext<
+    'a,
+    SVGBackend<'b>,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// Axes, grid and labels, the same on every plot.
+fn mesh(chart: &mut Chart<'_, '_>, unit: TimeUnit, y_desc: &str) -> Result<(), PlotError> {
+    chart
+        .configure_mesh()
+        .x_desc(format!("time ({})", unit.name))
+        .y_desc(y_desc)
+        .x_label_formatter(&axis_number)
+        .y_label_formatter(&axis_number)
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()?;
+    Ok(())
+}
+
+/// The time axis in human units: minutes up to 3 h, hours up to 3 d, then days.
+#[derive(Clone, Copy)]
+struct TimeUnit {
+    ms: f64,
+    name: &'static str,
+}
+
+fn time_unit(duration_ms: u64) -> TimeUnit {
+    const HOUR: u64 = 3_600_000;
+    if duration_ms <= 3 * HOUR {
+        TimeUnit { ms: 60_000.0, name: "minutes" }
+    } else if duration_ms <= 72 * HOUR {
+        TimeUnit { ms: 3_600_000.0, name: "hours" }
+    } else {
+        TimeUnit { ms: 86_400_000.0, name: "days" }
+    }
+}
+
+/// A step function as plot points: each value holds until the next row, up to `end`.
+fn steps(rows: &[&Row], unit: TimeUnit, end: f64, value: impl Fn(&Row) -> u32) -> Vec<(f64, f64)> {
+    let mut points = Vec::with_capacity(rows.len() * 2 + 1);
+    for (i, r) in rows.iter().enumerate() {
+        let t = r.time.0 as f64 / unit.ms;
+        let v = f64::from(value(r));
+        if i > 0 {
+            points.push((t, points.last().map_or(v, |p: &(f64, f64)| p.1)));
+        }
+        points.push((t, v));
+    }
+    if let Some(&(_, v)) = points.last() {
+        points.push((end, v));
+    }
+    points
+}
+
+/// Intervals where `cond` holds, in plot units.
+fn spans(rows: &[&Row], unit: TimeUnit, end: f64, cond: impl Fn(&Row) -> bool) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if cond(r) {
+            let from = r.time.0 as f64 / unit.ms;
+            let to = rows.get(i + 1).map_or(end, |n| n.time.0 as f64 / unit.ms);
+            match out.last_mut() {
+                Some((_, last_to)) if *last_to == from => *last_to = to,
+                _ => out.push((from, to)),
+            }
+        }
+    }
+    out
+}
+
+type PlotError = Box<dyn std::error::Error>;
+
+/// A line of a plot: label, colour, width, and its value in a timeseries row.
+type RowLine = (&'static str, RGBColor, u32, fn(&Row) -> u32);
+/// A line of the cluster usage plot.
+type UsageLine = (&'static str, RGBColor, u32, fn(&crate::cluster::Usage) -> f64);
+
+fn percent(part: u64, whole: u64) -> f64 {
+    if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
+}
+
+/// Whole numbers without a decimal point; others with one.
+fn axis_number(v: &f64) -> String {
+    if v.fract() == 0.0 { format!("{v:.0}") } else { format!("{v:.1}") }
+}
+
+/// A legend entry for a shaded band.
+fn band_legend(color: RGBColor, alpha: f64) -> impl Fn((i32, i32)) -> Rectangle<(i32, i32)> {
+    move |(x, y)| Rectangle::new([(x, y - 5), (x + 18, y + 5)], color.mix(alpha).filled())
+}
+
+/// A legend entry for a line.
+fn line_legend(color: RGBColor, width: u32) -> impl Fn((i32, i32)) -> PathElement<(i32, i32)> {
+    move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(width))
+}
+
+/// desired / running / healthy of service `s`, as an SVG document.
+pub fn service_svg(
+    result: &RunResult,
+    scenario: &Scenario,
+    s: usize,
+    disruptions: &[Disruption],
+) -> Result<String, PlotError> {
+    let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == s).collect();
+    let unit = time_unit(result.simulated.0);
+    let end = result.simulated.0 as f64 / unit.ms;
+    let spec = &scenario.services[s];
+    let min_pct = u64::from(spec.minimum_healthy_percent);
+    let top = rows.iter().map(|r| r.values.desired.max(r.values.running).max(r.values.healthy)).max().unwrap_or(1);
+    let y_max = f64::from(top) * 1.15 + 1.0;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("{}: tasks over time", spec.name), ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..end, 0f64..y_max)?;
+        mesh(&mut chart, unit, "tasks")?;
+        // Before the measured time (the ramp-up to steady state) nothing counts: grey, not red.
+        let measured_from = result.measure_start.map_or(0.0, |t| t.0 as f64 / unit.ms);
+        let measured = |r: &Row| r.time.0 as f64 / unit.ms >= measured_from;
+        if measured_from > 0.0 {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, 0.0), (measured_from, y_max)],
+                    NOT_MEASURED.mix(0.3).filled(),
+                )))?
+                .label("before steady state")
+                .legend(band_legend(NOT_MEASURED, 0.3));
+        }
+        let below = |r: &Row| {
+            let min = (u64::from(r.values.desired) * min_pct).div_ceil(100);
+            measured(r) && u64::from(r.values.healthy) < min
+        };
+        let bands = [
+            ("below minimum healthy", BELOW_MIN, 0.3, spans(&rows, unit, end, below)),
+            (
+                "outage",
+                OUTAGE,
+                0.4,
+                spans(&rows, unit, end, |r| measured(r) && r.values.healthy == 0 && r.values.desired > 0),
+            ),
+        ];
+        for (label, color, alpha, intervals) in bands {
+            if intervals.is_empty() {
+                continue;
+            }
+            let rects = intervals
+                .into_iter()
+                .map(|(from, to)| Rectangle::new([(from, 0.0), (to, y_max)], color.mix(alpha).filled()));
+            chart.draw_series(rects)?.label(label).legend(band_legend(color, alpha));
+        }
+        let disruption_times: Vec<f64> = disruptions
+            .iter()
+            .filter(|d| d.services.iter().any(|x| x.service == s))
+            .map(|d| d.time.0 as f64 / unit.ms)
+            .collect();
+        let deployment_times: Vec<f64> = result.services[s]
+            .deployments
+            .iter()
+            .flat_map(|d| std::iter::once(d.started).chain(d.finished))
+            .map(|t| t.0 as f64 / unit.ms)
+            .filter(|t| *t > 0.0)
+            .collect();
+        for (label, color, times) in
+            [("disruption", DISRUPTION, disruption_times), ("deployment start/end", DEPLOYMENT, deployment_times)]
+        {
+            if times.is_empty() {
+                continue;
+            }
+            let marks = times.into_iter().map(|t| PathElement::new(vec![(t, 0.0), (t, y_max)], color.stroke_width(2)));
+            chart.draw_series(marks)?.label(label).legend(line_legend(color, 2));
+        }
+        // Widest first, so that lines that coincide stay visible side by side.
+        let series: [RowLine; 3] = [
+            ("desired", RGBColor(170, 170, 170), 6, |r| r.values.desired),
+            ("running", RGBColor(60, 120, 200), 3, |r| r.values.running),
+            ("healthy", RGBColor(30, 150, 70), 1, |r| r.values.healthy),
+        ];
+        for (label, color, width, value) in series {
+            chart
+                .draw_series(LineSeries::new(steps(&rows, unit, end, value), color.stroke_width(width)))?
+                .label(label)
+                .legend(line_legend(color, width));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// AZ coverage and the AZ and instance loss margins of service `s`, as an SVG document.
+pub fn redundancy_svg(result: &RunResult, scenario: &Scenario, s: usize) -> Result<String, PlotError> {
+    let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == s).collect();
+    let unit = time_unit(result.simulated.0);
+    let end = result.simulated.0 as f64 / unit.ms;
+    let top = rows.iter().map(|r| r.values.az_coverage.max(r.values.az_loss_margin)).max().unwrap_or(1);
+    let y_max = f64::from(top) * 1.15 + 1.0;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("{}: redundancy over time", scenario.services[s].name), ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..end, 0f64..y_max)?;
+        mesh(&mut chart, unit, "AZs / healthy tasks")?;
+        let series: [RowLine; 3] = [
+            ("AZ coverage", RGBColor(60, 120, 200), 5, |r| r.values.az_coverage),
+            ("AZ loss margin", RGBColor(30, 150, 70), 3, |r| r.values.az_loss_margin),
+            ("instance loss margin", RGBColor(200, 120, 40), 1, |r| r.values.instance_loss_margin),
+        ];
+        for (label, color, width, value) in series {
+            chart
+                .draw_series(LineSeries::new(steps(&rows, unit, end, value), color.stroke_width(width)))?
+                .label(label)
+                .legend(line_legend(color, width));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// Cluster CPU and memory reserved, as percentages of what the live instances registered.
+pub fn usage_svg(result: &RunResult) -> Result<String, PlotError> {
+    let unit = time_unit(result.simulated.0);
+    let end = result.simulated.0 as f64 / unit.ms;
+    let series = |f: &dyn Fn(&crate::cluster::Usage) -> f64| {
+        let mut points: Vec<(f64, f64)> = Vec::with_capacity(result.usage.len() * 2 + 1);
+        for (t, u) in &result.usage {
+            let t = t.0 as f64 / unit.ms;
+            if let Some(&(_, v)) = points.last() {
+                points.push((t, v));
+            }
+            points.push((t, f(u)));
+        }
+        if let Some(&(_, v)) = points.last() {
+            points.push((end, v));
+        }
+        points
+    };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption("cluster: CPU and memory reserved", ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..end, 0f64..105f64)?;
+        mesh(&mut chart, unit, "% of registered")?;
+        let lines: [UsageLine; 2] = [
+            ("CPU reserved", RGBColor(60, 120, 200), 3, |u| percent(u.cpu_reserved, u.cpu_registered)),
+            ("memory reserved", RGBColor(200, 120, 40), 2, |u| percent(u.memory_mib_reserved, u.memory_mib_registered)),
+        ];
+        for (label, color, width, f) in lines {
+            chart
+                .draw_series(LineSeries::new(series(&f), color.stroke_width(width)))?
+                .label(label)
+                .legend(line_legend(color, width));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
