@@ -27,7 +27,8 @@ pub fn render(
     baseline: Option<&Baseline<'_>>,
 ) -> Result<Rendered, ReportError> {
     let format = |e: String| ReportError::Format(e);
-    let mut summary = summary_json(result, scenario);
+    let disruptions = recovery::disruptions(result);
+    let mut summary = summary_with(result, scenario, &disruptions);
     let outcomes = expectations::evaluate(&summary, &scenario.expectations);
     summary["passed"] = Value::Bool(outcomes.iter().all(|o| o.passed));
     summary["expectations"] = expectations::to_json(&outcomes);
@@ -44,7 +45,6 @@ pub fn render(
     ];
     let usage = plots::usage_svg(result).map_err(|e| format(format!("cluster usage plot: {e}")))?;
     files.push(("cluster-usage.svg".to_string(), usage.into_bytes()));
-    let disruptions = recovery::disruptions(result);
     for (s, spec) in scenario.services.iter().enumerate() {
         let plot = |e: Box<dyn std::error::Error>| format(format!("plot of {}: {e}", spec.name));
         files.push((
@@ -108,7 +108,10 @@ fn secs_text(ms: u64, out: &mut String) {
 
 /// summary.json, as a JSON value (serialised with stable key order).
 pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
-    let disruptions = recovery::disruptions(result);
+    summary_with(result, scenario, &recovery::disruptions(result))
+}
+
+fn summary_with(result: &RunResult, scenario: &Scenario, disruptions: &[recovery::Disruption]) -> Value {
     let mut services = serde_json::Map::new();
     for (i, (s, spec)) in result.services.iter().zip(&scenario.services).enumerate() {
         let a = &s.accum;

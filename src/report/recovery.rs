@@ -58,11 +58,14 @@ pub fn disruptions(result: &RunResult) -> Vec<Disruption> {
     }
     let end = SimTime(result.simulated.0);
     let starts: Vec<SimTime> = out.iter().map(|d| d.time).collect();
+    let mut by_service: Vec<Vec<&Row>> = vec![Vec::new(); result.services.len()];
+    for r in &result.rows {
+        by_service[r.service.index()].push(r);
+    }
     for (i, d) in out.iter_mut().enumerate() {
         let window_end = starts.get(i + 1).copied().unwrap_or(end);
-        for s in 0..result.services.len() {
-            let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == s).collect();
-            if let Some(impact) = impact(&rows, s, d.time, window_end) {
+        for (s, rows) in by_service.iter().enumerate() {
+            if let Some(impact) = impact(rows, s, d.time, window_end) {
                 d.services.push(impact);
             }
         }
@@ -93,10 +96,12 @@ fn zone_of(message: &str) -> String {
 }
 
 fn impact(rows: &[&Row], service: usize, t0: SimTime, window_end: SimTime) -> Option<ServiceImpact> {
-    let before = rows.iter().rev().find(|r| r.time < t0).map_or(0, |r| r.values.healthy);
+    // Rows are in time order: the first at or after t0, and the one in effect just before.
+    let first = rows.partition_point(|r| r.time < t0);
+    let before = first.checked_sub(1).map_or(0, |i| rows[i].values.healthy);
     let mut lowest = before;
     let mut affected = false;
-    for r in rows.iter().filter(|r| r.time >= t0) {
+    for r in &rows[first..] {
         let target = before.min(r.values.desired);
         if !affected {
             if r.time >= window_end {
