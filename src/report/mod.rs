@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod ci;
 pub mod expectations;
 mod folder;
+pub mod html;
 mod plots;
 pub mod recovery;
 mod text;
@@ -43,8 +44,6 @@ pub fn render(
         ("timeseries.csv".to_string(), timeseries_csv(result, scenario).map_err(|e| format(e.to_string()))?),
         ("events.csv".to_string(), events_csv(result).map_err(|e| format(e.to_string()))?),
     ];
-    let usage = plots::usage_svg(result).map_err(|e| format(format!("cluster usage plot: {e}")))?;
-    files.push(("cluster-usage.svg".to_string(), usage.into_bytes()));
     for (s, spec) in scenario.services.iter().enumerate() {
         let plot = |e: Box<dyn std::error::Error>| format(format!("plot of {}: {e}", spec.name));
         files.push((
@@ -56,7 +55,12 @@ pub fn render(
             plots::redundancy_svg(result, scenario, s).map_err(plot)?.into_bytes(),
         ));
     }
-    Ok(Rendered { files, summary, outcomes, changes })
+    let usage = plots::usage_svg(result).map_err(|e| format(format!("cluster usage plot: {e}")))?;
+    files.push(("cluster-usage.svg".to_string(), usage.into_bytes()));
+    let mut rendered = Rendered { files, summary, outcomes, changes };
+    let page = html::report_html(&rendered, result);
+    rendered.files.push(("report.html".to_string(), page.into_bytes()));
+    Ok(rendered)
 }
 
 /// A run's report: the files of its folder, and what the command line reports from them.

@@ -7,14 +7,14 @@ use ecsim::report;
 use ecsim::scenario::load_file;
 use ecsim::sim::Simulation;
 
-fn render(path: &Path, seed: Option<u64>, check: bool) -> Vec<(String, Vec<u8>)> {
+pub fn render(path: &Path, seed: Option<u64>, check: bool) -> Vec<(String, Vec<u8>)> {
     let mut scenario = load_file(path).unwrap_or_else(|d| panic!("{d}"));
     scenario.settings.check_invariants = check;
     let result = Simulation::new(&scenario, seed.unwrap_or(scenario.seed)).run().unwrap_or_else(|e| panic!("{e}"));
     report::render(&result, &scenario, None).unwrap().files
 }
 
-fn bundled() -> Vec<std::path::PathBuf> {
+pub fn bundled() -> Vec<std::path::PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios");
     let mut v: Vec<_> = std::fs::read_dir(dir)
         .unwrap()

@@ -1,0 +1,279 @@
+//! report.html: the whole report as one self-contained page (inline SVG, CSS and a few lines of
+//! inline script for the event-log filter; nothing fetched from the network), for people who
+//! would rather look than read JSON.
+
+use std::fmt::Write;
+
+use quick_xml::escape::escape;
+use serde_json::Value;
+
+use super::text::value_text;
+use super::{Rendered, secs_text};
+use crate::observer::RunResult;
+
+/// The event log in the page stops here; events.csv always has every entry.
+pub const MAX_LOG_ROWS: usize = 10_000;
+
+const STYLE: &str = "
+body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1040px; color: #222; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+.meta { color: #555; font-size: 0.9em; } .meta code { font-size: 0.95em; }
+table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
+th { background: #f3f3f3; } td.l, th.l { text-align: left; }
+.pass { color: #1e7a3c; font-weight: bold; } .fail { color: #b3261e; font-weight: bold; }
+.plot { margin: 0.8em 0; } .plot svg { max-width: 100%; height: auto; border: 1px solid #eee; }
+#log td { text-align: left; vertical-align: top; } #log td.t { text-align: right; white-space: nowrap; }
+.filters { margin: 0.5em 0; } .filters select, .filters input { margin-right: 1em; }
+";
+
+/// Shows only the log rows matching the chosen service, kind and text.
+const SCRIPT: &str = "
+function filterLog() {
+  var s = document.getElementById('f-service').value, k = document.getElementById('f-kind').value;
+  var q = document.getElementById('f-text').value.toLowerCase(), shown = 0;
+  var rows = document.querySelectorAll('#log tbody tr');
+  for (var i = 0; i < rows.length; i++) {
+    var r = rows[i];
+    var ok = (!s || r.dataset.service === s) && (!k || r.dataset.kind === k) &&
+      (!q || r.textContent.toLowerCase().indexOf(q) >= 0);
+    r.style.display = ok ? '' : 'none';
+    if (ok) shown++;
+  }
+  document.getElementById('f-count').textContent = shown + ' shown';
+}
+// A link may carry a filter: report.html#service=web&kind=TASK_STOPPED&text=spot
+(function () {
+  var h = new URLSearchParams(location.hash.slice(1));
+  var ids = { service: 'f-service', kind: 'f-kind', text: 'f-text' };
+  for (var k in ids) { if (h.get(k)) document.getElementById(ids[k]).value = h.get(k); }
+  filterLog();
+})();
+";
+
+fn esc(s: &str) -> String {
+    escape(s).into_owned()
+}
+
+fn cell(v: &Value) -> String {
+    esc(&match v {
+        Value::Number(n) => {
+            n.as_f64().filter(|x| x.fract() != 0.0).map_or_else(|| n.to_string(), |x| format!("{x:.4}"))
+        }
+        other => value_text(other),
+    })
+}
+
+fn verdict(passed: bool) -> &'static str {
+    if passed { "<span class=\"pass\">passed</span>" } else { "<span class=\"fail\">FAILED</span>" }
+}
+
+/// A table: a header row, then rows of cells (already HTML); the first column left-aligned.
+fn table(id: &str, header: &[&str], rows: &[Vec<String>]) -> String {
+    let mut t = format!("<table id=\"{id}\"><thead><tr>");
+    for (i, h) in header.iter().enumerate() {
+        let _ = write!(t, "<th{}>{}</th>", if i == 0 { " class=\"l\"" } else { "" }, esc(h));
+    }
+    t += "</tr></thead><tbody>";
+    for r in rows {
+        t += "<tr>";
+        for (i, c) in r.iter().enumerate() {
+            let _ = write!(t, "<td{}>{c}</td>", if i == 0 { " class=\"l\"" } else { "" });
+        }
+        t += "</tr>";
+    }
+    t + "</tbody></table>\n"
+}
+
+/// The page, from the rendered report (its summary and plots) and the run (its event log).
+pub fn report_html(r: &Rendered, result: &RunResult) -> String {
+    let s = &r.summary;
+    let name = s["scenario"].as_str().unwrap_or_default();
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>ecsim: {}</title><style>{STYLE}</style></head><body>\n",
+        esc(name)
+    );
+    let _ = write!(h, "<h1>ecsim report: {}</h1>\n<p class=\"meta\" id=\"header\">", esc(name));
+    let _ = writeln!(
+        h,
+        "scenario file <code>{}</code> · seed <code>{}</code> · ecsim {} · sha256 <code>{}</code><br>{} s simulated · {} events · measured from {} s · {}</p>",
+        esc(s["scenario_file"].as_str().unwrap_or_default()),
+        s["seed"],
+        esc(s["ecsim_version"].as_str().unwrap_or_default()),
+        esc(s["scenario_sha256"].as_str().unwrap_or_default()),
+        s["simulated_s"],
+        s["events"],
+        s["measured_from_s"],
+        verdict(r.passed()),
+    );
+    h += &services_section(s);
+    h += &plots_section(r);
+    h += &deployments_section(s);
+    h += &disruptions_section(s);
+    h += &expectations_section(r);
+    h += &log_section(result);
+    let _ = write!(h, "<script>{SCRIPT}</script>\n</body></html>\n");
+    h
+}
+
+fn services_section(s: &Value) -> String {
+    let keys = [
+        "availability",
+        "capacity_ratio",
+        "min_healthy",
+        "outage_s",
+        "degraded_s",
+        "below_min_healthy_s",
+        "min_az_coverage",
+        "min_az_loss_margin",
+        "min_instance_loss_margin",
+        "tasks_started",
+        "tasks_failed_to_start",
+        "placement_failures",
+        "max_time_to_recover_s",
+    ];
+    // Metrics down, services across: a page is narrower than thirteen metrics.
+    let services: Vec<(&String, &Value)> = s["services"].as_object().into_iter().flatten().collect();
+    let rows: Vec<Vec<String>> = keys
+        .iter()
+        .map(|k| std::iter::once(esc(k)).chain(services.iter().map(|(_, v)| cell(&v[*k]))).collect())
+        .collect();
+    let mut header = vec!["metric"];
+    header.extend(services.iter().map(|(name, _)| name.as_str()));
+    format!("<h2>Services</h2>\n{}", table("services", &header, &rows))
+}
+
+fn plots_section(r: &Rendered) -> String {
+    let mut h = String::from("<h2>Plots</h2>\n");
+    for (file, bytes) in r.files.iter().filter(|(f, _)| f.ends_with(".svg")) {
+        let _ = writeln!(h, "<div class=\"plot\" data-file=\"{}\">{}</div>", esc(file), String::from_utf8_lossy(bytes));
+    }
+    h
+}
+
+fn deployments_section(s: &Value) -> String {
+    let mut rows = Vec::new();
+    for (service, v) in s["services"].as_object().into_iter().flatten() {
+        for d in v["deployments"].as_array().into_iter().flatten() {
+            rows.push(vec![
+                esc(service),
+                cell(&d["id"]),
+                cell(&d["task_definition"]),
+                cell(&d["status"]),
+                cell(&d["rollout_state"]),
+                cell(&d["started_s"]),
+                cell(&d["finished_s"]),
+                cell(&d["duration_s"]),
+                cell(&d["rolled_back"]),
+                cell(&d["failed_tasks"]),
+            ]);
+        }
+    }
+    let header = [
+        "service",
+        "deployment",
+        "task definition",
+        "status",
+        "rollout state",
+        "started s",
+        "finished s",
+        "duration s",
+        "rolled back",
+        "failed tasks",
+    ];
+    format!("<h2>Deployments</h2>\n{}", table("deployments", &header, &rows))
+}
+
+fn disruptions_section(s: &Value) -> String {
+    let mut rows = Vec::new();
+    for d in s["disruptions"].as_array().into_iter().flatten() {
+        let services = d["services"].as_object();
+        let affected: Vec<String> = services
+            .into_iter()
+            .flatten()
+            .map(|(name, x)| {
+                let ttr = match &x["time_to_recover_s"] {
+                    Value::Null => "not recovered".to_string(),
+                    t => format!("recovered in {t} s"),
+                };
+                format!("{name}: {} → {} healthy, {ttr}", x["healthy_before"], x["healthy_lowest"])
+            })
+            .collect();
+        rows.push(vec![cell(&d["time_s"]), cell(&d["kind"]), cell(&d["what"]), esc(&affected.join("; "))]);
+    }
+    let note =
+        if rows.is_empty() { "<p>No instance failure, AZ outage, Spot interruption, stop or drain.</p>\n" } else { "" };
+    format!("<h2>Disruptions</h2>\n{note}{}", table("disruptions", &["time s", "kind", "what", "services"], &rows))
+}
+
+fn expectations_section(r: &Rendered) -> String {
+    let rows: Vec<Vec<String>> = r
+        .outcomes
+        .iter()
+        .map(|o| vec![esc(&o.expectation.label()), cell(&o.actual), verdict(o.passed).to_string()])
+        .collect();
+    let mut h = String::from("<h2>Expectations</h2>\n");
+    if rows.is_empty() {
+        h += "<p>None: add <code>[[expect]]</code> tables or <code>--expect</code>.</p>\n";
+    }
+    h += &table("expectations", &["expectation", "actual", "result"], &rows);
+    if !r.changes.is_empty() {
+        let rows: Vec<Vec<String>> = r
+            .changes
+            .iter()
+            .map(|c| {
+                let mark = if c.regression { verdict(false) } else { "" };
+                vec![esc(&c.label()), cell(&c.before), cell(&c.after), mark.to_string()]
+            })
+            .collect();
+        h += "<h3>Against the baseline</h3>\n";
+        h += &table("baseline", &["metric", "baseline", "now", ""], &rows);
+    }
+    h
+}
+
+fn log_section(result: &RunResult) -> String {
+    let mut services: Vec<&str> = result.log.iter().map(|(_, e)| &*e.service).filter(|s| !s.is_empty()).collect();
+    services.sort_unstable();
+    services.dedup();
+    let mut kinds: Vec<&str> = result.log.iter().map(|(_, e)| e.kind).collect();
+    kinds.sort_unstable();
+    kinds.dedup();
+    let options = |all: &str, items: &[&str]| {
+        let mut o = format!("<option value=\"\">{all}</option>");
+        for i in items {
+            let _ = write!(o, "<option>{}</option>", esc(i));
+        }
+        o
+    };
+    let mut h = String::from("<h2>Event log</h2>\n<div class=\"filters\">");
+    let _ = writeln!(
+        h,
+        "<select id=\"f-service\" onchange=\"filterLog()\">{}</select><select id=\"f-kind\" onchange=\"filterLog()\">{}</select><input id=\"f-text\" placeholder=\"text\" oninput=\"filterLog()\"><span id=\"f-count\"></span></div>",
+        options("every service", &services),
+        options("every kind", &kinds)
+    );
+    if result.log.len() > MAX_LOG_ROWS {
+        let _ =
+            writeln!(h, "<p>The first {MAX_LOG_ROWS} of {} entries; events.csv has them all.</p>", result.log.len());
+    }
+    h += "<table id=\"log\"><thead><tr><th>time s</th><th>kind</th><th>service</th><th>task</th><th>instance</th><th>message</th></tr></thead><tbody>\n";
+    let mut time = String::new();
+    for (t, e) in result.log.iter().take(MAX_LOG_ROWS) {
+        secs_text(t.0, &mut time);
+        let _ = writeln!(
+            h,
+            "<tr data-service=\"{}\" data-kind=\"{}\"><td class=\"t\">{time}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(&e.service),
+            e.kind,
+            e.kind,
+            esc(&e.service),
+            esc(&e.task),
+            esc(&e.instance),
+            esc(&e.message)
+        );
+    }
+    h + "</tbody></table>\n"
+}
