@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::text::value_text;
 use super::{Rendered, secs_text};
 use crate::observer::RunResult;
+use crate::scenario::expect::SERVICE_METRICS;
 
 /// The event log in the page stops here; events.csv always has every entry.
 pub const MAX_LOG_ROWS: usize = 10_000;
@@ -119,22 +120,9 @@ pub fn report_html(r: &Rendered, result: &RunResult) -> String {
 }
 
 fn services_section(s: &Value) -> String {
-    let keys = [
-        "availability",
-        "capacity_ratio",
-        "min_healthy",
-        "outage_s",
-        "degraded_s",
-        "below_min_healthy_s",
-        "min_az_coverage",
-        "min_az_loss_margin",
-        "min_instance_loss_margin",
-        "tasks_started",
-        "tasks_failed_to_start",
-        "placement_failures",
-        "max_time_to_recover_s",
-    ];
-    // Metrics down, services across: a page is narrower than thirteen metrics.
+    // Every metric an expectation can name (the deployment's state has its own table).
+    let keys: Vec<&str> = SERVICE_METRICS.iter().copied().filter(|k| *k != "rollout_state").collect();
+    // Metrics down, services across: a page is narrower than sixteen metrics.
     let services: Vec<(&String, &Value)> = s["services"].as_object().into_iter().flatten().collect();
     let rows: Vec<Vec<String>> = keys
         .iter()
