@@ -14,6 +14,7 @@ const OUTAGE: RGBColor = RGBColor(220, 60, 60);
 const BELOW_MIN: RGBColor = RGBColor(245, 170, 60);
 const DISRUPTION: RGBColor = RGBColor(170, 30, 30);
 const DEPLOYMENT: RGBColor = RGBColor(120, 60, 200);
+const ROLLBACK: RGBColor = RGBColor(230, 110, 0);
 const NOT_MEASURED: RGBColor = RGBColor(200, 200, 200);
 
 type Chart<'a, 'b> = ChartContext<
@@ -178,16 +179,22 @@ pub fn service_svg(
             .filter(|d| d.services.iter().any(|x| x.service == s))
             .map(|d| d.time.0 as f64 / unit.ms)
             .collect();
-        let deployment_times: Vec<f64> = result.services[s]
-            .deployments
-            .iter()
-            .flat_map(|d| std::iter::once(d.started).chain(d.finished))
-            .map(|t| t.0 as f64 / unit.ms)
-            .filter(|t| *t > 0.0)
-            .collect();
-        for (label, color, times) in
-            [("disruption", DISRUPTION, disruption_times), ("deployment start/end", DEPLOYMENT, deployment_times)]
-        {
+        let deployments = &result.services[s].deployments;
+        let times = |rollback: bool| -> Vec<f64> {
+            deployments
+                .iter()
+                .filter(|d| d.is_rollback == rollback)
+                .flat_map(|d| std::iter::once(d.started).chain(d.finished))
+                .map(|t| t.0 as f64 / unit.ms)
+                .filter(|t| *t > 0.0)
+                .collect()
+        };
+        let marks: [(&str, RGBColor, Vec<f64>); 3] = [
+            ("disruption", DISRUPTION, disruption_times),
+            ("deployment start/end", DEPLOYMENT, times(false)),
+            ("rollback start/end", ROLLBACK, times(true)),
+        ];
+        for (label, color, times) in marks {
             if times.is_empty() {
                 continue;
             }

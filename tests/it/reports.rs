@@ -211,3 +211,18 @@ fn readme_plots_are_current() {
         assert!(*bytes == committed, "reports/examples/az-outage-{name} is stale");
     }
 }
+
+/// A circuit-breaker rollback is marked on the tasks plot apart from ordinary deployments.
+#[test]
+fn a_rollback_is_marked_on_the_plot() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let s = ecsim::scenario::load_file(&root.join("scenarios/bad-build-rollback.toml")).unwrap();
+    let r = ecsim::sim::Simulation::new(&s, s.seed).run().unwrap();
+    let rendered = report::render(&r, &s, None).unwrap();
+    let (_, svg) = rendered.files.iter().find(|(n, _)| n == "tasks-web.svg").unwrap();
+    let svg = String::from_utf8_lossy(svg);
+    assert!(svg.contains("rollback start/end") && svg.contains("deployment start/end"));
+    // web:1 is reactivated by the rollback from the failed web:2.
+    assert_eq!(rendered.summary["services"]["web"]["deployments"][0]["is_rollback"], true);
+    assert_eq!(rendered.summary["services"]["web"]["deployments"][1]["rollout_state"], "FAILED");
+}
