@@ -15,6 +15,7 @@ pub mod observer;
 pub mod report;
 pub mod scenario;
 pub mod sim;
+pub mod sweep;
 
 /// The version written into every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

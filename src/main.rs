@@ -28,6 +28,16 @@ pub enum Format {
 enum Command {
     /// Run one scenario and write its report folder.
     Run(cli::run::RunArgs),
+    /// Run a scenario for many seeds and variants in parallel; runs.csv, aggregate.csv,
+    /// comparison.svg.
+    Sweep(cli::sweep::SweepArgs),
+    /// Join the folders of a sharded sweep into the files the whole sweep writes.
+    Merge {
+        #[arg(required = true)]
+        dirs: Vec<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// Check scenario files without running them; print every problem.
     Validate {
         #[arg(required = true)]
@@ -54,6 +64,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => cli::run::run(args),
+        Command::Sweep(args) => cli::sweep::sweep(args),
+        Command::Merge { dirs, out } => cli::sweep::merge(&dirs, &out),
         Command::Validate { files, verbose } => cli::validate(&files, verbose),
         Command::Diff { a, b, tolerance, format } => cli::diff(&a, &b, tolerance, format),
     }

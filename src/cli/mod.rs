@@ -2,6 +2,7 @@
 //! codes of DESIGN.md §5.
 
 pub mod run;
+pub mod sweep;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -19,6 +19,7 @@ use serde_json::{Value, json};
 
 use crate::observer::{RevisionCounts, RunResult};
 use crate::scenario::Scenario;
+use crate::scenario::expect::SERVICE_METRICS;
 
 /// Every file of a report folder, rendered: what `ecsim run` writes and what the determinism
 /// test compares.
@@ -115,20 +116,55 @@ pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
     summary_with(result, scenario, &recovery::disruptions(result))
 }
 
+/// Each service's metrics (`SERVICE_METRICS`, in that order): what summary.json lists per
+/// service and what a sweep's runs.csv carries, from one place.
+pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption]) -> Vec<Vec<Value>> {
+    result
+        .services
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let a = &s.accum;
+            let impacts: Vec<&recovery::ServiceImpact> =
+                disruptions.iter().flat_map(|d| d.services.iter().filter(|x| x.service == i)).collect();
+            let unrecovered = impacts.iter().filter(|x| x.time_to_recover_ms.is_none()).count();
+            // Unknown (null) while any disruption is still unrecovered at the end.
+            let max_time_to_recover = if unrecovered > 0 {
+                None
+            } else {
+                Some(impacts.iter().filter_map(|x| x.time_to_recover_ms).max().map_or(0.0, secs))
+            };
+            let max_deployment =
+                s.deployments.iter().filter_map(|d| d.finished.map(|t| t.since(d.started).0)).max().map(secs);
+            let values = [
+                json!(a.availability()),
+                json!(a.capacity_ratio()),
+                json!(a.min_healthy),
+                json!(secs(a.outage_ms)),
+                json!(secs(a.degraded_ms)),
+                json!(secs(a.below_min_healthy_ms)),
+                json!(a.min_az_coverage),
+                json!(a.min_az_loss_margin),
+                json!(a.min_instance_loss_margin),
+                json!(s.stats.tasks_started),
+                json!(s.stats.tasks_failed_to_start),
+                json!(s.stats.placement_failures),
+                json!(impacts.len()),
+                json!(unrecovered),
+                json!(max_time_to_recover),
+                json!(max_deployment),
+                json!(s.deployments.last().map(|d| d.rollout_state)),
+            ];
+            debug_assert_eq!(values.len(), SERVICE_METRICS.len());
+            values.to_vec()
+        })
+        .collect()
+}
+
 fn summary_with(result: &RunResult, scenario: &Scenario, disruptions: &[recovery::Disruption]) -> Value {
     let mut services = serde_json::Map::new();
-    for (i, (s, spec)) in result.services.iter().zip(&scenario.services).enumerate() {
-        let a = &s.accum;
-        let impacts: Vec<&recovery::ServiceImpact> =
-            disruptions.iter().flat_map(|d| d.services.iter().filter(|x| x.service == i)).collect();
-        let unrecovered = impacts.iter().filter(|x| x.time_to_recover_ms.is_none()).count();
-        // Unknown (null) while any disruption is still unrecovered at the end.
-        let max_time_to_recover = if unrecovered > 0 {
-            None
-        } else {
-            Some(impacts.iter().filter_map(|x| x.time_to_recover_ms).max().map_or(0.0, secs))
-        };
-        let last_deployment = s.deployments.last();
+    let metrics = service_metrics(result, disruptions);
+    for ((s, spec), values) in result.services.iter().zip(&scenario.services).zip(metrics) {
         let deployments: Vec<Value> = s
             .deployments
             .iter()
@@ -147,32 +183,13 @@ fn summary_with(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
                 })
             })
             .collect();
-        services.insert(
-            s.name.clone(),
-            json!({
-                "availability": a.availability(),
-                "capacity_ratio": a.capacity_ratio(),
-                "min_healthy": a.min_healthy,
-                "outage_s": secs(a.outage_ms),
-                "degraded_s": secs(a.degraded_ms),
-                "below_min_healthy_s": secs(a.below_min_healthy_ms),
-                "min_az_coverage": a.min_az_coverage,
-                "min_az_loss_margin": a.min_az_loss_margin,
-                "min_instance_loss_margin": a.min_instance_loss_margin,
-                "tasks_started": s.stats.tasks_started,
-                "tasks_failed_to_start": s.stats.tasks_failed_to_start,
-                "placement_failures": s.stats.placement_failures,
-                "desired_count": spec.desired_count,
-                "minimum_healthy_percent": spec.minimum_healthy_percent,
-                "maximum_percent": spec.maximum_percent,
-                "disruptions": impacts.len(),
-                "unrecovered_disruptions": unrecovered,
-                "max_time_to_recover_s": max_time_to_recover,
-                "rollout_state": last_deployment.map(|d| d.rollout_state),
-                "max_deployment_s": s.deployments.iter().filter_map(|d| d.finished.map(|t| t.since(d.started).0)).max().map(secs),
-                "deployments": deployments,
-            }),
-        );
+        let mut entry: serde_json::Map<String, Value> =
+            SERVICE_METRICS.iter().map(|k| k.to_string()).zip(values).collect();
+        entry.insert("desired_count".into(), json!(spec.desired_count));
+        entry.insert("minimum_healthy_percent".into(), json!(spec.minimum_healthy_percent));
+        entry.insert("maximum_percent".into(), json!(spec.maximum_percent));
+        entry.insert("deployments".into(), Value::Array(deployments));
+        services.insert(s.name.clone(), Value::Object(entry));
     }
     json!({
         "ecsim_version": crate::VERSION,

@@ -8,6 +8,7 @@ use sha2::{Digest, Sha256};
 use super::diag::{Diagnostic, Diagnostics};
 use super::model::*;
 use super::node::{Node, SourceFile, Value};
+use super::overrides::{self, Override};
 use super::reader::{Fields, Reader, suggest};
 use super::target_group::read_target_group;
 use super::task_definition::{read_constraint, read_task_definition};
@@ -45,6 +46,11 @@ const MAX_DURATION: SimDuration = SimDuration(366 * 86_400_000);
 
 /// Loads a scenario file (TOML, or JSON by extension).
 pub fn load_file(path: &Path) -> Result<Scenario, Diagnostics> {
+    load_file_with(path, &[])
+}
+
+/// [`load_file`] with fields replaced first (a sweep's variant).
+pub fn load_file_with(path: &Path, overrides: &[Override]) -> Result<Scenario, Diagnostics> {
     let name = path.display().to_string();
     let one = |message: String| {
         Diagnostics(vec![Diagnostic { file: name.clone(), line_col: None, path: String::new(), message }])
@@ -56,7 +62,7 @@ pub fn load_file(path: &Path) -> Result<Scenario, Diagnostics> {
     let text = String::from_utf8(bytes).map_err(|e| {
         one(format!("expected UTF-8 text, found invalid bytes at offset {}", e.utf8_error().valid_up_to()))
     })?;
-    load_str(&name, &text, path.parent())
+    load_str_with(&name, &text, path.parent(), overrides)
 }
 
 fn io_reason(e: &std::io::Error) -> String {
@@ -69,10 +75,26 @@ fn io_reason(e: &std::io::Error) -> String {
 
 /// Loads a scenario from text; `base` is where referenced files are looked up.
 pub fn load_str(name: &str, text: &str, base: Option<&Path>) -> Result<Scenario, Diagnostics> {
+    load_str_with(name, text, base, &[])
+}
+
+/// [`load_str`] with fields replaced first; the scenario hash covers them too.
+pub fn load_str_with(
+    name: &str,
+    text: &str,
+    base: Option<&Path>,
+    overrides: &[Override],
+) -> Result<Scenario, Diagnostics> {
     let src = SourceFile::new(name, text);
-    let root = src.parse().map_err(Diagnostics)?;
+    let mut root = src.parse().map_err(Diagnostics)?;
     let mut hasher = Sha256::new();
     hasher.update(text.as_bytes());
+    for o in overrides {
+        overrides::apply(&mut root, &o.path, o.value.clone()).map_err(|message| {
+            Diagnostics(vec![Diagnostic { file: name.into(), line_col: None, path: String::new(), message }])
+        })?;
+        hasher.update(format!("\n--vary {}={}", o.path, o.text).as_bytes());
+    }
     let mut ld = Loader {
         r: Reader::new(&src),
         target_groups: Vec::new(),

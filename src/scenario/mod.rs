@@ -7,11 +7,12 @@ pub mod expect;
 mod load;
 mod model;
 pub mod node;
+pub mod overrides;
 pub mod reader;
 mod target_group;
 mod task_definition;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use expect::{Expectation, Expected, SubjectKind, Subjects, parse_expect_arg};
-pub use load::{QUICKSTART, QUICKSTART_NAME, load_file, load_str};
+pub use load::{QUICKSTART, QUICKSTART_NAME, load_file, load_file_with, load_str, load_str_with};
 pub use model::*;

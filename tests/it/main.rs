@@ -14,4 +14,5 @@ mod reports;
 mod run_task;
 mod scenarios;
 mod stories;
+mod sweeps;
 mod workloads;

@@ -1,0 +1,324 @@
+//! `ecsim sweep` and `ecsim merge`: many runs in parallel (rayon, whole runs only), their rows in
+//! run order whatever the thread count, and shards that merge into the same files.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
+use serde_json::{Value, json};
+
+use ecsim::report;
+use ecsim::scenario::{self, overrides};
+use ecsim::sweep::{self, RunSpec, Variant, Vary};
+
+use super::{EXIT_BAD_INPUT, EXIT_INTERNAL, say};
+
+#[derive(clap::Args)]
+pub struct SweepArgs {
+    /// Scenario file (.toml or .json).
+    scenario: PathBuf,
+    /// Seeds to run, inclusive: 1..200 (or one seed).
+    #[arg(long, default_value = "1..20")]
+    seeds: String,
+    /// A field to vary and its values, TOML or JSON literals separated by commas:
+    /// 'services[web].placementStrategy=[{type="binpack",field="memory"}],[{type="random"}]'
+    /// (repeatable; every combination runs).
+    #[arg(long, value_name = "PATH=V1,V2,...")]
+    vary: Vec<String>,
+    /// Output folder (default: reports/<scenario name>-sweep/).
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Threads (default: every core, or RAYON_NUM_THREADS).
+    #[arg(long)]
+    jobs: Option<usize>,
+    /// Metrics for the comparison table and plot (repeatable; default availability, min_healthy,
+    /// outage_s).
+    #[arg(long = "metric", value_name = "METRIC")]
+    metrics: Vec<String>,
+    /// Run only slice K of N of the run list (1-based), for many machines; `ecsim merge` joins.
+    #[arg(long, value_name = "K/N")]
+    shard: Option<String>,
+}
+
+fn bad(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
+fn parse_seeds(text: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
+    let err = || format!("--seeds: expected A..B (inclusive) or one seed, found {text:?}");
+    let (a, b) = match text.split_once("..") {
+        Some((a, b)) => (a, b.trim_start_matches('=')),
+        None => (text, text),
+    };
+    let (a, b): (u64, u64) = (a.trim().parse().map_err(|_| err())?, b.trim().parse().map_err(|_| err())?);
+    if a > b {
+        return Err(err());
+    }
+    Ok(a..=b)
+}
+
+fn parse_shard(text: &str) -> Result<(usize, usize), String> {
+    let err = || format!("--shard: expected K/N with 1 <= K <= N, found {text:?}");
+    let (k, n) = text.split_once('/').ok_or_else(err)?;
+    let (k, n): (usize, usize) = (k.trim().parse().map_err(|_| err())?, n.trim().parse().map_err(|_| err())?);
+    if k == 0 || k > n {
+        return Err(err());
+    }
+    Ok((k, n))
+}
+
+fn parse_vary(text: &str) -> Result<Vary, String> {
+    let (path, values) = text.split_once('=').ok_or_else(|| format!("--vary {text:?}: expected PATH=V1,V2,..."))?;
+    let values = overrides::parse_values(values).map_err(|e| format!("--vary {path}: {e}"))?;
+    let values =
+        values.into_iter().map(|(text, value)| overrides::Override { path: path.to_string(), text, value }).collect();
+    Ok(Vary { path: path.to_string(), values })
+}
+
+/// The chosen comparison metrics, checked.
+fn chosen_metrics(given: &[String]) -> Result<Vec<String>, String> {
+    let chosen: Vec<String> = if given.is_empty() {
+        ["availability", "min_healthy", "outage_s"].map(String::from).to_vec()
+    } else {
+        given.to_vec()
+    };
+    for m in &chosen {
+        if !sweep::metrics().contains(&m.as_str()) || m == "rollout_state" {
+            return Err(format!(
+                "--metric: expected a numeric service metric ({}), found {m:?}",
+                sweep::metrics().join(", ")
+            ));
+        }
+    }
+    Ok(chosen)
+}
+
+pub fn sweep(args: SweepArgs) -> ExitCode {
+    let seeds = match parse_seeds(&args.seeds) {
+        Ok(s) => s,
+        Err(e) => return bad(&e),
+    };
+    let shard = match args.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return bad(&e),
+    };
+    let vary = match args.vary.iter().map(|v| parse_vary(v)).collect::<Result<Vec<_>, _>>() {
+        Ok(v) => v,
+        Err(e) => return bad(&e),
+    };
+    let chosen = match chosen_metrics(&args.metrics) {
+        Ok(c) => c,
+        Err(e) => return bad(&e),
+    };
+    let variants = sweep::variants(&vary);
+    // Every variant is loaded (and so validated) before anything runs.
+    let scenarios = match sweep::load_variants(|o| scenario::load_file_with(&args.scenario, o), &variants) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+    };
+    let base = &scenarios[0];
+    let services: Vec<String> = base.services.iter().map(|s| s.name.clone()).collect();
+    let specs = sweep::run_list(variants.len(), seeds.clone(), shard);
+    let total = variants.len() * (seeds.end() - seeds.start() + 1) as usize;
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
+        Ok(p) => p,
+        Err(e) => return bad(&format!("--jobs: {e}")),
+    };
+    let bar = ProgressBar::with_draw_target(Some(specs.len() as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs {per_sec} eta {eta}") {
+        bar.set_style(style);
+    }
+    let header = sweep::header(&vary, &services);
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(specs.len());
+    // Chunks keep the order of the rows whatever the thread count, and bound what is in flight.
+    for chunk in specs.chunks(256) {
+        let done: Vec<Result<Vec<String>, (RunSpec, String)>> = pool.install(|| {
+            chunk
+                .par_iter()
+                .map(|spec| {
+                    let out = sweep::run_row(*spec, &variants[spec.variant], &scenarios[spec.variant], &services)
+                        .map_err(|e| (*spec, e.to_string()));
+                    bar.inc(1);
+                    out
+                })
+                .collect()
+        });
+        for r in done {
+            match r {
+                Ok(row) => rows.push(row),
+                Err((spec, e)) => {
+                    bar.abandon();
+                    eprintln!("error: variant {} seed {}: {e}", variants[spec.variant].label(), spec.seed);
+                    eprintln!("rerun: ecsim run {} --seed {} --check", args.scenario.display(), spec.seed);
+                    return ExitCode::from(EXIT_INTERNAL);
+                }
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let manifest = json!({
+        "ecsim_version": ecsim::VERSION,
+        "scenario": base.name,
+        "scenario_file": args.scenario.display().to_string(),
+        "seeds": [seeds.start(), seeds.end()],
+        "vary": vary.iter().map(|v| json!({"path": v.path, "values": v.values.iter().map(|o| o.text.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "metrics": chosen,
+        "runs": total,
+        "shard": shard.map(|(k, n)| format!("{k}/{n}")),
+    });
+    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", base.name)));
+    write_outputs(&dir, &manifest, &header, rows, &variants, &services, &chosen, shard.is_none())
+}
+
+/// Writes the sweep folder: runs.csv and sweep.json, and for a whole sweep aggregate.csv and
+/// comparison.svg too (and prints the comparison table).
+#[allow(clippy::too_many_arguments)]
+fn write_outputs(
+    dir: &Path,
+    manifest: &Value,
+    header: &[String],
+    rows: Vec<Vec<String>>,
+    variants: &[Variant],
+    services: &[String],
+    chosen: &[String],
+    whole: bool,
+) -> ExitCode {
+    let fail = |e: String| {
+        eprintln!("internal error (a bug in ecsim): {e}");
+        ExitCode::from(EXIT_INTERNAL)
+    };
+    let runs = std::iter::once(header.to_vec()).chain(rows.iter().cloned()).collect::<Vec<_>>();
+    let mut files = Vec::new();
+    match sweep::csv_bytes(&runs) {
+        Ok(b) => files.push(("runs.csv".to_string(), b)),
+        Err(e) => return fail(e.to_string()),
+    }
+    let mut table = String::new();
+    if whole {
+        let aggregate = sweep::aggregate(header, &rows, variants);
+        match sweep::csv_bytes(&aggregate) {
+            Ok(b) => files.push(("aggregate.csv".to_string(), b)),
+            Err(e) => return fail(e.to_string()),
+        }
+        match sweep::comparison_svg(header, &rows, variants, services, chosen) {
+            Ok(svg) => files.push(("comparison.svg".to_string(), svg.into_bytes())),
+            Err(e) => return fail(e.to_string()),
+        }
+        table = sweep::comparison_table(&aggregate, chosen);
+    }
+    let mut m = serde_json::to_vec_pretty(manifest).unwrap_or_default();
+    m.push(b'\n');
+    files.push(("sweep.json".to_string(), m));
+    if let Err(e) = report::write_report(dir, &files) {
+        return bad(&e.to_string());
+    }
+    say(&format!("{table}{} runs · {} variants · report: {}\n", rows.len(), variants.len(), dir.display()));
+    ExitCode::SUCCESS
+}
+
+/// One shard's folder read back.
+struct Shard {
+    manifest: Value,
+    header: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+fn read_shard(d: &Path) -> Result<Shard, String> {
+    let (mpath, rpath) = (d.join("sweep.json"), d.join("runs.csv"));
+    let text = std::fs::read_to_string(&mpath).map_err(|e| format!("{}: {e}", mpath.display()))?;
+    let manifest: Value = serde_json::from_str(&text).map_err(|e| format!("{}: invalid JSON: {e}", mpath.display()))?;
+    let mut r = csv::Reader::from_path(&rpath).map_err(|e| format!("{}: {e}", rpath.display()))?;
+    let header: Vec<String> =
+        r.headers().map_err(|e| format!("{}: {e}", rpath.display()))?.iter().map(str::to_string).collect();
+    let rows = r
+        .records()
+        .map(|x| x.map(|x| x.iter().map(str::to_string).collect()))
+        .collect::<Result<Vec<Vec<String>>, _>>()
+        .map_err(|e| format!("{}: {e}", rpath.display()))?;
+    Ok(Shard { manifest, header, rows })
+}
+
+/// `ecsim merge`: shards of one sweep into the files the whole sweep writes.
+pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
+    let mut manifests = Vec::new();
+    let mut header: Option<Vec<String>> = None;
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for d in dirs {
+        match read_shard(d) {
+            Ok(Shard { manifest: m, header: h, rows: body }) => {
+                if header.as_ref().is_some_and(|x| *x != h) {
+                    return bad(&format!("{}: runs.csv has other columns than the first shard's", d.display()));
+                }
+                header = Some(h);
+                rows.extend(body);
+                manifests.push((d, m));
+            }
+            Err(e) => return bad(&e),
+        }
+    }
+    let Some(header) = header else { return bad("merge: expected at least one shard folder") };
+    let strip = |m: &Value| {
+        let mut m = m.clone();
+        m["shard"] = Value::Null;
+        m
+    };
+    let first = strip(&manifests[0].1);
+    let n = manifests[0].1["shard"].as_str().and_then(|s| parse_shard(s).ok()).map_or(1, |(_, n)| n);
+    let mut seen = vec![false; n];
+    for (d, m) in &manifests {
+        if strip(m) != first {
+            return bad(&format!(
+                "{}: a shard of another sweep (scenario, seeds, variants or version differ)",
+                d.display()
+            ));
+        }
+        match m["shard"].as_str().and_then(|s| parse_shard(s).ok()) {
+            Some((k, nn)) if nn == n && !seen[k - 1] => seen[k - 1] = true,
+            _ => return bad(&format!("{}: expected shard K/{n}, each once, found {}", d.display(), m["shard"])),
+        }
+    }
+    if let Some(k) = seen.iter().position(|s| !s) {
+        return bad(&format!("merge: shard {}/{n} is missing", k + 1));
+    }
+    rows.sort_by_key(|r| r[0].parse::<usize>().unwrap_or(usize::MAX));
+    let total = first["runs"].as_u64().unwrap_or(0) as usize;
+    if rows.len() != total || rows.iter().enumerate().any(|(i, r)| r[0] != i.to_string()) {
+        return bad(&format!("merge: expected runs 0..{total} once each, found {} rows", rows.len()));
+    }
+    let vary: Vec<Vary> = first["vary"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|v| {
+            let path = v["path"].as_str().unwrap_or_default().to_string();
+            let values = v["values"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|t| overrides::Override {
+                    path: path.clone(),
+                    text: t.as_str().unwrap_or_default().to_string(),
+                    value: scenario::node::Node { value: scenario::node::Value::Null, span: None },
+                })
+                .collect();
+            Vary { path, values }
+        })
+        .collect();
+    let variants = sweep::variants(&vary);
+    let mut services: Vec<String> = Vec::new();
+    for h in &header {
+        if let Some((s, m)) = h.split_once('.') {
+            if sweep::metrics().contains(&m) && !services.iter().any(|x| x == s) {
+                services.push(s.to_string());
+            }
+        }
+    }
+    let chosen: Vec<String> =
+        first["metrics"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_string)).collect();
+    write_outputs(out, &first, &header, rows, &variants, &services, &chosen, true)
+}

@@ -1,0 +1,167 @@
+//! The comparison of a sweep's variants: a table for the terminal (mean with its 95 % interval,
+//! p5 and p95 per chosen metric) and comparison.svg (per variant, the distribution of each
+//! chosen metric as a box from p25 to p75, whiskers from p5 to p95, the median and the mean).
+
+use plotters::prelude::*;
+
+use super::Variant;
+use super::stats::stats;
+
+/// The table: one line per variant and service, columns per metric.
+pub fn comparison_table(aggregate: &[Vec<String>], chosen: &[String]) -> String {
+    let col = |name: &str| aggregate[0].iter().position(|h| h == name).expect("aggregate column");
+    let (label, service, metric, mean, lo, hi, p5, p95) = (
+        col("label"),
+        col("service"),
+        col("metric"),
+        col("mean"),
+        col("ci95_low"),
+        col("ci95_high"),
+        col("p5"),
+        col("p95"),
+    );
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for r in &aggregate[1..] {
+        let k = (r[label].clone(), r[service].clone());
+        if !keys.contains(&k) {
+            keys.push(k);
+        }
+    }
+    let short = |x: &str| x.parse::<f64>().map_or_else(|_| "-".to_string(), |v| format!("{v:.4}"));
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut head = vec!["variant".to_string(), "service".to_string()];
+    for m in chosen {
+        head.push(format!("{m} mean [95% CI]"));
+        head.push(format!("{m} p5..p95"));
+    }
+    rows.push(head);
+    for (l, s) in &keys {
+        let mut line = vec![l.clone(), s.clone()];
+        for m in chosen {
+            match aggregate[1..].iter().find(|r| &r[label] == l && &r[service] == s && &r[metric] == m) {
+                Some(r) => {
+                    line.push(format!("{} [{}, {}]", short(&r[mean]), short(&r[lo]), short(&r[hi])));
+                    line.push(format!("{}..{}", short(&r[p5]), short(&r[p95])));
+                }
+                None => line.extend(["-".to_string(), "-".to_string()]),
+            }
+        }
+        rows.push(line);
+    }
+    let widths: Vec<usize> =
+        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
+        out += cells.join("  ").trim_end();
+        out.push('\n');
+        if i == 0 {
+            out += &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  ");
+            out.push('\n');
+        }
+    }
+    out
+}
+
+const PANEL_HEIGHT: u32 = 300;
+
+/// comparison.svg: a panel per (service, chosen metric), the variants side by side.
+pub fn comparison_svg(
+    header: &[String],
+    rows: &[Vec<String>],
+    variants: &[Variant],
+    services: &[String],
+    chosen: &[String],
+) -> Result<String, Box<dyn std::error::Error>> {
+    let panels: Vec<(String, usize)> = services
+        .iter()
+        .flat_map(|s| chosen.iter().map(move |m| format!("{s}.{m}")))
+        .filter_map(|name| header.iter().position(|h| *h == name).map(|c| (name, c)))
+        .collect();
+    let mut svg = String::new();
+    {
+        let n = variants.len();
+        // The variants are named v0, v1, ... on the axes and spelled out under the panels.
+        let key_height = 22 * n as u32 + 16;
+        let height = PANEL_HEIGHT * panels.len().max(1) as u32 + key_height;
+        let root = SVGBackend::with_string(&mut svg, (960, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let (plots, key) = root.split_vertically(height - key_height);
+        for (i, v) in variants.iter().enumerate() {
+            key.draw_text(
+                &format!("v{i}: {}", v.label()),
+                &("sans-serif", 13).into_text_style(&key),
+                (20, 8 + 22 * i as i32),
+            )?;
+        }
+        let areas = plots.split_evenly((panels.len().max(1), 1));
+        let labels: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
+        let by_variant = super::rows_by_variant(rows, n);
+        for ((name, c), area) in panels.iter().zip(areas) {
+            let per_variant: Vec<Option<super::stats::Stats>> = by_variant
+                .iter()
+                .map(|mine| stats(&mine.iter().filter_map(|r| r[*c].parse().ok()).collect::<Vec<f64>>()))
+                .collect();
+            let lo = per_variant.iter().flatten().map(|s| s.min).fold(f64::INFINITY, f64::min);
+            let hi = per_variant.iter().flatten().map(|s| s.max).fold(f64::NEG_INFINITY, f64::max);
+            let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+            let pad = ((hi - lo) * 0.1).max(1e-6);
+            let mut chart = ChartBuilder::on(&area)
+                .caption(name, ("sans-serif", 18))
+                .margin(10)
+                .x_label_area_size(36)
+                .y_label_area_size(70)
+                .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), (lo - pad)..(hi + pad))?;
+            let label_of = |x: &f64| {
+                let i = x.round();
+                if (x - i).abs() < 1e-9 && i >= 0.0 && (i as usize) < n {
+                    labels[i as usize].clone()
+                } else {
+                    String::new()
+                }
+            };
+            chart
+                .configure_mesh()
+                .x_labels(n.max(2))
+                .x_label_formatter(&label_of)
+                .y_label_formatter(&tick)
+                .label_style(("sans-serif", 13))
+                .light_line_style(WHITE.mix(0.0))
+                .draw()?;
+            let blue = RGBColor(60, 120, 200);
+            for (i, s) in per_variant.iter().enumerate() {
+                let Some(s) = s else { continue };
+                let x = i as f64;
+                chart.draw_series(std::iter::once(Rectangle::new(
+                    [(x - 0.25, s.p25), (x + 0.25, s.p75)],
+                    blue.mix(0.3).filled(),
+                )))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x, s.p5), (x, s.p95)],
+                    BLACK.stroke_width(1),
+                )))?;
+                for y in [s.p5, s.p95] {
+                    chart.draw_series(std::iter::once(PathElement::new(
+                        vec![(x - 0.1, y), (x + 0.1, y)],
+                        BLACK.stroke_width(1),
+                    )))?;
+                }
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x - 0.25, s.p50), (x + 0.25, s.p50)],
+                    blue.stroke_width(3),
+                )))?;
+                chart.draw_series(std::iter::once(Circle::new((x, s.mean), 4, RGBColor(200, 60, 60).filled())))?;
+            }
+        }
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// An axis number: six decimals at most, trailing zeros dropped (tick steps are not exact in
+/// binary).
+fn tick(v: &f64) -> String {
+    let s = format!("{v:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}

@@ -1,0 +1,221 @@
+//! Sweeps: one scenario run for every seed of a range and every combination of variants (fields
+//! overridden by path), summarised per run (runs.csv) and per variant (aggregate.csv, a
+//! comparison table and plot). Everything here is pure: the command line runs the list in
+//! parallel (whole runs only) and writes the files; rows come back in run order, so the bytes do
+//! not depend on the number of threads. A shard is a deterministic slice of the run list, and
+//! merging shards' rows gives the bytes of the whole sweep.
+
+mod comparison;
+pub mod stats;
+
+pub use comparison::{comparison_svg, comparison_table};
+
+use serde_json::Value;
+
+use crate::report;
+use crate::scenario::expect::SERVICE_METRICS;
+use crate::scenario::overrides::Override;
+use crate::scenario::{Diagnostics, Scenario};
+use crate::sim::{SimError, Simulation};
+
+/// `--vary PATH=V1,V2,...`: one field and its values.
+#[derive(Clone, Debug)]
+pub struct Vary {
+    pub path: String,
+    pub values: Vec<Override>,
+}
+
+/// One combination of variant values (an override per `--vary`).
+#[derive(Clone, Debug)]
+pub struct Variant {
+    pub overrides: Vec<Override>,
+}
+
+impl Variant {
+    /// `placementStrategy=[...] count=4`, or `base` without overrides.
+    pub fn label(&self) -> String {
+        if self.overrides.is_empty() {
+            return "base".into();
+        }
+        self.overrides.iter().map(|o| format!("{}={}", short(&o.path), o.text)).collect::<Vec<_>>().join(" ")
+    }
+}
+
+/// The last step of a path (`services[web].desiredCount` → `desiredCount`), for labels.
+fn short(path: &str) -> &str {
+    path.rsplit('.').next().unwrap_or(path)
+}
+
+/// Every combination, the first `--vary` varying slowest.
+pub fn variants(vary: &[Vary]) -> Vec<Variant> {
+    let mut out = vec![Variant { overrides: Vec::new() }];
+    for v in vary {
+        out = out
+            .into_iter()
+            .flat_map(|base| {
+                v.values.iter().map(move |o| {
+                    let mut overrides = base.overrides.clone();
+                    overrides.push(o.clone());
+                    Variant { overrides }
+                })
+            })
+            .collect();
+    }
+    out
+}
+
+/// One run of the sweep.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunSpec {
+    /// Position in the whole run list.
+    pub run: usize,
+    pub variant: usize,
+    pub seed: u64,
+}
+
+/// Every (variant, seed), variant-major; `shard` (K, N) keeps runs K-1, K-1+N, ... of them.
+pub fn run_list(variants: usize, seeds: std::ops::RangeInclusive<u64>, shard: Option<(usize, usize)>) -> Vec<RunSpec> {
+    let all = (0..variants).flat_map(|v| seeds.clone().map(move |seed| (v, seed)));
+    all.enumerate()
+        .map(|(run, (variant, seed))| RunSpec { run, variant, seed })
+        .filter(|r| shard.is_none_or(|(k, n)| r.run % n == k - 1))
+        .collect()
+}
+
+/// The metrics runs.csv and aggregate.csv carry per service (rollout_state is text: in runs.csv
+/// only).
+pub fn metrics() -> &'static [&'static str] {
+    &SERVICE_METRICS
+}
+
+/// runs.csv's header.
+pub fn header(vary: &[Vary], services: &[String]) -> Vec<String> {
+    let mut h = vec!["run".to_string(), "variant".to_string()];
+    h.extend(vary.iter().map(|v| v.path.clone()));
+    h.push("seed".into());
+    for s in services {
+        h.extend(metrics().iter().map(|m| format!("{s}.{m}")));
+    }
+    h
+}
+
+/// A JSON value as a CSV field: numbers in their shortest form, text as is, null empty.
+fn field(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// Runs one (variant's scenario, seed) and returns its runs.csv row.
+pub fn run_row(
+    spec: RunSpec,
+    variant: &Variant,
+    scenario: &Scenario,
+    services: &[String],
+) -> Result<Vec<String>, SimError> {
+    let result = Simulation::new(scenario, spec.seed).run()?;
+    // The metrics without the rest of summary.json (a sweep runs thousands).
+    let values = report::service_metrics(&result, &report::recovery::disruptions(&result));
+    let mut row = vec![spec.run.to_string(), spec.variant.to_string()];
+    row.extend(variant.overrides.iter().map(|o| o.text.clone()));
+    row.push(spec.seed.to_string());
+    for s in services {
+        match result.services.iter().position(|r| r.name == *s) {
+            Some(i) => row.extend(values[i].iter().map(field)),
+            None => row.extend(metrics().iter().map(|_| String::new())),
+        }
+    }
+    Ok(row)
+}
+
+/// aggregate.csv, from runs.csv's header and rows: per variant, service and numeric metric, the
+/// statistics of its values over the runs (runs without a value, e.g. no recovery time, are
+/// left out and counted by `n`).
+pub fn aggregate(header: &[String], rows: &[Vec<String>], variants: &[Variant]) -> Vec<Vec<String>> {
+    let mut out = vec![
+        [
+            "variant",
+            "label",
+            "service",
+            "metric",
+            "runs",
+            "n",
+            "mean",
+            "sd",
+            "min",
+            "p5",
+            "p50",
+            "p95",
+            "max",
+            "ci95_low",
+            "ci95_high",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    let by_variant = rows_by_variant(rows, variants.len());
+    for ((vi, variant), mine) in variants.iter().enumerate().zip(&by_variant) {
+        for (c, name) in header.iter().enumerate() {
+            let Some((service, metric)) = name.split_once('.').filter(|(_, m)| metrics().contains(m)) else { continue };
+            if metric == "rollout_state" {
+                continue;
+            }
+            let values: Vec<f64> = mine.iter().filter_map(|r| r[c].parse::<f64>().ok()).collect();
+            let mut line =
+                vec![vi.to_string(), variant.label(), service.to_string(), metric.to_string(), mine.len().to_string()];
+            match stats::stats(&values) {
+                Some(s) => {
+                    line.push(s.n.to_string());
+                    line.extend(
+                        [s.mean, s.sd, s.min, s.p5, s.p50, s.p95, s.max, s.ci95_low, s.ci95_high]
+                            .iter()
+                            .map(|x| number(*x)),
+                    );
+                }
+                None => line.extend(std::iter::once("0".to_string()).chain(std::iter::repeat_n(String::new(), 9))),
+            }
+            out.push(line);
+        }
+    }
+    out
+}
+
+/// Rows grouped by their variant column, in run order.
+pub(crate) fn rows_by_variant(rows: &[Vec<String>], variants: usize) -> Vec<Vec<&Vec<String>>> {
+    let mut out: Vec<Vec<&Vec<String>>> = vec![Vec::new(); variants];
+    for r in rows {
+        if let Some(v) = r[1].parse::<usize>().ok().and_then(|v| out.get_mut(v)) {
+            v.push(r);
+        }
+    }
+    out
+}
+
+/// A statistic in CSV: the shortest text that reads back as the same f64.
+fn number(x: f64) -> String {
+    if x.is_finite() {
+        serde_json::Number::from_f64(x).map_or_else(String::new, |n| n.to_string())
+    } else {
+        String::new()
+    }
+}
+
+/// CSV bytes of `rows` (a header first).
+pub fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    for r in rows {
+        w.write_record(r)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// Loads every variant's scenario before anything runs: a bad path or value is reported with
+/// the variant it belongs to.
+pub fn load_variants(
+    load: impl Fn(&[Override]) -> Result<Scenario, Diagnostics>,
+    variants: &[Variant],
+) -> Result<Vec<Scenario>, String> {
+    variants.iter().map(|v| load(&v.overrides).map_err(|d| format!("variant {}:\n{d}", v.label()))).collect()
+}

@@ -1,0 +1,81 @@
+//! Sweeps: every seed for every variant, the same bytes at any thread count, shards that merge
+//! into the whole sweep's files, and bad variants refused before anything runs.
+
+use std::path::Path;
+
+use crate::cli::ecsim;
+
+const VARY: &str = "services[web].placementStrategy=[{type=\"binpack\",field=\"memory\"}],[{type=\"spread\",field=\"attribute:ecs.availability-zone\"},{type=\"spread\",field=\"instanceId\"}]";
+
+fn scenario() -> String {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/compare-strategies.toml").display().to_string()
+}
+
+fn files(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    ["runs.csv", "aggregate.csv", "comparison.svg", "sweep.json"]
+        .iter()
+        .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap_or_else(|_| panic!("no {f} in {}", dir.display()))))
+        .collect()
+}
+
+/// 2 variants x 30 seeds: one row per run, an aggregate per variant and metric, and the same
+/// bytes with 1 thread and with 2; a shard split 3 ways merges into the same files.
+#[test]
+fn a_sweep_is_the_same_at_any_thread_count_and_in_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = scenario();
+    let base = ["sweep", &s, "--seeds", "1..30", "--vary", VARY];
+    let one = ecsim(&[&base[..], &["--jobs", "1", "--out", "one"]].concat(), dir);
+    assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stderr));
+    let stdout = String::from_utf8_lossy(&one.stdout);
+    assert!(stdout.contains("60 runs · 2 variants"), "{stdout}");
+    assert!(stdout.contains("availability mean [95% CI]"), "{stdout}");
+    let two = ecsim(&[&base[..], &["--jobs", "2", "--out", "two"]].concat(), dir);
+    assert_eq!(two.status.code(), Some(0));
+    let (a, b) = (files(&dir.join("one")), files(&dir.join("two")));
+    for ((name, x), (_, y)) in a.iter().zip(&b) {
+        assert!(x == y, "{name} differs between 1 and 2 threads");
+    }
+    let runs = String::from_utf8_lossy(&a[0].1).into_owned();
+    assert_eq!(runs.lines().count(), 61, "a header and 60 runs");
+    assert!(
+        runs.lines().next().unwrap().starts_with("run,variant,services[web].placementStrategy,seed,web.availability,")
+    );
+    let aggregate = String::from_utf8_lossy(&a[1].1).into_owned();
+    let line = aggregate.lines().find(|l| l.starts_with("0,") && l.contains(",web,min_healthy,")).unwrap();
+    assert!(line.contains(",30,30,"), "30 runs, 30 values: {line}");
+
+    for k in 1..=3 {
+        let o = ecsim(&[&base[..], &["--shard", &format!("{k}/3"), "--out", &format!("shard{k}")]].concat(), dir);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(!dir.join(format!("shard{k}/aggregate.csv")).exists(), "a shard writes its rows only");
+    }
+    let m = ecsim(&["merge", "shard1", "shard2", "shard3", "--out", "merged"], dir);
+    assert_eq!(m.status.code(), Some(0), "{}", String::from_utf8_lossy(&m.stderr));
+    for ((name, x), (_, y)) in a.iter().zip(&files(&dir.join("merged"))) {
+        assert!(x == y, "merged {name} differs from the single-machine sweep");
+    }
+    let missing = ecsim(&["merge", "shard1", "shard3", "--out", "bad"], dir);
+    assert_eq!(missing.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("shard 2/3 is missing"));
+}
+
+/// A bad path or value is refused before any run, naming the variant.
+#[test]
+fn bad_variants_are_refused_before_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = scenario();
+    let o =
+        ecsim(&["sweep", &s, "--seeds", "1..3", "--vary", "services[api].desiredCount=1,2", "--out", "x"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no entry named \"api\" (there are: web)"));
+    let o =
+        ecsim(&["sweep", &s, "--seeds", "1..3", "--vary", "services[web].desiredCount=2,-1", "--out", "x"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("variant desiredCount=-1") && err.contains("desiredCount"), "{err}");
+    assert!(!tmp.path().join("x").exists(), "nothing ran");
+    let o = ecsim(&["sweep", &s, "--seeds", "9..3"], tmp.path());
+    assert_eq!(o.status.code(), Some(2));
+}
