@@ -29,7 +29,7 @@ fn sweep_quickstart(c: &mut Criterion) {
                 let rows: Vec<Vec<String>> = pool.install(|| {
                     specs
                         .par_iter()
-                        .map(|s| sweep::run_row(*s, &variant, &scenario, &services).expect("runs"))
+                        .map(|s| sweep::run_row(*s, &variant, &[], &scenario, &services).expect("runs"))
                         .collect()
                 });
                 black_box(rows)

@@ -39,6 +39,10 @@ pub struct SweepArgs {
     /// Run only slice K of N of the run list (1-based), for many machines; `ecsim merge` joins.
     #[arg(long, value_name = "K/N")]
     shard: Option<String>,
+    /// Draw the scenario's [[swarm]] parameters for every run from its seed (they become
+    /// columns of runs.csv).
+    #[arg(long)]
+    swarm: bool,
 }
 
 fn bad(message: &str) -> ExitCode {
@@ -123,6 +127,19 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     };
     let base = &scenarios[0];
     let services: Vec<String> = base.services.iter().map(|s| s.name.clone()).collect();
+    let swarm = if args.swarm { base.swarm.clone() } else { Vec::new() };
+    if args.swarm && swarm.is_empty() {
+        return bad(&format!("--swarm: {} has no [[swarm]] parameters to draw", args.scenario.display()));
+    }
+    // Both ends of every swarm range (every choice) must load with every variant.
+    for v in &variants {
+        for extreme in swarm.iter().flat_map(|p| p.extremes()) {
+            let overrides: Vec<_> = v.overrides.iter().cloned().chain([extreme.clone()]).collect();
+            if let Err(d) = scenario::load_file_with(&args.scenario, &overrides) {
+                return bad(&format!("[[swarm]] {}={} with variant {}:\n{d}", extreme.path, extreme.text, v.label()));
+            }
+        }
+    }
     let specs = sweep::run_list(variants.len(), seeds.clone(), shard);
     let total = variants.len() * (seeds.end() - seeds.start() + 1) as usize;
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
@@ -133,16 +150,29 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs {per_sec} eta {eta}") {
         bar.set_style(style);
     }
-    let header = sweep::header(&vary, &services);
+    let swarm_paths: Vec<String> = swarm.iter().map(|p| p.path.clone()).collect();
+    let header = sweep::header(&vary, &swarm_paths, &services);
     let mut rows: Vec<Vec<String>> = Vec::with_capacity(specs.len());
     // Chunks keep the order of the rows whatever the thread count, and bound what is in flight.
     for chunk in specs.chunks(256) {
-        let done: Vec<Result<Vec<String>, (RunSpec, String)>> = pool.install(|| {
+        // An error carries its exit code: 2 when drawn values do not load, 3 for a failed run.
+        let done: Vec<Result<Vec<String>, (RunSpec, String, u8)>> = pool.install(|| {
             chunk
                 .par_iter()
                 .map(|spec| {
-                    let out = sweep::run_row(*spec, &variants[spec.variant], &scenarios[spec.variant], &services)
-                        .map_err(|e| (*spec, e.to_string()));
+                    let variant = &variants[spec.variant];
+                    let out = if swarm.is_empty() {
+                        sweep::run_row(*spec, variant, &[], &scenarios[spec.variant], &services)
+                            .map_err(|e| (*spec, e.to_string(), EXIT_INTERNAL))
+                    } else {
+                        let drawn = sweep::draw_swarm(&swarm, spec.seed);
+                        let overrides: Vec<_> = variant.overrides.iter().chain(&drawn).cloned().collect();
+                        match scenario::load_file_with(&args.scenario, &overrides) {
+                            Ok(s) => sweep::run_row(*spec, variant, &drawn, &s, &services)
+                                .map_err(|e| (*spec, e.to_string(), EXIT_INTERNAL)),
+                            Err(d) => Err((*spec, format!("the drawn values do not load:\n{d}"), EXIT_BAD_INPUT)),
+                        }
+                    };
                     bar.inc(1);
                     out
                 })
@@ -151,11 +181,13 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         for r in done {
             match r {
                 Ok(row) => rows.push(row),
-                Err((spec, e)) => {
+                Err((spec, e, code)) => {
                     bar.abandon();
                     eprintln!("error: variant {} seed {}: {e}", variants[spec.variant].label(), spec.seed);
-                    eprintln!("rerun: ecsim run {} --seed {} --check", args.scenario.display(), spec.seed);
-                    return ExitCode::from(EXIT_INTERNAL);
+                    if code == EXIT_INTERNAL {
+                        eprintln!("rerun: ecsim run {} --seed {} --check", args.scenario.display(), spec.seed);
+                    }
+                    return ExitCode::from(code);
                 }
             }
         }
@@ -168,6 +200,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         "seeds": [seeds.start(), seeds.end()],
         "vary": vary.iter().map(|v| json!({"path": v.path, "values": v.values.iter().map(|o| o.text.clone()).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "metrics": chosen,
+        "swarm": swarm_paths,
         "runs": total,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
     });

@@ -22,6 +22,8 @@ pub enum Stream {
     Timeline = 6,
     /// Batch workload arrivals, sizes and run times.
     Workload = 7,
+    /// A swarm sweep's draw of this run's parameters (`[[swarm]]`).
+    Swarm = 8,
     /// Unit tests and benchmarks.
     Test = 99,
 }

@@ -36,6 +36,7 @@ const TOP: &[&str] = &[
     "faults",
     "workloads",
     "expect",
+    "swarm",
 ];
 /// The agent version instances run unless their group says otherwise.
 const DEFAULT_AGENT_VERSION: &str = "1.90.0";
@@ -237,6 +238,13 @@ impl Loader<'_> {
                 None => expectations_ok = false,
             }
         }
+        let (mut swarm, mut swarm_ok) = (Vec::new(), true);
+        for (node, path) in self.array_of_tables(&f, "swarm") {
+            match super::swarm::read_swarm(&mut self.r, node, &path, root) {
+                Some(p) => swarm.push(p),
+                None => swarm_ok = false,
+            }
+        }
         let digest = std::mem::take(&mut self.hasher).finalize();
         let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Some(Scenario {
@@ -257,6 +265,7 @@ impl Loader<'_> {
             faults: faults?,
             workloads: workloads?,
             expectations: expectations_ok.then_some(expectations)?,
+            swarm: swarm_ok.then_some(swarm)?,
             ignored_fields: std::mem::take(&mut self.r.ignored),
         })
     }

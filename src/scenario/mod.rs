@@ -9,6 +9,7 @@ mod model;
 pub mod node;
 pub mod overrides;
 pub mod reader;
+pub mod swarm;
 mod target_group;
 mod task_definition;
 

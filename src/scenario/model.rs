@@ -248,6 +248,8 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// `[[expect]]` tables, plus any `--expect` the command line adds.
     pub expectations: Vec<super::Expectation>,
+    /// `[[swarm]]`: parameters `ecsim sweep --swarm` draws per run (ignored otherwise).
+    pub swarm: Vec<super::swarm::SwarmParam>,
     /// AWS fields accepted but not simulated (`validate --verbose`).
     pub ignored_fields: Vec<String>,
 }

@@ -27,6 +27,13 @@ pub enum Value {
     Table(Vec<Entry>),
 }
 
+/// A value made by ecsim rather than read from a file: no span.
+impl From<Value> for Node {
+    fn from(value: Value) -> Node {
+        Node { value, span: None }
+    }
+}
+
 #[derive(Clone, Debug)]
 pub struct Entry {
     pub key: String,

@@ -12,9 +12,11 @@ pub use comparison::{comparison_svg, comparison_table};
 
 use serde_json::Value;
 
+use crate::engine::{SimRng, Stream};
 use crate::report;
 use crate::scenario::expect::SERVICE_METRICS;
 use crate::scenario::overrides::Override;
+use crate::scenario::swarm::SwarmParam;
 use crate::scenario::{Diagnostics, Scenario};
 use crate::sim::{SimError, Simulation};
 
@@ -88,10 +90,11 @@ pub fn metrics() -> &'static [&'static str] {
     &SERVICE_METRICS
 }
 
-/// runs.csv's header.
-pub fn header(vary: &[Vary], services: &[String]) -> Vec<String> {
+/// runs.csv's header: the varied paths, then the swarm's (`swarm:PATH`), seed, metrics.
+pub fn header(vary: &[Vary], swarm: &[String], services: &[String]) -> Vec<String> {
     let mut h = vec!["run".to_string(), "variant".to_string()];
     h.extend(vary.iter().map(|v| v.path.clone()));
+    h.extend(swarm.iter().map(|p| format!("swarm:{p}")));
     h.push("seed".into());
     for s in services {
         h.extend(metrics().iter().map(|m| format!("{s}.{m}")));
@@ -108,10 +111,12 @@ fn field(v: &Value) -> String {
     }
 }
 
-/// Runs one (variant's scenario, seed) and returns its runs.csv row.
+/// Runs one (variant's scenario, seed) and returns its runs.csv row; `drawn` are the swarm's
+/// values for this run (already in `scenario`).
 pub fn run_row(
     spec: RunSpec,
     variant: &Variant,
+    drawn: &[Override],
     scenario: &Scenario,
     services: &[String],
 ) -> Result<Vec<String>, SimError> {
@@ -119,7 +124,7 @@ pub fn run_row(
     // The metrics without the rest of summary.json (a sweep runs thousands).
     let values = report::service_metrics(&result, &report::recovery::disruptions(&result));
     let mut row = vec![spec.run.to_string(), spec.variant.to_string()];
-    row.extend(variant.overrides.iter().map(|o| o.text.clone()));
+    row.extend(variant.overrides.iter().chain(drawn).map(|o| o.text.clone()));
     row.push(spec.seed.to_string());
     for s in services {
         match result.services.iter().position(|r| r.name == *s) {
@@ -209,6 +214,13 @@ pub fn csv_bytes(rows: &[Vec<String>]) -> Result<Vec<u8>, csv::Error> {
         w.write_record(r)?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// This run's swarm values, drawn from its seed alone (so a shard draws what the whole sweep
+/// would).
+pub fn draw_swarm(params: &[SwarmParam], seed: u64) -> Vec<Override> {
+    let mut rng = SimRng::new(seed, Stream::Swarm);
+    params.iter().map(|p| p.draw(&mut rng)).collect()
 }
 
 /// Loads every variant's scenario before anything runs: a bad path or value is reported with

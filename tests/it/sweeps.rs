@@ -79,3 +79,45 @@ fn bad_variants_are_refused_before_running() {
     let o = ecsim(&["sweep", &s, "--seeds", "9..3"], tmp.path());
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// Swarm mode: every run draws the scenario's [[swarm]] parameters from its seed, within their
+/// ranges, the same on 1 or 2 threads and in shards; the values are columns of runs.csv and
+/// different seeds draw differently.
+#[test]
+fn swarm_runs_draw_their_parameters_from_the_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = scenario();
+    let base = ["sweep", &s, "--seeds", "1..40", "--swarm"];
+    for (jobs, out) in [("1", "a"), ("2", "b")] {
+        let o = ecsim(&[&base[..], &["--jobs", jobs, "--out", out]].concat(), dir);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let a = std::fs::read_to_string(dir.join("a/runs.csv")).unwrap();
+    assert_eq!(a, std::fs::read_to_string(dir.join("b/runs.csv")).unwrap());
+    let mut lines = a.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(&header[..5], ["run", "variant", "swarm:faults[0].count", "swarm:faults[1].mtbf", "seed"]);
+    let mut counts = Vec::new();
+    for line in lines {
+        let f: Vec<&str> = line.split(',').collect();
+        let count: i64 = f[2].parse().unwrap();
+        assert!((2..=8).contains(&count), "{line}");
+        let mtbf = ecsim::engine::time::parse_duration(f[3]).unwrap().0;
+        assert!((5 * 86_400_000..=60 * 86_400_000).contains(&mtbf), "{line}");
+        counts.push(count);
+    }
+    counts.sort_unstable();
+    counts.dedup();
+    assert!(counts.len() >= 4, "40 seeds draw several counts: {counts:?}");
+    // A swarm path that does not exist is refused before any run.
+    let bad = dir.join("bad.toml");
+    std::fs::write(
+        &bad,
+        std::fs::read_to_string(&s).unwrap().replace("path = \"faults[1].mtbf\"", "path = \"faults[7].mtbf\""),
+    )
+    .unwrap();
+    let o = ecsim(&["sweep", bad.to_str().unwrap(), "--seeds", "1..3", "--swarm", "--out", "x"], dir);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("swarm[1].path"), "{}", String::from_utf8_lossy(&o.stderr));
+}
