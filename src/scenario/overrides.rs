@@ -142,7 +142,8 @@ pub fn parse_values(text: &str) -> Result<Vec<(String, Node)>, String> {
         .collect())
 }
 
-fn describe_literal(n: &Node) -> String {
+/// A value as a literal (for a label or a CSV column).
+pub(crate) fn describe_literal(n: &Node) -> String {
     match &n.value {
         Value::Str(s) => format!("{s:?}"),
         Value::Int(i) => i.to_string(),

@@ -127,7 +127,7 @@ pub fn read_swarm(r: &mut Reader<'_>, node: &Node, path: &str, root: &Node) -> O
                 r.error(&n.span, &f.path("values"), "expected at least one value, found an empty array");
                 return None;
             }
-            Draw::OneOf(items.iter().map(|n| (literal(n), n.clone())).collect())
+            Draw::OneOf(items.iter().map(|n| (overrides::describe_literal(n), n.clone())).collect())
         }
         (None, Some(lo), Some(hi)) => match (&lo.value, &hi.value) {
             (Value::Int(a), Value::Int(b)) if a <= b => Draw::Int { min: *a, max: *b },
@@ -170,16 +170,5 @@ fn as_f64(n: &Node) -> f64 {
         Value::Int(i) => i as f64,
         Value::Float(x) => x,
         _ => f64::NAN,
-    }
-}
-
-/// A value as written, for runs.csv.
-fn literal(n: &Node) -> String {
-    match &n.value {
-        Value::Str(s) => format!("{s:?}"),
-        Value::Int(i) => i.to_string(),
-        Value::Float(x) => x.to_string(),
-        Value::Bool(b) => b.to_string(),
-        _ => n.describe(),
     }
 }
