@@ -28,6 +28,7 @@ fn a_sweep_is_the_same_at_any_thread_count_and_in_shards() {
     let base = ["sweep", &s, "--seeds", "1..30", "--vary", VARY];
     let one = ecsim(&[&base[..], &["--jobs", "1", "--out", "one"]].concat(), dir);
     assert_eq!(one.status.code(), Some(0), "{}", String::from_utf8_lossy(&one.stderr));
+    assert!(one.stderr.is_empty(), "no progress bar when stderr is not a terminal");
     let stdout = String::from_utf8_lossy(&one.stdout);
     assert!(stdout.contains("60 runs · 2 variants"), "{stdout}");
     assert!(stdout.contains("availability mean [95% CI]"), "{stdout}");
@@ -36,6 +37,19 @@ fn a_sweep_is_the_same_at_any_thread_count_and_in_shards() {
     let (a, b) = (files(&dir.join("one")), files(&dir.join("two")));
     for ((name, x), (_, y)) in a.iter().zip(&b) {
         assert!(x == y, "{name} differs between 1 and 2 threads");
+    }
+    // RAYON_NUM_THREADS picks the pool when --jobs does not.
+    for threads in ["1", "3"] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_ecsim"))
+            .args([&base[..], &["--out", &format!("env{threads}")]].concat())
+            .env("RAYON_NUM_THREADS", threads)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(0));
+        for ((name, x), (_, y)) in a.iter().zip(&files(&dir.join(format!("env{threads}")))) {
+            assert!(x == y, "{name} differs at RAYON_NUM_THREADS={threads}");
+        }
     }
     let runs = String::from_utf8_lossy(&a[0].1).into_owned();
     assert_eq!(runs.lines().count(), 61, "a header and 60 runs");
