@@ -152,7 +152,14 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     }
     let swarm_paths: Vec<String> = swarm.iter().map(|p| p.path.clone()).collect();
     let header = sweep::header(&vary, &swarm_paths, &services);
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(specs.len());
+    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", base.name)));
+    // Rows go to disk as they come (memory does not grow with the runs); the file joins the
+    // folder at the end.
+    let rows_path = report::scratch_path(&dir, "runs.csv");
+    let mut rows = match RowFile::create(&rows_path, &header) {
+        Ok(w) => w,
+        Err(e) => return bad(&e),
+    };
     // Chunks keep the order of the rows whatever the thread count, and bound what is in flight.
     for chunk in specs.chunks(256) {
         // An error carries its exit code: 2 when drawn values do not load, 3 for a failed run.
@@ -180,7 +187,11 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         });
         for r in done {
             match r {
-                Ok(row) => rows.push(row),
+                Ok(row) => {
+                    if let Err(e) = rows.push(&row) {
+                        return bad(&e);
+                    }
+                }
                 Err((spec, e, code)) => {
                     bar.abandon();
                     eprintln!("error: variant {} seed {}: {e}", variants[spec.variant].label(), spec.seed);
@@ -204,8 +215,52 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         "runs": total,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
     });
-    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", base.name)));
     write_outputs(&dir, &manifest, &header, rows, &variants, &services, &chosen, shard.is_none())
+}
+
+/// runs.csv being written beside the output folder; removed if the sweep does not finish.
+struct RowFile {
+    path: PathBuf,
+    writer: Option<csv::Writer<std::fs::File>>,
+    rows: usize,
+}
+
+impl RowFile {
+    fn create(path: &Path, header: &[String]) -> Result<RowFile, String> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        let mut writer = csv::Writer::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        writer.write_record(header).map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(RowFile { path: path.to_path_buf(), writer: Some(writer), rows: 0 })
+    }
+
+    fn push(&mut self, row: &[String]) -> Result<(), String> {
+        self.rows += 1;
+        let w = self.writer.as_mut().ok_or("runs.csv is closed")?;
+        w.write_record(row).map_err(|e| format!("{}: {e}", self.path.display()))
+    }
+
+    /// Flushes and closes the file: its path, ready to move.
+    fn finish(&mut self) -> Result<&Path, String> {
+        if let Some(mut w) = self.writer.take() {
+            w.flush().map_err(|e| format!("{}: {e}", self.path.display()))?;
+        }
+        Ok(&self.path)
+    }
+}
+
+impl Drop for RowFile {
+    fn drop(&mut self) {
+        // Moved into the folder on success; otherwise nothing is left behind.
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// runs.csv's rows read back, one at a time.
+fn read_rows(path: &Path) -> Result<impl Iterator<Item = Result<Vec<String>, csv::Error>>, String> {
+    let r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(r.into_records().map(|x| x.map(|x| x.iter().map(str::to_string).collect())))
 }
 
 /// Writes the sweep folder: runs.csv and sweep.json, and for a whole sweep aggregate.csv and
@@ -215,7 +270,7 @@ fn write_outputs(
     dir: &Path,
     manifest: &Value,
     header: &[String],
-    rows: Vec<Vec<String>>,
+    mut rows: RowFile,
     variants: &[Variant],
     services: &[String],
     chosen: &[String],
@@ -225,40 +280,46 @@ fn write_outputs(
         eprintln!("internal error (a bug in ecsim): {e}");
         ExitCode::from(EXIT_INTERNAL)
     };
-    let runs = std::iter::once(header.to_vec()).chain(rows.iter().cloned()).collect::<Vec<_>>();
+    let count = rows.rows;
+    let rows_path = match rows.finish() {
+        Ok(p) => p.to_path_buf(),
+        Err(e) => return bad(&e),
+    };
     let mut files = Vec::new();
-    match sweep::csv_bytes(&runs) {
-        Ok(b) => files.push(("runs.csv".to_string(), b)),
-        Err(e) => return fail(e.to_string()),
-    }
     let mut table = String::new();
     if whole {
-        let aggregate = sweep::aggregate(header, &rows, variants);
-        match sweep::csv_bytes(&aggregate) {
+        // A second pass over the file, one variant at a time.
+        let aggregate = match read_rows(&rows_path)
+            .and_then(|r| sweep::aggregate(header, r, variants).map_err(|e| e.to_string()))
+        {
+            Ok(a) => a,
+            Err(e) => return bad(&e),
+        };
+        match sweep::csv_bytes(&aggregate.rows) {
             Ok(b) => files.push(("aggregate.csv".to_string(), b)),
             Err(e) => return fail(e.to_string()),
         }
-        match sweep::comparison_svg(header, &rows, variants, services, chosen) {
+        match sweep::comparison_svg(&aggregate, variants, services, chosen) {
             Ok(svg) => files.push(("comparison.svg".to_string(), svg.into_bytes())),
             Err(e) => return fail(e.to_string()),
         }
-        table = sweep::comparison_table(&aggregate, chosen);
+        table = sweep::comparison_table(&aggregate.rows, chosen);
     }
     let mut m = serde_json::to_vec_pretty(manifest).unwrap_or_default();
     m.push(b'\n');
     files.push(("sweep.json".to_string(), m));
-    if let Err(e) = report::write_report(dir, &files) {
+    if let Err(e) = report::write_report_with(dir, &files, &[("runs.csv".to_string(), rows_path)]) {
         return bad(&e.to_string());
     }
-    say(&format!("{table}{} runs · {} variants · report: {}\n", rows.len(), variants.len(), dir.display()));
+    say(&format!("{table}{count} runs · {} variants · report: {}\n", variants.len(), dir.display()));
     ExitCode::SUCCESS
 }
 
-/// One shard's folder read back.
+/// One shard's folder: its manifest and runs.csv's header (the rows are streamed later).
 struct Shard {
     manifest: Value,
     header: Vec<String>,
-    rows: Vec<Vec<String>>,
+    rows: PathBuf,
 }
 
 fn read_shard(d: &Path) -> Result<Shard, String> {
@@ -268,60 +329,83 @@ fn read_shard(d: &Path) -> Result<Shard, String> {
     let mut r = csv::Reader::from_path(&rpath).map_err(|e| format!("{}: {e}", rpath.display()))?;
     let header: Vec<String> =
         r.headers().map_err(|e| format!("{}: {e}", rpath.display()))?.iter().map(str::to_string).collect();
-    let rows = r
-        .records()
-        .map(|x| x.map(|x| x.iter().map(str::to_string).collect()))
-        .collect::<Result<Vec<Vec<String>>, _>>()
-        .map_err(|e| format!("{}: {e}", rpath.display()))?;
-    Ok(Shard { manifest, header, rows })
+    Ok(Shard { manifest, header, rows: rpath })
 }
 
-/// `ecsim merge`: shards of one sweep into the files the whole sweep writes.
+/// `ecsim merge`: shards of one sweep into the files the whole sweep writes. Shard K holds runs
+/// K-1, K-1+N, ...: reading the shards in turn gives the runs in order, one row at a time.
 pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
-    let mut manifests = Vec::new();
-    let mut header: Option<Vec<String>> = None;
-    let mut rows: Vec<Vec<String>> = Vec::new();
+    let mut shards: Vec<(usize, &PathBuf, Shard)> = Vec::new();
+    let mut n = 0;
     for d in dirs {
-        match read_shard(d) {
-            Ok(Shard { manifest: m, header: h, rows: body }) => {
-                if header.as_ref().is_some_and(|x| *x != h) {
-                    return bad(&format!("{}: runs.csv has other columns than the first shard's", d.display()));
-                }
-                header = Some(h);
-                rows.extend(body);
-                manifests.push((d, m));
-            }
+        let shard = match read_shard(d) {
+            Ok(s) => s,
             Err(e) => return bad(&e),
+        };
+        match shard.manifest["shard"].as_str().and_then(|s| parse_shard(s).ok()) {
+            Some((k, nn)) if (n == 0 || nn == n) && !shards.iter().any(|(x, _, _)| *x == k) => {
+                n = nn;
+                shards.push((k, d, shard));
+            }
+            _ => {
+                return bad(&format!(
+                    "{}: expected shard K/N, each once, found {}",
+                    d.display(),
+                    shard.manifest["shard"]
+                ));
+            }
         }
     }
-    let Some(header) = header else { return bad("merge: expected at least one shard folder") };
+    if shards.is_empty() {
+        return bad("merge: expected at least one shard folder");
+    }
+    shards.sort_by_key(|(k, _, _)| *k);
+    if let Some(k) = (1..=n).find(|k| !shards.iter().any(|(x, _, _)| x == k)) {
+        return bad(&format!("merge: shard {k}/{n} is missing"));
+    }
     let strip = |m: &Value| {
         let mut m = m.clone();
         m["shard"] = Value::Null;
         m
     };
-    let first = strip(&manifests[0].1);
-    let n = manifests[0].1["shard"].as_str().and_then(|s| parse_shard(s).ok()).map_or(1, |(_, n)| n);
-    let mut seen = vec![false; n];
-    for (d, m) in &manifests {
-        if strip(m) != first {
+    let first = strip(&shards[0].2.manifest);
+    let header = shards[0].2.header.clone();
+    for (_, d, s) in &shards {
+        if strip(&s.manifest) != first {
             return bad(&format!(
                 "{}: a shard of another sweep (scenario, seeds, variants or version differ)",
                 d.display()
             ));
         }
-        match m["shard"].as_str().and_then(|s| parse_shard(s).ok()) {
-            Some((k, nn)) if nn == n && !seen[k - 1] => seen[k - 1] = true,
-            _ => return bad(&format!("{}: expected shard K/{n}, each once, found {}", d.display(), m["shard"])),
+        if s.header != header {
+            return bad(&format!("{}: runs.csv has other columns than the first shard's", d.display()));
         }
     }
-    if let Some(k) = seen.iter().position(|s| !s) {
-        return bad(&format!("merge: shard {}/{n} is missing", k + 1));
-    }
-    rows.sort_by_key(|r| r[0].parse::<usize>().unwrap_or(usize::MAX));
     let total = first["runs"].as_u64().unwrap_or(0) as usize;
-    if rows.len() != total || rows.iter().enumerate().any(|(i, r)| r[0] != i.to_string()) {
-        return bad(&format!("merge: expected runs 0..{total} once each, found {} rows", rows.len()));
+    let mut readers = Vec::new();
+    for (_, _, s) in &shards {
+        match read_rows(&s.rows) {
+            Ok(r) => readers.push(r),
+            Err(e) => return bad(&e),
+        }
+    }
+    let mut rows = match RowFile::create(&report::scratch_path(out, "runs.csv"), &header) {
+        Ok(w) => w,
+        Err(e) => return bad(&e),
+    };
+    for run in 0..total {
+        match readers[run % n].next() {
+            Some(Ok(row)) if row.first().is_some_and(|r| *r == run.to_string()) => {
+                if let Err(e) = rows.push(&row) {
+                    return bad(&e);
+                }
+            }
+            Some(Err(e)) => return bad(&format!("{}: {e}", shards[run % n].2.rows.display())),
+            _ => return bad(&format!("merge: run {run} is not where shard {}/{n} should hold it", run % n + 1)),
+        }
+    }
+    if let Some(k) = readers.iter_mut().position(|r| r.next().is_some()) {
+        return bad(&format!("merge: shard {}/{n} holds more runs than the sweep has ({total})", k + 1));
     }
     let vary: Vec<Vary> = first["vary"]
         .as_array()

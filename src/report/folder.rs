@@ -24,6 +24,23 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> ReportError + '_ {
 
 /// Writes `files` (name, bytes) as the folder `dir`.
 pub fn write_report(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), ReportError> {
+    write_report_with(dir, files, &[])
+}
+
+/// Where a file that will become part of the folder `dir` can be written first (beside it, on
+/// the same file system, so it can be moved in); see [`write_report_with`].
+pub fn scratch_path(dir: &Path, what: &str) -> PathBuf {
+    let name = dir.file_name().map_or("report".into(), |n| n.to_string_lossy().into_owned());
+    parent_of(dir).join(format!(".{name}.ecsim-{what}-{}", std::process::id()))
+}
+
+/// [`write_report`], with files already on disk (name, scratch path) moved in as well: a sweep
+/// streams its rows to disk instead of holding them.
+pub fn write_report_with(
+    dir: &Path,
+    files: &[(String, Vec<u8>)],
+    moved: &[(String, PathBuf)],
+) -> Result<(), ReportError> {
     let shown = dir.display().to_string();
     if dir.exists() {
         if !dir.is_dir() {
@@ -52,6 +69,9 @@ pub fn write_report(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<(), Repor
         for (file, bytes) in files {
             let p = tmp.join(file);
             fs::write(&p, bytes).map_err(io(&p))?;
+        }
+        for (file, from) in moved {
+            fs::rename(from, tmp.join(file)).map_err(io(from))?;
         }
         let marker = tmp.join(MARKER);
         fs::write(&marker, b"written by ecsim; a later run may replace this folder\n").map_err(io(&marker))?;

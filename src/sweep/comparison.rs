@@ -4,8 +4,8 @@
 
 use plotters::prelude::*;
 
-use super::Variant;
-use super::stats::stats;
+use super::stats::Stats;
+use super::{Aggregate, Variant};
 
 /// The table: one line per variant and service, columns per metric.
 pub fn comparison_table(aggregate: &[Vec<String>], chosen: &[String]) -> String {
@@ -67,16 +67,15 @@ const PANEL_HEIGHT: u32 = 300;
 
 /// comparison.svg: a panel per (service, chosen metric), the variants side by side.
 pub fn comparison_svg(
-    header: &[String],
-    rows: &[Vec<String>],
+    aggregate: &Aggregate,
     variants: &[Variant],
     services: &[String],
     chosen: &[String],
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let panels: Vec<(String, usize)> = services
+    let panels: Vec<&(String, Vec<Option<Stats>>)> = services
         .iter()
         .flat_map(|s| chosen.iter().map(move |m| format!("{s}.{m}")))
-        .filter_map(|name| header.iter().position(|h| *h == name).map(|c| (name, c)))
+        .filter_map(|name| aggregate.columns.iter().find(|(c, _)| *c == name))
         .collect();
     let mut svg = String::new();
     {
@@ -96,12 +95,7 @@ pub fn comparison_svg(
         }
         let areas = plots.split_evenly((panels.len().max(1), 1));
         let labels: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
-        let by_variant = super::rows_by_variant(rows, n);
-        for ((name, c), area) in panels.iter().zip(areas) {
-            let per_variant: Vec<Option<super::stats::Stats>> = by_variant
-                .iter()
-                .map(|mine| stats(&mine.iter().filter_map(|r| r[*c].parse().ok()).collect::<Vec<f64>>()))
-                .collect();
+        for ((name, per_variant), area) in panels.iter().map(|p| (&p.0, &p.1)).zip(areas) {
             let lo = per_variant.iter().flatten().map(|s| s.min).fold(f64::INFINITY, f64::min);
             let hi = per_variant.iter().flatten().map(|s| s.max).fold(f64::NEG_INFINITY, f64::max);
             let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };

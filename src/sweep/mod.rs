@@ -135,42 +135,56 @@ pub fn run_row(
     Ok(row)
 }
 
-/// aggregate.csv, from runs.csv's header and rows: per variant, service and numeric metric, the
-/// statistics of its values over the runs (runs without a value, e.g. no recovery time, are
-/// left out and counted by `n`).
-pub fn aggregate(header: &[String], rows: &[Vec<String>], variants: &[Variant]) -> Vec<Vec<String>> {
-    let mut out = vec![
-        [
-            "variant",
-            "label",
-            "service",
-            "metric",
-            "runs",
-            "n",
-            "mean",
-            "sd",
-            "min",
-            "p5",
-            "p50",
-            "p95",
-            "max",
-            "ci95_low",
-            "ci95_high",
-        ]
-        .map(String::from)
-        .to_vec(),
+/// What one pass over runs.csv gives: aggregate.csv's rows, and per (service.metric) column the
+/// statistics of every variant (for the comparison plot).
+pub struct Aggregate {
+    pub rows: Vec<Vec<String>>,
+    pub columns: Vec<(String, Vec<Option<stats::Stats>>)>,
+}
+
+/// aggregate.csv, from runs.csv's header and its rows in run order (variant by variant): per
+/// variant, service and numeric metric, the statistics of its values over the runs (runs without
+/// a value, e.g. no recovery time, are left out and counted by `n`). Only one variant's values
+/// are held at a time, so memory follows the seeds, not the runs.
+pub fn aggregate<E>(
+    header: &[String],
+    rows: impl Iterator<Item = Result<Vec<String>, E>>,
+    variants: &[Variant],
+) -> Result<Aggregate, E> {
+    let columns: Vec<(usize, &str, &str)> = header
+        .iter()
+        .enumerate()
+        .filter_map(|(c, name)| name.split_once('.').map(|(s, m)| (c, s, m)))
+        .filter(|(_, _, m)| metrics().contains(m) && *m != "rollout_state")
+        .collect();
+    let head = [
+        "variant",
+        "label",
+        "service",
+        "metric",
+        "runs",
+        "n",
+        "mean",
+        "sd",
+        "min",
+        "p5",
+        "p50",
+        "p95",
+        "max",
+        "ci95_low",
+        "ci95_high",
     ];
-    let by_variant = rows_by_variant(rows, variants.len());
-    for ((vi, variant), mine) in variants.iter().enumerate().zip(&by_variant) {
-        for (c, name) in header.iter().enumerate() {
-            let Some((service, metric)) = name.split_once('.').filter(|(_, m)| metrics().contains(m)) else { continue };
-            if metric == "rollout_state" {
-                continue;
-            }
-            let values: Vec<f64> = mine.iter().filter_map(|r| r[c].parse::<f64>().ok()).collect();
+    let mut out = Aggregate {
+        rows: vec![head.map(String::from).to_vec()],
+        columns: columns.iter().map(|(c, _, _)| (header[*c].clone(), vec![None; variants.len()])).collect(),
+    };
+    let flush = |variant: usize, runs: usize, values: &mut Vec<Vec<f64>>, out: &mut Aggregate| {
+        let label = variants.get(variant).map_or_else(String::new, Variant::label);
+        for (k, (_, service, metric)) in columns.iter().enumerate() {
             let mut line =
-                vec![vi.to_string(), variant.label(), service.to_string(), metric.to_string(), mine.len().to_string()];
-            match stats::stats(&values) {
+                vec![variant.to_string(), label.clone(), service.to_string(), metric.to_string(), runs.to_string()];
+            let st = stats::stats(&values[k]);
+            match &st {
                 Some(s) => {
                     line.push(s.n.to_string());
                     line.extend(
@@ -181,21 +195,35 @@ pub fn aggregate(header: &[String], rows: &[Vec<String>], variants: &[Variant]) 
                 }
                 None => line.extend(std::iter::once("0".to_string()).chain(std::iter::repeat_n(String::new(), 9))),
             }
-            out.push(line);
+            out.rows.push(line);
+            if let Some(slot) = out.columns[k].1.get_mut(variant) {
+                *slot = st;
+            }
+            values[k].clear();
+        }
+    };
+    let mut current: Option<usize> = None;
+    let mut runs = 0usize;
+    let mut values: Vec<Vec<f64>> = vec![Vec::new(); columns.len()];
+    for row in rows {
+        let row = row?;
+        let variant: usize = row[1].parse().unwrap_or(usize::MAX);
+        if let Some(v) = current.filter(|v| *v != variant) {
+            flush(v, runs, &mut values, &mut out);
+            runs = 0;
+        }
+        current = Some(variant);
+        runs += 1;
+        for (k, (c, _, _)) in columns.iter().enumerate() {
+            if let Ok(x) = row[*c].parse::<f64>() {
+                values[k].push(x);
+            }
         }
     }
-    out
-}
-
-/// Rows grouped by their variant column, in run order.
-pub(crate) fn rows_by_variant(rows: &[Vec<String>], variants: usize) -> Vec<Vec<&Vec<String>>> {
-    let mut out: Vec<Vec<&Vec<String>>> = vec![Vec::new(); variants];
-    for r in rows {
-        if let Some(v) = r[1].parse::<usize>().ok().and_then(|v| out.get_mut(v)) {
-            v.push(r);
-        }
+    if let Some(v) = current {
+        flush(v, runs, &mut values, &mut out);
     }
-    out
+    Ok(out)
 }
 
 /// A statistic in CSV: the shortest text that reads back as the same f64.
