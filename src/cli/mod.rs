@@ -18,6 +18,21 @@ pub const EXIT_FAILED: u8 = 1;
 pub const EXIT_BAD_INPUT: u8 = 2;
 pub const EXIT_INTERNAL: u8 = 3;
 
+/// Reports bad input or usage on stderr: exit code 2.
+pub fn bad_input(message: &str) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(EXIT_BAD_INPUT)
+}
+
+/// `--tolerance` is a relative worsening: a number >= 0.
+pub fn check_tolerance(tolerance: f64) -> Result<(), String> {
+    if tolerance.is_finite() && tolerance >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("--tolerance: expected a number >= 0, found {tolerance}"))
+    }
+}
+
 /// Writes to stdout; a closed pipe (`ecsim run | head`) is not an error worth a panic.
 pub fn say(text: &str) {
     use std::io::Write;
@@ -68,16 +83,12 @@ pub fn read_summary(path: &Path) -> Result<serde_json::Value, String> {
 }
 
 pub fn diff(a: &Path, b: &Path, tolerance: f64, format: Format) -> ExitCode {
-    if !(tolerance.is_finite() && tolerance >= 0.0) {
-        eprintln!("error: --tolerance: expected a number >= 0, found {tolerance}");
-        return ExitCode::from(EXIT_BAD_INPUT);
+    if let Err(e) = check_tolerance(tolerance) {
+        return bad_input(&e);
     }
     let (before, after) = match (read_summary(a), read_summary(b)) {
         (Ok(x), Ok(y)) => (x, y),
-        (Err(e), _) | (_, Err(e)) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(EXIT_BAD_INPUT);
-        }
+        (Err(e), _) | (_, Err(e)) => return bad_input(&e),
     };
     let changes = report::baseline::compare(&before, &after, tolerance);
     let regressions = changes.iter().filter(|c| c.regression).count();

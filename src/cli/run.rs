@@ -9,7 +9,7 @@ use ecsim::report::{self, Baseline};
 use ecsim::scenario::{self, Scenario, Subjects};
 use ecsim::sim::{SimError, Simulation};
 
-use super::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, read_summary, say};
+use super::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, bad_input, read_summary, say};
 use crate::Format;
 
 #[derive(clap::Args)]
@@ -69,11 +69,6 @@ fn rerun_command(path: Option<&PathBuf>, seed: u64) -> String {
     }
 }
 
-fn bad_input(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(EXIT_BAD_INPUT)
-}
-
 /// What `--explain NAME` asks for: the subject to record (a service, family, workload or task
 /// group) and, if NAME is one task (web-3, job-17), that task alone.
 fn explain_subject(scenario: &Scenario, name: &str) -> (String, Option<String>) {
@@ -100,8 +95,8 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    if !(args.tolerance.is_finite() && args.tolerance >= 0.0) {
-        return bad_input(&format!("--tolerance: expected a number >= 0, found {}", args.tolerance));
+    if let Err(e) = super::check_tolerance(args.tolerance) {
+        return bad_input(&e);
     }
     let services: Vec<String> = scenario.services.iter().map(|s| s.name.clone()).collect();
     let workloads: Vec<String> = scenario.workloads.iter().map(|w| w.name.clone()).collect();

@@ -12,7 +12,7 @@ use ecsim::report;
 use ecsim::scenario::{self, overrides};
 use ecsim::sweep::{self, RunSpec, Variant, Vary};
 
-use super::{EXIT_BAD_INPUT, EXIT_INTERNAL, say};
+use super::{EXIT_BAD_INPUT, EXIT_INTERNAL, bad_input, say};
 
 #[derive(clap::Args)]
 pub struct SweepArgs {
@@ -43,11 +43,6 @@ pub struct SweepArgs {
     /// columns of runs.csv).
     #[arg(long)]
     swarm: bool,
-}
-
-fn bad(message: &str) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(EXIT_BAD_INPUT)
 }
 
 fn parse_seeds(text: &str) -> Result<std::ops::RangeInclusive<u64>, String> {
@@ -102,19 +97,19 @@ fn chosen_metrics(given: &[String]) -> Result<Vec<String>, String> {
 pub fn sweep(args: SweepArgs) -> ExitCode {
     let seeds = match parse_seeds(&args.seeds) {
         Ok(s) => s,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     let shard = match args.shard.as_deref().map(parse_shard).transpose() {
         Ok(s) => s,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     let vary = match args.vary.iter().map(|v| parse_vary(v)).collect::<Result<Vec<_>, _>>() {
         Ok(v) => v,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     let chosen = match chosen_metrics(&args.metrics) {
         Ok(c) => c,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     let variants = sweep::variants(&vary);
     // Every variant is loaded (and so validated) before anything runs.
@@ -129,14 +124,19 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let services: Vec<String> = base.services.iter().map(|s| s.name.clone()).collect();
     let swarm = if args.swarm { base.swarm.clone() } else { Vec::new() };
     if args.swarm && swarm.is_empty() {
-        return bad(&format!("--swarm: {} has no [[swarm]] parameters to draw", args.scenario.display()));
+        return bad_input(&format!("--swarm: {} has no [[swarm]] parameters to draw", args.scenario.display()));
     }
     // Both ends of every swarm range (every choice) must load with every variant.
     for v in &variants {
         for extreme in swarm.iter().flat_map(|p| p.extremes()) {
             let overrides: Vec<_> = v.overrides.iter().cloned().chain([extreme.clone()]).collect();
             if let Err(d) = scenario::load_file_with(&args.scenario, &overrides) {
-                return bad(&format!("[[swarm]] {}={} with variant {}:\n{d}", extreme.path, extreme.text, v.label()));
+                return bad_input(&format!(
+                    "[[swarm]] {}={} with variant {}:\n{d}",
+                    extreme.path,
+                    extreme.text,
+                    v.label()
+                ));
             }
         }
     }
@@ -144,7 +144,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let total = variants.len() * (seeds.end() - seeds.start() + 1) as usize;
     let pool = match rayon::ThreadPoolBuilder::new().num_threads(args.jobs.unwrap_or(0)).build() {
         Ok(p) => p,
-        Err(e) => return bad(&format!("--jobs: {e}")),
+        Err(e) => return bad_input(&format!("--jobs: {e}")),
     };
     let bar = ProgressBar::with_draw_target(Some(specs.len() as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} runs {per_sec} eta {eta}") {
@@ -158,7 +158,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let rows_path = report::scratch_path(&dir, "runs.csv");
     let mut rows = match RowFile::create(&rows_path, &header) {
         Ok(w) => w,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     // Chunks keep the order of the rows whatever the thread count, and bound what is in flight.
     for chunk in specs.chunks(256) {
@@ -189,7 +189,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
             match r {
                 Ok(row) => {
                     if let Err(e) = rows.push(&row) {
-                        return bad(&e);
+                        return bad_input(&e);
                     }
                 }
                 Err((spec, e, code)) => {
@@ -283,7 +283,7 @@ fn write_outputs(
     let count = rows.rows;
     let rows_path = match rows.finish() {
         Ok(p) => p.to_path_buf(),
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     let mut files = Vec::new();
     let mut table = String::new();
@@ -293,7 +293,7 @@ fn write_outputs(
             .and_then(|r| sweep::aggregate(header, r, variants).map_err(|e| e.to_string()))
         {
             Ok(a) => a,
-            Err(e) => return bad(&e),
+            Err(e) => return bad_input(&e),
         };
         match sweep::csv_bytes(&aggregate.rows) {
             Ok(b) => files.push(("aggregate.csv".to_string(), b)),
@@ -309,7 +309,7 @@ fn write_outputs(
     m.push(b'\n');
     files.push(("sweep.json".to_string(), m));
     if let Err(e) = report::write_report_with(dir, &files, &[("runs.csv".to_string(), rows_path)]) {
-        return bad(&e.to_string());
+        return bad_input(&e.to_string());
     }
     say(&format!("{table}{count} runs · {} variants · report: {}\n", variants.len(), dir.display()));
     ExitCode::SUCCESS
@@ -340,7 +340,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
     for d in dirs {
         let shard = match read_shard(d) {
             Ok(s) => s,
-            Err(e) => return bad(&e),
+            Err(e) => return bad_input(&e),
         };
         match shard.manifest["shard"].as_str().and_then(|s| parse_shard(s).ok()) {
             Some((k, nn)) if (n == 0 || nn == n) && !shards.iter().any(|(x, _, _)| *x == k) => {
@@ -348,7 +348,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
                 shards.push((k, d, shard));
             }
             _ => {
-                return bad(&format!(
+                return bad_input(&format!(
                     "{}: expected shard K/N, each once, found {}",
                     d.display(),
                     shard.manifest["shard"]
@@ -357,11 +357,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
         }
     }
     if shards.is_empty() {
-        return bad("merge: expected at least one shard folder");
+        return bad_input("merge: expected at least one shard folder");
     }
     shards.sort_by_key(|(k, _, _)| *k);
     if let Some(k) = (1..=n).find(|k| !shards.iter().any(|(x, _, _)| x == k)) {
-        return bad(&format!("merge: shard {k}/{n} is missing"));
+        return bad_input(&format!("merge: shard {k}/{n} is missing"));
     }
     let strip = |m: &Value| {
         let mut m = m.clone();
@@ -372,13 +372,13 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
     let header = shards[0].2.header.clone();
     for (_, d, s) in &shards {
         if strip(&s.manifest) != first {
-            return bad(&format!(
+            return bad_input(&format!(
                 "{}: a shard of another sweep (scenario, seeds, variants or version differ)",
                 d.display()
             ));
         }
         if s.header != header {
-            return bad(&format!("{}: runs.csv has other columns than the first shard's", d.display()));
+            return bad_input(&format!("{}: runs.csv has other columns than the first shard's", d.display()));
         }
     }
     let total = first["runs"].as_u64().unwrap_or(0) as usize;
@@ -386,26 +386,26 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
     for (_, _, s) in &shards {
         match read_rows(&s.rows) {
             Ok(r) => readers.push(r),
-            Err(e) => return bad(&e),
+            Err(e) => return bad_input(&e),
         }
     }
     let mut rows = match RowFile::create(&report::scratch_path(out, "runs.csv"), &header) {
         Ok(w) => w,
-        Err(e) => return bad(&e),
+        Err(e) => return bad_input(&e),
     };
     for run in 0..total {
         match readers[run % n].next() {
             Some(Ok(row)) if row.first().is_some_and(|r| *r == run.to_string()) => {
                 if let Err(e) = rows.push(&row) {
-                    return bad(&e);
+                    return bad_input(&e);
                 }
             }
-            Some(Err(e)) => return bad(&format!("{}: {e}", shards[run % n].2.rows.display())),
-            _ => return bad(&format!("merge: run {run} is not where shard {}/{n} should hold it", run % n + 1)),
+            Some(Err(e)) => return bad_input(&format!("{}: {e}", shards[run % n].2.rows.display())),
+            _ => return bad_input(&format!("merge: run {run} is not where shard {}/{n} should hold it", run % n + 1)),
         }
     }
     if let Some(k) = readers.iter_mut().position(|r| r.next().is_some()) {
-        return bad(&format!("merge: shard {}/{n} holds more runs than the sweep has ({total})", k + 1));
+        return bad_input(&format!("merge: shard {}/{n} holds more runs than the sweep has ({total})", k + 1));
     }
     let vary: Vec<Vary> = first["vary"]
         .as_array()

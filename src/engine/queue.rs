@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::collections::BTreeSet;
 
-use dary_heap::QuaternaryHeap as BinaryHeap;
+use dary_heap::QuaternaryHeap;
 
 use super::time::SimTime;
 
@@ -41,14 +41,14 @@ impl<E> PartialOrd for Entry<E> {
     }
 }
 impl<E> Ord for Entry<E> {
-    /// Reversed so that `BinaryHeap` (a max-heap) pops the earliest (time, seq) first.
+    /// Reversed so that the heap (a max-heap) pops the earliest (time, seq) first.
     fn cmp(&self, other: &Self) -> Ordering {
         other.key.cmp(&self.key)
     }
 }
 
 pub struct EventQueue<E> {
-    heap: BinaryHeap<Entry<E>>,
+    heap: QuaternaryHeap<Entry<E>>,
     next_seq: u64,
     cancelled: BTreeSet<u64>,
 }
@@ -65,7 +65,7 @@ impl<E> EventQueue<E> {
     }
 
     pub fn with_capacity(n: usize) -> Self {
-        EventQueue { heap: BinaryHeap::with_capacity(n), next_seq: 0, cancelled: BTreeSet::new() }
+        EventQueue { heap: QuaternaryHeap::with_capacity(n), next_seq: 0, cancelled: BTreeSet::new() }
     }
 
     pub fn schedule(&mut self, time: SimTime, event: E) -> EventKey {

@@ -13,7 +13,7 @@ mod text;
 pub use baseline::Change;
 pub use expectations::Outcome;
 pub use folder::{ReportError, scratch_path, write_file, write_report, write_report_with};
-pub use text::{changes_table, expectations_table, summary_table};
+pub use text::{changes_table, expectations_table, summary_table, table};
 
 use serde_json::{Value, json};
 
@@ -30,7 +30,7 @@ pub fn render(
 ) -> Result<Rendered, ReportError> {
     let format = |e: String| ReportError::Format(e);
     let disruptions = recovery::disruptions(result);
-    let mut summary = summary_with(result, scenario, &disruptions);
+    let mut summary = summary_json(result, scenario, &disruptions);
     let outcomes = expectations::evaluate(&summary, &scenario.expectations);
     summary["passed"] = Value::Bool(outcomes.iter().all(|o| o.passed));
     summary["expectations"] = expectations::to_json(&outcomes);
@@ -111,11 +111,6 @@ fn secs_text(ms: u64, out: &mut String) {
     }
 }
 
-/// summary.json, as a JSON value (serialised with stable key order).
-pub fn summary_json(result: &RunResult, scenario: &Scenario) -> Value {
-    summary_with(result, scenario, &recovery::disruptions(result))
-}
-
 /// Each service's metrics (`SERVICE_METRICS`, in that order): what summary.json lists per
 /// service and what a sweep's runs.csv carries, from one place.
 pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption]) -> Vec<Vec<Value>> {
@@ -161,7 +156,9 @@ pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption])
         .collect()
 }
 
-fn summary_with(result: &RunResult, scenario: &Scenario, disruptions: &[recovery::Disruption]) -> Value {
+/// summary.json without its expectations and baseline (`render` adds those), as a JSON value
+/// (serialised with stable key order).
+fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery::Disruption]) -> Value {
     let mut services = serde_json::Map::new();
     let metrics = service_metrics(result, disruptions);
     for ((s, spec), values) in result.services.iter().zip(&scenario.services).zip(metrics) {

@@ -56,14 +56,13 @@ fn time_unit(duration_ms: u64) -> TimeUnit {
     }
 }
 
-/// A step function as plot points: each value holds until the next row, up to `end`.
-fn steps(rows: &[&Row], unit: TimeUnit, end: f64, value: impl Fn(&Row) -> u32) -> Vec<(f64, f64)> {
-    let mut points = Vec::with_capacity(rows.len() * 2 + 1);
-    for (i, r) in rows.iter().enumerate() {
-        let t = r.time.0 as f64 / unit.ms;
-        let v = f64::from(value(r));
-        if i > 0 {
-            points.push((t, points.last().map_or(v, |p: &(f64, f64)| p.1)));
+/// A step function as plot points: each (time in ms, value) holds until the next, up to `end`.
+fn step_points(samples: impl IntoIterator<Item = (u64, f64)>, unit: TimeUnit, end: f64) -> Vec<(f64, f64)> {
+    let mut points: Vec<(f64, f64)> = Vec::new();
+    for (ms, v) in samples {
+        let t = ms as f64 / unit.ms;
+        if let Some(&(_, last)) = points.last() {
+            points.push((t, last));
         }
         points.push((t, v));
     }
@@ -71,6 +70,61 @@ fn steps(rows: &[&Row], unit: TimeUnit, end: f64, value: impl Fn(&Row) -> u32) -
         points.push((end, v));
     }
     points
+}
+
+/// One row value of a service over time, as plot points.
+fn steps(rows: &[&Row], unit: TimeUnit, end: f64, value: fn(&Row) -> u32) -> Vec<(f64, f64)> {
+    step_points(rows.iter().map(|r| (r.time.0, f64::from(value(r)))), unit, end)
+}
+
+/// One plot: an SVG of the standard size with a caption, the run's time axis and `0..y_max`;
+/// `draw` adds the series (given the time unit and the end of the axis), then the legend goes on.
+fn plot(
+    caption: &str,
+    duration_ms: u64,
+    y_max: f64,
+    y_desc: &str,
+    draw: impl FnOnce(&mut Chart<'_, '_>, TimeUnit, f64) -> Result<(), PlotError>,
+) -> Result<String, PlotError> {
+    let unit = time_unit(duration_ms);
+    let end = duration_ms as f64 / unit.ms;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(caption, ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(50)
+            .build_cartesian_2d(0f64..end, 0f64..y_max)?;
+        mesh(&mut chart, unit, y_desc)?;
+        draw(&mut chart, unit, end)?;
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// A labelled line.
+fn line(
+    chart: &mut Chart<'_, '_>,
+    label: &str,
+    color: RGBColor,
+    width: u32,
+    points: Vec<(f64, f64)>,
+) -> Result<(), PlotError> {
+    chart
+        .draw_series(LineSeries::new(points, color.stroke_width(width)))?
+        .label(label)
+        .legend(line_legend(color, width));
+    Ok(())
 }
 
 /// Intervals where `cond` holds, in plot units.
@@ -123,23 +177,11 @@ pub fn service_svg(
     disruptions: &[Disruption],
 ) -> Result<String, PlotError> {
     let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == s).collect();
-    let unit = time_unit(result.simulated.0);
-    let end = result.simulated.0 as f64 / unit.ms;
     let spec = &scenario.services[s];
     let min_pct = u64::from(spec.minimum_healthy_percent);
     let top = rows.iter().map(|r| r.values.desired.max(r.values.running).max(r.values.healthy)).max().unwrap_or(1);
     let y_max = f64::from(top) * 1.15 + 1.0;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{}: tasks over time", spec.name), ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..end, 0f64..y_max)?;
-        mesh(&mut chart, unit, "tasks")?;
+    plot(&format!("{}: tasks over time", spec.name), result.simulated.0, y_max, "tasks", |chart, unit, end| {
         // Before the measured time (the ramp-up to steady state) nothing counts: grey, not red.
         let measured_from = result.measure_start.map_or(0.0, |t| t.0 as f64 / unit.ms);
         let measured = |r: &Row| r.time.0 as f64 / unit.ms >= measured_from;
@@ -208,111 +250,41 @@ pub fn service_svg(
             ("healthy", RGBColor(30, 150, 70), 1, |r| r.values.healthy),
         ];
         for (label, color, width, value) in series {
-            chart
-                .draw_series(LineSeries::new(steps(&rows, unit, end, value), color.stroke_width(width)))?
-                .label(label)
-                .legend(line_legend(color, width));
+            line(chart, label, color, width, steps(&rows, unit, end, value))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
-        root.present()?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// AZ coverage and the AZ and instance loss margins of service `s`, as an SVG document.
 pub fn redundancy_svg(result: &RunResult, scenario: &Scenario, s: usize) -> Result<String, PlotError> {
     let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == s).collect();
-    let unit = time_unit(result.simulated.0);
-    let end = result.simulated.0 as f64 / unit.ms;
     let top = rows.iter().map(|r| r.values.az_coverage.max(r.values.az_loss_margin)).max().unwrap_or(1);
     let y_max = f64::from(top) * 1.15 + 1.0;
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption(format!("{}: redundancy over time", scenario.services[s].name), ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..end, 0f64..y_max)?;
-        mesh(&mut chart, unit, "AZs / healthy tasks")?;
+    let caption = format!("{}: redundancy over time", scenario.services[s].name);
+    plot(&caption, result.simulated.0, y_max, "AZs / healthy tasks", |chart, unit, end| {
         let series: [RowLine; 3] = [
             ("AZ coverage", RGBColor(60, 120, 200), 5, |r| r.values.az_coverage),
             ("AZ loss margin", RGBColor(30, 150, 70), 3, |r| r.values.az_loss_margin),
             ("instance loss margin", RGBColor(200, 120, 40), 1, |r| r.values.instance_loss_margin),
         ];
         for (label, color, width, value) in series {
-            chart
-                .draw_series(LineSeries::new(steps(&rows, unit, end, value), color.stroke_width(width)))?
-                .label(label)
-                .legend(line_legend(color, width));
+            line(chart, label, color, width, steps(&rows, unit, end, value))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
-        root.present()?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }
 
 /// Cluster CPU and memory reserved, as percentages of what the live instances registered.
 pub fn usage_svg(result: &RunResult) -> Result<String, PlotError> {
-    let unit = time_unit(result.simulated.0);
-    let end = result.simulated.0 as f64 / unit.ms;
-    let series = |f: &dyn Fn(&crate::cluster::Usage) -> f64| {
-        let mut points: Vec<(f64, f64)> = Vec::with_capacity(result.usage.len() * 2 + 1);
-        for (t, u) in &result.usage {
-            let t = t.0 as f64 / unit.ms;
-            if let Some(&(_, v)) = points.last() {
-                points.push((t, v));
-            }
-            points.push((t, f(u)));
-        }
-        if let Some(&(_, v)) = points.last() {
-            points.push((end, v));
-        }
-        points
-    };
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-        root.fill(&WHITE)?;
-        let mut chart = ChartBuilder::on(&root)
-            .caption("cluster: CPU and memory reserved", ("sans-serif", 22))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(50)
-            .build_cartesian_2d(0f64..end, 0f64..105f64)?;
-        mesh(&mut chart, unit, "% of registered")?;
+    plot("cluster: CPU and memory reserved", result.simulated.0, 105.0, "% of registered", |chart, unit, end| {
         let lines: [UsageLine; 2] = [
             ("CPU reserved", RGBColor(60, 120, 200), 3, |u| percent(u.cpu_reserved, u.cpu_registered)),
             ("memory reserved", RGBColor(200, 120, 40), 2, |u| percent(u.memory_mib_reserved, u.memory_mib_registered)),
         ];
         for (label, color, width, f) in lines {
-            chart
-                .draw_series(LineSeries::new(series(&f), color.stroke_width(width)))?
-                .label(label)
-                .legend(line_legend(color, width));
+            line(chart, label, color, width, step_points(result.usage.iter().map(|(t, u)| (t.0, f(u))), unit, end))?;
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
-        root.present()?;
-    }
-    Ok(svg)
+        Ok(())
+    })
 }

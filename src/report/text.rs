@@ -7,7 +7,7 @@ use super::{Change, Outcome, secs};
 use crate::observer::RunResult;
 
 /// Aligned columns: the first left-aligned, the rest right-aligned, a rule under the header.
-fn table(header: &[&str], body: Vec<Vec<String>>) -> String {
+pub fn table(header: &[&str], body: Vec<Vec<String>>) -> String {
     let mut rows: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
     rows.extend(body);
     let widths: Vec<usize> =

@@ -34,7 +34,6 @@ pub fn comparison_table(aggregate: &[Vec<String>], chosen: &[String]) -> String 
         head.push(format!("{m} mean [95% CI]"));
         head.push(format!("{m} p5..p95"));
     }
-    rows.push(head);
     for (l, s) in &keys {
         let mut line = vec![l.clone(), s.clone()];
         for m in chosen {
@@ -48,19 +47,8 @@ pub fn comparison_table(aggregate: &[Vec<String>], chosen: &[String]) -> String 
         }
         rows.push(line);
     }
-    let widths: Vec<usize> =
-        (0..rows[0].len()).map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0)).collect();
-    let mut out = String::new();
-    for (i, r) in rows.iter().enumerate() {
-        let cells: Vec<String> = r.iter().zip(&widths).map(|(c, w)| format!("{c:<w$}")).collect();
-        out += cells.join("  ").trim_end();
-        out.push('\n');
-        if i == 0 {
-            out += &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  ");
-            out.push('\n');
-        }
-    }
-    out
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    crate::report::table(&head, rows)
 }
 
 const PANEL_HEIGHT: u32 = 300;

@@ -19,6 +19,19 @@ fn chromium() -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
+/// Chromium, or `None` with a note that the test is skipped (a failure if CI requires it).
+fn chromium_or_skip() -> Option<PathBuf> {
+    let found = chromium();
+    if found.is_none() {
+        assert!(
+            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
+            "ECSIM_REQUIRE_BROWSER is set but no chromium found"
+        );
+        eprintln!("skipped: no chromium on PATH (set ECSIM_CHROMIUM or install Debian's chromium)");
+    }
+    found
+}
+
 /// Runs headless Chromium on `url` with `args` (the flags this closed network needs).
 fn browse(chrome: &Path, profile: &Path, args: &[&str], url: &str) -> Vec<u8> {
     let out = Command::new(chrome)
@@ -57,14 +70,7 @@ fn colours(png_bytes: &[u8]) -> usize {
 
 #[test]
 fn every_bundled_report_renders_in_chromium() {
-    let Some(chrome) = chromium() else {
-        assert!(
-            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
-            "ECSIM_REQUIRE_BROWSER is set but no chromium found"
-        );
-        eprintln!("skipped: no chromium on PATH (set ECSIM_CHROMIUM or install Debian's chromium)");
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     for path in bundled() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
@@ -104,13 +110,7 @@ fn every_bundled_report_renders_in_chromium() {
 /// of that kind stay visible.
 #[test]
 fn the_event_log_filters_by_service_and_kind() {
-    let Some(chrome) = chromium() else {
-        assert!(
-            std::env::var_os("ECSIM_REQUIRE_BROWSER").is_none(),
-            "ECSIM_REQUIRE_BROWSER is set but no chromium found"
-        );
-        return;
-    };
+    let Some(chrome) = chromium_or_skip() else { return };
     let tmp = tempfile::tempdir().unwrap();
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/az-outage.toml");
     let files = render(&path, None, false);

@@ -175,25 +175,20 @@ fn plots_show_tasks_outages_and_redundancy() {
         + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"one-1\"]\n";
     let (rendered, s) = summary(&toml);
     assert!(s["services"]["web"]["outage_s"].as_f64().unwrap() > 0.0);
-    let file = |name: &str| {
-        let (_, bytes) = rendered.files.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no {name}"));
-        String::from_utf8(bytes.clone()).unwrap()
-    };
-    let tasks = file("tasks-web.svg");
+    let tasks = file(&rendered, "tasks-web.svg");
     assert!(tasks.starts_with("<svg"), "an SVG document");
     for text in ["web: tasks over time", "time (minutes)", "desired", "running", "healthy"] {
         assert!(tasks.contains(text), "missing {text:?}");
     }
     // The outage (one task, its instance lost) is shaded red.
     assert!(tasks.contains("fill=\"#DC3C3C\""), "no outage shading");
-    let redundancy = file("redundancy-web.svg");
+    let redundancy = file(&rendered, "redundancy-web.svg");
     for text in ["web: redundancy over time", "AZ coverage", "AZ loss margin", "instance loss margin"] {
         assert!(redundancy.contains(text), "missing {text:?}");
     }
     // A day-long run is plotted in hours.
     let (day, _) = summary(&toml.replace("duration = \"30m\"", "duration = \"1d\""));
-    let (_, bytes) = day.files.iter().find(|(n, _)| n == "tasks-web.svg").unwrap();
-    assert!(String::from_utf8_lossy(bytes).contains("time (hours)"));
+    assert!(file(&day, "tasks-web.svg").contains("time (hours)"));
 }
 
 /// The plots README shows are what ecsim draws today for `scenarios/az-outage.toml`
@@ -201,26 +196,35 @@ fn plots_show_tasks_outages_and_redundancy() {
 /// reports/examples/az-outage-tasks-web.svg`, likewise redundancy-web.svg).
 #[test]
 fn readme_plots_are_current() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let s = ecsim::scenario::load_file(&root.join("scenarios/az-outage.toml")).unwrap();
-    let r = ecsim::sim::Simulation::new(&s, s.seed).run().unwrap();
-    let rendered = report::render(&r, &s, None).unwrap();
+    let rendered = render_bundled("az-outage");
     for name in ["tasks-web.svg", "redundancy-web.svg"] {
-        let (_, bytes) = rendered.files.iter().find(|(n, _)| n == name).unwrap();
-        let committed = std::fs::read(root.join("reports/examples").join(format!("az-outage-{name}"))).unwrap();
-        assert!(*bytes == committed, "reports/examples/az-outage-{name} is stale");
+        let committed = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("reports/examples").join(format!("az-outage-{name}")),
+        )
+        .unwrap();
+        assert!(file(&rendered, name).into_bytes() == committed, "reports/examples/az-outage-{name} is stale");
     }
+}
+
+/// A bundled scenario's report at its own seed.
+fn render_bundled(name: &str) -> report::Rendered {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+    let s = ecsim::scenario::load_file(&path).unwrap();
+    let r = ecsim::sim::Simulation::new(&s, s.seed).run().unwrap();
+    report::render(&r, &s, None).unwrap()
+}
+
+/// One file of a rendered report, as text.
+fn file(rendered: &report::Rendered, name: &str) -> String {
+    let (_, bytes) = rendered.files.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no {name}"));
+    String::from_utf8(bytes.clone()).unwrap()
 }
 
 /// A circuit-breaker rollback is marked on the tasks plot apart from ordinary deployments.
 #[test]
 fn a_rollback_is_marked_on_the_plot() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let s = ecsim::scenario::load_file(&root.join("scenarios/bad-build-rollback.toml")).unwrap();
-    let r = ecsim::sim::Simulation::new(&s, s.seed).run().unwrap();
-    let rendered = report::render(&r, &s, None).unwrap();
-    let (_, svg) = rendered.files.iter().find(|(n, _)| n == "tasks-web.svg").unwrap();
-    let svg = String::from_utf8_lossy(svg);
+    let rendered = render_bundled("bad-build-rollback");
+    let svg = file(&rendered, "tasks-web.svg");
     assert!(svg.contains("rollback start/end") && svg.contains("deployment start/end"));
     // web:1 is reactivated by the rollback from the failed web:2.
     assert_eq!(rendered.summary["services"]["web"]["deployments"][0]["is_rollback"], true);

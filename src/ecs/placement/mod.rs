@@ -323,7 +323,7 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     let ok = |i: usize| slots[i].fits(t) && (slot_only || fits_beyond_slot(cluster, req, i));
     let n = req.strategies.len().min(MAX_STRATEGIES);
     let chain = &req.strategies[..n];
-    let random = req.tie_break == TieBreak::Random || chain.contains(&Strategy::Random);
+    let random = req.is_random();
     if chain.iter().all(|s| *s == Strategy::Random) {
         return if random {
             pick_uniform(slots.len(), ok, rng)
