@@ -119,12 +119,17 @@ impl ContainerInstance {
     }
 
     pub fn adjust_group_count(&mut self, group: TaskGroupId, delta: i32) {
-        match self.group_task_counts.iter_mut().find(|(g, _)| *g == group) {
-            Some((_, c)) => *c = c.saturating_add_signed(delta),
+        match self.group_task_counts.iter().position(|(g, _)| *g == group) {
+            Some(i) => {
+                let c = &mut self.group_task_counts[i].1;
+                *c = c.saturating_add_signed(delta);
+                if *c == 0 {
+                    self.group_task_counts.remove(i);
+                }
+            }
             None if delta > 0 => self.group_task_counts.push((group, delta as u32)),
             None => {}
         }
-        self.group_task_counts.retain(|(_, c)| *c > 0);
     }
 }
 

@@ -80,7 +80,11 @@ impl State {
     /// Reserves CPU, memory, ports and ENIs on the instance and starts the task's lifecycle.
     fn create_task(&mut self, ctx: &mut Ctx<'_>, new: NewTask, iid: InstanceId) -> TaskId {
         let NewTask { td: td_id, group, name, service, size } = new;
-        let tid = TaskId(self.tasks.len() as u32);
+        // A reused slot continues its epochs, so events of the forgotten task stay stale.
+        let (tid, epoch) = match self.free_task_slots.pop() {
+            Some(tid) => (tid, self.tasks[tid.index()].epoch + 1),
+            None => (TaskId(self.tasks.len() as u32), 0),
+        };
         // A bad build hits every task, or a seeded fraction of them (a flaky build).
         let fault = self.task_definitions[td_id.index()]
             .behavior
@@ -101,7 +105,7 @@ impl State {
         ci.tasks.push(tid);
         let zone = ci.zone;
         self.cluster.sync_slot(iid);
-        self.tasks.push(Task {
+        let task = Task {
             id: tid,
             name: name.into(),
             task_definition: td_id,
@@ -132,15 +136,19 @@ impl State {
             stopped_at: None,
             stop_code: None,
             stopped_reason: Default::default(),
-            epoch: 0,
-        });
+            epoch,
+        };
+        match self.tasks.get_mut(tid.index()) {
+            Some(slot) => *slot = task,
+            None => self.tasks.push(task),
+        }
         // Bridge and host tasks have nothing to provision: straight to PENDING.
         self.update_task(ctx, tid, |t| {
             t.desired_status = DesiredStatus::Running;
             t.last_status = LastStatus::Pending;
         });
         let pull = self.task_definitions[td_id.index()].behavior.image_pull.sample(&mut ctx.rng.startup);
-        ctx.at(ctx.now.after(pull), Event::TaskStep { task: tid, epoch: 0 });
+        ctx.at(ctx.now.after(pull), Event::TaskStep { task: tid, epoch });
         tid
     }
 
@@ -339,14 +347,26 @@ impl State {
         });
         let task = &self.tasks[tid.index()];
         let (iid, sid, td_id) = (task.instance, task.service, task.task_definition);
-        let code = task.stop_code.map_or("", |c| c.as_str());
-        // Built by hand rather than with `format!`: one of these per task, 100,000 in a batch day.
-        let mut message = String::with_capacity(24 + task.name.len() + code.len() + task.stopped_reason.len());
-        for part in ["(task ", &task.name, ") stopped: ", code, ": ", &task.stopped_reason] {
-            message.push_str(part);
+        // A standalone task that did its work and exited is counted, and logged only if asked.
+        let completed = sid.is_none()
+            && task.stop_code == Some(StopCode::EssentialContainerExited)
+            && task.fault != Some(FaultKind::EssentialExit);
+        self.standalone_completed += u32::from(completed);
+        if !completed || self.settings.log_completed_standalone_tasks {
+            let code = task.stop_code.map_or("", |c| c.as_str());
+            let mut message = String::new();
+            for part in ["(task ", &task.name, ") stopped: ", code, ": ", &task.stopped_reason] {
+                message.push_str(part);
+            }
+            let mut entry = Notice::log("TASK_STOPPED")
+                .task(&task.name)
+                .instance(&self.cluster.instance(iid).ec2_instance_id)
+                .message(message);
+            if let Some(sid) = sid {
+                entry = entry.service(&self.services[sid.index()].spec.name);
+            }
+            ctx.notice(entry);
         }
-        let mut entry =
-            Notice::log("TASK_STOPPED").task(&task.name).instance(&self.cluster.instance(iid).ec2_instance_id);
         let failed_to_start = task.stop_code == Some(StopCode::TaskFailedToStart);
         let d = task.deployment;
         if let Some(sid) = sid {
@@ -355,10 +375,6 @@ impl State {
             if failed_to_start {
                 svc.stats.tasks_failed_to_start += 1;
             }
-            entry = entry.service(&svc.spec.name);
-        }
-        ctx.notice(entry.message(message));
-        if let Some(sid) = sid {
             if failed_to_start {
                 self.record_start_failure(ctx, sid, d);
                 // An old revision that fails to start is not tried again.
@@ -386,6 +402,9 @@ impl State {
                 ci.dynamic_ports_used.remove(p);
             }
             ci.tasks.retain(|&t| t != tid);
+            if sid.is_none() {
+                self.stopped_standalone.push(tid);
+            }
             let drained = ci.status == crate::cluster::InstanceStatus::Draining && ci.tasks.is_empty();
             self.cluster.sync_slot(iid);
             self.tasks[tid.index()].holds_resources = false;

@@ -190,6 +190,8 @@ pub struct RunResult {
     pub workloads: Vec<WorkloadResult>,
     /// Standalone tasks (RunTask, StartTask) launched, and the failures by reason.
     pub standalone_tasks: u32,
+    /// Of those, the ones whose essential container exited after doing its work.
+    pub standalone_completed: u32,
     pub run_task_failures: Vec<(String, u32)>,
     pub rows: Vec<Row>,
     pub log: Vec<(SimTime, LogEntry)>,
@@ -339,6 +341,7 @@ impl Observer {
         RunResult {
             workloads: Vec::new(),
             standalone_tasks: 0,
+            standalone_completed: 0,
             run_task_failures: Vec::new(),
             target_groups,
             scenario_name: self.scenario_name,

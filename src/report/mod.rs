@@ -216,6 +216,7 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
             .collect::<serde_json::Map<String, Value>>(),
         "standalone_tasks": {
             "launched": result.standalone_tasks,
+            "completed": result.standalone_completed,
             "failures": result.run_task_failures.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<String, Value>>(),
         },
         "disruptions": disruptions.iter().map(|d| json!({

@@ -339,6 +339,7 @@ impl Loader<'_> {
                 "throttle_max_delay",
                 "initial_target_failures_count",
                 "target_check_phase",
+                "log_completed_standalone_tasks",
             ],
         )?;
         let mut s = Settings::default();
@@ -382,6 +383,9 @@ impl Loader<'_> {
             r.opt_enum(&f, "target_check_phase", &[("random", CheckPhase::Random), ("zero", CheckPhase::Zero)])
         {
             s.target_check_phase = p;
+        }
+        if let Some(b) = r.opt_bool(&f, "log_completed_standalone_tasks") {
+            s.log_completed_standalone_tasks = b;
         }
         Some(s)
     }

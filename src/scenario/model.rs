@@ -41,6 +41,11 @@ pub struct Settings {
     pub max_events: u64,
     /// ... or after this many events at one instant (a livelock guard).
     pub max_events_per_instant: u64,
+    /// Log each standalone task whose essential container exited after doing its work. ECS's
+    /// service events never list standalone tasks; ecsim logs those that stop for any other
+    /// reason (failed to start, host lost, Spot, a crash, StopTask) and counts the completions
+    /// in summary.json. A day of batch work would otherwise be 100,000 identical lines.
+    pub log_completed_standalone_tasks: bool,
     /// Check the named invariants after every event (tests and `--check`).
     pub check_invariants: bool,
     /// Record how each placement for this service was decided (`--explain`).
@@ -59,6 +64,7 @@ impl Default for Settings {
             throttle_base_delay: SimDuration::from_mins(1),
             throttle_max_delay: SimDuration::from_mins(27),
             initial_target_failures_count: true,
+            log_completed_standalone_tasks: false,
             target_check_phase: CheckPhase::Random,
             max_events: 500_000_000,
             max_events_per_instant: 5_000_000,

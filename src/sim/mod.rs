@@ -216,6 +216,8 @@ impl Simulation {
             if t > until {
                 break;
             }
+            // The instant closes before the next one's first event: closing may schedule
+            // events at the closing instant, which then run before anything later.
             if t > self.now {
                 self.end_instant()?;
                 self.now = t;
@@ -299,6 +301,7 @@ impl Simulation {
             .collect();
         let mut result = self.observer.finish(self.end, self.events, outcomes);
         result.standalone_tasks = self.state.standalone_tasks;
+        result.standalone_completed = self.state.standalone_completed;
         result.workloads = self
             .state
             .workloads

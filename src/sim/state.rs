@@ -23,6 +23,12 @@ pub struct State {
     /// What a task of each definition needs from an instance.
     pub requirements: Vec<TaskRequirements>,
     pub tasks: Vec<Task>,
+    /// Slots of forgotten standalone tasks, reused by the next tasks created (see
+    /// [`State::forget_stopped_standalone`]).
+    pub free_task_slots: Vec<TaskId>,
+    /// Standalone tasks that reached STOPPED in the current instant: forgotten at its end, so
+    /// every handler of the instant still sees them.
+    pub stopped_standalone: Vec<TaskId>,
     pub services: Vec<Service>,
     /// Each instance group's desired capacity.
     pub group_desired: Vec<u32>,
@@ -37,6 +43,8 @@ pub struct State {
     pub standalone_launched: std::collections::BTreeMap<crate::ids::TaskGroupId, u32>,
     /// Standalone tasks launched in all.
     pub standalone_tasks: u32,
+    /// Standalone tasks whose essential container exited after doing its work.
+    pub standalone_completed: u32,
     /// RunTask/StartTask outcomes: failures by reason.
     pub run_task_failures: std::collections::BTreeMap<&'static str, u32>,
     pub timeline: Vec<TimelineEvent>,
@@ -69,12 +77,9 @@ impl State {
             task_definitions: scenario.task_definitions.clone(),
             target_groups: scenario.target_groups.clone(),
             requirements: scenario.task_definitions.iter().map(TaskRequirements::of).collect(),
-            // Batch workloads say how many tasks they will launch: room for them up front
-            // saves copying a large task table as it grows (capped: a count is a bound, not a
-            // promise).
-            tasks: Vec::with_capacity(
-                scenario.workloads.iter().map(|w| w.count.unwrap_or(0) as usize).sum::<usize>().min(1 << 20),
-            ),
+            tasks: Vec::new(),
+            free_task_slots: Vec::new(),
+            stopped_standalone: Vec::new(),
             services,
             group_desired: scenario.groups.iter().map(|g| g.count).collect(),
             group_launching: vec![0; scenario.groups.len()],
@@ -83,6 +88,7 @@ impl State {
             faults: scenario.faults.clone(),
             standalone_launched: Default::default(),
             standalone_tasks: 0,
+            standalone_completed: 0,
             run_task_failures: Default::default(),
             timeline: scenario.timeline.clone(),
             workloads: scenario.workloads.iter().cloned().map(super::WorkloadState::new).collect(),
@@ -204,10 +210,24 @@ impl State {
             }
         }
         self.touched_services = touched;
+        self.forget_stopped_standalone();
         if self.cluster.usage != self.reported_usage {
             self.reported_usage = self.cluster.usage;
             ctx.notice(Notice::ClusterUsage(self.cluster.usage));
         }
+    }
+}
+
+impl State {
+    /// ECS keeps a stopped task visible for about an hour and then forgets it (SCHEDULING.md
+    /// §1); ecsim forgets a STOPPED standalone task at the end of its instant, once its stop is
+    /// in the event log and its resources are back. Its slot goes to the next task created, so
+    /// a day of 100,000 batch tasks keeps a task table the size of the tasks alive at once
+    /// (which keeps it in cache). Service tasks are kept: the reports and the scheduler's
+    /// history read them. A stale event cannot reach the new occupant: epochs continue across
+    /// a slot's occupants.
+    fn forget_stopped_standalone(&mut self) {
+        self.free_task_slots.append(&mut self.stopped_standalone);
     }
 }
 

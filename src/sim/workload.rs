@@ -28,6 +28,8 @@ pub struct WorkloadState {
     pub delays_ms: Vec<u64>,
     next_index: usize,
     dispatch_scheduled: bool,
+    /// Its task group (`family:NAME` unless the workload names one), looked up once.
+    group: Option<crate::ids::TaskGroupId>,
 }
 
 impl WorkloadState {
@@ -39,6 +41,7 @@ impl WorkloadState {
             delays_ms: Vec::new(),
             next_index: 0,
             dispatch_scheduled: false,
+            group: None,
         }
     }
 
@@ -93,10 +96,16 @@ impl State {
     pub fn workload_dispatch(&mut self, ctx: &mut Ctx<'_>, w: usize) {
         self.workloads[w].dispatch_scheduled = false;
         let td = self.workloads[w].spec.task_definition;
-        let group_name = self.workloads[w].spec.group.clone();
-        let group = self
-            .cluster
-            .task_group(&group_name.unwrap_or_else(|| format!("family:{}", self.task_definitions[td.index()].family)));
+        let group = match self.workloads[w].group {
+            Some(g) => g,
+            None => {
+                let name = self.workloads[w].spec.group.clone();
+                let family = &self.task_definitions[td.index()].family;
+                let g = self.cluster.task_group(&name.unwrap_or_else(|| format!("family:{family}")));
+                self.workloads[w].group = Some(g);
+                g
+            }
+        };
         let random = [Strategy::Random];
         while let Some(job) = self.workloads[w].queue.front().copied() {
             let base = &self.requirements[td.index()];

@@ -20,9 +20,8 @@ fn run_task_places_what_fits_and_reports_the_rest() {
     assert_eq!(r.run_task_failures, [("RESOURCE:CPU".to_string(), 2)]);
     let failure = r.log.iter().find(|(_, e)| e.kind == "RUN_TASK_FAILURE").unwrap();
     assert!(failure.1.message.starts_with("RunTask job:1 failures: (reason RESOURCE:CPU)"), "{}", failure.1.message);
-    let stopped = log_of(&r, "TASK_STOPPED");
-    assert_eq!(stopped.len(), 4);
-    assert!(stopped.iter().all(|e| e.message.contains("EssentialContainerExited")));
+    assert_eq!(r.standalone_completed, 4, "all four ran their 10 minutes");
+    assert!(log_of(&r, "TASK_STOPPED").is_empty(), "completions are counted, not logged");
     assert!(r.log.iter().filter(|(_, e)| e.kind == "RUN_TASK").count() == 1, "never retried");
 }
 
@@ -47,9 +46,47 @@ fn draining_leaves_standalone_tasks_alone() {
          [[events]]\nat = \"2m\"\naction = \"drain_instances\"\ninstances = [\"fleet-1\"]\n",
     );
     let r = run(&toml);
-    let stopped = log_of(&r, "TASK_STOPPED");
-    assert_eq!(stopped.len(), 1);
-    assert!(stopped[0].message.contains("EssentialContainerExited"), "it ran to the end: {}", stopped[0].message);
+    assert_eq!(r.standalone_completed, 1, "it ran to the end");
+    // The drain finished when the task did: RUNNING at 1 min 15 s (pull and start), exited 10
+    // minutes later, STOPPED after its stop time.
+    let drained = log_of(&r, "INSTANCE_DRAINED");
+    assert_eq!(drained.len(), 1);
+    let t = r.log.iter().find(|(_, e)| e.kind == "INSTANCE_DRAINED").unwrap().0;
+    assert!(t >= at_s(675.0) && t <= at_s(675.0 + 30.0), "drained at {t:?}");
+}
+
+/// `log_completed_standalone_tasks` puts each completion in the log; a standalone task that
+/// stops for another reason is always logged.
+#[test]
+fn completed_standalone_tasks_are_logged_on_request_and_failures_always() {
+    let events = "[[events]]\nat = \"1m\"\naction = \"run_task\"\ntaskDefinition = \"job\"\ncount = 4\n\
+                  [[events]]\nat = \"5m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-1\"]\n";
+    let quiet = run(&batch(events));
+    let stopped = log_of(&quiet, "TASK_STOPPED");
+    // Four tasks fill both instances: two die with fleet-1, two complete on fleet-2.
+    assert_eq!(quiet.standalone_completed, 2);
+    assert_eq!(stopped.len(), 2, "only the tasks on the terminated instance");
+    assert!(stopped.iter().all(|e| e.message.contains("stopped/terminated")), "{}", stopped[0].message);
+
+    let verbose = run(&(batch(events) + "[settings]\nlog_completed_standalone_tasks = true\n"));
+    let stopped = log_of(&verbose, "TASK_STOPPED");
+    assert_eq!(stopped.len(), 4);
+    assert!(stopped.iter().any(|e| e.message.contains("EssentialContainerExited: Essential container in task exited")));
+}
+
+/// A stopped standalone task is forgotten (as ECS forgets stopped tasks): a stream of jobs run
+/// one after another keeps a task table the size of the jobs alive at once.
+#[test]
+fn stopped_standalone_tasks_are_forgotten() {
+    let mut events = String::new();
+    for i in 0..30 {
+        events += &format!("[[events]]\nat = \"{}m\"\naction = \"run_task\"\ntaskDefinition = \"job\"\n", 1 + i * 11);
+    }
+    let toml = batch(&events).replace("duration = \"2h\"", "duration = \"6h\"");
+    let mut sim = sim(&toml);
+    sim.run_until(at_s(6.0 * 3600.0)).unwrap();
+    assert_eq!(sim.state().standalone_completed, 30);
+    assert!(sim.state().tasks.len() <= 2, "{} task records kept", sim.state().tasks.len());
 }
 
 /// E-PL6: RunTask count 11 and StartTask with 11 instances are rejected; E-PL7: 4 constraints in
