@@ -1,4 +1,4 @@
-//! The event queue: a 4-ary heap (`dary_heap`: shallower than a binary heap, so fewer
+//! The event queue: 4-ary heaps (`dary_heap`: shallower than a binary heap, so fewer
 //! mispredicted comparisons per pop) ordered by (time, seq), packed in one `u128`. `seq` increases with every insertion, so
 //! events at the same instant run in the order they were scheduled (FoundationDB's FIFO rule).
 //! Cancellation is lazy: a cancelled key is remembered and its event skipped when popped.
@@ -105,20 +105,25 @@ impl<E> EventQueue<E> {
         }
     }
 
-    /// The heap holding the earliest entry.
-    fn front(&mut self) -> Option<&mut QuaternaryHeap<Entry<E>>> {
+    /// The earliest entry, and whether it is in the far heap.
+    fn front(&self) -> Option<(&Entry<E>, bool)> {
         match (self.near.peek(), self.far.peek()) {
-            (None, None) => None,
             // `Entry`'s order is reversed: the greater entry is the earlier event.
-            (Some(n), Some(f)) if f > n => Some(&mut self.far),
-            (None, Some(_)) => Some(&mut self.far),
-            _ => Some(&mut self.near),
+            (Some(n), Some(f)) if f > n => Some((f, true)),
+            (None, Some(f)) => Some((f, true)),
+            (Some(n), _) => Some((n, false)),
+            (None, None) => None,
         }
+    }
+
+    fn pop_front(&mut self) -> Option<Entry<E>> {
+        let (_, far) = self.front()?;
+        if far { self.far.pop() } else { self.near.pop() }
     }
 
     /// Removes and returns the earliest live event.
     pub fn pop(&mut self) -> Option<(SimTime, E)> {
-        while let Some(entry) = self.front().and_then(|h| h.pop()) {
+        while let Some(entry) = self.pop_front() {
             if !self.cancelled.is_empty() && self.cancelled.remove(&entry.seq()) {
                 continue;
             }
@@ -131,13 +136,11 @@ impl<E> EventQueue<E> {
     /// Time of the earliest live event.
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
-            let (seq, time) = self.front()?.peek().map(|e| (e.seq(), e.time()))?;
+            let (seq, time) = self.front().map(|(e, _)| (e.seq(), e.time()))?;
             if self.cancelled.is_empty() || !self.cancelled.remove(&seq) {
                 return Some(time);
             }
-            if let Some(heap) = self.front() {
-                heap.pop();
-            }
+            self.pop_front();
         }
     }
 
