@@ -42,6 +42,10 @@ pub fn say(text: &str) {
 pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
     let mut bad = 0;
     for f in files {
+        if let Some(outcome) = validate_aws(f, verbose) {
+            bad += usize::from(!outcome);
+            continue;
+        }
         match scenario::load_file(f) {
             Ok(s) => {
                 let mut text = format!(
@@ -56,6 +60,9 @@ pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
                         text.push_str(&format!("  accepted, not simulated: {field}\n"));
                     }
                 }
+                for a in &s.assumptions {
+                    text.push_str(&format!("  assumed: {a}\n"));
+                }
                 say(&text);
             }
             Err(diags) => {
@@ -65,6 +72,38 @@ pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
         }
     }
     if bad > 0 { ExitCode::from(EXIT_BAD_INPUT) } else { ExitCode::SUCCESS }
+}
+
+/// A `.json` file that is not a scenario: validated as the AWS object it is. `None` for
+/// scenarios; `Some(passed)` otherwise.
+fn validate_aws(f: &Path, verbose: bool) -> Option<bool> {
+    if f.extension().is_none_or(|e| !e.eq_ignore_ascii_case("json")) {
+        return None;
+    }
+    let text = std::fs::read_to_string(f).ok()?;
+    let src = scenario::node::SourceFile::new(f.display().to_string(), text.clone());
+    if src.parse().is_ok_and(|root| scenario::aws_file::is_scenario(&root)) {
+        return None;
+    }
+    match scenario::aws_file::validate_aws_text(&f.display().to_string(), &text) {
+        Ok(report) => {
+            let mut out = format!("{}: ok, {}\n", f.display(), report.what);
+            if verbose {
+                for field in &report.ignored {
+                    out.push_str(&format!("  accepted, not simulated: {field}\n"));
+                }
+            }
+            for a in &report.assumed {
+                out.push_str(&format!("  assumed: {a}\n"));
+            }
+            say(&out);
+            Some(true)
+        }
+        Err(diags) => {
+            eprintln!("{diags}");
+            Some(false)
+        }
+    }
 }
 
 /// A summary.json read back, or a message naming the file and what is wrong with it.

@@ -10,15 +10,15 @@ use super::model::*;
 use super::node::{Node, SourceFile, Value};
 use super::overrides::{self, Override};
 use super::reader::{Fields, Reader, suggest};
+use super::service::{ServiceContext, Supplied, read_service, read_strategies, resolve_task_definition};
 use super::target_group::read_target_group;
 use super::task_definition::{read_constraint, read_task_definition};
 use crate::cluster::{InstanceGroupSpec, instance_types};
-use crate::ecs::deployment::{CircuitBreaker, ThresholdType};
-use crate::ecs::placement::{Resource, SpreadField, Strategy, TieBreak};
+use crate::ecs::placement::TieBreak;
 use crate::ecs::service::ServiceSpec;
 use crate::ecs::task_definition::TaskDefinition;
 use crate::engine::{SimDuration, SimTime};
-use crate::ids::{GroupId, ServiceId, TaskDefId, ZoneId};
+use crate::ids::{GroupId, ServiceId, ZoneId};
 
 /// The bundled quickstart scenario, run by `ecsim run` without a file.
 pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
@@ -267,6 +267,7 @@ impl Loader<'_> {
             expectations: expectations_ok.then_some(expectations)?,
             swarm: swarm_ok.then_some(swarm)?,
             ignored_fields: std::mem::take(&mut self.r.ignored),
+            assumptions: std::mem::take(&mut self.r.assumed),
         })
     }
 
@@ -654,6 +655,7 @@ impl Loader<'_> {
         let td = read_task_definition(&mut inner, &root, "", &[], None);
         self.extra.extend(inner.diags);
         self.r.ignored.extend(inner.ignored);
+        self.r.assumed.extend(inner.assumed);
         let mut td = td?;
         if let Some(b) = behavior_td {
             td.behavior = b;
@@ -668,211 +670,17 @@ impl Loader<'_> {
         families: &[String],
         groups: &[InstanceGroupSpec],
     ) -> Option<Vec<ServiceSpec>> {
-        self.read_named(
+        let target_groups = std::mem::take(&mut self.target_groups);
+        let ctx = ServiceContext { tds, families, groups, target_groups: &target_groups };
+        let out = self.read_named(
             top,
             "services",
             "service",
-            |ld, node, path| ld.read_service(node, path, tds, families, groups),
+            |ld, node, path| read_service(&mut ld.r, node, path, Some(&ctx), &Supplied::default()),
             |s| &s.name,
-        )
-    }
-
-    fn read_service(
-        &mut self,
-        node: &Node,
-        path: &str,
-        tds: &[TaskDefinition],
-        families: &[String],
-        groups: &[InstanceGroupSpec],
-    ) -> Option<ServiceSpec> {
-        const SIM: &[&str] = &[
-            "serviceName",
-            "taskDefinition",
-            "desiredCount",
-            "loadBalancers",
-            "healthCheckGracePeriodSeconds",
-            "availabilityZoneRebalancing",
-            "placementStrategy",
-            "placementConstraints",
-            "deploymentConfiguration",
-            "schedulingStrategy",
-            "launchType",
-        ];
-        const OTHER: &[&str] = &[
-            "cluster",
-            "serviceRegistries",
-            "capacityProviderStrategy",
-            "platformVersion",
-            "role",
-            "networkConfiguration",
-            "deploymentController",
-            "tags",
-            "enableECSManagedTags",
-            "propagateTags",
-            "enableExecuteCommand",
-            "serviceConnectConfiguration",
-            "volumeConfigurations",
-            "vpcLatticeConfigurations",
-            "clientToken",
-        ];
-        let f = self.r.table_with(node, path, SIM, OTHER)?;
-        let r = &mut self.r;
-        let name = r.req_str(&f, "serviceName", "the service's name");
-        let daemon = match f.node("schedulingStrategy") {
-            None => false,
-            Some(n) => match r.str_value(n, &f.path("schedulingStrategy")).as_deref() {
-                Some("DAEMON") => true,
-                Some("REPLICA") | None => false,
-                Some(s) => {
-                    r.error(&n.span, &f.path("schedulingStrategy"), format!("expected REPLICA or DAEMON, found {s:?}"));
-                    false
-                }
-            },
-        };
-        if !f.has("desiredCount") && !daemon {
-            r.missing(&f, "desiredCount", "how many tasks to keep running");
-        }
-        if daemon && f.has("placementStrategy") {
-            let n = f.node("placementStrategy").unwrap_or(node);
-            r.error(
-                &n.span,
-                &f.path("placementStrategy"),
-                "placement strategies are not supported with the DAEMON scheduling strategy",
-            );
-        }
-        // A DAEMON service's desired count is the number of instances it runs on.
-        let desired = if daemon { Some(0) } else { r.opt_u32(&f, "desiredCount", 0, 5000) };
-        let td = match f.node("taskDefinition") {
-            None => {
-                r.missing(
-                    &f,
-                    "taskDefinition",
-                    "\"family\" or \"family:revision\" of a task definition in this scenario",
-                );
-                None
-            }
-            Some(n) => resolve_task_definition(r, n, &f.path("taskDefinition"), tds, families),
-        };
-        if let Some(n) = f.node("launchType") {
-            if let Some(s) = r.str_value(n, &f.path("launchType")) {
-                if s != "EC2" {
-                    r.error(
-                        &n.span,
-                        &f.path("launchType"),
-                        format!("expected EC2 (ecsim simulates EC2 container instances), found {s:?}"),
-                    );
-                }
-            }
-        }
-        let strategies = read_strategies(r, &f);
-        let constraints = match r.opt_array(&f, "placementConstraints") {
-            None => Some(Vec::new()),
-            Some(items) => {
-                let p = f.path("placementConstraints");
-                items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, n)| read_constraint(r, n, &format!("{p}[{i}]")))
-                    .collect::<Option<Vec<_>>>()
-            }
-        };
-        // DAEMON defaults: minimumHealthyPercent 0, maximumPercent 100 (and it must be 100).
-        let (min_default, max_default) = if daemon { (0, 100) } else { (100, 200) };
-        let (min_pct, max_pct, circuit_breaker) = match f.node("deploymentConfiguration") {
-            None => (Some(min_default), Some(max_default), Some(CircuitBreaker::default())),
-            Some(n) => {
-                let p = f.path("deploymentConfiguration");
-                match r.table_with(
-                    n,
-                    &p,
-                    &["minimumHealthyPercent", "maximumPercent", "deploymentCircuitBreaker"],
-                    &[
-                        "alarms",
-                        "strategy",
-                        "bakeTimeInMinutes",
-                        "lifecycleHooks",
-                        "linearConfiguration",
-                        "canaryConfiguration",
-                    ],
-                ) {
-                    Some(df) => (
-                        Some(r.opt_u32(&df, "minimumHealthyPercent", 0, 100).unwrap_or(min_default)),
-                        Some(r.opt_u32(&df, "maximumPercent", 100, 1000).unwrap_or(max_default)),
-                        match df.node("deploymentCircuitBreaker") {
-                            Some(cb) => read_circuit_breaker(r, cb, &df.path("deploymentCircuitBreaker")),
-                            None => Some(CircuitBreaker::default()),
-                        },
-                    ),
-                    None => (None, None, None),
-                }
-            }
-        };
-        if let (Some(c), Some(t)) = (&constraints, td) {
-            let total = c.len() + tds[t.index()].placement_constraints.len();
-            if total > 10 {
-                let n = f.node("placementConstraints").unwrap_or(node);
-                r.error(&n.span, &f.path("placementConstraints"), format!("expected at most 10 placement constraints per task (task definition and service together), found {total}"));
-            }
-        }
-        if daemon && max_pct.is_some_and(|m| m != 100) {
-            let n = f.node("deploymentConfiguration").unwrap_or(node);
-            r.error(&n.span, &f.path("deploymentConfiguration"), "a DAEMON service's maximumPercent must be 100");
-        }
-        let grace = r.opt_int(&f, "healthCheckGracePeriodSeconds", 0, 2_147_483_647).unwrap_or(0);
-        let az_rebalancing =
-            r.opt_enum(&f, "availabilityZoneRebalancing", &[("ENABLED", true), ("DISABLED", false)]).unwrap_or(true);
-        let load_balancers = match f.node("loadBalancers") {
-            None => Some(Vec::new()),
-            Some(n) => super::target_group::read_load_balancers(
-                &mut self.r,
-                n,
-                &f.path("loadBalancers"),
-                &self.target_groups,
-                td.map(|t| &tds[t.index()]),
-            ),
-        };
-        let r = &mut self.r;
-        let (td, desired) = (td?, desired?);
-        let t = &tds[td.index()];
-        let lb_fault =
-            t.behavior.fault.as_ref().is_some_and(|f| f.kind == crate::ecs::task_definition::FaultKind::TargetHealth);
-        if lb_fault && load_balancers.as_ref().is_some_and(|l| l.is_empty()) {
-            let n = f.node("taskDefinition").unwrap_or(node);
-            r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} fails load-balancer health checks (behavior.fault), but this service has no loadBalancers", t.name()));
-        }
-        if !groups.is_empty()
-            && !groups.iter().any(|g| g.cpu >= t.reserved_cpu() && g.memory_mib >= t.reserved_memory_mib())
-        {
-            let biggest = groups
-                .iter()
-                .max_by_key(|g| (g.memory_mib, g.cpu))
-                .map(|g| format!("{} CPU units and {} MiB ({})", g.cpu, g.memory_mib, g.instance_type))
-                .unwrap_or_default();
-            let n = f.node("taskDefinition").unwrap_or(node);
-            r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} reserves {} CPU units and {} MiB, more than any instance group registers (largest: {biggest}); no task of this service could ever be placed", t.name(), t.reserved_cpu(), t.reserved_memory_mib()));
-        }
-        let gpus: u32 = t.containers.iter().map(|c| c.gpus).sum();
-        if gpus > 0 && !groups.is_empty() && !groups.iter().any(|g| g.gpus >= gpus) {
-            let n = f.node("taskDefinition").unwrap_or(node);
-            r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} needs {gpus} GPUs, more than any instance group has; no task of this service could ever be placed", t.name()));
-        }
-        if groups.is_empty() && desired > 0 {
-            r.error(&node.span, path, "the scenario has no instance groups, so no task of this service could ever run");
-        }
-        Some(ServiceSpec {
-            name: name?,
-            task_definition: td,
-            desired_count: desired,
-            strategies: strategies?,
-            constraints: constraints?,
-            minimum_healthy_percent: min_pct?,
-            maximum_percent: max_pct?,
-            circuit_breaker: circuit_breaker?,
-            load_balancers: load_balancers?,
-            daemon,
-            az_rebalancing,
-            health_check_grace_period: SimDuration::from_secs(grace as u64),
-        })
+        );
+        self.target_groups = target_groups;
+        out
     }
 
     fn read_events(
@@ -1101,44 +909,6 @@ fn read_fault_schedule(r: &mut Reader<'_>, f: &Fields<'_>, end: SimDuration) -> 
     Some(FaultSchedule::Window { count, from, to })
 }
 
-/// `deploymentCircuitBreaker`: enable and rollback (required by AWS), resetOnHealthyTask and
-/// thresholdConfiguration (2026).
-fn read_circuit_breaker(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<CircuitBreaker> {
-    let f = r.table(node, path, &["enable", "rollback", "resetOnHealthyTask", "thresholdConfiguration"])?;
-    for key in ["enable", "rollback"] {
-        if !f.has(key) {
-            r.missing(&f, key, "true or false");
-        }
-    }
-    let mut cb = CircuitBreaker {
-        enable: r.opt_bool(&f, "enable")?,
-        rollback: r.opt_bool(&f, "rollback")?,
-        ..CircuitBreaker::default()
-    };
-    if let Some(v) = r.opt_bool(&f, "resetOnHealthyTask") {
-        cb.reset_on_healthy_task = v;
-    }
-    if let Some(tn) = f.node("thresholdConfiguration") {
-        let p = f.path("thresholdConfiguration");
-        let tf = r.table(tn, &p, &["type", "value"])?;
-        let t = r.opt_enum(
-            &tf,
-            "type",
-            &[
-                ("BOUNDED_PERCENT", ThresholdType::BoundedPercent),
-                ("UNBOUNDED_PERCENT", ThresholdType::UnboundedPercent),
-                ("COUNT", ThresholdType::Count),
-            ],
-        );
-        cb.threshold_type = t.unwrap_or(ThresholdType::BoundedPercent);
-        let max = if cb.threshold_type == ThresholdType::Count { 1_000_000 } else { 100 };
-        if let Some(v) = r.opt_u32(&tf, "value", 1, max) {
-            cb.threshold_value = v;
-        }
-    }
-    Some(cb)
-}
-
 /// The `field` of every table in the array `key`, read without reporting anything.
 fn raw_names(top: &Fields<'_>, key: &str, field: &str) -> Vec<String> {
     let Some(Node { value: Value::Array(items), .. }) = top.node(key) else { return Vec::new() };
@@ -1149,105 +919,6 @@ fn raw_names(top: &Fields<'_>, key: &str, field: &str) -> Vec<String> {
             _ => None,
         })
         .collect()
-}
-
-fn resolve_task_definition(
-    r: &mut Reader<'_>,
-    node: &Node,
-    path: &str,
-    tds: &[TaskDefinition],
-    families: &[String],
-) -> Option<TaskDefId> {
-    let s = r.str_value(node, path)?;
-    // An ARN's last part is family:revision.
-    let short = s.rsplit('/').next().unwrap_or(&s);
-    let (family, revision) = match short.rsplit_once(':') {
-        Some((fam, rev)) if rev.chars().all(|c| c.is_ascii_digit()) && !rev.is_empty() => {
-            (fam, rev.parse::<u32>().ok())
-        }
-        _ => (short, None),
-    };
-    let found = tds
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.family == family && revision.is_none_or(|rev| t.revision == rev))
-        .max_by_key(|(_, t)| t.revision)
-        .map(|(i, _)| TaskDefId(i as u16));
-    // A family whose definition has errors of its own is not reported again here.
-    let broken = !tds.iter().any(|t| t.family == family) && families.iter().any(|f| f == family);
-    if found.is_none() && !broken {
-        let known: Vec<String> = tds.iter().map(|t| t.name()).collect();
-        let families: Vec<&str> = tds.iter().map(|t| t.family.as_str()).collect();
-        let hint = match suggest(family, &families) {
-            Some(k) => format!("; did you mean {k:?}?"),
-            None if known.is_empty() => "; the scenario defines no task definitions".into(),
-            None => format!("; defined: {}", known.join(", ")),
-        };
-        r.error(&node.span, path, format!("no task definition {s:?} in this scenario{hint}"));
-    }
-    found
-}
-
-fn read_strategies(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<Vec<Strategy>> {
-    let Some(items) = r.opt_array(f, "placementStrategy") else { return Some(Vec::new()) };
-    let path = f.path("placementStrategy");
-    if items.len() > 5 {
-        let span = f.node("placementStrategy").and_then(|n| n.span.clone());
-        r.error(&span, &path, format!("expected at most 5 placement strategies, found {}", items.len()));
-        return None;
-    }
-    let mut out = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        let p = format!("{path}[{i}]");
-        let sf = r.table(item, &p, &["type", "field"])?;
-        #[derive(Clone, Copy)]
-        enum T {
-            Spread,
-            Binpack,
-            Random,
-        }
-        if !sf.has("type") {
-            r.missing(&sf, "type", "spread, binpack or random");
-            return None;
-        }
-        let t = r.opt_enum(&sf, "type", &[("spread", T::Spread), ("binpack", T::Binpack), ("random", T::Random)])?;
-        let field = r.opt_str(&sf, "field");
-        let fspan = sf.node("field").and_then(|n| n.span.clone());
-        let s = match (t, field) {
-            (T::Random, None) => Strategy::Random,
-            (T::Random, Some(_)) => {
-                r.error(&fspan, &sf.path("field"), "random takes no field");
-                return None;
-            }
-            (T::Spread, Some(fld)) => Strategy::Spread(match fld.as_str() {
-                "instanceId" | "host" => SpreadField::Instance,
-                a if a == crate::ecs::placement::AZ_ATTRIBUTE => SpreadField::Zone,
-                a if a.starts_with("attribute:") && a.len() > 10 => SpreadField::Attribute(a[10..].to_string()),
-                other => {
-                    r.error(
-                        &fspan,
-                        &sf.path("field"),
-                        format!("expected instanceId, host or attribute:NAME, found {other:?}"),
-                    );
-                    return None;
-                }
-            }),
-            (T::Binpack, Some(fld)) => Strategy::Binpack(match fld.to_ascii_lowercase().as_str() {
-                "cpu" => Resource::Cpu,
-                "memory" => Resource::Memory,
-                _ => {
-                    r.error(&fspan, &sf.path("field"), format!("expected cpu or memory, found {fld:?}"));
-                    return None;
-                }
-            }),
-            (_, None) => {
-                r.missing(&sf, "field", "what to spread over or bin-pack on");
-                return None;
-            }
-        };
-        out.push(s);
-    }
-    Some(out)
 }
 
 fn read_event(

@@ -1,6 +1,7 @@
 //! Scenario files: parsing (TOML or JSON) into a spanned tree, reading and validating it into a
 //! typed [`Scenario`], and the diagnostics for bad input.
 
+pub mod aws_file;
 mod behavior;
 pub mod diag;
 pub mod expect;
@@ -9,6 +10,7 @@ mod model;
 pub mod node;
 pub mod overrides;
 pub mod reader;
+mod service;
 pub mod swarm;
 mod target_group;
 mod task_definition;

@@ -258,4 +258,6 @@ pub struct Scenario {
     pub swarm: Vec<super::swarm::SwarmParam>,
     /// AWS fields accepted but not simulated (`validate --verbose`).
     pub ignored_fields: Vec<String>,
+    /// Defaults ecsim chose where the files leave a simulated quantity open.
+    pub assumptions: Vec<String>,
 }

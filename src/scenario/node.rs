@@ -59,9 +59,12 @@ impl Node {
         }
     }
 
+    /// The value of `key` in a table; a JSON `null` counts as absent (AWS's describe output).
     pub fn get(&self, key: &str) -> Option<&Node> {
         match &self.value {
-            Value::Table(entries) => entries.iter().find(|e| e.key == key).map(|e| &e.node),
+            Value::Table(entries) => {
+                entries.iter().find(|e| e.key == key).map(|e| &e.node).filter(|n| !matches!(n.value, Value::Null))
+            }
             _ => None,
         }
     }

@@ -10,6 +10,8 @@ pub struct Reader<'s> {
     pub diags: Vec<Diagnostic>,
     /// AWS fields accepted but not simulated, for `validate --verbose`.
     pub ignored: Vec<String>,
+    /// Defaults ecsim chose where the file leaves a simulated quantity open, for `validate`.
+    pub assumed: Vec<String>,
 }
 
 /// A table being read: its entries, its path, and its span for "missing field" messages.
@@ -21,8 +23,10 @@ pub struct Fields<'n> {
 }
 
 impl<'n> Fields<'n> {
+    /// The value of `key`; a JSON `null` counts as absent, as AWS's describe output writes
+    /// every unset optional field as null.
     pub fn node(&self, key: &str) -> Option<&'n Node> {
-        self.entries.iter().find(|e| e.key == key).map(|e| &e.node)
+        self.entries.iter().find(|e| e.key == key).map(|e| &e.node).filter(|n| !matches!(n.value, Value::Null))
     }
 
     pub fn has(&self, key: &str) -> bool {
@@ -42,6 +46,25 @@ pub fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
 }
 
+/// Whether a string is (or holds) a template placeholder: ecspresso's `{{ must_env "X" }}`,
+/// shell `${VAR}`, `$$$VAR$$$`, `<YOUR_KEY>`, `{var}`. Accepted where ecsim does not interpret the
+/// string; named in the error where a number or a known word is needed.
+pub fn is_placeholder(s: &str) -> bool {
+    let angle = s.find('<').is_some_and(|i| s[i..].contains('>'));
+    let brace = s.find('{').is_some_and(|i| s[i..].contains('}'));
+    s.contains("{{") || s.contains("${") || s.contains("$$$") || angle || brace
+}
+
+/// " (a template placeholder: render the template first, ...)" for a placeholder string.
+fn placeholder_note(node: &Node) -> &'static str {
+    match &node.value {
+        Value::Str(s) if is_placeholder(s) => {
+            " (a template placeholder: ecsim reads the rendered file, e.g. `ecspresso render` or `envsubst` output)"
+        }
+        _ => "",
+    }
+}
+
 /// The closest known name, for "did you mean" hints.
 pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
     let lower = word.to_ascii_lowercase();
@@ -55,7 +78,7 @@ pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
 
 impl<'s> Reader<'s> {
     pub fn new(src: &'s SourceFile) -> Reader<'s> {
-        Reader { src, diags: Vec::new(), ignored: Vec::new() }
+        Reader { src, diags: Vec::new(), ignored: Vec::new(), assumed: Vec::new() }
     }
 
     pub fn error(&mut self, span: &Span, path: &str, message: impl Into<String>) {
@@ -86,7 +109,10 @@ impl<'s> Reader<'s> {
                 continue;
             }
             if accepted.contains(&e.key.as_str()) {
-                self.ignored.push(join(path, &e.key));
+                // A null is AWS's way of saying the field is unset: nothing was ignored.
+                if !matches!(e.node.value, Value::Null) {
+                    self.ignored.push(join(path, &e.key));
+                }
                 continue;
             }
             let hint = match suggest(&e.key, known) {
@@ -154,7 +180,7 @@ impl<'s> Reader<'s> {
                 None
             }
             None => {
-                let msg = format!("expected an integer, found {}", node.describe());
+                let msg = format!("expected an integer, found {}{}", node.describe(), placeholder_note(node));
                 self.error(&node.span, path, msg);
                 None
             }
@@ -256,7 +282,8 @@ impl<'s> Reader<'s> {
         }
         let names: Vec<&str> = choices.iter().map(|(n, _)| *n).collect();
         let hint = suggest(&s, &names).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
-        self.error(&node.span, &path, format!("expected one of {}, found {s:?}{hint}", names.join(", ")));
+        let note = placeholder_note(node);
+        self.error(&node.span, &path, format!("expected one of {}, found {s:?}{hint}{note}", names.join(", ")));
         None
     }
 }

@@ -11,6 +11,7 @@ use crate::engine::SimDuration;
 
 const SIMULATED: &[&str] = &[
     "TargetGroupName",
+    "Name",
     "Protocol",
     "HealthCheckProtocol",
     "HealthCheckIntervalSeconds",
@@ -45,7 +46,12 @@ pub struct ReadTargetGroup {
 
 pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<ReadTargetGroup> {
     let f = r.table_with(node, path, SIMULATED, AWS_OTHER)?;
-    let name = r.req_str(&f, "TargetGroupName", "the target group's name");
+    // CreateTargetGroup calls it `Name`; describe-target-groups, `TargetGroupName`.
+    let name = if f.has("Name") && !f.has("TargetGroupName") {
+        r.opt_str(&f, "Name")
+    } else {
+        r.req_str(&f, "TargetGroupName", "the target group's name")
+    };
     let arn = r.opt_str(&f, "TargetGroupArn");
     let protocol = r.opt_str(&f, "Protocol").unwrap_or_else(|| "HTTP".into());
     let inferred = match protocol.as_str() {
@@ -119,12 +125,13 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
     })
 }
 
-/// A service's `loadBalancers` (at most 5 target groups).
+/// A service's `loadBalancers` (at most 5 target groups). Without `groups` (a bare service file)
+/// the target groups are not resolved.
 pub fn read_load_balancers(
     r: &mut Reader<'_>,
     node: &Node,
     path: &str,
-    groups: &[(String, Option<String>)],
+    groups: Option<&[(String, Option<String>)]>,
     td: Option<&TaskDefinition>,
 ) -> Option<Vec<LoadBalancer>> {
     let items = r.array(node, path)?;
@@ -135,7 +142,12 @@ pub fn read_load_balancers(
     let mut out = Vec::new();
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        let f = r.table(item, &p, &["targetGroupArn", "containerName", "containerPort", "loadBalancerName"])?;
+        let f = r.table_with(
+            item,
+            &p,
+            &["targetGroupArn", "containerName", "containerPort", "loadBalancerName"],
+            &["advancedConfiguration"],
+        )?;
         if f.has("loadBalancerName") {
             r.error(&item.span, &p, "Classic Load Balancers (loadBalancerName) are not simulated; use targetGroupArn");
             return None;
@@ -143,6 +155,11 @@ pub fn read_load_balancers(
         let arn = r.req_str(&f, "targetGroupArn", "the target group's ARN or name")?;
         // An ARN ends in targetgroup/NAME/ID; a plain name is accepted too.
         let short = arn.split("targetgroup/").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or(&arn);
+        let Some(groups) = groups else {
+            r.req_str(&f, "containerName", "the container that receives traffic");
+            r.opt_u32(&f, "containerPort", 1, 65535);
+            continue;
+        };
         let found = groups.iter().position(|(name, a)| a.as_deref() == Some(arn.as_str()) || name == short);
         let Some(target_group) = found else {
             let names: Vec<&str> = groups.iter().map(|(name, _)| name.as_str()).collect();

@@ -130,7 +130,8 @@ pub fn read_task_definition(
         },
     };
     let containers = containers?;
-    if let Some(b) = &behavior {
+    let mut behavior = behavior;
+    if let Some(b) = &mut behavior {
         for cb in &b.containers {
             if !containers.iter().any(|c| c.name == cb.name) {
                 r.error(
@@ -145,7 +146,21 @@ pub fn read_task_definition(
                 let dep = &containers[d.container];
                 let exits = b.containers.iter().any(|cb| cb.name == dep.name);
                 if matches!(d.condition, DependencyCondition::Complete | DependencyCondition::Success) && !exits {
-                    r.error(&node.span, path, format!("container {:?} waits for {:?} to exit ({}), but behavior.containers gives {:?} no run time", c.name, dep.name, d.condition.as_str(), dep.name));
+                    // AWS registers this; what the container does is the image's business. An
+                    // init container that exits 0 at once is the reading that lets the task
+                    // start; `behavior.containers` models its real work.
+                    r.assumed.push(format!(
+                        "{}: container {:?} exits with code 0 as soon as it starts ({:?} waits for it with {}; give it a run time in behavior.containers)",
+                        if path.is_empty() { "task definition" } else { path },
+                        dep.name,
+                        c.name,
+                        d.condition.as_str()
+                    ));
+                    b.containers.push(crate::ecs::task_definition::ContainerBehavior {
+                        name: dep.name.clone(),
+                        run: SimDuration::ZERO,
+                        exit_code: 0,
+                    });
                 }
             }
         }
@@ -325,16 +340,17 @@ fn read_container(
         }
         _ => Some(0),
     };
-    let memory = opt_mib(r, &f, "memory");
-    let reservation = opt_mib(r, &f, "memoryReservation");
+    let label = name.clone().unwrap_or_default();
+    let memory = opt_mib(r, &f, "memory", &label);
+    let reservation = opt_mib(r, &f, "memoryReservation", &label);
     let essential = r.opt_bool(&f, "essential").unwrap_or(true);
     let stop_timeout = r.opt_u32(&f, "stopTimeout", 0, u32::MAX).map(|s| SimDuration::from_secs(s.into()));
     let start_timeout = r.opt_u32(&f, "startTimeout", 0, u32::MAX).map(|s| SimDuration::from_secs(s.into()));
     let gpus = read_gpus(r, &f);
-    let label = name.clone().unwrap_or_default();
     if let (Some(Some(m)), Some(Some(res))) = (memory, reservation) {
-        if m <= res {
-            r.error(&node.span, path, format!("Invalid setting for container '{label}': 'memory' ({m} MiB) must be greater than 'memoryReservation' ({res} MiB)"));
+        // Equal values register (a describe-task-definition output in the corpus has them).
+        if m < res {
+            r.error(&node.span, path, format!("Invalid setting for container '{label}': 'memory' ({m} MiB) must be greater than or equal to 'memoryReservation' ({res} MiB)"));
         }
     }
     if task_memory.is_none() && memory == Some(None) && reservation == Some(None) {
@@ -445,11 +461,17 @@ fn read_dependencies(r: &mut Reader<'_>, items: &[Node], path: &str, containers:
 /// A container `healthCheck`, with ECS's ranges and defaults (SCHEDULING.md §1.7).
 fn read_health_check(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<HealthCheck> {
     let f = r.table(node, path, &["command", "interval", "timeout", "retries", "startPeriod"])?;
+    // The API takes any non-empty list: ["CMD", ...], ["CMD-SHELL", "..."], or an exec form
+    // such as ["/healthcheck"] (the ADOT collector's, which works as written).
     match r.opt_str_list(&f, "command") {
-        Some(cmd) if matches!(cmd.first().map(String::as_str), Some("CMD" | "CMD-SHELL")) => {}
+        Some(cmd) if !cmd.is_empty() => {}
         Some(_) => {
             let n = f.node("command").unwrap_or(node);
-            r.error(&n.span, &f.path("command"), "expected a command starting with \"CMD\" or \"CMD-SHELL\"");
+            r.error(
+                &n.span,
+                &f.path("command"),
+                "expected a non-empty command, e.g. [\"CMD-SHELL\", \"curl -f localhost\"]",
+            );
         }
         None if !f.has("command") => {
             r.missing(&f, "command", "the check command, e.g. [\"CMD-SHELL\", \"curl -f localhost\"]")
@@ -486,12 +508,18 @@ fn read_gpus(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<u32> {
 }
 
 /// `Some(None)`: absent or null; `None`: invalid (reported).
-fn opt_mib(r: &mut Reader<'_>, f: &Fields<'_>, key: &str) -> Option<Option<u32>> {
+/// A container's `memory` or `memoryReservation` in MiB; Docker's floor of 6 MiB is AWS's too.
+fn opt_mib(r: &mut Reader<'_>, f: &Fields<'_>, key: &str, container: &str) -> Option<Option<u32>> {
     match f.node(key) {
         None => Some(None),
-        Some(n) if matches!(n.value, Value::Null) => Some(None),
         Some(n) => {
-            let v = r.int_value(n, &f.path(key), 6, i64::from(u32::MAX), true)?;
+            let v = r.int_value(n, &f.path(key), 0, i64::from(u32::MAX), true)?;
+            if v < 6 {
+                let msg =
+                    format!("Invalid setting for container '{container}': '{key}' must be at least 6 MiB (found {v})");
+                r.error(&n.span, &f.path(key), msg);
+                return None;
+            }
             Some(Some(v as u32))
         }
     }

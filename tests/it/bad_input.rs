@@ -291,9 +291,37 @@ fn cluster_and_capacity() {
         &["task definition app:1 needs 1 GPUs, more than any instance group has"],
     );
     check(
-        "fargate",
-        &replace("desiredCount = 2", "desiredCount = 2\nlaunchType = \"FARGATE\""),
-        &["expected EC2 (ecsim simulates EC2 container instances), found \"FARGATE\""],
+        "misspelt launch type",
+        &replace("desiredCount = 2", "desiredCount = 2\nlaunchType = \"FARGTE\""),
+        &[
+            "services[0].launchType: expected one of EC2, FARGATE, EXTERNAL, , found \"FARGTE\" (did you mean \"FARGATE\"?)",
+        ],
+    );
+    check(
+        "launch type and capacity providers",
+        &replace(
+            "desiredCount = 2",
+            "desiredCount = 2\nlaunchType = \"EC2\"\ncapacityProviderStrategy = [{ capacityProvider = \"FARGATE\" }]",
+        ),
+        &["Specifying both a launch type and capacity provider strategy is not supported"],
+    );
+    check(
+        "a number from a template",
+        &replace("desiredCount = 2", "desiredCount = \"{{ must_env `COUNT` }}\""),
+        &[
+            "services[0].desiredCount: expected an integer, found string \"{{ must_env `COUNT` }}\" (a template placeholder",
+        ],
+    );
+}
+
+/// AWS accepts a Fargate service; ecsim places its tasks on the scenario's instances and says so.
+#[test]
+fn fargate_services_run_on_the_instances_with_a_note() {
+    let s = load_str("f.toml", &replace("desiredCount = 2", "desiredCount = 2\nlaunchType = \"FARGATE\""), None)
+        .unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(
+        s.assumptions,
+        ["services[0].launchType: FARGATE tasks are placed on the scenario's EC2 container instances"]
     );
 }
 
@@ -307,7 +335,9 @@ fn task_definitions_are_checked_like_aws_does() {
     check(
         "reservation above limit",
         &replace("essential = true", "essential = true, memory = 256, memoryReservation = 512"),
-        &["Invalid setting for container 'app': 'memory' (256 MiB) must be greater than 'memoryReservation' (512 MiB)"],
+        &[
+            "Invalid setting for container 'app': 'memory' (256 MiB) must be greater than or equal to 'memoryReservation' (512 MiB)",
+        ],
     );
     check(
         "awsvpc port mismatch",

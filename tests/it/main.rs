@@ -4,6 +4,7 @@ mod bad_input;
 mod browser;
 mod cli;
 mod common;
+mod corpus;
 mod deployments;
 mod determinism;
 mod instances;

@@ -1,0 +1,311 @@
+//! The AWS JSON corpus (tests/corpus/aws-json, 62 files from public repositories; SOURCES.md
+//! says what each exercises): every file is accepted as the shape it is, or rejected with the
+//! reason AWS would give. Each outcome is pinned; a file added to the corpus must be pinned too.
+
+use ecsim::scenario::aws_file::validate_aws_file;
+
+enum Outcome {
+    /// What the file holds, and how many defaults ecsim had to assume.
+    Accepted(&'static str, usize),
+    /// Every message, in order (after the file name).
+    Rejected(&'static [&'static str]),
+}
+use Outcome::*;
+
+const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/aws-json");
+
+const PINNED: &[(&str, Outcome)] = &[
+    (
+        "services/Raffasolaries__aws-ecs-architecture__describe-two-services.json",
+        Accepted("2 service(s) (describe-services output)", 2),
+    ),
+    (
+        "services/aluisribeiro__alurapic__ec2-role-spread.json",
+        Accepted("service alurapic-cli-srv (create-service input)", 0),
+    ),
+    ("services/aws-ome-dev__ecs__describe-services-2025.json", Accepted("1 service(s) (describe-services output)", 1)),
+    (
+        "services/aws-samples__ecs-mesh-workshop__fluentd-aggregator-daemon.json",
+        Accepted("service fluentd-aggregator-daemon (create-service input)", 0),
+    ),
+    (
+        "services/bugcrowd__ecs-deployment-monitor__describe-ec2-two-deployments.json",
+        Accepted("1 service(s) (describe-services output)", 0),
+    ),
+    (
+        "services/bugcrowd__ecs-deployment-monitor__describe-fargate-deployment.json",
+        Accepted("1 service(s) (describe-services output)", 1),
+    ),
+    (
+        "services/celeron1ghz__ecs-with-nano-instance__ec2-spread-az-instance.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 0),
+    ),
+    (
+        "services/hyt-sasaki__alb_experiments__fargate-circuit-breaker-exec.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 1),
+    ),
+    (
+        "services/ijin__ecs-parallel__capacity-provider-fargate.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 1),
+    ),
+    (
+        "services/kayac__ecspresso__ci-daemon-minimal.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 0),
+    ),
+    (
+        "services/kayac__ecspresso__ci-fargate-spot-ebs.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 1),
+    ),
+    (
+        "services/kayac__ecspresso__sv-ec2-awsvpc-alarms.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 0),
+    ),
+    (
+        "services/markfjohnson__ecs-placement-constraints__spread-distinctinstance.json",
+        Accepted("service SINATRA-servicedistinct-part1 (create-service input)", 0),
+    ),
+    (
+        "services/markfjohnson__ecs-placement-constraints__spread-memberof-runningtaskscount.json",
+        Accepted("service SINATRA-service-part1 (create-service input)", 0),
+    ),
+    (
+        "services/markfjohnson__ecs-placement-constraints__spread-memberof-taskgroup.json",
+        Accepted("service SINATRA-service-group-P2 (create-service input)", 0),
+    ),
+    (
+        "services/octop162__basic_vpc_and_ecs__ecs-native-blue-green.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 2),
+    ),
+    ("services/uswitch__hypermq__ec2-role-clienttoken.json", Accepted("service hypermq (create-service input)", 0)),
+    (
+        "services/winebarrel__ecs-oauth2proxy__fargate-spot-only.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 1),
+    ),
+    (
+        "services/zaru__ecs-service-connect-sample__service-connect.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 1),
+    ),
+    (
+        "services/zorrofox__aws-ecs-cicd-springboot-eureka__codedeploy-ec2-bridge.json",
+        Accepted("service definition without serviceName (ecspresso's shape: the scenario names it)", 1),
+    ),
+    (
+        "target-groups/aluisribeiro__alurapic__create-target-group-input.json",
+        Accepted("target group alurapic-cli-tg (create-target-group input)", 0),
+    ),
+    (
+        "target-groups/aws-ome-dev__acm__describe-target-groups.json",
+        Accepted("1 target group(s) (describe-target-groups output)", 0),
+    ),
+    (
+        "task-definitions/DataDog__documentation__datadog-agent-ecs-daemon.json",
+        Accepted("task definition datadog-agent-task (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aluisribeiro__alurapic__alurapic-bridge-hostport0.json",
+        Accepted("task definition alurapic-taks (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-observability__aws-otel-collector__otel-fargate-sidecar-4containers.json",
+        Accepted("task definition aws-otel-FARGATE (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-observability__aws-otel-collector__otel-prometheus-ec2-default-netmode.json",
+        Rejected(&[
+            "networkMode: networkMode \"default\" is for Windows containers; ecsim simulates Linux container instances (bridge, host, awsvpc or none)",
+        ]),
+    ),
+    (
+        "task-definitions/aws-ome-dev__ecs__describe-output-with-tags.json",
+        Accepted("task definition dev (describe-task-definition output)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__amazon-cloudwatch-container-insights__cwagent-daemon-host-volumes.json",
+        Accepted("task definition ecs-cwagent-daemon-service (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__amazon-cloudwatch-container-insights__cwagent-statsd-ec2-bridge.json",
+        Accepted("task definition ecs-cwagent-sidecar-ec2 (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__amazon-ecs-firelens-examples__appmesh-colorteller-firelens.json",
+        Accepted("task definition appmesh-firelens-colorteller-black (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__amazon-ecs-firelens-examples__firelens-efs-describe-wrapper.json",
+        Accepted("task definition firelens-efs-example (describe-task-definition output)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__amazon-ecs-firelens-examples__firelens-emf-bridge-links.json",
+        Accepted("task definition firelens-example-cloudwatch (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__amazon-ecs-firelens-examples__newrelic-firelens-unit-strings.json",
+        Accepted("task definition newrelic-firelens-example (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__amazon-ecs-gmsa__windows-gmsa-mvc.json",
+        Accepted("task definition mvc-frontend (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__aws-containers-task-definitions__consul-client-host.json",
+        Accepted("task definition consulClient (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__aws-containers-task-definitions__kibana-ec2-awsvpc.json",
+        Rejected(&[
+            "containerDefinitions[0].portMappings[0].hostPort: When networkMode=awsvpc, the host ports and container ports in port mappings must match (hostPort 80, containerPort 5601)",
+        ]),
+    ),
+    (
+        "task-definitions/aws-samples__aws-containers-task-definitions__nginx-ec2-bridge.json",
+        Accepted("task definition nginx (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__aws-ecs-anywhere-workshop-samples__anywhere-otel-external-bridge.json",
+        Accepted("task definition aws-otel-EC2 (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__ecs-demo-php-simple-app__simple-app-volumesfrom.json",
+        Accepted("task definition console-sample-app (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__ecs-mesh-workshop__fluentbit-daemon-host.json",
+        Accepted("task definition fluentd-aggregator (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__ecs-mesh-workshop__hello-world-mesh-3containers.json",
+        Accepted("task definition hello-world-mesh (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__ecs-mesh-workshop__linkerd-viz-host-constraint.json",
+        Accepted("task definition linkerd-viz (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws-samples__ecs-mesh-workshop__mysql-rexray-awsvpc-constraint.json",
+        Accepted("task definition mysql-rexray (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-busybox-port-5180.json",
+        Accepted("task definition ecsftest-busybox-port-5180 (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-container-ordering-healthy.json",
+        Accepted("task definition ecsftest-container-ordering-complete-condition (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-container-ordering-success.json",
+        Accepted("task definition ecsftest-container-ordering-success-condition (register-task-definition input)", 1),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-datavolume2-links.json",
+        Accepted("task definition datavolume-example (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-efs-vol-read.json",
+        Accepted("task definition ecsftest-task-efs-volume (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-firelens-fluentbit-bridge.json",
+        Accepted("task definition ecsftest-firelens-fluentbit (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-granular-stop-timeout.json",
+        Accepted("task definition ecsftest-container-granular-stop-timeout (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-network-link-2.json",
+        Accepted("task definition ecsftest-network-link-2 (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-nvidia-gpu.json",
+        Accepted("task definition ecsftest-nvidia-gpu (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/aws__amazon-ecs-agent__ftest-parallel-pull-10containers.json",
+        Accepted("task definition concurrent-pull-test (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/celeron1ghz__ecs-with-nano-instance__nano-ec2-bridge.json",
+        Accepted("task definition acceptessa2-test (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/huannv93__ucadity-labs1__describe-nulls-external.json",
+        Accepted("task definition be (describe-task-definition output, unwrapped)", 0),
+    ),
+    (
+        "task-definitions/infinitybase__bako-safe-api__console-describe-arm64.json",
+        Accepted("task definition bako-safe-socket-server-api (describe-task-definition output, unwrapped)", 0),
+    ),
+    (
+        "task-definitions/kayac__ecspresso__ci-daemon-host-secrets.json",
+        Accepted("task definition ecspresso-test (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/kayac__ecspresso__ci-fargate-ebs-secrets.json",
+        Accepted("task definition ecspresso-test (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/kayac__ecspresso__td-plain-fargate-appmesh.json",
+        Accepted("task definition katsubushi (describe-task-definition output, unwrapped)", 0),
+    ),
+    (
+        "task-definitions/micahhausler__container-transform__transform-7containers.json",
+        Rejected(&[
+            "containerDefinitions[2].memory: Invalid setting for container 'web2': 'memory' must be at least 6 MiB (found 4)",
+            "containerDefinitions[3].memory: Invalid setting for container 'logs': 'memory' must be at least 6 MiB (found 4)",
+        ]),
+    ),
+    (
+        "task-definitions/tongueroo__sinatra__sinatra-memres-dynamic.json",
+        Accepted("task definition sinatra-app (register-task-definition input)", 0),
+    ),
+    (
+        "task-definitions/winebarrel__ecs-oauth2proxy__oauth2proxy-3containers.json",
+        Accepted("task definition oauth2-proxy (register-task-definition input)", 0),
+    ),
+];
+
+#[test]
+fn every_corpus_file_has_its_pinned_outcome() {
+    let mut files: Vec<String> = Vec::new();
+    for dir in ["task-definitions", "services", "target-groups"] {
+        for entry in std::fs::read_dir(format!("{CORPUS}/{dir}")).expect("corpus folder") {
+            let name = entry.expect("entry").file_name().to_string_lossy().into_owned();
+            files.push(format!("{dir}/{name}"));
+        }
+    }
+    files.sort();
+    let pinned: Vec<&str> = PINNED.iter().map(|(f, _)| *f).collect();
+    assert_eq!(files, pinned, "every corpus file is pinned, and only those");
+    for (file, outcome) in PINNED {
+        let got = validate_aws_file(std::path::Path::new(&format!("{CORPUS}/{file}")));
+        match (outcome, got) {
+            (Accepted(what, assumed), Ok(report)) => {
+                assert_eq!(report.what, *what, "{file}");
+                assert_eq!(report.assumed.len(), *assumed, "{file}: {:?}", report.assumed);
+            }
+            (Rejected(messages), Err(diags)) => {
+                let got: Vec<String> = diags.0.iter().map(|d| format!("{}: {}", d.path, d.message)).collect();
+                assert_eq!(got, *messages, "{file}");
+            }
+            (Accepted(..), Err(diags)) => panic!("{file} was rejected:\n{diags}"),
+            (Rejected(_), Ok(report)) => panic!("{file} was accepted: {}", report.what),
+        }
+    }
+}
+
+/// `validate --verbose` lists what a file carries that ecsim does not simulate; nulls (AWS's
+/// describe output) are not listed, as they set nothing.
+#[test]
+fn unsimulated_fields_are_listed_and_nulls_are_not() {
+    let nulls = format!("{CORPUS}/task-definitions/huannv93__ucadity-labs1__describe-nulls-external.json");
+    let report = validate_aws_file(std::path::Path::new(&nulls)).expect("accepted");
+    assert!(report.ignored.iter().any(|f| f == "containerDefinitions[0].environment"), "{:?}", report.ignored);
+    assert!(!report.ignored.iter().any(|f| f == "containerDefinitions[0].secrets"), "secrets is null there");
+    let firelens = format!(
+        "{CORPUS}/task-definitions/aws-samples__amazon-ecs-firelens-examples__firelens-efs-describe-wrapper.json"
+    );
+    let report = validate_aws_file(std::path::Path::new(&firelens)).expect("accepted");
+    assert!(report.ignored.iter().any(|f| f.ends_with("volumes")), "{:?}", report.ignored);
+}
