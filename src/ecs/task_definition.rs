@@ -174,6 +174,9 @@ pub const DEFAULT_STOP_TIMEOUT: SimDuration = SimDuration::from_secs(30);
 pub struct TaskDefinition {
     pub family: String,
     pub revision: u32,
+    /// The file gave no revision (register-task-definition input): ecsim numbered it, and a
+    /// service naming `family:N` for any N means this definition.
+    pub revision_assigned: bool,
     pub network_mode: NetworkMode,
     /// Task-level CPU units, when set.
     pub cpu: Option<u32>,
@@ -298,6 +301,7 @@ pub(crate) mod tests {
         TaskDefinition {
             family: "app".into(),
             revision: 1,
+            revision_assigned: false,
             network_mode: NetworkMode::Bridge,
             cpu,
             memory_mib: memory,

@@ -116,7 +116,9 @@ fn read_any(r: &mut Reader<'_>, root: &Node) -> Option<String> {
         let name = match root.get("serviceName").map(|n| &n.value) {
             Some(Value::Str(s)) => format!("service {s}"),
             _ => {
-                return Some("service definition without serviceName (ecspresso's shape: the scenario names it)".into());
+                return Some(
+                    "service definition without serviceName (ecspresso's shape: the scenario names it)".into(),
+                );
             }
         };
         return Some(format!("{name} (create-service input)"));

@@ -201,7 +201,10 @@ impl Loader<'_> {
             &f,
             "target_groups",
             "target group",
-            |ld, node, path| read_target_group(&mut ld.r, node, path),
+            |ld, node, path| match node.get("file") {
+                Some(file_node) => ld.read_target_group_file(node, file_node, path),
+                None => read_target_group(&mut ld.r, node, path),
+            },
             |g| &g.spec.name,
         );
         self.target_groups = target_groups
@@ -209,7 +212,11 @@ impl Loader<'_> {
             .map_or(Vec::new(), |v| v.iter().map(|g| (g.spec.name.clone(), g.arn.clone())).collect());
         let services =
             self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref().unwrap_or(&[]));
-        let service_names = raw_names(&f, "services", "serviceName");
+        // Services read from files are named there (or by `serviceName` beside `file`).
+        let service_names = match &services {
+            Some(list) => list.iter().map(|s| s.name.clone()).collect(),
+            None => raw_names(&f, "services", "serviceName"),
+        };
         let names = Names {
             zones: zone_names,
             groups: group_names,
@@ -617,9 +624,9 @@ impl Loader<'_> {
         ok.then_some(out)
     }
 
-    /// `{ file = "aws/web.json", behavior = {...} }`: the AWS JSON lives in its own file.
-    fn read_task_definition_file(&mut self, node: &Node, file_node: &Node, path: &str) -> Option<TaskDefinition> {
-        let f = self.r.table(node, path, &["file", "behavior"])?;
+    /// The AWS JSON file a `file = "..."` names (relative to the scenario), read into the
+    /// scenario's hash and parsed.
+    fn referenced_file(&mut self, f: &Fields<'_>, file_node: &Node) -> Option<(SourceFile, Node)> {
         let rel = self.r.str_value(file_node, &f.path("file"))?;
         let full = match &self.base {
             Some(b) => b.join(&rel),
@@ -638,13 +645,19 @@ impl Loader<'_> {
         };
         self.hasher.update(text.as_bytes());
         let src = SourceFile::new(full.display().to_string(), text);
-        let root = match src.parse() {
-            Ok(n) => n,
+        match src.parse() {
+            Ok(root) => Some((src, root)),
             Err(d) => {
                 self.extra.extend(d);
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// `{ file = "aws/web.json", behavior = {...} }`: the AWS JSON lives in its own file.
+    fn read_task_definition_file(&mut self, node: &Node, file_node: &Node, path: &str) -> Option<TaskDefinition> {
+        let f = self.r.table(node, path, &["file", "behavior"])?;
+        let (src, root) = self.referenced_file(&f, file_node)?;
         let mut inner = Reader::new(&src);
         let behavior = f.node("behavior").map(|n| (n, f.path("behavior")));
         // The behavior section belongs to the scenario file: read it with the scenario's reader.
@@ -676,11 +689,117 @@ impl Loader<'_> {
             top,
             "services",
             "service",
-            |ld, node, path| read_service(&mut ld.r, node, path, Some(&ctx), &Supplied::default()),
+            |ld, node, path| match node.get("file") {
+                Some(file_node) => ld.read_service_file(node, file_node, path, &ctx),
+                None => read_service(&mut ld.r, node, path, Some(&ctx), &Supplied::default()),
+            },
             |s| &s.name,
         );
         self.target_groups = target_groups;
         out
+    }
+
+    /// `{ file = "tg.json", name = "web-tg" }`: create-target-group input or describe-target-groups
+    /// output (`name` picks one of several).
+    fn read_target_group_file(
+        &mut self,
+        node: &Node,
+        file_node: &Node,
+        path: &str,
+    ) -> Option<super::target_group::ReadTargetGroup> {
+        let f = self.r.table(node, path, &["file", "name"])?;
+        let pick = self.r.opt_str(&f, "name");
+        let (src, root) = self.referenced_file(&f, file_node)?;
+        let mut inner = Reader::new(&src);
+        let tg = match root.get("TargetGroups") {
+            None => read_target_group(&mut inner, &root, ""),
+            Some(list) => {
+                let items = inner.array(list, "TargetGroups").unwrap_or_default();
+                let names: Vec<String> = items
+                    .iter()
+                    .map(|n| match n.get("TargetGroupName").map(|v| &v.value) {
+                        Some(Value::Str(s)) => s.clone(),
+                        _ => String::new(),
+                    })
+                    .collect();
+                let chosen = match (&pick, items.len()) {
+                    (None, 1) => Some(0),
+                    (Some(p), _) => names.iter().position(|n| n == p),
+                    (None, _) => None,
+                };
+                match chosen {
+                    Some(i) => read_target_group(&mut inner, &items[i], &format!("TargetGroups[{i}]")),
+                    None => {
+                        let at = f.node("name").unwrap_or(file_node);
+                        let msg =
+                            format!("pick one of the file's target groups with `name` (it has: {})", names.join(", "));
+                        self.r.error(&at.span, &f.path("name"), msg);
+                        None
+                    }
+                }
+            }
+        };
+        self.extra.extend(inner.diags);
+        self.r.ignored.extend(inner.ignored);
+        tg
+    }
+
+    /// `{ file = "aws/services.json", service = "web", ... }`: a service from create-service
+    /// input, an ecspresso service definition or describe-services output (`service` picks one
+    /// of several); `serviceName`, `taskDefinition` and `desiredCount` here take precedence.
+    fn read_service_file(
+        &mut self,
+        node: &Node,
+        file_node: &Node,
+        path: &str,
+        ctx: &ServiceContext<'_>,
+    ) -> Option<ServiceSpec> {
+        let f = self.r.table(node, path, &["file", "service", "serviceName", "taskDefinition", "desiredCount"])?;
+        let pick = self.r.opt_str(&f, "service");
+        let supplied = Supplied {
+            name: self.r.opt_str(&f, "serviceName"),
+            task_definition: match f.node("taskDefinition") {
+                Some(n) => {
+                    Some(resolve_task_definition(&mut self.r, n, &f.path("taskDefinition"), ctx.tds, ctx.families)?)
+                }
+                None => None,
+            },
+            desired_count: self.r.opt_u32(&f, "desiredCount", 0, 5000),
+        };
+        let (src, root) = self.referenced_file(&f, file_node)?;
+        let mut inner = Reader::new(&src);
+        let spec = match root.get("services") {
+            None => read_service(&mut inner, &root, "", Some(ctx), &supplied),
+            Some(list) => {
+                let items = inner.array(list, "services").unwrap_or_default();
+                let name_of = |n: &Node| match n.get("serviceName").map(|v| &v.value) {
+                    Some(Value::Str(s)) => s.clone(),
+                    _ => String::new(),
+                };
+                let names: Vec<String> = items.iter().map(name_of).collect();
+                let chosen = match (&pick, items.len()) {
+                    (None, 1) => Some(0),
+                    (Some(p), _) => names.iter().position(|n| n == p),
+                    (None, _) => None,
+                };
+                match chosen {
+                    Some(i) => read_service(&mut inner, &items[i], &format!("services[{i}]"), Some(ctx), &supplied),
+                    None => {
+                        let at = f.node("service").unwrap_or(file_node);
+                        let what = match &pick {
+                            Some(p) => format!("the file has no service {p:?}"),
+                            None => "the file holds several services; say which with `service`".to_string(),
+                        };
+                        self.r.error(&at.span, &f.path("service"), format!("{what} (it has: {})", names.join(", ")));
+                        None
+                    }
+                }
+            }
+        };
+        self.extra.extend(inner.diags);
+        self.r.ignored.extend(inner.ignored);
+        self.r.assumed.extend(inner.assumed);
+        spec
     }
 
     fn read_events(

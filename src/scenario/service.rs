@@ -334,12 +334,22 @@ pub fn resolve_task_definition(
         }
         _ => (short, None),
     };
-    let found = tds
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| t.family == family && revision.is_none_or(|rev| t.revision == rev))
-        .max_by_key(|(_, t)| t.revision)
-        .map(|(i, _)| TaskDefId(i as u16));
+    let latest = |exact: bool| {
+        tds.iter()
+            .enumerate()
+            .filter(|(_, t)| t.family == family && revision.is_none_or(|rev| t.revision == rev || !exact))
+            .max_by_key(|(_, t)| t.revision)
+            .map(|(i, _)| TaskDefId(i as u16))
+    };
+    // `web:5` from a live cluster, against a register-task-definition file that carries no
+    // revision: that file is revision 5 as far as the user is concerned.
+    let found = latest(true).or_else(|| {
+        let t = latest(false)?;
+        tds[t.index()].revision_assigned.then(|| {
+            r.assumed.push(format!("{path}: {s:?} is the scenario's {family} (its file gives no revision)"));
+            t
+        })
+    });
     // A family whose definition has errors of its own is not reported again here.
     let broken = !tds.iter().any(|t| t.family == family) && families.iter().any(|f| f == family);
     if found.is_none() && !broken {

@@ -198,6 +198,7 @@ pub fn read_task_definition(
     Some(TaskDefinition {
         family: family?,
         revision: revision.unwrap_or(0),
+        revision_assigned: revision.is_none(),
         network_mode: network_mode?,
         cpu,
         memory_mib,

@@ -309,3 +309,54 @@ fn unsimulated_fields_are_listed_and_nulls_are_not() {
     let report = validate_aws_file(std::path::Path::new(&firelens)).expect("accepted");
     assert!(report.ignored.iter().any(|f| f.ends_with("volumes")), "{:?}", report.ignored);
 }
+
+fn corpus_scenario(body: &str) -> Result<ecsim::scenario::Scenario, String> {
+    let text = format!(
+        "[scenario]\nduration = \"30m\"\n[cluster]\nzones = [\"us-east-1a\", \"us-east-1b\"]\n\
+         [[instance_groups]]\nname = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 4\n{body}"
+    );
+    ecsim::scenario::load_str("corpus.toml", &text, Some(std::path::Path::new(CORPUS))).map_err(|d| d.to_string())
+}
+
+/// The alurapic files as their repository has them: a bridge task with hostPort 0, its target
+/// group (create-target-group input) and a 7-task service behind it (create-service input that
+/// names revision 5). The service runs 7 healthy tasks spread over both zones.
+#[test]
+fn a_scenario_runs_the_corpus_files_as_they_are() {
+    let s = corpus_scenario(
+        "[[task_definitions]]\nfile = \"task-definitions/aluisribeiro__alurapic__alurapic-bridge-hostport0.json\"\n\
+         [[target_groups]]\nfile = \"target-groups/aluisribeiro__alurapic__create-target-group-input.json\"\n\
+         [[services]]\nfile = \"services/aluisribeiro__alurapic__ec2-role-spread.json\"\n",
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(s.services[0].name, "alurapic-cli-srv");
+    assert_eq!(s.assumptions.len(), 1, "revision 5 is the file's definition: {:?}", s.assumptions);
+    let mut sim = ecsim::sim::Simulation::new(&s, 1);
+    sim.run_until(crate::common::at_s(600.0)).unwrap();
+    assert_eq!(sim.counts("alurapic-cli-srv").healthy, 7);
+}
+
+/// A describe-services file with two services: `service` picks one; without it the error names
+/// them. An ecspresso service definition gets its name and task definition from the scenario.
+#[test]
+fn services_are_picked_from_describe_output_and_named_for_ecspresso() {
+    let td = "[[task_definitions]]\nfile = \"task-definitions/aws-samples__aws-containers-task-definitions__nginx-ec2-bridge.json\"\n";
+    let two = "services/Raffasolaries__aws-ecs-architecture__describe-two-services.json";
+    let err =
+        corpus_scenario(&format!("{td}[[services]]\nfile = \"{two}\"\ntaskDefinition = \"nginx\"\n")).unwrap_err();
+    assert!(err.contains("the file holds several services; say which with `service` (it has: "), "{err}");
+    let err = corpus_scenario(&format!(
+        "{td}[[services]]\nfile = \"{two}\"\nservice = \"nope\"\ntaskDefinition = \"nginx\"\n"
+    ))
+    .unwrap_err();
+    assert!(err.contains("the file has no service \"nope\""), "{err}");
+
+    let ecspresso = "services/celeron1ghz__ecs-with-nano-instance__ec2-spread-az-instance.json";
+    let err = corpus_scenario(&format!("{td}[[services]]\nfile = \"{ecspresso}\"\n")).unwrap_err();
+    assert!(err.contains("missing required field `serviceName`"), "{err}");
+    let s = corpus_scenario(&format!(
+        "{td}[[services]]\nfile = \"{ecspresso}\"\nserviceName = \"web\"\ntaskDefinition = \"nginx\"\ndesiredCount = 3\n"
+    ))
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((s.services[0].name.as_str(), s.services[0].desired_count), ("web", 3));
+}
