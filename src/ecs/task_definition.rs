@@ -174,8 +174,8 @@ pub const DEFAULT_STOP_TIMEOUT: SimDuration = SimDuration::from_secs(30);
 pub struct TaskDefinition {
     pub family: String,
     pub revision: u32,
-    /// The file gave no revision (register-task-definition input): ecsim numbered it, and a
-    /// service naming `family:N` for any N means this definition.
+    /// Read from a file that gives no revision (register-task-definition input): ecsim numbered
+    /// it, and a service naming `family:N` for any N means this definition.
     pub revision_assigned: bool,
     pub network_mode: NetworkMode,
     /// Task-level CPU units, when set.

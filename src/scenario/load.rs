@@ -602,7 +602,11 @@ impl Loader<'_> {
             let td = if let Some(file_node) = node.get("file") {
                 self.read_task_definition_file(node, file_node, &path)
             } else {
-                read_task_definition(&mut self.r, node, &path, &["behavior"], None)
+                // Written in the scenario: a revision it names must be there as written.
+                read_task_definition(&mut self.r, node, &path, &["behavior"], None).map(|mut td| {
+                    td.revision_assigned = false;
+                    td
+                })
             };
             match td {
                 Some(mut td) => {
