@@ -9,6 +9,7 @@ pub mod ecs;
 pub mod elb;
 pub mod engine;
 pub mod ids;
+pub mod import;
 pub mod invariants;
 pub mod name;
 pub mod observer;

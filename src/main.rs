@@ -44,6 +44,8 @@ enum Command {
         #[arg(long)]
         out: PathBuf,
     },
+    /// Turn a live cluster's describe-* output into a scenario (printed on stdout).
+    Import(cli::import::ImportArgs),
     /// Check scenario files without running them; print every problem.
     Validate {
         #[arg(required = true)]
@@ -70,6 +72,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Run(args) => cli::run::run(args),
+        Command::Import(args) => cli::import::run(args),
         Command::Sweep(args) => cli::sweep::sweep(args),
         Command::Merge { dirs, out } => cli::sweep::merge(&dirs, &out),
         Command::Validate { files, verbose } => cli::validate(&files, verbose),

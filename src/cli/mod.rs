@@ -1,6 +1,7 @@
 //! The subcommands behind `main`: `run` (its own module), `validate` and `diff`, and the exit
 //! codes of DESIGN.md §5.
 
+pub mod import;
 pub mod run;
 pub mod sweep;
 

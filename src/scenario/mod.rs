@@ -10,9 +10,9 @@ mod model;
 pub mod node;
 pub mod overrides;
 pub mod reader;
-mod service;
+pub mod service;
 pub mod swarm;
-mod target_group;
+pub mod target_group;
 mod task_definition;
 
 pub use diag::{Diagnostic, Diagnostics};

@@ -31,15 +31,12 @@ pub const SIMULATED: &[&str] = &[
     "capacityProviderStrategy",
     "deploymentController",
 ];
-/// AWS fields accepted as they are: create-service input, and describe-services output's
-/// read-only fields.
+/// create-service input fields accepted as they are.
 const AWS_OTHER: &[&str] = &[
     "cluster",
     "serviceRegistries",
     "platformVersion",
-    "platformFamily",
     "role",
-    "roleArn",
     "networkConfiguration",
     "tags",
     "enableECSManagedTags",
@@ -49,6 +46,10 @@ const AWS_OTHER: &[&str] = &[
     "volumeConfigurations",
     "vpcLatticeConfigurations",
     "clientToken",
+];
+/// describe-services output's fields that report the present rather than set the service up:
+/// accepted, and left out by `ecsim import`.
+pub const DESCRIBE_READ_ONLY: &[&str] = &[
     "serviceArn",
     "clusterArn",
     "status",
@@ -59,6 +60,8 @@ const AWS_OTHER: &[&str] = &[
     "events",
     "createdAt",
     "createdBy",
+    "roleArn",
+    "platformFamily",
     "currentServiceDeployment",
     "currentServiceRevisions",
     "resourceManagementType",
@@ -91,7 +94,8 @@ pub fn read_service(
     ctx: Option<&ServiceContext<'_>>,
     supplied: &Supplied,
 ) -> Option<ServiceSpec> {
-    let f = r.table_with(node, path, SIMULATED, AWS_OTHER)?;
+    let accepted: Vec<&str> = AWS_OTHER.iter().chain(DESCRIBE_READ_ONLY).copied().collect();
+    let f = r.table_with(node, path, SIMULATED, &accepted)?;
     let bare = ctx.is_none();
     let name = match &supplied.name {
         Some(n) => Some(n.clone()),

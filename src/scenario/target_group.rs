@@ -9,7 +9,8 @@ use crate::ecs::task_definition::TaskDefinition;
 use crate::elb::target_group::{LoadBalancerType, TargetGroupSpec};
 use crate::engine::SimDuration;
 
-const SIMULATED: &[&str] = &[
+/// Target group fields ecsim reads (AWS's, then ecsim's own).
+pub const SIMULATED: &[&str] = &[
     "TargetGroupName",
     "Name",
     "Protocol",

@@ -141,3 +141,26 @@ fn explain_prints_the_placement_decisions_of_a_service_or_task() {
     let o = ecsim(&["run", "--explain", "nope", "--out", "r2"], tmp.path());
     assert!(text(&o).0.contains("no placement of nope to explain"));
 }
+
+/// `ecsim import` prints a scenario that `ecsim validate` accepts; a file that is not
+/// describe-services output is refused with exit 2, naming it.
+#[test]
+fn import_prints_a_scenario_and_refuses_other_files() {
+    let corpus = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/aws-json");
+    let tmp = tempfile::tempdir().unwrap();
+    let services = format!("{corpus}/services/bugcrowd__ecs-deployment-monitor__describe-ec2-two-deployments.json");
+    let o = ecsim(&["import", "--services", &services], tmp.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("review before relying on it"), "{err}");
+    assert!(out.contains("action = \"update_service\""), "the rollout under way is replayed:\n{out}");
+    std::fs::write(tmp.path().join("imported.toml"), &out).unwrap();
+    assert_eq!(ecsim(&["validate", "imported.toml"], tmp.path()).status.code(), Some(0));
+
+    let td = format!("{corpus}/task-definitions/aws-samples__aws-containers-task-definitions__nginx-ec2-bridge.json");
+    let o = ecsim(&["import", "--services", &td], tmp.path());
+    let (out, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(out.is_empty());
+    assert!(err.contains("nginx-ec2-bridge.json: expected describe-services output"), "{err}");
+}
