@@ -220,7 +220,7 @@ fn read_network_mode(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<NetworkMode> 
         "awsvpc" => Some(NetworkMode::Awsvpc),
         "none" => Some(NetworkMode::None),
         "default" => {
-            r.error(&node.span, &f.path("networkMode"), "networkMode \"default\" is for Windows containers; ecsim simulates Linux container instances (bridge, host, awsvpc or none)");
+            r.error(&node.span, &f.path("networkMode"), "Invalid networkMode \"default\": the valid values are none, bridge, awsvpc and host (the docs' <default> means leaving networkMode unset: bridge on Linux, NAT on Windows)");
             None
         }
         other => {

@@ -355,7 +355,7 @@ fn task_definitions_are_checked_like_aws_does() {
     check(
         "windows network mode",
         &replace("memory = \"512\"", "memory = \"512\"\nnetworkMode = \"default\""),
-        &["networkMode \"default\" is for Windows containers"],
+        &["Invalid networkMode \"default\": the valid values are none, bridge, awsvpc and host"],
     );
     check(
         "distinctInstance in a task definition",

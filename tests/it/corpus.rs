@@ -112,7 +112,7 @@ const PINNED: &[(&str, Outcome)] = &[
     (
         "task-definitions/aws-observability__aws-otel-collector__otel-prometheus-ec2-default-netmode.json",
         Rejected(&[
-            "networkMode: networkMode \"default\" is for Windows containers; ecsim simulates Linux container instances (bridge, host, awsvpc or none)",
+            "networkMode: Invalid networkMode \"default\": the valid values are none, bridge, awsvpc and host (the docs' <default> means leaving networkMode unset: bridge on Linux, NAT on Windows)",
         ]),
     ),
     (
