@@ -56,7 +56,7 @@ pub fn is_placeholder(s: &str) -> bool {
 }
 
 /// " (a template placeholder: render the template first, ...)" for a placeholder string.
-fn placeholder_note(node: &Node) -> &'static str {
+pub fn placeholder_note(node: &Node) -> &'static str {
     match &node.value {
         Value::Str(s) if is_placeholder(s) => {
             " (a template placeholder: ecsim reads the rendered file, e.g. `ecspresso render` or `envsubst` output)"

@@ -227,7 +227,10 @@ fn read_network_mode(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<NetworkMode> 
             r.error(
                 &node.span,
                 &f.path("networkMode"),
-                format!("expected one of bridge, host, awsvpc, none, found {other:?}"),
+                format!(
+                    "expected one of bridge, host, awsvpc, none, found {other:?}{}",
+                    super::reader::placeholder_note(node)
+                ),
             );
             None
         }
@@ -257,7 +260,8 @@ fn read_units(r: &mut Reader<'_>, f: &Fields<'_>, key: &str, units: Units) -> Op
     match parsed {
         Some(v) if v.fract() == 0.0 && v >= 1.0 && v <= f64::from(u32::MAX) => Some(v as u32),
         _ => {
-            r.error(&node.span, &path, format!("expected {what}, found {}", node.describe()));
+            let note = super::reader::placeholder_note(node);
+            r.error(&node.span, &path, format!("expected {what}, found {}{note}", node.describe()));
             None
         }
     }

@@ -432,3 +432,34 @@ fn container_instances_become_instance_groups() {
     assert!(!imported.review.iter().any(|r| r.starts_with("instances:") || r.starts_with("target group")));
     assert_eq!(s.target_groups[0].healthy_threshold, 5, "from the describe-target-groups file");
 }
+
+/// A bare file gets the same care as a scenario: a misspelt simulated field is named with a
+/// suggestion, a placeholder where a number is needed is called one, a placeholder in a string
+/// ecsim does not read is fine, and what AWS rejects is rejected with its reason.
+#[test]
+fn bare_files_get_suggestions_placeholders_and_aws_rejections() {
+    let check = |json: &str| match ecsim::scenario::aws_file::validate_aws_text("td.json", json) {
+        Ok(r) => Ok(r.what),
+        Err(d) => Err(d.to_string()),
+    };
+    let td = |extra: &str| {
+        format!(
+            r#"{{"family": "web", {extra} "containerDefinitions": [{{"name": "web", "image": "{{{{ must_env `IMAGE` }}}}", "essential": true, "memory": 256}}]}}"#
+        )
+    };
+    assert_eq!(check(&td("")), Ok("task definition web (register-task-definition input)".to_string()));
+    let e = check(&td(r#""memmory": "512","#)).unwrap_err();
+    assert!(e.contains("memmory: unknown field `memmory`; did you mean `memory`?"), "{e}");
+    let e = check(&td(r#""cpu": "${CPU}","#)).unwrap_err();
+    assert!(e.contains("cpu: expected CPU units as a number or a string like \"256\" or \"1 vCPU\", found string \"${CPU}\" (a template placeholder"), "{e}");
+    let e = check(&td(r#""networkMode": "{{ must_env `MODE` }}","#)).unwrap_err();
+    assert!(e.contains("(a template placeholder"), "{e}");
+    // An essential container waited on with SUCCESS: AWS refuses to register it.
+    let e = check(
+        r#"{"family": "x", "containerDefinitions": [
+            {"name": "init", "image": "i", "essential": true, "memory": 64},
+            {"name": "app", "image": "a", "essential": true, "memory": 64, "dependsOn": [{"containerName": "init", "condition": "SUCCESS"}]}]}"#,
+    )
+    .unwrap_err();
+    assert!(e.contains("essential"), "{e}");
+}
