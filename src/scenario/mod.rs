@@ -5,6 +5,7 @@ pub mod aws_file;
 mod behavior;
 pub mod diag;
 pub mod expect;
+mod instance_group;
 mod load;
 mod model;
 pub mod node;
@@ -14,6 +15,7 @@ pub mod service;
 pub mod swarm;
 pub mod target_group;
 mod task_definition;
+mod timeline;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use expect::{Expectation, Expected, SubjectKind, Subjects, parse_expect_arg};

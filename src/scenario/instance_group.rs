@@ -1,0 +1,137 @@
+//! Reads `[[instance_groups]]`: an Auto Scaling group's worth of container instances, by
+//! instance type (ENIs, GPUs and registered resources from the built-in table) or by CPU and
+//! memory, with attributes, zones, launch and replacement times and the agent's settings.
+
+use super::load::lookup;
+use super::node::{Node, Value};
+use super::reader::{Reader, suggest};
+use crate::cluster::{InstanceGroupSpec, instance_types};
+use crate::engine::SimDuration;
+use crate::ids::ZoneId;
+
+/// The agent version instances run unless their group says otherwise.
+const DEFAULT_AGENT_VERSION: &str = "1.90.0";
+
+pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[String]) -> Option<InstanceGroupSpec> {
+    let fields = &[
+        "name",
+        "instance_type",
+        "cpu",
+        "memory_mib",
+        "count",
+        "zones",
+        "attributes",
+        "launch_time",
+        "replacement_delay",
+        "spot_instance_draining",
+        "max_enis",
+        "awsvpc_task_limit",
+        "agent_version",
+        "gpus",
+        "reserved_memory_mib",
+    ];
+    let f = r.table(node, path, fields)?;
+    let name = r.req_str(&f, "name", "the group's name");
+    if !f.has("count") {
+        r.missing(&f, "count", "how many instances the group starts with");
+    }
+    let count = r.opt_u32(&f, "count", 0, 5000);
+    let itype = r.opt_str(&f, "instance_type");
+    let cpu = r.opt_u32(&f, "cpu", 128, 1_048_576);
+    let memory = r.opt_u32(&f, "memory_mib", 128, u32::MAX);
+    let reserved = r.opt_u32(&f, "reserved_memory_mib", 0, u32::MAX).unwrap_or(0);
+    let known = itype.as_deref().and_then(instance_types::lookup_any);
+    let known = known.as_ref();
+    if let (Some(t), None) = (&itype, known) {
+        if cpu.is_none() || memory.is_none() {
+            let names: Vec<&str> = instance_types::INSTANCE_TYPES
+                .iter()
+                .map(|t| t.name)
+                .chain(instance_types::GPU_TYPES.iter().map(|t| t.0))
+                .collect();
+            let hint = suggest(t, &names).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
+            let span = f.node("instance_type").and_then(|n| n.span.clone());
+            r.error(
+                &span,
+                &f.path("instance_type"),
+                format!(
+                    "unknown instance type {t:?}; {hint}give `cpu` and `memory_mib` for a type ecsim does not know"
+                ),
+            );
+        }
+    }
+    if itype.is_none() && (cpu.is_none() || memory.is_none()) {
+        r.error(&node.span, path, "expected `instance_type`, or both `cpu` (units) and `memory_mib`");
+    }
+    let cpu = cpu.or(known.map(|t| t.cpu_units()));
+    let memory = memory.or(known.map(|t| t.registered_memory_mib())).map(|m| m.saturating_sub(reserved));
+    if memory == Some(0) {
+        r.error(&node.span, path, "reserved_memory_mib leaves the instance no memory for tasks");
+    }
+    let group_zones = match f.node("zones") {
+        None => Some((0..zones.len()).map(|i| ZoneId(i as u16)).collect::<Vec<_>>()),
+        Some(zn) => {
+            let items = r.array(zn, &f.path("zones"))?;
+            let mut v = Vec::new();
+            for (i, z) in items.iter().enumerate() {
+                v.push(lookup::<ZoneId>(r, zones, z, &format!("{}[{i}]", f.path("zones")), "zone in cluster.zones")?);
+            }
+            if v.is_empty() {
+                r.error(&zn.span, &f.path("zones"), "expected at least one zone, found an empty list");
+                return None;
+            }
+            Some(v)
+        }
+    };
+    let mut attributes = Vec::new();
+    if let Some(an) = f.node("attributes") {
+        if let Value::Table(entries) = &an.value {
+            for e in entries {
+                let p = format!("{}.{}", f.path("attributes"), e.key);
+                if let Some(v) = r.str_value(&e.node, &p) {
+                    let valid = |s: &str, extra: &str| {
+                        !s.is_empty()
+                            && s.len() <= 128
+                            && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_/.".contains(c) || extra.contains(c))
+                    };
+                    if !valid(&e.key, "") || !valid(&v, "@: ") || v.trim() != v {
+                        r.error(&e.key_span, &p, "expected an attribute name of 1-128 characters [A-Za-z0-9-_/.] and a value of 1-128 characters (also @, : and space, not at the ends)");
+                    }
+                    attributes.push((e.key.clone(), v));
+                }
+            }
+        } else {
+            r.error(
+                &an.span,
+                &f.path("attributes"),
+                format!("expected a table of attribute names to values, found {}", an.describe()),
+            );
+        }
+    }
+    attributes.sort();
+    let launch_time = r.opt_duration(&f, "launch_time").unwrap_or(SimDuration::from_secs(120));
+    let replacement_delay = r.opt_duration(&f, "replacement_delay");
+    let spot_instance_draining = r.opt_bool(&f, "spot_instance_draining").unwrap_or(false);
+    // awsvpc: one ENI per task, all but the primary ENI ([DOC] c5.large: 3 ENIs, 2 tasks);
+    // awsvpc_task_limit overrides (awsvpcTrunking raises it, e.g. c5.large to 10).
+    let max_enis = r.opt_u32(&f, "max_enis", 1, 100).or(known.map(|t| t.max_enis)).unwrap_or(3);
+    let eni_task_slots = r.opt_u32(&f, "awsvpc_task_limit", 0, 1000).unwrap_or(max_enis - 1);
+    let agent_version = r.opt_str(&f, "agent_version").unwrap_or_else(|| DEFAULT_AGENT_VERSION.into());
+    let gpus = r.opt_u32(&f, "gpus", 0, 64).unwrap_or_else(|| itype.as_deref().map_or(0, instance_types::gpus));
+    Some(InstanceGroupSpec {
+        name: name?,
+        instance_type: itype.unwrap_or_else(|| "custom".into()),
+        cpu: cpu?,
+        memory_mib: memory?,
+        count: count?,
+        zones: group_zones?,
+        attributes,
+        arm64: known.is_some_and(|t| t.arm64),
+        launch_time,
+        replacement_delay,
+        spot_instance_draining,
+        eni_task_slots,
+        agent_version,
+        gpus,
+    })
+}
