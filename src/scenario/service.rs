@@ -135,17 +135,7 @@ pub fn read_service(
     };
     read_capacity(r, &f);
     let strategies = read_strategies(r, &f);
-    let constraints = match r.opt_array(&f, "placementConstraints") {
-        None => Some(Vec::new()),
-        Some(items) => {
-            let p = f.path("placementConstraints");
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, n)| read_constraint(r, n, &format!("{p}[{i}]")))
-                .collect::<Option<Vec<_>>>()
-        }
-    };
+    let constraints = read_constraints(r, &f);
     // DAEMON defaults: minimumHealthyPercent 0, maximumPercent 100 (and it must be 100).
     let (min_default, max_default) = if daemon { (0, 100) } else { (100, 200) };
     let (min_pct, max_pct, circuit_breaker) = match f.node("deploymentConfiguration") {
@@ -367,6 +357,13 @@ pub fn resolve_task_definition(
         r.error(&node.span, path, format!("no task definition {s:?} in this scenario{hint}"));
     }
     found
+}
+
+/// A request's `placementConstraints` (none if absent).
+pub fn read_constraints(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<Vec<crate::ecs::placement::Constraint>> {
+    let Some(items) = r.opt_array(f, "placementConstraints") else { return Some(Vec::new()) };
+    let p = f.path("placementConstraints");
+    items.iter().enumerate().map(|(i, n)| read_constraint(r, n, &format!("{p}[{i}]"))).collect()
 }
 
 pub fn read_strategies(r: &mut Reader<'_>, f: &Fields<'_>) -> Option<Vec<Strategy>> {

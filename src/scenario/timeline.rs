@@ -6,8 +6,7 @@ use super::load::{Names, lookup};
 use super::model::*;
 use super::node::{Node, Value};
 use super::reader::Reader;
-use super::service::{read_strategies, resolve_task_definition};
-use super::task_definition::read_constraint;
+use super::service::{read_constraints, read_strategies, resolve_task_definition};
 use crate::cluster::InstanceGroupSpec;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{GroupId, ServiceId, ZoneId};
@@ -235,17 +234,7 @@ pub(super) fn read_event(
                 // At most 10 tasks per RunTask call (not adjustable).
                 let count = r.opt_u32(&f, "count", 1, 10).unwrap_or(1);
                 let strategies = read_strategies(r, &f)?;
-                let constraints = match r.opt_array(&f, "placementConstraints") {
-                    None => Vec::new(),
-                    Some(items) => {
-                        let p = f.path("placementConstraints");
-                        items
-                            .iter()
-                            .enumerate()
-                            .map(|(i, n)| read_constraint(r, n, &format!("{p}[{i}]")))
-                            .collect::<Option<Vec<_>>>()?
-                    }
-                };
+                let constraints = read_constraints(r, &f)?;
                 let td = td?;
                 let total = constraints.len() + names.task_definitions[td.index()].placement_constraints.len();
                 if total > 10 {
