@@ -127,8 +127,27 @@ impl SourceFile {
     }
 
     fn parse_json(&self) -> Result<Node, Vec<Diagnostic>> {
-        match serde_json::from_str::<serde_json::Value>(&self.text) {
-            Ok(v) => Ok(json_node(v)),
+        // serde_json checks the syntax (strict JSON, with its clear messages); jsonc-parser,
+        // held to strict JSON too, gives every value and key its position.
+        match serde_json::from_str::<serde::de::IgnoredAny>(&self.text) {
+            Ok(_) => {
+                let strict = jsonc_parser::ParseOptions {
+                    allow_comments: false,
+                    allow_loose_object_property_names: false,
+                    allow_trailing_commas: false,
+                    allow_missing_commas: false,
+                    allow_single_quoted_strings: false,
+                    allow_hexadecimal_numbers: false,
+                    allow_unary_plus_numbers: false,
+                    allow_bare_decimal_point_numbers: false,
+                    allow_non_finite_numbers: false,
+                    allow_extended_string_escapes: false,
+                };
+                match jsonc_parser::parse_to_ast(&self.text, &Default::default(), &strict) {
+                    Ok(jsonc_parser::ParseResult { value: Some(v), .. }) => Ok(json_node(v)),
+                    _ => Err(vec![self.diag(&None, "", "JSON syntax: expected a JSON value")]),
+                }
+            }
             Err(e) => Err(vec![Diagnostic {
                 file: self.name.clone(),
                 line_col: Some((e.line(), e.column())),
@@ -180,22 +199,37 @@ fn toml_value(v: toml::de::DeValue<'_>) -> Value {
     }
 }
 
-fn json_node(v: serde_json::Value) -> Node {
-    use serde_json::Value as J;
-    let value = match v {
-        J::Null => Value::Null,
-        J::Bool(b) => Value::Bool(b),
-        J::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(f64::INFINITY)),
-        },
-        J::String(s) => Value::Str(s),
-        J::Array(a) => Value::Array(a.into_iter().map(json_node).collect()),
+fn json_node(v: jsonc_parser::ast::Value<'_>) -> Node {
+    use jsonc_parser::ast::{ObjectPropName, Value as J};
+    let range = |r: jsonc_parser::common::Range| Some(r.start..r.end);
+    let (value, span) = match v {
+        J::NullKeyword(n) => (Value::Null, range(n.range)),
+        J::BooleanLit(b) => (Value::Bool(b.value), range(b.range)),
+        J::NumberLit(n) => {
+            let value = match n.value.parse::<i64>() {
+                Ok(i) => Value::Int(i),
+                Err(_) => Value::Float(n.value.parse().unwrap_or(f64::INFINITY)),
+            };
+            (value, range(n.range))
+        }
+        J::StringLit(s) => (Value::Str(s.value.into_owned()), range(s.range)),
+        J::Array(a) => (Value::Array(a.elements.into_iter().map(json_node).collect()), range(a.range)),
         J::Object(o) => {
-            Value::Table(o.into_iter().map(|(key, v)| Entry { key, key_span: None, node: json_node(v) }).collect())
+            let entries = o
+                .properties
+                .into_iter()
+                .map(|p| {
+                    let (key, key_span) = match p.name {
+                        ObjectPropName::String(s) => (s.value.into_owned(), range(s.range)),
+                        ObjectPropName::Word(w) => (w.value.to_string(), range(w.range)),
+                    };
+                    Entry { key, key_span, node: json_node(p.value) }
+                })
+                .collect();
+            (Value::Table(entries), range(o.range))
         }
     };
-    Node { value, span: None }
+    Node { value, span }
 }
 
 #[cfg(test)]
@@ -217,6 +251,19 @@ mod tests {
         let Value::Table(entries) = &n.value else { panic!() };
         assert_eq!(entries[0].key, "z");
         assert_eq!(s.line_col(entries[1].node.span.clone().unwrap().start), (2, 5));
+    }
+
+    #[test]
+    fn json_keeps_order_and_spans() {
+        let s = SourceFile::new("x.json", "{\n  \"z\": 1,\n  \"a\": [true, null]\n}\n");
+        let n = s.parse().unwrap();
+        let Value::Table(entries) = &n.value else { panic!() };
+        assert_eq!((entries[0].key.as_str(), entries[1].key.as_str()), ("z", "a"));
+        assert_eq!(s.line_col(entries[1].key_span.clone().unwrap().start), (3, 3));
+        let Value::Array(items) = &entries[1].node.value else { panic!() };
+        assert_eq!(s.line_col(items[1].span.clone().unwrap().start), (3, 15));
+        // Strict JSON: what jsonc would forgive is a syntax error.
+        assert!(SourceFile::new("y.json", "{\"a\": 1,}").parse().is_err());
     }
 
     #[test]

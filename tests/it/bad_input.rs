@@ -395,10 +395,13 @@ fn every_problem_in_a_file_is_reported_at_once() {
 }
 
 #[test]
-fn json_scenarios_report_paths() {
+fn json_scenarios_report_positions_and_paths() {
     let json = r#"{"scenario": {"duration": "1h"}, "cluster": {"zones": ["a"]}, "instance_groups": [{"name": "g", "instance_type": "m5.large", "count": "two"}]}"#;
     let got = ecsim::scenario::load_str("bad.json", json, None).unwrap_err().to_string();
-    assert!(got.contains("bad.json: instance_groups[0].count: expected an integer, found string \"two\""), "{got}");
+    assert!(
+        got.contains("bad.json:1:135: instance_groups[0].count: expected an integer, found string \"two\""),
+        "{got}"
+    );
     let got = ecsim::scenario::load_str("bad.json", "{\"scenario\": ", None).unwrap_err().to_string();
     assert!(got.contains("bad.json:1:13: JSON syntax: EOF while parsing a value"), "{got}");
 }
