@@ -284,6 +284,13 @@ impl Observer {
         }
     }
 
+    /// Whether an instant without notices can be skipped: the measured time's start is known
+    /// (nothing else happens to the records without a notice, and every integral is in whole
+    /// milliseconds, so closing an instant later splits nothing differently).
+    pub fn settled(&self) -> bool {
+        self.measure_start.is_some() || self.fixed_measure_start
+    }
+
     /// Closes the instant `now`: records changed values and integrates the previous ones.
     pub fn flush(&mut self, now: SimTime) {
         if self.measure_start.is_none() && !self.fixed_measure_start && self.services.iter().all(|s| s.steady_ever) {

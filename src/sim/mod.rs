@@ -258,8 +258,12 @@ impl Simulation {
     fn end_instant(&mut self) -> Result<(), SimError> {
         let mut ctx = Ctx { now: self.now, queue: &mut self.queue, rng: &mut self.rngs, notices: &mut self.notices };
         self.state.end_instant(&mut ctx);
-        self.observer.absorb(self.now, &mut self.notices);
-        self.observer.flush(self.now);
+        // An instant that reported nothing changed nothing the observer records (a batch task's
+        // image pull ending, say): most instants of a batch day.
+        if !self.notices.is_empty() || !self.observer.settled() {
+            self.observer.absorb(self.now, &mut self.notices);
+            self.observer.flush(self.now);
+        }
         if self.state.settings.check_invariants {
             crate::invariants::check_instant_end(&self.state)
                 .map_err(|violation| SimError::Invariant { time_s: self.now.as_secs_f64(), violation })?;
