@@ -34,8 +34,8 @@ pub struct Imported {
     pub review: Vec<String>,
 }
 
-use crate::scenario::service::DESCRIBE_READ_ONLY as SERVICE_READ_ONLY;
-use crate::scenario::target_group::SIMULATED as TG_SIMULATED;
+use crate::scenario::service::{DESCRIBE_READ_ONLY as SERVICE_READ_ONLY, family_revision};
+use crate::scenario::target_group::{SIMULATED as TG_SIMULATED, name_from_arn};
 
 /// describe-task-definition output's read-only fields.
 const TD_READ_ONLY: &[&str] = &[
@@ -73,15 +73,6 @@ fn clean(v: &Value, drop: &[&str]) -> Value {
         ),
         Value::Array(items) => Value::Array(items.iter().filter(|v| !v.is_null()).map(|v| clean(v, &[])).collect()),
         other => other.clone(),
-    }
-}
-
-/// `family:revision` from a task definition ARN or reference.
-fn family_revision(reference: &str) -> (String, Option<u32>) {
-    let short = reference.rsplit('/').next().unwrap_or(reference);
-    match short.rsplit_once(':') {
-        Some((f, r)) if r.parse::<u32>().is_ok() => (f.to_string(), r.parse().ok()),
-        _ => (short.to_string(), None),
     }
 }
 
@@ -159,7 +150,7 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
         let resolve = |r: &str| {
             let (family, revision) = family_revision(r);
             let rev = revision.or_else(|| tds.iter().filter(|t| t.0 == family).map(|t| t.1).max()).unwrap_or(1);
-            (family, rev)
+            (family.to_string(), rev)
         };
         let primary = resolve(primary_ref);
         plans.push(match active_ref.map(resolve) {
@@ -333,7 +324,7 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
     for s in &services {
         for lb in s.get("loadBalancers").and_then(Value::as_array).into_iter().flatten() {
             let Some(arn) = lb["targetGroupArn"].as_str() else { continue };
-            let name = arn.split("targetgroup/").nth(1).and_then(|r| r.split('/').next()).unwrap_or(arn).to_string();
+            let name = name_from_arn(arn).to_string();
             if target_groups.iter().any(|t| t["TargetGroupArn"] == arn || t["TargetGroupName"] == name.as_str()) {
                 continue;
             }

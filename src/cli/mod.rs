@@ -49,22 +49,14 @@ pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
         }
         match scenario::load_file(f) {
             Ok(s) => {
-                let mut text = format!(
+                let head = format!(
                     "{}: ok ({} services, {} instance groups, {} timeline events)\n",
                     f.display(),
                     s.services.len(),
                     s.groups.len(),
                     s.timeline.len()
                 );
-                if verbose {
-                    for field in &s.ignored_fields {
-                        text.push_str(&format!("  accepted, not simulated: {field}\n"));
-                    }
-                }
-                for a in &s.assumptions {
-                    text.push_str(&format!("  assumed: {a}\n"));
-                }
-                say(&text);
+                say(&(head + &notes(&s.ignored_fields, &s.assumptions, verbose)));
             }
             Err(diags) => {
                 bad += 1;
@@ -76,28 +68,17 @@ pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
 }
 
 /// A `.json` file that is not a scenario: validated as the AWS object it is. `None` for
-/// scenarios; `Some(passed)` otherwise.
+/// scenarios (and files that cannot be read: the scenario loader says why); `Some(passed)`
+/// otherwise.
 fn validate_aws(f: &Path, verbose: bool) -> Option<bool> {
     if f.extension().is_none_or(|e| !e.eq_ignore_ascii_case("json")) {
         return None;
     }
     let text = std::fs::read_to_string(f).ok()?;
-    let src = scenario::node::SourceFile::new(f.display().to_string(), text.clone());
-    if src.parse().is_ok_and(|root| scenario::aws_file::is_scenario(&root)) {
-        return None;
-    }
-    match scenario::aws_file::validate_aws_text(&f.display().to_string(), &text) {
+    match scenario::aws_file::validate_unless_scenario(&f.display().to_string(), &text)? {
         Ok(report) => {
-            let mut out = format!("{}: ok, {}\n", f.display(), report.what);
-            if verbose {
-                for field in &report.ignored {
-                    out.push_str(&format!("  accepted, not simulated: {field}\n"));
-                }
-            }
-            for a in &report.assumed {
-                out.push_str(&format!("  assumed: {a}\n"));
-            }
-            say(&out);
+            let head = format!("{}: ok, {}\n", f.display(), report.what);
+            say(&(head + &notes(&report.ignored, &report.assumed, verbose)));
             Some(true)
         }
         Err(diags) => {
@@ -105,6 +86,13 @@ fn validate_aws(f: &Path, verbose: bool) -> Option<bool> {
             Some(false)
         }
     }
+}
+
+/// Under a valid file: the defaults ecsim assumed, and with `--verbose` what it accepted
+/// without simulating.
+fn notes(ignored: &[String], assumed: &[String], verbose: bool) -> String {
+    let ignored = ignored.iter().filter(|_| verbose).map(|f| format!("  accepted, not simulated: {f}\n"));
+    ignored.chain(assumed.iter().map(|a| format!("  assumed: {a}\n"))).collect()
 }
 
 /// A summary.json read back, or a message naming the file and what is wrong with it.

@@ -284,9 +284,10 @@ impl Observer {
         }
     }
 
-    /// Whether an instant without notices can be skipped: the measured time's start is known
-    /// (nothing else happens to the records without a notice, and every integral is in whole
-    /// milliseconds, so closing an instant later splits nothing differently).
+    /// Whether an instant without notices can be skipped: the measured time's start is known.
+    /// Nothing else changes the records without a notice: a service is integrated only when
+    /// its values change, and a target group's integrals are whole milliseconds, which closing
+    /// an instant later splits no differently.
     pub fn settled(&self) -> bool {
         self.measure_start.is_some() || self.fixed_measure_start
     }

@@ -36,16 +36,32 @@ const SERVICE_KEYS: &[&str] = &[
 ];
 
 /// Whether parsed JSON is an ecsim scenario rather than an AWS object.
-pub fn is_scenario(root: &Node) -> bool {
+fn is_scenario(root: &Node) -> bool {
     root.get("scenario").is_some() || root.get("instance_groups").is_some()
 }
 
 /// Reads an AWS JSON file as AWS would: `Ok` with what it held, or every problem found.
 pub fn validate_aws_text(name: &str, text: &str) -> Result<AwsFileReport, Diagnostics> {
+    validate_unless_scenario(name, text).unwrap_or_else(|| {
+        let msg = "is an ecsim scenario, not AWS JSON: load it as a scenario";
+        Err(Diagnostics(vec![SourceFile::new(name, "").diag(&None, "", msg)]))
+    })
+}
+
+/// Like [`validate_aws_text`], but `None` for JSON that is an ecsim scenario (parsed once).
+pub fn validate_unless_scenario(name: &str, text: &str) -> Option<Result<AwsFileReport, Diagnostics>> {
     let src = SourceFile::new(name, text);
-    let root = src.parse().map_err(Diagnostics)?;
-    let mut r = Reader::new(&src);
-    let what = read_any(&mut r, &root);
+    let root = match src.parse() {
+        Ok(root) if is_scenario(&root) => return None,
+        Ok(root) => root,
+        Err(d) => return Some(Err(Diagnostics(d))),
+    };
+    Some(read_file(&src, &root))
+}
+
+fn read_file(src: &SourceFile, root: &Node) -> Result<AwsFileReport, Diagnostics> {
+    let mut r = Reader::new(src);
+    let what = read_any(&mut r, root);
     if !r.diags.is_empty() {
         return Err(Diagnostics(r.diags));
     }

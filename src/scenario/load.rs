@@ -11,7 +11,9 @@ use super::model::*;
 use super::node::{Node, SourceFile, Value};
 use super::overrides::{self, Override};
 use super::reader::{Fields, Reader, suggest};
-use super::service::{ServiceContext, Supplied, read_service, read_strategies, resolve_task_definition};
+use super::service::{
+    ServiceContext, Supplied, read_service, read_strategies, required_task_definition, resolve_task_definition,
+};
 use super::target_group::read_target_group;
 use super::task_definition::read_task_definition;
 use super::timeline::read_event;
@@ -476,11 +478,7 @@ impl Loader<'_> {
             let td = if let Some(file_node) = node.get("file") {
                 self.read_task_definition_file(node, file_node, &path)
             } else {
-                // Written in the scenario: a revision it names must be there as written.
-                read_task_definition(&mut self.r, node, &path, &["behavior"], None).map(|mut td| {
-                    td.revision_assigned = false;
-                    td
-                })
+                read_task_definition(&mut self.r, node, &path, &["behavior"], None)
             };
             match td {
                 Some(mut td) => {
@@ -544,14 +542,58 @@ impl Loader<'_> {
             None => None,
         };
         let td = read_task_definition(&mut inner, &root, "", &[], None);
-        self.extra.extend(inner.diags);
-        self.r.ignored.extend(inner.ignored);
-        self.r.assumed.extend(inner.assumed);
+        self.absorb(inner);
         let mut td = td?;
+        // A file without a revision was registered as whatever revision a service names.
+        td.revision_assigned = td.revision == 0;
         if let Some(b) = behavior_td {
             td.behavior = b;
         }
         Some(td)
+    }
+
+    /// What a referenced file's reader found becomes the scenario's.
+    fn absorb(&mut self, inner: Reader<'_>) {
+        self.extra.extend(inner.diags);
+        self.r.ignored.extend(inner.ignored);
+        self.r.assumed.extend(inner.assumed);
+    }
+
+    /// The one object of a file's `list_key` array (describe output) that `pick` names by its
+    /// `name_key`, or the only one; `None` (reported at `pick_key`) if there is no such one.
+    fn pick_from_list<'n>(
+        &mut self,
+        f: &Fields<'_>,
+        file_node: &Node,
+        inner: &mut Reader<'_>,
+        items: &'n Node,
+        (list_key, name_key, pick_key): (&str, &str, &str),
+        what: &str,
+    ) -> Option<(&'n Node, String)> {
+        let items = inner.array(items, list_key).unwrap_or_default();
+        let names: Vec<String> = items
+            .iter()
+            .map(|n| match n.get(name_key).map(|v| &v.value) {
+                Some(Value::Str(s)) => s.clone(),
+                _ => String::new(),
+            })
+            .collect();
+        let pick = self.r.opt_str(f, pick_key);
+        let chosen = match (&pick, items.len()) {
+            (None, 1) => Some(0),
+            (Some(p), _) => names.iter().position(|n| n == p),
+            (None, _) => None,
+        };
+        if let Some(i) = chosen {
+            return Some((&items[i], format!("{list_key}[{i}]")));
+        }
+        let problem = match &pick {
+            Some(p) => format!("the file has no {what} {p:?}"),
+            None => format!("the file holds several {what}s; say which with `{pick_key}`"),
+        };
+        let at = f.node(pick_key).unwrap_or(file_node);
+        self.r.error(&at.span, &f.path(pick_key), format!("{problem} (it has: {})", names.join(", ")));
+        None
     }
 
     fn read_services(
@@ -586,39 +628,19 @@ impl Loader<'_> {
         path: &str,
     ) -> Option<super::target_group::ReadTargetGroup> {
         let f = self.r.table(node, path, &["file", "name"])?;
-        let pick = self.r.opt_str(&f, "name");
         let (src, root) = self.referenced_file(&f, file_node)?;
         let mut inner = Reader::new(&src);
         let tg = match root.get("TargetGroups") {
             None => read_target_group(&mut inner, &root, ""),
             Some(list) => {
-                let items = inner.array(list, "TargetGroups").unwrap_or_default();
-                let names: Vec<String> = items
-                    .iter()
-                    .map(|n| match n.get("TargetGroupName").map(|v| &v.value) {
-                        Some(Value::Str(s)) => s.clone(),
-                        _ => String::new(),
-                    })
-                    .collect();
-                let chosen = match (&pick, items.len()) {
-                    (None, 1) => Some(0),
-                    (Some(p), _) => names.iter().position(|n| n == p),
-                    (None, _) => None,
-                };
-                match chosen {
-                    Some(i) => read_target_group(&mut inner, &items[i], &format!("TargetGroups[{i}]")),
-                    None => {
-                        let at = f.node("name").unwrap_or(file_node);
-                        let msg =
-                            format!("pick one of the file's target groups with `name` (it has: {})", names.join(", "));
-                        self.r.error(&at.span, &f.path("name"), msg);
-                        None
-                    }
+                let keys = ("TargetGroups", "TargetGroupName", "name");
+                match self.pick_from_list(&f, file_node, &mut inner, list, keys, "target group") {
+                    Some((item, p)) => read_target_group(&mut inner, item, &p),
+                    None => None,
                 }
             }
         };
-        self.extra.extend(inner.diags);
-        self.r.ignored.extend(inner.ignored);
+        self.absorb(inner);
         tg
     }
 
@@ -633,7 +655,6 @@ impl Loader<'_> {
         ctx: &ServiceContext<'_>,
     ) -> Option<ServiceSpec> {
         let f = self.r.table(node, path, &["file", "service", "serviceName", "taskDefinition", "desiredCount"])?;
-        let pick = self.r.opt_str(&f, "service");
         let supplied = Supplied {
             name: self.r.opt_str(&f, "serviceName"),
             task_definition: match f.node("taskDefinition") {
@@ -649,34 +670,14 @@ impl Loader<'_> {
         let spec = match root.get("services") {
             None => read_service(&mut inner, &root, "", Some(ctx), &supplied),
             Some(list) => {
-                let items = inner.array(list, "services").unwrap_or_default();
-                let name_of = |n: &Node| match n.get("serviceName").map(|v| &v.value) {
-                    Some(Value::Str(s)) => s.clone(),
-                    _ => String::new(),
-                };
-                let names: Vec<String> = items.iter().map(name_of).collect();
-                let chosen = match (&pick, items.len()) {
-                    (None, 1) => Some(0),
-                    (Some(p), _) => names.iter().position(|n| n == p),
-                    (None, _) => None,
-                };
-                match chosen {
-                    Some(i) => read_service(&mut inner, &items[i], &format!("services[{i}]"), Some(ctx), &supplied),
-                    None => {
-                        let at = f.node("service").unwrap_or(file_node);
-                        let what = match &pick {
-                            Some(p) => format!("the file has no service {p:?}"),
-                            None => "the file holds several services; say which with `service`".to_string(),
-                        };
-                        self.r.error(&at.span, &f.path("service"), format!("{what} (it has: {})", names.join(", ")));
-                        None
-                    }
+                let keys = ("services", "serviceName", "service");
+                match self.pick_from_list(&f, file_node, &mut inner, list, keys, "service") {
+                    Some((item, p)) => read_service(&mut inner, item, &p, Some(ctx), &supplied),
+                    None => None,
                 }
             }
         };
-        self.extra.extend(inner.diags);
-        self.r.ignored.extend(inner.ignored);
-        self.r.assumed.extend(inner.assumed);
+        self.absorb(inner);
         spec
     }
 
@@ -719,15 +720,8 @@ impl Loader<'_> {
         let f = self.r.table(node, path, FIELDS)?;
         let r = &mut self.r;
         let name = r.req_str(&f, "name", "the workload's name");
-        let td = match f.node("task_definition") {
-            Some(n) => {
-                resolve_task_definition(r, n, &f.path("task_definition"), &names.task_definitions, &names.families)
-            }
-            None => {
-                r.missing(&f, "task_definition", "the task definition its tasks run");
-                None
-            }
-        };
+        let what = "the task definition its tasks run";
+        let td = required_task_definition(r, &f, "task_definition", what, &names.task_definitions, &names.families);
         let group = r.opt_str(&f, "group");
         let given = ["arrivals", "rate_per_hour", "arrivals_csv"].iter().filter(|k| f.has(k)).count();
         if given != 1 {

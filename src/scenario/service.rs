@@ -122,13 +122,16 @@ pub fn read_service(
     };
     let td = match (supplied.task_definition, f.node("taskDefinition"), ctx) {
         (Some(t), _, _) => Some(t),
-        (None, Some(n), Some(c)) => resolve_task_definition(r, n, &f.path("taskDefinition"), c.tds, c.families),
+        (None, _, Some(c)) => required_task_definition(
+            r,
+            &f,
+            "taskDefinition",
+            "\"family\" or \"family:revision\" of a task definition in this scenario",
+            c.tds,
+            c.families,
+        ),
         (None, Some(n), None) => {
             r.str_value(n, &f.path("taskDefinition"));
-            None
-        }
-        (None, None, Some(_)) => {
-            r.missing(&f, "taskDefinition", "\"family\" or \"family:revision\" of a task definition in this scenario");
             None
         }
         (None, None, None) => None,
@@ -312,6 +315,33 @@ fn read_capacity(r: &mut Reader<'_>, f: &Fields<'_>) {
     }
 }
 
+/// `web`, `web:7` or an ARN ending in `task-definition/web:7`: the family and the revision.
+pub fn family_revision(reference: &str) -> (&str, Option<u32>) {
+    let short = reference.rsplit('/').next().unwrap_or(reference);
+    match short.rsplit_once(':') {
+        Some((family, rev)) if !rev.is_empty() && rev.bytes().all(|c| c.is_ascii_digit()) => (family, rev.parse().ok()),
+        _ => (short, None),
+    }
+}
+
+/// The task definition the field `key` names (reported as missing, with `what` it is, if absent).
+pub fn required_task_definition(
+    r: &mut Reader<'_>,
+    f: &Fields<'_>,
+    key: &str,
+    what: &str,
+    tds: &[TaskDefinition],
+    families: &[String],
+) -> Option<TaskDefId> {
+    match f.node(key) {
+        Some(n) => resolve_task_definition(r, n, &f.path(key), tds, families),
+        None => {
+            r.missing(f, key, what);
+            None
+        }
+    }
+}
+
 pub fn resolve_task_definition(
     r: &mut Reader<'_>,
     node: &Node,
@@ -320,14 +350,7 @@ pub fn resolve_task_definition(
     families: &[String],
 ) -> Option<TaskDefId> {
     let s = r.str_value(node, path)?;
-    // An ARN's last part is family:revision.
-    let short = s.rsplit('/').next().unwrap_or(&s);
-    let (family, revision) = match short.rsplit_once(':') {
-        Some((fam, rev)) if rev.chars().all(|c| c.is_ascii_digit()) && !rev.is_empty() => {
-            (fam, rev.parse::<u32>().ok())
-        }
-        _ => (short, None),
-    };
+    let (family, revision) = family_revision(&s);
     let latest = |exact: bool| {
         tds.iter()
             .enumerate()

@@ -126,6 +126,11 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
     })
 }
 
+/// A target group's name from its ARN (`...:targetgroup/NAME/ID`); a plain name stays as it is.
+pub fn name_from_arn(arn: &str) -> &str {
+    arn.split("targetgroup/").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or(arn)
+}
+
 /// A service's `loadBalancers` (at most 5 target groups). Without `groups` (a bare service file)
 /// the target groups are not resolved.
 pub fn read_load_balancers(
@@ -154,8 +159,7 @@ pub fn read_load_balancers(
             return None;
         }
         let arn = r.req_str(&f, "targetGroupArn", "the target group's ARN or name")?;
-        // An ARN ends in targetgroup/NAME/ID; a plain name is accepted too.
-        let short = arn.split("targetgroup/").nth(1).and_then(|rest| rest.split('/').next()).unwrap_or(&arn);
+        let short = name_from_arn(&arn);
         let Some(groups) = groups else {
             r.req_str(&f, "containerName", "the container that receives traffic");
             r.opt_u32(&f, "containerPort", 1, 65535);

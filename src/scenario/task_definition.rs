@@ -198,7 +198,8 @@ pub fn read_task_definition(
     Some(TaskDefinition {
         family: family?,
         revision: revision.unwrap_or(0),
-        revision_assigned: revision.is_none(),
+        // Set by the scenario for a file without a revision; what a scenario writes stands.
+        revision_assigned: false,
         network_mode: network_mode?,
         cpu,
         memory_mib,

@@ -6,7 +6,7 @@ use super::load::{Names, lookup};
 use super::model::*;
 use super::node::{Node, Value};
 use super::reader::Reader;
-use super::service::{read_constraints, read_strategies, resolve_task_definition};
+use super::service::{read_constraints, read_strategies, required_task_definition, resolve_task_definition};
 use crate::cluster::InstanceGroupSpec;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{GroupId, ServiceId, ZoneId};
@@ -220,15 +220,8 @@ pub(super) fn read_event(
             }
         }
         14 | 15 => {
-            let td = match f.node("taskDefinition") {
-                Some(n) => {
-                    resolve_task_definition(r, n, &f.path("taskDefinition"), &names.task_definitions, &names.families)
-                }
-                None => {
-                    r.missing(&f, "taskDefinition", "the task definition to run");
-                    None
-                }
-            };
+            let what = "the task definition to run";
+            let td = required_task_definition(r, &f, "taskDefinition", what, &names.task_definitions, &names.families);
             let group = r.opt_str(&f, "group");
             if which == 14 {
                 // At most 10 tasks per RunTask call (not adjustable).

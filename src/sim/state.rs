@@ -216,9 +216,7 @@ impl State {
             ctx.notice(Notice::ClusterUsage(self.cluster.usage));
         }
     }
-}
 
-impl State {
     /// ECS keeps a stopped task visible for about an hour and then forgets it (SCHEDULING.md
     /// §1); ecsim forgets a STOPPED standalone task at the end of its instant, once its stop is
     /// in the event log and its resources are back. Its slot goes to the next task created, so

@@ -350,6 +350,9 @@ fn services_are_picked_from_describe_output_and_named_for_ecspresso() {
     ))
     .unwrap_err();
     assert!(err.contains("the file has no service \"nope\""), "{err}");
+    let tgs = "target-groups/aws-ome-dev__acm__describe-target-groups.json";
+    let err = corpus_scenario(&format!("{td}[[target_groups]]\nfile = \"{tgs}\"\nname = \"nope\"\n")).unwrap_err();
+    assert!(err.contains("the file has no target group \"nope\" (it has: target-group)"), "{err}");
 
     let ecspresso = "services/celeron1ghz__ecs-with-nano-instance__ec2-spread-az-instance.json";
     let err = corpus_scenario(&format!("{td}[[services]]\nfile = \"{ecspresso}\"\n")).unwrap_err();
