@@ -6,7 +6,7 @@ use std::fmt;
 use crate::cluster::InstanceStatus;
 use crate::cluster::container_instance::AGENT_RESERVED_PORTS;
 use crate::ecs::service::ServiceCounts;
-use crate::ecs::task::{DesiredStatus, LastStatus};
+use crate::ecs::task::{DesiredStatus, LastStatus, StopCode};
 use crate::sim::State;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -209,48 +209,140 @@ pub fn check(state: &State) -> Result<(), Violation> {
 
 /// Invariants that hold between instants (after every scheduler reaction), not mid-instant.
 pub fn check_instant_end(state: &State) -> Result<(), Violation> {
-    for svc in &state.services {
-        if svc.spec.daemon {
-            let mut on: Vec<u32> = svc
-                .tasks
-                .iter()
-                .map(|t| &state.tasks[t.index()])
-                .filter(|t| t.desired_status == DesiredStatus::Running)
-                .map(|t| t.instance.0)
-                .collect();
-            on.sort_unstable();
-            if on.windows(2).any(|w| w[0] == w[1]) {
-                return fail(
-                    "one_daemon_task_per_instance",
-                    format!("service {} runs two tasks on one instance", svc.spec.name),
-                );
-            }
-            continue;
+    for svc in state.services.iter().filter(|s| s.spec.daemon) {
+        let mut on: Vec<u32> = svc
+            .tasks
+            .iter()
+            .map(|t| &state.tasks[t.index()])
+            .filter(|t| t.desired_status == DesiredStatus::Running)
+            .map(|t| t.instance.0)
+            .collect();
+        on.sort_unstable();
+        if on.windows(2).any(|w| w[0] == w[1]) {
+            return fail("one_daemon_task_per_instance", format!("service {} runs two tasks on one instance", svc.spec.name));
         }
-        // maximumPercent bounds running + pending (+ stopping, when counted) tasks; a service
-        // always may hold desiredCount.
-        let bound = svc.spec.max_total_tasks(svc.desired_count).max(svc.desired_count);
-        let stopping = if state.settings.max_percent_counts_stopping {
-            svc.tasks
-                .iter()
-                .filter(|t| {
-                    let t = &state.tasks[t.index()];
-                    t.desired_status == DesiredStatus::Stopped
-                        && matches!(t.last_status, LastStatus::Stopping | LastStatus::Deactivating)
-                })
-                .count() as u32
-        } else {
-            0
-        };
-        // Stopping tasks can exceed the bound only through stops the scheduler did not choose
-        // (scale-in, crashes), never through launches: check the launches' side.
-        if svc.counts.live > bound {
-            return fail(
-                "maximum_percent_respected",
-                format!("service {} has {} live tasks; maximumPercent allows {bound}", svc.spec.name, svc.counts.live),
-            );
-        }
-        let _ = stopping;
     }
     Ok(())
+}
+
+/// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
+pub const NAMES: [&str; 19] = [
+    "cluster_usage_adds_up",
+    "no_task_on_two_instances",
+    "no_instance_overcommitted",
+    "resource_ledger_balances",
+    "capacity_index_in_sync",
+    "gpu_ledger_balances",
+    "eni_ledger_balances",
+    "no_port_used_twice",
+    "port_ledger_balances",
+    "stopped_tasks_hold_nothing",
+    "no_task_on_inactive_instance",
+    "no_placement_on_draining_instance",
+    "no_task_before_registration",
+    "group_counts_match_tasks",
+    "zone_counts_match_tasks",
+    "service_counts_match_tasks",
+    "one_daemon_task_per_instance",
+    "maximum_percent_respected",
+    "minimum_healthy_percent_respected",
+];
+
+/// What the checker remembers of a task slot between events.
+#[derive(Clone, Copy, Debug, Default)]
+struct Seen {
+    epoch: u32,
+    live: bool,
+    healthy: bool,
+}
+
+/// The invariants about what one event did, which need the state before it: the scheduler's own
+/// launches keep maximumPercent and its own stops keep minimumHealthyPercent (SCHEDULING.md
+/// §4.1; losses from failures may take a service below its floor, ECS's choices may not). Kept
+/// beside the model, never in it (TigerBeetle's state checker).
+#[derive(Clone, Debug, Default)]
+pub struct Checker {
+    seen: Vec<Seen>,
+}
+
+impl Checker {
+    pub fn new(state: &State) -> Checker {
+        let mut c = Checker::default();
+        c.remember(state);
+        c
+    }
+
+    /// Checks every invariant after one event and remembers the state for the next.
+    pub fn after_event(&mut self, state: &State) -> Result<(), Violation> {
+        check(state)?;
+        let moves = self.scheduler_moves(state);
+        self.remember(state);
+        moves
+    }
+
+    fn remember(&mut self, state: &State) {
+        self.seen.clear();
+        self.seen.extend(state.tasks.iter().map(|t| {
+            let c = t.counts();
+            Seen { epoch: t.epoch, live: c.live, healthy: c.live && c.healthy }
+        }));
+    }
+
+    fn scheduler_moves(&self, state: &State) -> Result<(), Violation> {
+        // Per service: did the event launch a task, and did the scheduler stop a healthy one?
+        let mut launched = vec![false; state.services.len()];
+        let mut stopped_healthy = vec![false; state.services.len()];
+        for (i, t) in state.tasks.iter().enumerate() {
+            let Some(sid) = t.service else { continue };
+            let before = self.seen.get(i).copied();
+            let live = t.desired_status == DesiredStatus::Running;
+            if live && before.is_none_or(|b| !b.live || b.epoch != t.epoch) {
+                launched[sid.index()] = true;
+            }
+            if !live && before.is_some_and(|b| b.live && b.healthy) && t.stop_code == Some(StopCode::ServiceSchedulerInitiated)
+            {
+                stopped_healthy[sid.index()] = true;
+            }
+        }
+        for (s, svc) in state.services.iter().enumerate().filter(|(_, s)| !s.spec.daemon) {
+            let desired = svc.desired_count;
+            if launched[s] {
+                // Stopping tasks hold their place when the setting counts them (the conservative
+                // reading of the docs); a service may always hold desiredCount.
+                let stopping = if state.settings.max_percent_counts_stopping {
+                    svc.tasks
+                        .iter()
+                        .map(|t| &state.tasks[t.index()])
+                        .filter(|t| {
+                            t.desired_status == DesiredStatus::Stopped
+                                && matches!(t.last_status, LastStatus::Stopping | LastStatus::Deactivating)
+                        })
+                        .count() as u32
+                } else {
+                    0
+                };
+                let bound = svc.spec.max_total_tasks(desired).max(desired);
+                if svc.counts.live + stopping > bound {
+                    return fail(
+                        "maximum_percent_respected",
+                        format!(
+                            "service {} launched a task with {} live and {stopping} stopping; maximumPercent allows {bound}",
+                            svc.spec.name, svc.counts.live
+                        ),
+                    );
+                }
+            }
+            let floor = svc.spec.min_healthy_tasks(desired);
+            if stopped_healthy[s] && svc.counts.healthy < floor {
+                return fail(
+                    "minimum_healthy_percent_respected",
+                    format!(
+                        "the scheduler stopped a healthy task of service {}, leaving {} healthy; minimumHealthyPercent requires {floor}",
+                        svc.spec.name, svc.counts.healthy
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
 }

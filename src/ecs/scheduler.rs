@@ -36,8 +36,9 @@ struct Census {
     doomed_per_deployment: Vec<u32>,
     /// Of those, ones that must go: unhealthy, or on a DRAINING instance.
     leaving_per_deployment: Vec<u32>,
-    /// Of those, healthy ones.
-    healthy_per_deployment: Vec<u32>,
+    /// Of those, healthy ones not marked for replacement: a marked task that passes its checks
+    /// again is no replacement for itself.
+    sound_per_deployment: Vec<u32>,
 }
 
 impl State {
@@ -75,7 +76,7 @@ impl State {
             live_per_deployment: vec![0; n],
             doomed_per_deployment: vec![0; n],
             leaving_per_deployment: vec![0; n],
-            healthy_per_deployment: vec![0; n],
+            sound_per_deployment: vec![0; n],
             ..Census::default()
         };
         for &tid in &svc.tasks {
@@ -83,11 +84,12 @@ impl State {
             if t.desired_status == DesiredStatus::Running {
                 c.live += 1;
                 c.live_per_deployment[t.deployment] += 1;
-                c.doomed_per_deployment[t.deployment] += u32::from(t.doomed);
-                c.leaving_per_deployment[t.deployment] += u32::from(t.doomed || self.on_draining_instance(t));
+                let doomed = t.doomed.is_some();
+                c.doomed_per_deployment[t.deployment] += u32::from(doomed);
+                c.leaving_per_deployment[t.deployment] += u32::from(doomed || self.on_draining_instance(t));
                 let healthy = t.counts().healthy;
                 c.healthy += u32::from(healthy);
-                c.healthy_per_deployment[t.deployment] += u32::from(healthy);
+                c.sound_per_deployment[t.deployment] += u32::from(healthy && !doomed);
             } else if self.settings.max_percent_counts_stopping
                 && matches!(t.last_status, LastStatus::Stopping | LastStatus::Deactivating)
             {
@@ -274,7 +276,9 @@ impl State {
 
     /// Unhealthy tasks (§3.3): their replacement was started first when maximumPercent left
     /// room; each is stopped once its deployment has enough healthy tasks without it, or at
-    /// once (one per step) when no replacement could start.
+    /// once (one per step) when no replacement could start. A marked task may pass its checks
+    /// again meanwhile; it still waits for a healthy replacement, and then its stop, like every
+    /// stop the scheduler chooses, keeps minimumHealthyPercent.
     fn replace_unhealthy(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
         let census = self.census(sid);
         if census.doomed_per_deployment.iter().all(|&n| n == 0) {
@@ -282,22 +286,27 @@ impl State {
         }
         let svc = &self.services[sid.index()];
         let room = svc.spec.max_total_tasks(svc.desired_count).saturating_sub(census.live + census.stopping);
+        let min_healthy = svc.spec.min_healthy_tasks(svc.desired_count);
+        let mut healthy = census.healthy;
         let mut stopped_one_for_room = false;
-        let doomed: Vec<TaskId> = svc.tasks.iter().copied().filter(|t| self.tasks[t.index()].doomed).collect();
+        let doomed: Vec<TaskId> =
+            svc.tasks.iter().copied().filter(|t| self.tasks[t.index()].doomed.is_some()).collect();
         for tid in doomed {
             let t = &self.tasks[tid.index()];
             if t.desired_status != DesiredStatus::Running {
                 continue;
             }
             let d = t.deployment;
+            let task_healthy = t.counts().healthy;
             let svc = &self.services[sid.index()];
             let target = if d == svc.primary { svc.desired_count } else { svc.deployment_desired[d] };
-            let replaced = census.healthy_per_deployment[d] >= target;
+            let replaced = census.sound_per_deployment[d] >= target;
             let has_replacement = census.live_per_deployment[d] - census.doomed_per_deployment[d] >= target;
             let no_room = room == 0 && !has_replacement && !stopped_one_for_room;
-            if !(replaced || no_room) {
+            if !(replaced || no_room) || (task_healthy && healthy <= min_healthy) {
                 continue;
             }
+            healthy -= u32::from(task_healthy);
             stopped_one_for_room |= !replaced;
             let reason = self.unhealthy_stop_reason(tid);
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason);
@@ -353,8 +362,12 @@ impl State {
             return;
         }
         let steady = c.live == svc.desired_count && c.healthy == c.live && c.doomed == 0;
-        let room = c.live < svc.spec.max_total_tasks(svc.desired_count);
-        if !steady || !room {
+        if !steady {
+            return;
+        }
+        // The extra task needs room under maximumPercent like any launch, stopping tasks
+        // included when they are counted (tasks just replaced may still be draining).
+        if c.live + self.census(sid).stopping >= svc.spec.max_total_tasks(svc.desired_count) {
             return;
         }
         let zone_name = self.cluster.zones[min_zone].clone();
@@ -397,7 +410,9 @@ impl State {
         let mut stopped = Vec::new();
         for _ in 0..excess {
             let Some(tid) =
-                self.choose_stop(ctx, sid, |t| t.deployment == primary && !t.doomed && !self.on_draining_instance(t))
+                self.choose_stop(ctx, sid, |t| {
+                t.deployment == primary && t.doomed.is_none() && !self.on_draining_instance(t)
+            })
             else {
                 break;
             };

@@ -95,8 +95,9 @@ pub struct Task {
     pub container_health: Health,
     /// The task's targets: (target group index, state), one per service load balancer.
     pub targets: Vec<(usize, TargetState)>,
-    /// Unhealthy past the grace period: the scheduler replaces it (§3.3).
-    pub doomed: bool,
+    /// Unhealthy past the grace period: the scheduler replaces it (§3.3). Why is fixed when the
+    /// decision is taken: the check that failed then, whatever the task does afterwards.
+    pub doomed: Option<Doom>,
     /// From RUNNING until the app answers health checks (drawn at launch).
     pub ready_after: crate::engine::SimDuration,
     /// A container dependency that can never be met: the task stops at its next step.
@@ -121,6 +122,15 @@ pub struct Task {
     pub epoch: u32,
 }
 
+/// Which health check condemned a task (LOAD-BALANCING §1.10 item 5: the stopped reason names it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Doom {
+    /// An essential container's health check reported UNHEALTHY.
+    ContainerHealth,
+    /// The target in this target group (index) was unhealthy.
+    TargetGroup(usize),
+}
+
 /// How a task counts in a service's numbers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct TaskCounts {
@@ -143,7 +153,7 @@ impl Task {
             pending: live && self.last_status.is_pending(),
             running: self.last_status == LastStatus::Running,
             healthy: self.is_healthy(),
-            doomed: live && self.doomed,
+            doomed: live && self.doomed.is_some(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! app's behaviour, so a check that changes nothing costs no event.
 
 use crate::ecs::container_health::{self, Health, PassWindow};
-use crate::ecs::task::LastStatus;
+use crate::ecs::task::{Doom, LastStatus};
 use crate::ecs::task_definition::FaultKind;
 use crate::elb::target_group::{self, TargetState};
 use crate::ids::TaskId;
@@ -96,7 +96,7 @@ impl State {
     fn health_changed(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
         let task = &self.tasks[tid.index()];
         let Some(sid) = task.service else { return };
-        if !task.is_unhealthy() || task.doomed {
+        if !task.is_unhealthy() || task.doomed.is_some() {
             return;
         }
         let grace_end =
@@ -110,35 +110,42 @@ impl State {
 
     pub fn grace_period_ended(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, epoch: u32) {
         let task = &self.tasks[tid.index()];
-        if task.epoch == epoch && task.last_status == LastStatus::Running && task.is_unhealthy() && !task.doomed {
+        if task.epoch == epoch && task.last_status == LastStatus::Running && task.is_unhealthy() && task.doomed.is_none() {
             self.mark_unhealthy(ctx, tid);
         }
     }
 
     /// The scheduler will replace this task (§3.3), in ECS's words.
     fn mark_unhealthy(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
-        self.update_task(ctx, tid, |t| t.doomed = true);
+        let task = &self.tasks[tid.index()];
+        let doom = match task.targets.iter().find(|(_, s)| *s == TargetState::Unhealthy) {
+            Some(&(g, _)) => Doom::TargetGroup(g),
+            None => Doom::ContainerHealth,
+        };
+        self.update_task(ctx, tid, |t| t.doomed = Some(doom));
         let task = &self.tasks[tid.index()];
         let Some(sid) = task.service else { return };
         let svc = &self.services[sid.index()].spec.name;
-        let message = match task.targets.iter().find(|(_, s)| *s == TargetState::Unhealthy) {
-            Some((g, _)) => format!(
+        let message = match doom {
+            Doom::TargetGroup(g) => format!(
                 "(service {svc}) (task {}) is unhealthy in (target-group {}) due to (reason Health checks failed).",
-                task.name, self.target_groups[*g].name
+                task.name, self.target_groups[g].name
             ),
-            None => format!("(service {svc}) (task {}) failed container health checks.", task.name),
+            Doom::ContainerHealth => format!("(service {svc}) (task {}) failed container health checks.", task.name),
         };
         let entry = Notice::log("SERVICE_TASK_UNHEALTHY").service(svc).task(&task.name).message(message);
         ctx.notice(entry.instance(&self.cluster.instance(task.instance).ec2_instance_id));
         self.request_reconcile(ctx, sid);
     }
 
-    /// Why an unhealthy task is stopped, as ECS writes it.
+    /// Why an unhealthy task is stopped, as ECS writes it: the check that condemned it, even if
+    /// that check has passed again since.
     pub fn unhealthy_stop_reason(&self, tid: TaskId) -> String {
-        let task = &self.tasks[tid.index()];
-        match task.targets.iter().find(|(_, s)| *s == TargetState::Unhealthy) {
-            Some((g, _)) => format!("Task failed ELB health checks in (target-group {})", self.target_groups[*g].name),
-            None => "Task failed container health checks".to_string(),
+        match self.tasks[tid.index()].doomed {
+            Some(Doom::TargetGroup(g)) => {
+                format!("Task failed ELB health checks in (target-group {})", self.target_groups[g].name)
+            }
+            Some(Doom::ContainerHealth) | None => "Task failed container health checks".to_string(),
         }
     }
 

@@ -122,7 +122,7 @@ impl State {
             needs_container_health: false,
             container_health: crate::ecs::container_health::Health::Unknown,
             targets: Vec::new(),
-            doomed: false,
+            doomed: None,
             ready_after,
             start_error: None,
             host_lost: false,

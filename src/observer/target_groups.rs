@@ -65,7 +65,9 @@ impl TargetGroupObs {
     /// Closes the interval since the last flush and notes a fail-open change.
     pub fn flush(&mut self, now: SimTime, measure_start: Option<SimTime>, log: &mut Vec<(SimTime, LogEntry)>) {
         self.advance(now, measure_start);
-        let fail_open = self.unhealthy > 0 && self.healthy == 0 && self.initial == 0;
+        // Targets in `initial` receive no traffic and do not end fail-open (§1.6's
+        // routable_targets leaves them out); only a healthy target, or no unhealthy one left, does.
+        let fail_open = self.unhealthy > 0 && self.healthy == 0;
         if fail_open != self.fail_open {
             self.fail_open = fail_open;
             let message = if fail_open {
@@ -73,8 +75,13 @@ impl TargetGroupObs {
                     "(target-group {}) has no healthy target: failing open, routing to all {} unhealthy targets.",
                     self.name, self.unhealthy
                 )
-            } else {
+            } else if self.healthy > 0 {
                 format!("(target-group {}) has a healthy target again: fail-open ended.", self.name)
+            } else {
+                format!(
+                    "(target-group {}) has no unhealthy target left: fail-open ended with no target to route to.",
+                    self.name
+                )
             };
             let kind = if fail_open { "TARGET_GROUP_FAIL_OPEN" } else { "TARGET_GROUP_FAIL_OPEN_ENDED" };
             log.push((now, LogEntry { kind, message, ..LogEntry::default() }));

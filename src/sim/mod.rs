@@ -3,6 +3,7 @@
 //! change to the observer. This is the only place that advances time.
 
 mod auto_scaling;
+mod corruption;
 mod draining;
 mod faults;
 mod state;
@@ -154,6 +155,8 @@ pub struct Simulation {
     end: SimTime,
     events: u64,
     events_this_instant: u64,
+    /// The invariant checker, with `check_invariants` (tests, `--check`).
+    checker: Option<crate::invariants::Checker>,
 }
 
 impl Simulation {
@@ -178,7 +181,11 @@ impl Simulation {
             end,
             events: 0,
             events_this_instant: 0,
+            checker: None,
         };
+        if sim.state.settings.check_invariants {
+            sim.checker = Some(crate::invariants::Checker::new(&sim.state));
+        }
         sim.observer.absorb(SimTime::ZERO, &mut sim.notices);
         sim
     }
@@ -243,9 +250,7 @@ impl Simulation {
             let mut ctx =
                 Ctx { now: self.now, queue: &mut self.queue, rng: &mut self.rngs, notices: &mut self.notices };
             self.state.handle(&mut ctx, event);
-            if self.state.settings.check_invariants {
-                self.check()?;
-            }
+            self.check()?;
         }
         // Every event at `until` has run: close that instant too (closing twice is harmless).
         self.end_instant()?;
@@ -271,8 +276,11 @@ impl Simulation {
         Ok(())
     }
 
-    fn check(&self) -> Result<(), SimError> {
-        crate::invariants::check(&self.state)
+    /// After an event: every invariant, when they are checked.
+    fn check(&mut self) -> Result<(), SimError> {
+        let Some(checker) = self.checker.as_mut() else { return Ok(()) };
+        checker
+            .after_event(&self.state)
             .map_err(|violation| SimError::Invariant { time_s: self.now.as_secs_f64(), violation })
     }
 

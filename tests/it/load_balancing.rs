@@ -226,3 +226,75 @@ fn bad_build_failing_elb_checks_costs_redundancy_not_uptime() {
     assert_eq!(s.deployments[1].rollout_state, "IN_PROGRESS");
     assert!(s.deployments[1].failed_tasks > 3);
 }
+
+/// SCHEDULING.md §3.3 with a slow, variable start (ready 0-80 s after RUNNING, grace 40 s): a
+/// task marked unhealthy can pass its checks again before its replacement is healthy. It is no
+/// replacement for itself: it keeps serving until the replacement is healthy, the service keeps
+/// its one healthy task (minimumHealthyPercent 100), and its stopped reason names the check that
+/// condemned it, not its state when stopped.
+#[test]
+fn a_marked_task_that_recovers_waits_for_a_healthy_replacement() {
+    let toml = lb_service(
+        1,
+        "healthCheckGracePeriodSeconds = 40\ndeploymentConfiguration = { minimumHealthyPercent = 100, maximumPercent = 200 }",
+        ", ready_after = { distribution = \"uniform\", min = \"0s\", max = \"80s\" }",
+        "",
+    )
+    .replace("duration = \"1h\"", "duration = \"30m\"");
+    let mut cases = 0;
+    for seed in 1..=100 {
+        let toml = toml.replace("[settings]", &format!("[settings]\n# seed {seed}"));
+        let mut s = scenario(&toml);
+        s.seed = seed;
+        let mut sim = Simulation::new(&s, seed);
+        let mut serving = false;
+        let mut recovered_marked: Option<String> = None;
+        for second in 1..=1800 {
+            sim.run_until(at_s(f64::from(second))).unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            let counts = sim.counts("web");
+            serving |= counts.healthy > 0;
+            assert!(!serving || counts.healthy >= 1, "seed {seed}: no healthy task at {second} s");
+            let tasks = &sim.state().tasks;
+            if let Some(t) = tasks.iter().find(|t| t.doomed.is_some() && t.counts().healthy && t.counts().live) {
+                let others_sound =
+                    tasks.iter().any(|o| o.id != t.id && o.doomed.is_none() && o.counts().live && o.counts().healthy);
+                if !others_sound {
+                    recovered_marked = Some(t.name.to_string());
+                }
+            }
+        }
+        let Some(name) = recovered_marked else { continue };
+        cases += 1;
+        let r = sim.run().unwrap();
+        let marked = r.log.iter().find(|(_, e)| e.kind == "TASK_STOPPED" && e.task == name.as_str());
+        if let Some((_, e)) = marked {
+            assert!(
+                e.message.contains("Task failed ELB health checks in (target-group web-tg)"),
+                "seed {seed}: {}",
+                e.message
+            );
+        }
+    }
+    assert!(cases >= 3, "only {cases} of 100 seeds had a marked task recover before its replacement");
+}
+
+/// LB §1.6: a target that merely registers (state initial) gets no traffic, so it does not end
+/// fail-open; the first healthy target does.
+#[test]
+fn fail_open_ends_at_a_healthy_target_not_at_a_registration() {
+    // Checks start 20 s after registration. Every web:1 target fails from 60 s past readiness:
+    // RUNNING and registered at 15 s, checks from 35 s pass until 75 s; the checks at 75 and
+    // 85 s fail (the second judged at 90 s): both unhealthy at 90 s, fail-open. Each is replaced
+    // start-first: the replacements register at 105 s and pass their first check at 125 s.
+    let flaky = ", fault = { kind = \"target_health_failure\", after = \"60s\" }";
+    let toml = lb_service(2, "", flaky, "").replace("registration_delay = \"0s\"", "registration_delay = \"20s\"");
+    let r = run(&toml);
+    let fail_open = r.log.iter().find(|(_, e)| e.kind == "TARGET_GROUP_FAIL_OPEN").map(|(t, _)| *t);
+    assert_eq!(fail_open, Some(at_s(90.0)));
+    let registered_after: Vec<_> =
+        r.log.iter().filter(|(t, e)| e.kind == "TARGETS_REGISTERED" && *t > at_s(90.0)).map(|(t, _)| *t).collect();
+    assert_eq!(registered_after.first().copied(), Some(at_s(105.0)));
+    let ended = r.log.iter().find(|(_, e)| e.kind == "TARGET_GROUP_FAIL_OPEN_ENDED").unwrap();
+    assert_eq!(ended.0, at_s(125.0), "fail-open lasts until a replacement passes its first check");
+    assert_eq!(ended.1.message, "(target-group web-tg) has a healthy target again: fail-open ended.");
+}

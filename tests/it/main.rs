@@ -8,6 +8,7 @@ mod corpus;
 mod deployments;
 mod determinism;
 mod instances;
+mod invariants;
 mod load_balancing;
 mod placement;
 mod properties;

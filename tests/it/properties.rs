@@ -1,6 +1,8 @@
 //! Property tests: random clusters, services and timelines run with every invariant checked
 //! after every event (no instance over-committed on CPU, memory, ports or ENIs; no placement on a
-//! DRAINING or disconnected instance; counters agree with tasks), and spread's balance.
+//! DRAINING or disconnected instance; counters agree with tasks; the scheduler's own launches and
+//! stops keep maximumPercent and minimumHealthyPercent), and spread's balance. Each test run
+//! draws a fresh seed, printed with any failure and replayed with `ECSIM_PROPTEST_SEED`.
 
 use proptest::prelude::*;
 
@@ -25,22 +27,63 @@ const ACTIONS: [&str; 7] = [
     "action = \"stop_instances\"\ngroup = \"g0\"",
 ];
 
+/// How the second revision of a service's task definition behaves when deployed.
+const BUILDS: [&str; 5] = [
+    "",
+    ", fault = { kind = \"image_pull_failure\" }",
+    ", fault = { kind = \"essential_exit\", after = \"2m\" }",
+    ", fault = { kind = \"target_health_failure\", after = \"30s\", fraction = 0.5 }",
+    ", ready_after = \"90s\"",
+];
+
+#[derive(Debug, Clone)]
+struct ServiceCase {
+    desired: u32,
+    strategy: usize,
+    awsvpc: bool,
+    port: u32,
+    min_100: bool,
+    /// Behind a target group (with a short grace period, so slow builds get replaced).
+    load_balanced: bool,
+    circuit_breaker: bool,
+    /// Index into BUILDS: the second revision, deployed by the timeline.
+    build: usize,
+}
+
 #[derive(Debug, Clone)]
 struct Case {
     zones: usize,
     groups: Vec<(usize, u32)>,
-    services: Vec<(u32, usize, bool, u32, u32)>,
+    services: Vec<ServiceCase>,
+    /// (minute, action): ACTIONS first, then per service a deployment of revision 2, a forced
+    /// new deployment and a scale to a new desired count.
     events: Vec<(u32, usize)>,
+    seed: u64,
+}
+
+fn service_case() -> impl Strategy<Value = ServiceCase> {
+    (0u32..=10, 0..STRATEGIES.len(), any::<bool>(), 0u32..=2, any::<bool>(), any::<bool>(), any::<bool>(), 0..BUILDS.len())
+        .prop_map(|(desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build)| ServiceCase {
+            desired,
+            strategy,
+            awsvpc,
+            port,
+            min_100,
+            load_balanced,
+            circuit_breaker,
+            build,
+        })
 }
 
 fn case() -> impl Strategy<Value = Case> {
     (
         1usize..=3,
         prop::collection::vec((0..TYPES.len(), 1u32..=6), 2..=3),
-        prop::collection::vec((0u32..=10, 0..STRATEGIES.len(), any::<bool>(), 0u32..=2, 0u32..=1), 1..=3),
-        prop::collection::vec((1u32..=50, 0..ACTIONS.len()), 0..=5),
+        prop::collection::vec(service_case(), 1..=3),
+        prop::collection::vec((1u32..=50, 0..ACTIONS.len() + 3 * 3), 0..=6),
+        any::<u64>(),
     )
-        .prop_map(|(zones, groups, services, events)| Case { zones, groups, services, events })
+        .prop_map(|(zones, groups, services, events, seed)| Case { zones, groups, services, events, seed })
 }
 
 fn toml(c: &Case) -> String {
@@ -53,34 +96,78 @@ fn toml(c: &Case) -> String {
             i == 1
         );
     }
-    for (i, (desired, strategy, awsvpc, port, min)) in c.services.iter().enumerate() {
-        let network = if *awsvpc { "awsvpc" } else { "bridge" };
+    for (i, s) in c.services.iter().enumerate() {
+        let network = if s.awsvpc { "awsvpc" } else { "bridge" };
+        // A load-balanced service needs a container port to register.
+        let port = if s.load_balanced && s.port == 0 { 2 } else { s.port };
         let port = match port {
             0 => String::new(),
-            1 => "{ containerPort = 80, hostPort = 80 }".to_string(),
+            1 if !s.awsvpc => "{ containerPort = 80, hostPort = 80 }".to_string(),
+            1 => "{ containerPort = 80 }".to_string(),
             _ => "{ containerPort = 8080 }".to_string(),
         };
-        let port = if *awsvpc && port.contains("hostPort") { "{ containerPort = 80 }".to_string() } else { port };
+        let container_port = if port.contains("8080") { 8080 } else { 80 };
+        for (revision, build) in [("1", ""), ("2", BUILDS[s.build])] {
+            t += &format!(
+                "[[task_definitions]]\nfamily = \"app{i}\"\ncpu = \"256\"\nmemory = \"512\"\nnetworkMode = \"{network}\"\n\
+                 behavior = {{ image_pull = \"10s\", startup = \"5s\"{build} }}\n\
+                 containerDefinitions = [{{ name = \"app\", image = \"app:{revision}\", essential = true, portMappings = [{port}] }}]\n"
+            );
+        }
+        let mut extra = STRATEGIES[s.strategy].to_string();
+        if s.load_balanced {
+            t += &format!("[[target_groups]]\nTargetGroupName = \"tg{i}\"\nProtocol = \"HTTP\"\nHealthCheckIntervalSeconds = 10\nderegistration_delay = \"30s\"\n");
+            extra += &format!(
+                "\nloadBalancers = [{{ targetGroupArn = \"tg{i}\", containerName = \"app\", containerPort = {container_port} }}]\nhealthCheckGracePeriodSeconds = 30"
+            );
+        }
+        let breaker = if s.circuit_breaker { ", deploymentCircuitBreaker = { enable = true, rollback = true }" } else { "" };
         t += &format!(
-            "[[task_definitions]]\nfamily = \"app{i}\"\ncpu = \"256\"\nmemory = \"512\"\nnetworkMode = \"{network}\"\n\
-             behavior = {{ image_pull = \"10s\", startup = \"5s\" }}\n\
-             containerDefinitions = [{{ name = \"app\", image = \"app\", essential = true, portMappings = [{port}] }}]\n\
-             [[services]]\nserviceName = \"s{i}\"\ntaskDefinition = \"app{i}\"\ndesiredCount = {desired}\n{}\n\
-             deploymentConfiguration = {{ minimumHealthyPercent = {}, maximumPercent = 200 }}\n",
-            STRATEGIES[*strategy],
-            if *min == 0 { 50 } else { 100 }
+            "[[services]]\nserviceName = \"s{i}\"\ntaskDefinition = \"app{i}:1\"\ndesiredCount = {}\n{extra}\n\
+             deploymentConfiguration = {{ minimumHealthyPercent = {}, maximumPercent = 200{breaker} }}\n",
+            s.desired,
+            if s.min_100 { 100 } else { 50 }
         );
     }
     for (minute, a) in &c.events {
-        t += &format!("[[events]]\nat = \"{minute}m\"\n{}\n", ACTIONS[*a]);
+        let action = match a.checked_sub(ACTIONS.len()) {
+            None => ACTIONS[*a].to_string(),
+            Some(k) => {
+                let service = (k / 3) % c.services.len();
+                match k % 3 {
+                    0 => format!("action = \"update_service\"\nservice = \"s{service}\"\ntaskDefinition = \"app{service}:2\""),
+                    1 => format!("action = \"update_service\"\nservice = \"s{service}\"\nforceNewDeployment = true"),
+                    _ => format!("action = \"update_service\"\nservice = \"s{service}\"\ndesiredCount = {}", minute % 9),
+                }
+            }
+        };
+        t += &format!("[[events]]\nat = \"{minute}m\"\n{action}\n");
     }
     t
 }
 
-proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, .. ProptestConfig::default() })]
+/// A fresh seed for each test run, printed with a failure; `ECSIM_PROPTEST_SEED=N` replays one.
+fn proptest_seed() -> u64 {
+    use std::hash::{BuildHasher, RandomState};
+    static SEED: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    *SEED.get_or_init(|| match std::env::var("ECSIM_PROPTEST_SEED") {
+        Ok(v) => v.trim().parse().unwrap_or_else(|_| panic!("ECSIM_PROPTEST_SEED: expected a u64, found {v:?}")),
+        // The standard library's per-process hash keys are the one randomness it offers.
+        Err(_) => RandomState::new().hash_one(0u8),
+    })
+}
 
-    /// Whatever the cluster, services and timeline: every invariant holds after every event.
+fn config(cases: u32) -> ProptestConfig {
+    let seed = proptest_seed();
+    eprintln!("property tests: seed {seed} (replay with ECSIM_PROPTEST_SEED={seed})");
+    ProptestConfig { cases, rng_seed: proptest::test_runner::RngSeed::Fixed(seed), ..ProptestConfig::default() }
+}
+
+proptest! {
+    #![proptest_config(config(256))]
+
+    /// Whatever the cluster, services, builds and timeline (failures, drains, AZ outages, Spot,
+    /// deployments good and bad, scaling): every invariant holds after every event.
     #[test]
     fn invariants_hold_for_random_scenarios(c in case()) {
         let text = toml(&c);
@@ -92,8 +179,14 @@ proptest! {
         };
         let mut s = s;
         s.settings.check_invariants = true;
-        let result = ecsim::sim::Simulation::new(&s, 7).run();
-        prop_assert!(result.is_ok(), "{}\n{text}", result.err().map(|e| e.to_string()).unwrap_or_default());
+        let result = ecsim::sim::Simulation::new(&s, c.seed).run();
+        prop_assert!(
+            result.is_ok(),
+            "{} (property seed {}, simulation seed {})\n{text}",
+            result.err().map(|e| e.to_string()).unwrap_or_default(),
+            proptest_seed(),
+            c.seed
+        );
     }
 
     /// Spread over zones with room everywhere leaves counts that differ by at most one.
