@@ -219,7 +219,10 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
             .collect();
         on.sort_unstable();
         if on.windows(2).any(|w| w[0] == w[1]) {
-            return fail("one_daemon_task_per_instance", format!("service {} runs two tasks on one instance", svc.spec.name));
+            return fail(
+                "one_daemon_task_per_instance",
+                format!("service {} runs two tasks on one instance", svc.spec.name),
+            );
         }
     }
     Ok(())
@@ -299,7 +302,9 @@ impl Checker {
             if live && before.is_none_or(|b| !b.live || b.epoch != t.epoch) {
                 launched[sid.index()] = true;
             }
-            if !live && before.is_some_and(|b| b.live && b.healthy) && t.stop_code == Some(StopCode::ServiceSchedulerInitiated)
+            if !live
+                && before.is_some_and(|b| b.live && b.healthy)
+                && t.stop_code == Some(StopCode::ServiceSchedulerInitiated)
             {
                 stopped_healthy[sid.index()] = true;
             }

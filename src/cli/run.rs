@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use ecsim::observer::RunResult;
 use ecsim::report::{self, Baseline};
-use ecsim::scenario::{self, Scenario, Subjects};
+use ecsim::scenario::{self, Scenario, Subjects, overrides};
 use ecsim::sim::{SimError, Simulation};
 
 use super::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, bad_input, read_summary, say};
@@ -48,12 +48,34 @@ pub struct RunArgs {
     /// Also write a Markdown summary for a pull-request comment.
     #[arg(long, value_name = "FILE")]
     markdown: Option<PathBuf>,
+    /// Override one field of the scenario before it is read, with a path as `sweep --vary`
+    /// takes: 'services[web].desiredCount=6' (the value a TOML or JSON literal; repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    set: Vec<String>,
+    /// Testing ecsim itself: break the named invariant at the given time (NAME@DURATION) and
+    /// check, so the internal-error path can be seen to work.
+    #[arg(long, value_name = "INVARIANT@TIME", hide = true)]
+    debug_corrupt: Option<String>,
 }
 
-fn load(path: Option<&PathBuf>) -> Result<Scenario, ExitCode> {
+/// `--set PATH=VALUE`: one override.
+pub fn parse_set(text: &str) -> Result<overrides::Override, String> {
+    let (path, value) = text.split_once('=').ok_or_else(|| format!("--set {text:?}: expected PATH=VALUE"))?;
+    let mut values = overrides::parse_values(value).map_err(|e| format!("--set {path}: {e}"))?;
+    if values.len() != 1 {
+        return Err(format!(
+            "--set {path}: expected one value, found {} (a list is written in brackets: [1, 2])",
+            values.len()
+        ));
+    }
+    let (text, value) = values.remove(0);
+    Ok(overrides::Override { path: path.to_string(), text, value })
+}
+
+fn load(path: Option<&PathBuf>, sets: &[overrides::Override]) -> Result<Scenario, ExitCode> {
     let loaded = match path {
-        Some(p) => scenario::load_file(p),
-        None => scenario::load_str(scenario::QUICKSTART_NAME, scenario::QUICKSTART, None),
+        Some(p) => scenario::load_file_with(p, sets),
+        None => scenario::load_str_with(scenario::QUICKSTART_NAME, scenario::QUICKSTART, None, sets),
     };
     loaded.map_err(|diags| {
         eprintln!("{diags}");
@@ -62,11 +84,53 @@ fn load(path: Option<&PathBuf>) -> Result<Scenario, ExitCode> {
     })
 }
 
-fn rerun_command(path: Option<&PathBuf>, seed: u64) -> String {
-    match path {
-        Some(p) => format!("ecsim run {} --seed {seed} --check", p.display()),
-        None => format!("ecsim run --seed {seed} --check"),
+/// The command that reruns one run exactly, with its overrides, and checks it.
+pub fn rerun_command(path: Option<&std::path::Path>, seed: u64, sets: &[overrides::Override]) -> String {
+    let mut words: Vec<String> = vec!["ecsim".into(), "run".into()];
+    words.extend(path.map(|p| p.display().to_string()));
+    words.extend(["--seed".into(), seed.to_string(), "--check".into()]);
+    for o in sets {
+        words.push("--set".into());
+        words.push(format!("{}={}", o.path, o.text));
     }
+    let quoted: Vec<String> =
+        words.iter().map(|w| shlex::try_quote(w).map_or_else(|_| w.clone(), |q| q.into_owned())).collect();
+    quoted.join(" ")
+}
+
+/// `--debug-corrupt NAME@TIME`.
+fn parse_corrupt(text: &str) -> Result<(String, ecsim::engine::SimTime), String> {
+    let (name, at) = text.split_once('@').ok_or_else(|| format!("--debug-corrupt {text:?}: expected NAME@TIME"))?;
+    let at = ecsim::engine::time::parse_duration(at)
+        .map_err(|e| format!("--debug-corrupt: expected a duration, found {}", e.0))?;
+    Ok((name.to_string(), ecsim::engine::SimTime(at.0)))
+}
+
+/// Runs the simulation, corrupting it first when asked (testing the checkers).
+fn simulate(
+    scenario: &Scenario,
+    seed: u64,
+    corrupt: Option<&(String, ecsim::engine::SimTime)>,
+) -> Result<RunResult, SimError> {
+    let mut sim = Simulation::new(scenario, seed);
+    if let Some((name, at)) = corrupt {
+        sim.run_until(*at)?;
+        match sim.corrupt(name) {
+            Ok(true) => sim.check_now()?,
+            Ok(false) => eprintln!("--debug-corrupt: nothing to corrupt for {name} at this instant"),
+            Err(e) => eprintln!("--debug-corrupt: {e}"),
+        }
+    }
+    sim.run()
+}
+
+/// Claims an output and says what the cleanup of earlier runs' leftovers did.
+fn claim(path: &std::path::Path) -> Result<report::Claim, ExitCode> {
+    let claim = report::Claim::new(path).map_err(|e| bad_input(&e.to_string()))?;
+    for note in &claim.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(claim)
 }
 
 /// What `--explain NAME` asks for: the subject to record (a service, family, workload or task
@@ -91,7 +155,15 @@ fn explain_subject(scenario: &Scenario, name: &str) -> (String, Option<String>) 
 }
 
 pub fn run(args: RunArgs) -> ExitCode {
-    let mut scenario = match load(args.scenario.as_ref()) {
+    let sets = match args.set.iter().map(|s| parse_set(s)).collect::<Result<Vec<_>, _>>() {
+        Ok(s) => s,
+        Err(e) => return bad_input(&e),
+    };
+    let corrupt = match args.debug_corrupt.as_deref().map(parse_corrupt).transpose() {
+        Ok(c) => c,
+        Err(e) => return bad_input(&e),
+    };
+    let mut scenario = match load(args.scenario.as_ref(), &sets) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -119,28 +191,53 @@ pub fn run(args: RunArgs) -> ExitCode {
     scenario.settings.check_invariants |= args.check;
     let explained = args.explain.as_deref().map(|name| explain_subject(&scenario, name));
     scenario.settings.explain = explained.as_ref().map(|(subject, _)| subject.clone());
+    // Every output is checked, and claimed, before the run: a run of minutes must not end in
+    // "cannot write there", and nothing is written when the answer is exit 2.
+    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
+    let files = [(&args.junit, report::ci::JUNIT_MARKER), (&args.markdown, report::ci::MARKDOWN_MARKER)];
+    let checked = report::check_folder(&dir).and_then(|()| {
+        files
+            .iter()
+            .filter_map(|(f, marker)| f.as_ref().map(|f| report::check_file(f, marker)))
+            .collect::<Result<(), _>>()
+    });
+    if let Err(e) = checked {
+        return bad_input(&e.to_string());
+    }
+    if let (Some(j), Some(m)) = (&args.junit, &args.markdown)
+        && j == m
+    {
+        return bad_input(&format!("--junit and --markdown both name {}; expected two files", j.display()));
+    }
+    let mut claims = Vec::new();
+    for path in std::iter::once(Some(&dir)).chain(files.iter().map(|(f, _)| f.as_ref())).flatten() {
+        match claim(path) {
+            Ok(c) => claims.push(c),
+            Err(code) => return code,
+        }
+    }
     // After a panic nothing of the run is used again, so unwind safety holds.
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| Simulation::new(&scenario, seed).run()));
-    let path = args.scenario.as_ref();
+    let outcome =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate(&scenario, seed, corrupt.as_ref())));
+    let rerun = || rerun_command(args.scenario.as_deref(), seed, &sets);
     let result: RunResult = match outcome {
         Ok(Ok(r)) => r,
         Ok(Err(e @ SimError::Runaway(_))) => {
             eprintln!("error: {e}");
-            eprintln!("rerun: {}", rerun_command(path, seed));
+            eprintln!("rerun: {}", rerun());
             return ExitCode::from(EXIT_BAD_INPUT);
         }
         Ok(Err(e)) => {
             eprintln!("internal error (a bug in ecsim): {e}");
-            eprintln!("rerun: {}", rerun_command(path, seed));
+            eprintln!("rerun: {}", rerun());
             return ExitCode::from(EXIT_INTERNAL);
         }
         Err(_) => {
             eprintln!("internal error (a bug in ecsim): the simulation panicked");
-            eprintln!("rerun: {}", rerun_command(path, seed));
+            eprintln!("rerun: {}", rerun());
             return ExitCode::from(EXIT_INTERNAL);
         }
     };
-    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&scenario.name));
     let base = baseline.as_ref().map(|(file, summary)| Baseline { file, summary, tolerance: args.tolerance });
     let rendered = match report::render(&result, &scenario, base.as_ref()) {
         Ok(r) => r,
@@ -149,16 +246,22 @@ pub fn run(args: RunArgs) -> ExitCode {
             return ExitCode::from(EXIT_INTERNAL);
         }
     };
-    if let Err(e) = report::write_report(&dir, &rendered.files) {
+    let mut claims = claims.into_iter();
+    let Some(mut folder) = claims.next() else { return ExitCode::from(EXIT_INTERNAL) };
+    if let Err(e) = report::write_folder(&mut folder, &rendered.files, &[]) {
         return bad_input(&e.to_string());
+    }
+    for note in &folder.notes {
+        eprintln!("note: {note}");
     }
     let extra = [
         (&args.junit, report::ci::junit(&rendered), report::ci::JUNIT_MARKER),
         (&args.markdown, report::ci::markdown(&rendered), report::ci::MARKDOWN_MARKER),
     ];
     for (file, text, marker) in extra {
-        if let Some(file) = file {
-            if let Err(e) = report::write_file(file, text.as_bytes(), marker) {
+        if file.is_some() {
+            let Some(mut c) = claims.next() else { return ExitCode::from(EXIT_INTERNAL) };
+            if let Err(e) = report::write_file(&mut c, text.as_bytes(), marker) {
                 return bad_input(&e.to_string());
             }
         }

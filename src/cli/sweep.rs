@@ -10,6 +10,7 @@ use serde_json::{Value, json};
 
 use ecsim::report;
 use ecsim::scenario::{self, overrides};
+use ecsim::sim::SimError;
 use ecsim::sweep::{self, RunSpec, Variant, Vary};
 
 use super::{EXIT_BAD_INPUT, EXIT_INTERNAL, bad_input, say};
@@ -153,16 +154,24 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
     let swarm_paths: Vec<String> = swarm.iter().map(|p| p.path.clone()).collect();
     let header = sweep::header(&vary, &swarm_paths, &services);
     let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", base.name)));
-    // Rows go to disk as they come (memory does not grow with the runs); the file joins the
-    // folder at the end.
-    let rows_path = report::scratch_path(&dir, "runs.csv");
-    let mut rows = match RowFile::create(&rows_path, &header) {
+    // The folder is checked and claimed before the runs, and the rows go to disk as they come
+    // (memory does not grow with the runs); the file joins the folder at the end.
+    let mut claim = match claim_folder(&dir) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut rows = match RowFile::create(&claim.scratch("runs.csv"), &header) {
         Ok(w) => w,
         Err(e) => return bad_input(&e),
     };
     // Chunks keep the order of the rows whatever the thread count, and bound what is in flight.
     for chunk in specs.chunks(256) {
-        // An error carries its exit code: 2 when drawn values do not load, 3 for a failed run.
+        // An error carries its exit code: 2 when drawn values do not load or a runaway guard
+        // stopped the run (as `ecsim run` says), 3 for a failed run.
+        let failed = |spec: &RunSpec, e: SimError| {
+            let code = if matches!(e, SimError::Runaway(_)) { EXIT_BAD_INPUT } else { EXIT_INTERNAL };
+            (*spec, e.to_string(), code)
+        };
         let done: Vec<Result<Vec<String>, (RunSpec, String, u8)>> = pool.install(|| {
             chunk
                 .par_iter()
@@ -170,13 +179,12 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
                     let variant = &variants[spec.variant];
                     let out = if swarm.is_empty() {
                         sweep::run_row(*spec, variant, &[], &scenarios[spec.variant], &services)
-                            .map_err(|e| (*spec, e.to_string(), EXIT_INTERNAL))
+                            .map_err(|e| failed(spec, e))
                     } else {
                         let drawn = sweep::draw_swarm(&swarm, spec.seed);
                         let overrides: Vec<_> = variant.overrides.iter().chain(&drawn).cloned().collect();
                         match scenario::load_file_with(&args.scenario, &overrides) {
-                            Ok(s) => sweep::run_row(*spec, variant, &drawn, &s, &services)
-                                .map_err(|e| (*spec, e.to_string(), EXIT_INTERNAL)),
+                            Ok(s) => sweep::run_row(*spec, variant, &drawn, &s, &services).map_err(|e| failed(spec, e)),
                             Err(d) => Err((*spec, format!("the drawn values do not load:\n{d}"), EXIT_BAD_INPUT)),
                         }
                     };
@@ -195,9 +203,10 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
                 Err((spec, e, code)) => {
                     bar.abandon();
                     eprintln!("error: variant {} seed {}: {e}", variants[spec.variant].label(), spec.seed);
-                    if code == EXIT_INTERNAL {
-                        eprintln!("rerun: ecsim run {} --seed {} --check", args.scenario.display(), spec.seed);
-                    }
+                    // Exactly this run: the variant's values and the swarm's draws as --set.
+                    let drawn = if swarm.is_empty() { Vec::new() } else { sweep::draw_swarm(&swarm, spec.seed) };
+                    let sets: Vec<_> = variants[spec.variant].overrides.iter().chain(&drawn).cloned().collect();
+                    eprintln!("rerun: {}", super::run::rerun_command(Some(&args.scenario), spec.seed, &sets));
                     return ExitCode::from(code);
                 }
             }
@@ -215,7 +224,19 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         "runs": total,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
     });
-    write_outputs(&dir, &manifest, &header, rows, &variants, &services, &chosen, shard.is_none())
+    write_outputs(&mut claim, &manifest, &header, rows, &variants, &services, &chosen, shard.is_none())
+}
+
+/// Checks and claims a sweep's output folder before any work.
+fn claim_folder(dir: &Path) -> Result<report::Claim, ExitCode> {
+    if let Err(e) = report::check_folder(dir) {
+        return Err(bad_input(&e.to_string()));
+    }
+    let claim = report::Claim::new(dir).map_err(|e| bad_input(&e.to_string()))?;
+    for note in &claim.notes {
+        eprintln!("note: {note}");
+    }
+    Ok(claim)
 }
 
 /// runs.csv being written beside the output folder; removed if the sweep does not finish.
@@ -267,7 +288,7 @@ fn read_rows(path: &Path) -> Result<impl Iterator<Item = Result<Vec<String>, csv
 /// comparison.svg too (and prints the comparison table).
 #[allow(clippy::too_many_arguments)]
 fn write_outputs(
-    dir: &Path,
+    claim: &mut report::Claim,
     manifest: &Value,
     header: &[String],
     mut rows: RowFile,
@@ -308,10 +329,13 @@ fn write_outputs(
     let mut m = serde_json::to_vec_pretty(manifest).unwrap_or_default();
     m.push(b'\n');
     files.push(("sweep.json".to_string(), m));
-    if let Err(e) = report::write_report_with(dir, &files, &[("runs.csv".to_string(), rows_path)]) {
+    if let Err(e) = report::write_folder(claim, &files, &[("runs.csv".to_string(), rows_path)]) {
         return bad_input(&e.to_string());
     }
-    say(&format!("{table}{count} runs · {} variants · report: {}\n", variants.len(), dir.display()));
+    for note in &claim.notes {
+        eprintln!("note: {note}");
+    }
+    say(&format!("{table}{count} runs · {} variants · report: {}\n", variants.len(), claim.target().display()));
     ExitCode::SUCCESS
 }
 
@@ -389,7 +413,11 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
             Err(e) => return bad_input(&e),
         }
     }
-    let mut rows = match RowFile::create(&report::scratch_path(out, "runs.csv"), &header) {
+    let mut claim = match claim_folder(out) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let mut rows = match RowFile::create(&claim.scratch("runs.csv"), &header) {
         Ok(w) => w,
         Err(e) => return bad_input(&e),
     };
@@ -429,13 +457,14 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
     let variants = sweep::variants(&vary);
     let mut services: Vec<String> = Vec::new();
     for h in &header {
-        if let Some((s, m)) = h.split_once('.') {
-            if sweep::metrics().contains(&m) && !services.iter().any(|x| x == s) {
-                services.push(s.to_string());
-            }
+        if let Some((s, m)) = h.split_once('.')
+            && sweep::metrics().contains(&m)
+            && !services.iter().any(|x| x == s)
+        {
+            services.push(s.to_string());
         }
     }
     let chosen: Vec<String> =
         first["metrics"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_string)).collect();
-    write_outputs(out, &first, &header, rows, &variants, &services, &chosen, true)
+    write_outputs(&mut claim, &first, &header, rows, &variants, &services, &chosen, true)
 }

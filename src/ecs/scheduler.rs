@@ -409,11 +409,9 @@ impl State {
         let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let mut stopped = Vec::new();
         for _ in 0..excess {
-            let Some(tid) =
-                self.choose_stop(ctx, sid, |t| {
+            let Some(tid) = self.choose_stop(ctx, sid, |t| {
                 t.deployment == primary && t.doomed.is_none() && !self.on_draining_instance(t)
-            })
-            else {
+            }) else {
                 break;
             };
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason.clone());

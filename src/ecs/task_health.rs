@@ -110,7 +110,11 @@ impl State {
 
     pub fn grace_period_ended(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, epoch: u32) {
         let task = &self.tasks[tid.index()];
-        if task.epoch == epoch && task.last_status == LastStatus::Running && task.is_unhealthy() && task.doomed.is_none() {
+        if task.epoch == epoch
+            && task.last_status == LastStatus::Running
+            && task.is_unhealthy()
+            && task.doomed.is_none()
+        {
             self.mark_unhealthy(ctx, tid);
         }
     }

@@ -242,10 +242,10 @@ impl ServiceObs {
         if let Some(v) = self.last {
             let from = self.since;
             self.all.add(&v, now.since(from).0, self.min_healthy_pct);
-            if let Some(ms) = measure_start {
-                if now > ms {
-                    self.measured.add(&v, now.since(from.max(ms)).0, self.min_healthy_pct);
-                }
+            if let Some(ms) = measure_start
+                && now > ms
+            {
+                self.measured.add(&v, now.since(from.max(ms)).0, self.min_healthy_pct);
             }
         }
         self.since = now;

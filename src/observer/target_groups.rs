@@ -99,10 +99,10 @@ impl TargetGroupObs {
             }
         };
         add(&mut self.all, now.since(self.since).0, self.healthy, self.fail_open);
-        if let Some(ms) = measure_start {
-            if now > ms {
-                add(&mut self.measured, now.since(self.since.max(ms)).0, self.healthy, self.fail_open);
-            }
+        if let Some(ms) = measure_start
+            && now > ms
+        {
+            add(&mut self.measured, now.since(self.since.max(ms)).0, self.healthy, self.fail_open);
         }
         self.since = now;
     }

@@ -12,7 +12,7 @@ mod text;
 
 pub use baseline::Change;
 pub use expectations::Outcome;
-pub use folder::{ReportError, scratch_path, write_file, write_report, write_report_with};
+pub use folder::{Claim, ReportError, check_file, check_folder, write_file, write_folder, write_report};
 pub use text::{changes_table, expectations_table, summary_table, table};
 
 use serde_json::{Value, json};

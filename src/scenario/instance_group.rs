@@ -42,23 +42,21 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
     let reserved = r.opt_u32(&f, "reserved_memory_mib", 0, u32::MAX).unwrap_or(0);
     let known = itype.as_deref().and_then(instance_types::lookup_any);
     let known = known.as_ref();
-    if let (Some(t), None) = (&itype, known) {
-        if cpu.is_none() || memory.is_none() {
-            let names: Vec<&str> = instance_types::INSTANCE_TYPES
-                .iter()
-                .map(|t| t.name)
-                .chain(instance_types::GPU_TYPES.iter().map(|t| t.0))
-                .collect();
-            let hint = suggest(t, &names).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
-            let span = f.node("instance_type").and_then(|n| n.span.clone());
-            r.error(
-                &span,
-                &f.path("instance_type"),
-                format!(
-                    "unknown instance type {t:?}; {hint}give `cpu` and `memory_mib` for a type ecsim does not know"
-                ),
-            );
-        }
+    if let (Some(t), None) = (&itype, known)
+        && (cpu.is_none() || memory.is_none())
+    {
+        let names: Vec<&str> = instance_types::INSTANCE_TYPES
+            .iter()
+            .map(|t| t.name)
+            .chain(instance_types::GPU_TYPES.iter().map(|t| t.0))
+            .collect();
+        let hint = suggest(t, &names).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
+        let span = f.node("instance_type").and_then(|n| n.span.clone());
+        r.error(
+            &span,
+            &f.path("instance_type"),
+            format!("unknown instance type {t:?}; {hint}give `cpu` and `memory_mib` for a type ecsim does not know"),
+        );
     }
     if itype.is_none() && (cpu.is_none() || memory.is_none()) {
         r.error(&node.span, path, "expected `instance_type`, or both `cpu` (units) and `memory_mib`");

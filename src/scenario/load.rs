@@ -315,25 +315,25 @@ impl Loader<'_> {
             self.r.missing(&f, "duration", "how long to simulate, e.g. \"1h\"");
             None
         };
-        if let (Some(d), Some(n)) = (duration, f.node("duration")) {
-            if d.0 == 0 || d > MAX_DURATION {
-                self.r.error(
-                    &n.span,
-                    "scenario.duration",
-                    format!("expected a duration above 0 and at most 366d, found {d}"),
-                );
-            }
+        if let (Some(d), Some(n)) = (duration, f.node("duration"))
+            && (d.0 == 0 || d > MAX_DURATION)
+        {
+            self.r.error(
+                &n.span,
+                "scenario.duration",
+                format!("expected a duration above 0 and at most 366d, found {d}"),
+            );
         }
         let seed = self.r.opt_int(&f, "seed", 0, i64::MAX).map_or(1, |s| s as u64);
         let measure_from = self.r.opt_duration(&f, "measure_from");
-        if let (Some(m), Some(d), Some(n)) = (measure_from, duration, f.node("measure_from")) {
-            if m >= d {
-                self.r.error(
-                    &n.span,
-                    "scenario.measure_from",
-                    format!("expected a time before the end of the run ({d}), found {m}"),
-                );
-            }
+        if let (Some(m), Some(d), Some(n)) = (measure_from, duration, f.node("measure_from"))
+            && m >= d
+        {
+            self.r.error(
+                &n.span,
+                "scenario.measure_from",
+                format!("expected a time before the end of the run ({d}), found {m}"),
+            );
         }
         Some(Header { duration: duration?, name, seed, measure_from, start_epoch_ms: start_epoch_ms? })
     }

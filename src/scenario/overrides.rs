@@ -5,7 +5,7 @@
 //! Paths: keys separated by dots; `[N]` picks an array element by position and `[NAME]` by its
 //! name (`name`, `serviceName`, `family`, `TargetGroupName`):
 //! `services[web].deploymentConfiguration.minimumHealthyPercent`, `instance_groups[0].count`,
-//! `faults[0].mtbf`. A missing last key is added.
+//! `faults[0].mtbf`. A missing last key is added, and a missing table on the way to a key.
 
 use super::node::{Entry, Node, SourceFile, Value};
 
@@ -80,12 +80,11 @@ pub fn apply(root: &mut Node, path: &str, value: Node) -> Result<(), String> {
                 walked += &if walked.is_empty() { k.clone() } else { format!(".{k}") };
                 match entries.iter().position(|e| e.key == *k) {
                     Some(p) => &mut entries[p].node,
-                    None if last => {
-                        entries.push(Entry {
-                            key: k.clone(),
-                            key_span: None,
-                            node: Node { value: Value::Null, span: None },
-                        });
+                    // A missing last key is added, and so is a missing table on the way to a
+                    // key (`settings.max_events` in a scenario without [settings]).
+                    None if last || matches!(steps[i + 1], Step::Key(_)) => {
+                        let value = if last { Value::Null } else { Value::Table(Vec::new()) };
+                        entries.push(Entry { key: k.clone(), key_span: None, node: Node { value, span: None } });
                         &mut entries.last_mut().expect("just pushed").node
                     }
                     None => return Err(format!("{path}: there is no {walked} to change")),
@@ -191,7 +190,13 @@ mod tests {
         assert_eq!(e, "services[nope].desiredCount: no entry named \"nope\" (there are: web, api)");
         let e = apply(&mut root, "services[5].x", v("1")).unwrap_err();
         assert_eq!(e, "services[5].x: services[5] is past the end (2 entries)");
-        assert!(apply(&mut root, "clusterz.zones", v("1")).unwrap_err().contains("there is no clusterz"));
+        // A missing table on the way is made (the validator then judges its keys) ...
+        apply(&mut root, "settings.max_events", v("10")).unwrap();
+        assert!(matches!(root.get("settings").unwrap().get("max_events").unwrap().value, Value::Int(10)));
+        // ... but a path cannot go through a value, or into a missing array.
+        let e = apply(&mut root, "services[api].desiredCount.x", v("1")).unwrap_err();
+        assert!(e.ends_with("services[api].desiredCount is integer 7, which this path cannot go into"), "{e}");
+        assert!(apply(&mut root, "faults[0].mtbf", v("1")).unwrap_err().contains("there is no faults"));
     }
 
     #[test]

@@ -161,13 +161,10 @@ pub fn read_service(
                             ("LINEAR", "LINEAR"),
                             ("CANARY", "CANARY"),
                         ],
-                    ) {
-                        if s != "ROLLING" {
-                            r.assumed.push(format!(
-                                "{}: strategy {s} is simulated as a rolling update",
-                                df.path("strategy")
-                            ));
-                        }
+                    ) && s != "ROLLING"
+                    {
+                        r.assumed
+                            .push(format!("{}: strategy {s} is simulated as a rolling update", df.path("strategy")));
                     }
                     (
                         Some(r.opt_u32(&df, "minimumHealthyPercent", 0, 100).unwrap_or(min_default)),

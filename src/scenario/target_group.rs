@@ -102,10 +102,10 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
             }
         }
     }
-    if let (Some(d), Some(n)) = (deregistration_delay, f.node("deregistration_delay")) {
-        if d > SimDuration::from_secs(3600) {
-            r.error(&n.span, &f.path("deregistration_delay"), format!("expected at most 3600s, found {d}"));
-        }
+    if let (Some(d), Some(n)) = (deregistration_delay, f.node("deregistration_delay"))
+        && d > SimDuration::from_secs(3600)
+    {
+        r.error(&n.span, &f.path("deregistration_delay"), format!("expected at most 3600s, found {d}"));
     }
     let registration_delay = r.opt_duration(&f, "registration_delay").unwrap_or(match lb_type {
         LoadBalancerType::Application => SimDuration::from_secs(5),

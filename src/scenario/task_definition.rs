@@ -96,25 +96,22 @@ pub fn read_task_definition(
     behavior_node: Option<(&Node, String)>,
 ) -> Option<TaskDefinition> {
     // describe-task-definition output wraps the object.
-    if let Some(inner) = node.get("taskDefinition") {
-        if matches!(inner.value, Value::Table(_)) {
-            let p = join(path, "taskDefinition");
-            return read_task_definition(r, inner, &p, scenario_fields, behavior_node);
-        }
+    if let Some(inner) = node.get("taskDefinition")
+        && matches!(inner.value, Value::Table(_))
+    {
+        let p = join(path, "taskDefinition");
+        return read_task_definition(r, inner, &p, scenario_fields, behavior_node);
     }
     let known: Vec<&str> = SIMULATED.iter().chain(scenario_fields).copied().collect();
     let f = r.table_with(node, path, &known, AWS_OTHER)?;
     let family = r.req_str(&f, "family", "the task definition family");
-    if let Some(fam) = &family {
-        if fam.is_empty() || fam.len() > 255 || !fam.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-        {
-            let n = f.node("family").unwrap_or(node);
-            r.error(
-                &n.span,
-                &f.path("family"),
-                format!("expected up to 255 letters, digits, '_' or '-', found {fam:?}"),
-            );
-        }
+    if let Some(fam) = &family
+        && (fam.is_empty()
+            || fam.len() > 255
+            || !fam.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+    {
+        let n = f.node("family").unwrap_or(node);
+        r.error(&n.span, &f.path("family"), format!("expected up to 255 letters, digits, '_' or '-', found {fam:?}"));
     }
     let revision = r.opt_u32(&f, "revision", 1, 1_000_000);
     let network_mode = read_network_mode(r, &f);

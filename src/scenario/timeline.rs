@@ -60,10 +60,10 @@ pub(super) fn read_event(
         r.missing(&f, "at", "when it happens, e.g. \"10m\"");
         None
     };
-    if let (Some(t), Some(n)) = (at, f.node("at")) {
-        if t >= end {
-            r.error(&n.span, &f.path("at"), format!("event at {t} is not before the end of the run ({end})"));
-        }
+    if let (Some(t), Some(n)) = (at, f.node("at"))
+        && t >= end
+    {
+        r.error(&n.span, &f.path("at"), format!("event at {t} is not before the end of the run ({end})"));
     }
     let actions = [
         ("terminate_instances", 0),
@@ -173,19 +173,19 @@ pub(super) fn read_event(
             }
             let count = r.opt_u32(&f, "count", 1, 5000);
             let (g, z) = (group(r)?, zone(r));
-            if let Some(z) = z {
-                if !groups[g.index()].zones.contains(&z) {
-                    let n = f.node("zone").unwrap_or(node);
-                    r.error(
-                        &n.span,
-                        &f.path("zone"),
-                        format!(
-                            "instance group {:?} does not span zone {:?}",
-                            names.groups[g.index()],
-                            names.zones[z.index()]
-                        ),
-                    );
-                }
+            if let Some(z) = z
+                && !groups[g.index()].zones.contains(&z)
+            {
+                let n = f.node("zone").unwrap_or(node);
+                r.error(
+                    &n.span,
+                    &f.path("zone"),
+                    format!(
+                        "instance group {:?} does not span zone {:?}",
+                        names.groups[g.index()],
+                        names.zones[z.index()]
+                    ),
+                );
             }
             Action::AddInstances { group: g, count: count?, zone: z }
         }

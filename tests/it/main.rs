@@ -10,6 +10,7 @@ mod determinism;
 mod instances;
 mod invariants;
 mod load_balancing;
+mod outputs;
 mod placement;
 mod properties;
 mod reports;

@@ -62,16 +62,18 @@ struct Case {
 }
 
 fn service_case() -> impl Strategy<Value = ServiceCase> {
-    (0u32..=10, 0..STRATEGIES.len(), any::<bool>(), 0u32..=2, any::<bool>(), any::<bool>(), any::<bool>(), 0..BUILDS.len())
-        .prop_map(|(desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build)| ServiceCase {
-            desired,
-            strategy,
-            awsvpc,
-            port,
-            min_100,
-            load_balanced,
-            circuit_breaker,
-            build,
+    (
+        0u32..=10,
+        0..STRATEGIES.len(),
+        any::<bool>(),
+        0u32..=2,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        0..BUILDS.len(),
+    )
+        .prop_map(|(desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build)| {
+            ServiceCase { desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build }
         })
 }
 
@@ -116,12 +118,15 @@ fn toml(c: &Case) -> String {
         }
         let mut extra = STRATEGIES[s.strategy].to_string();
         if s.load_balanced {
-            t += &format!("[[target_groups]]\nTargetGroupName = \"tg{i}\"\nProtocol = \"HTTP\"\nHealthCheckIntervalSeconds = 10\nderegistration_delay = \"30s\"\n");
+            t += &format!(
+                "[[target_groups]]\nTargetGroupName = \"tg{i}\"\nProtocol = \"HTTP\"\nHealthCheckIntervalSeconds = 10\nderegistration_delay = \"30s\"\n"
+            );
             extra += &format!(
                 "\nloadBalancers = [{{ targetGroupArn = \"tg{i}\", containerName = \"app\", containerPort = {container_port} }}]\nhealthCheckGracePeriodSeconds = 30"
             );
         }
-        let breaker = if s.circuit_breaker { ", deploymentCircuitBreaker = { enable = true, rollback = true }" } else { "" };
+        let breaker =
+            if s.circuit_breaker { ", deploymentCircuitBreaker = { enable = true, rollback = true }" } else { "" };
         t += &format!(
             "[[services]]\nserviceName = \"s{i}\"\ntaskDefinition = \"app{i}:1\"\ndesiredCount = {}\n{extra}\n\
              deploymentConfiguration = {{ minimumHealthyPercent = {}, maximumPercent = 200{breaker} }}\n",
@@ -135,9 +140,13 @@ fn toml(c: &Case) -> String {
             Some(k) => {
                 let service = (k / 3) % c.services.len();
                 match k % 3 {
-                    0 => format!("action = \"update_service\"\nservice = \"s{service}\"\ntaskDefinition = \"app{service}:2\""),
+                    0 => format!(
+                        "action = \"update_service\"\nservice = \"s{service}\"\ntaskDefinition = \"app{service}:2\""
+                    ),
                     1 => format!("action = \"update_service\"\nservice = \"s{service}\"\nforceNewDeployment = true"),
-                    _ => format!("action = \"update_service\"\nservice = \"s{service}\"\ndesiredCount = {}", minute % 9),
+                    _ => {
+                        format!("action = \"update_service\"\nservice = \"s{service}\"\ndesiredCount = {}", minute % 9)
+                    }
                 }
             }
         };
