@@ -21,13 +21,6 @@ pub struct Values {
     pub instance_loss_margin: u32,
 }
 
-/// A service's values with its per-revision and per-target-group counts: one timeseries row.
-pub struct Snapshot {
-    pub values: Values,
-    pub revisions: Vec<RevisionCounts>,
-    pub healthy_targets: Vec<(usize, u32)>,
-}
-
 /// Time integrals and minima over an interval of the run.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Accum {
@@ -100,9 +93,9 @@ pub(super) struct ServiceObs {
     /// instances_with[k] = instances holding k healthy tasks (k >= 1), for the running maximum.
     instances_with: Vec<u32>,
     max_per_instance: u32,
+    /// Running and healthy tasks per revision, and what was last recorded of each.
     revisions: Vec<RevisionCounts>,
     last_revisions: Vec<RevisionCounts>,
-    last_targets: Vec<(usize, u32)>,
     dirty: bool,
     pub steady_ever: bool,
     /// The values recorded last, in force since `since`.
@@ -127,7 +120,6 @@ impl ServiceObs {
             max_per_instance: 0,
             revisions: Vec::new(),
             last_revisions: Vec::new(),
-            last_targets: Vec::new(),
             dirty: true,
             steady_ever: false,
             last: None,
@@ -214,26 +206,36 @@ impl ServiceObs {
         }
     }
 
-    pub fn touch(&mut self) {
-        self.dirty = true;
-    }
-
-    /// The new values (and per-revision counts, healthy targets per target group) if they
-    /// differ from the last recorded ones.
-    pub fn take_changed(&mut self, targets: Vec<(usize, u32)>) -> Option<Snapshot> {
+    /// The new values if they differ from the last recorded ones, and the revisions whose
+    /// counts changed since they were last recorded (a drop to zero included, so the long-format
+    /// step function sees it).
+    pub fn take_changed(&mut self) -> (Option<Values>, Vec<RevisionCounts>) {
         if !self.dirty {
-            return None;
+            return (None, Vec::new());
         }
         self.dirty = false;
         let v = self.values();
-        let revisions: Vec<RevisionCounts> =
-            self.revisions.iter().copied().filter(|r| r.running > 0 || r.healthy > 0).collect();
-        if self.last == Some(v) && self.last_revisions == revisions && self.last_targets == targets {
-            return None;
+        let mut changed = Vec::new();
+        for r in &self.revisions {
+            let last = self.last_revisions.iter_mut().find(|l| l.task_definition == r.task_definition);
+            match last {
+                Some(l) if l == r => {}
+                Some(l) => {
+                    *l = *r;
+                    changed.push(*r);
+                }
+                None => {
+                    self.last_revisions.push(*r);
+                    changed.push(*r);
+                }
+            }
         }
-        self.last_revisions = revisions.clone();
-        self.last_targets = targets.clone();
-        Some(Snapshot { values: v, revisions, healthy_targets: targets })
+        ((self.last != Some(v)).then_some(v), changed)
+    }
+
+    /// Revisions whose last recorded counts are not zero: they get a closing row.
+    pub fn live_revisions(&self) -> impl Iterator<Item = &RevisionCounts> {
+        self.last_revisions.iter().filter(|r| r.running > 0 || r.healthy > 0)
     }
 
     /// Integrates the last recorded values up to `now`; the measured part starts at

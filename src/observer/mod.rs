@@ -7,7 +7,7 @@ mod target_groups;
 
 pub use metrics::{Accum, Values};
 use target_groups::TargetGroupObs;
-pub use target_groups::TargetGroupResult;
+pub use target_groups::{TargetCounts, TargetGroupResult};
 
 use crate::ecs::service::ServiceStats;
 use crate::ecs::task::TaskCounts;
@@ -97,10 +97,24 @@ pub struct Row {
     pub time: SimTime,
     pub service: ServiceId,
     pub values: Values,
-    /// Running and healthy tasks per task definition revision (those with any).
-    pub revisions: Vec<RevisionCounts>,
-    /// Healthy targets in each of the service's target groups (index, count).
-    pub healthy_targets: Vec<(usize, u32)>,
+}
+
+/// One revisions.csv row: a service's running and healthy tasks of one task definition revision
+/// from `time` until that revision's next row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RevisionRow {
+    pub time: SimTime,
+    pub service: ServiceId,
+    pub counts: RevisionCounts,
+}
+
+/// One target_groups.csv row: a target group's targets by state from `time` until its next row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetGroupRow {
+    pub time: SimTime,
+    /// Index into the scenario's target groups.
+    pub target_group: usize,
+    pub counts: TargetCounts,
 }
 
 /// Running and healthy tasks of one task definition revision.
@@ -193,7 +207,12 @@ pub struct RunResult {
     /// Of those, the ones whose essential container exited after doing its work.
     pub standalone_completed: u32,
     pub run_task_failures: Vec<(String, u32)>,
+    /// Every service's step function, with a closing row per service at the end of the run.
     pub rows: Vec<Row>,
+    /// Per service and revision, likewise.
+    pub revision_rows: Vec<RevisionRow>,
+    /// Per target group, likewise.
+    pub target_group_rows: Vec<TargetGroupRow>,
     pub log: Vec<(SimTime, LogEntry)>,
     /// Cluster CPU and memory registered and reserved over time (a step function, at most
     /// about 2,000 steps).
@@ -211,6 +230,8 @@ pub struct Observer {
     measure_start: Option<SimTime>,
     fixed_measure_start: bool,
     rows: Vec<Row>,
+    revision_rows: Vec<RevisionRow>,
+    target_group_rows: Vec<TargetGroupRow>,
     log: Vec<(SimTime, LogEntry)>,
     usage: Vec<(SimTime, crate::cluster::Usage)>,
     usage_step_ms: u64,
@@ -228,24 +249,12 @@ impl Observer {
                 .iter()
                 .map(|s| ServiceObs::new(&s.name, s.minimum_healthy_percent, scenario.zones.len()))
                 .collect(),
-            target_groups: scenario
-                .target_groups
-                .iter()
-                .enumerate()
-                .map(|(g, tg)| {
-                    let users = scenario
-                        .services
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
-                        .map(|(i, _)| i)
-                        .collect();
-                    TargetGroupObs::new(&tg.name, users)
-                })
-                .collect(),
+            target_groups: scenario.target_groups.iter().map(|tg| TargetGroupObs::new(&tg.name)).collect(),
             measure_start: scenario.measure_from.map(|d| SimTime(d.0)),
             fixed_measure_start: scenario.measure_from.is_some(),
             rows: Vec::new(),
+            revision_rows: Vec::new(),
+            target_group_rows: Vec::new(),
             log: Vec::new(),
             usage: Vec::new(),
             usage_step_ms: scenario.duration.0 / 2000,
@@ -259,12 +268,8 @@ impl Observer {
                 Notice::TaskCounts { service, instance, zone, task_definition, before, after } => {
                     self.services[service.index()].task_counts(instance, zone, task_definition, before, after)
                 }
-                Notice::Target { service, target_group, before, after } => {
-                    self.target_groups[target_group].moved(before, after);
-                    self.services[service.index()].touch();
-                    for &other in &self.target_groups[target_group].services {
-                        self.services[other].touch();
-                    }
+                Notice::Target { target_group, before, after, .. } => {
+                    self.target_groups[target_group].moved(before, after)
                 }
                 Notice::DesiredCount { service, desired } => self.services[service.index()].set_desired(desired),
                 Notice::Steady { service, steady } => {
@@ -297,32 +302,59 @@ impl Observer {
         if self.measure_start.is_none() && !self.fixed_measure_start && self.services.iter().all(|s| s.steady_ever) {
             self.measure_start = Some(now);
         }
-        for tg in &mut self.target_groups {
-            tg.flush(now, self.measure_start, &mut self.log);
+        for (g, tg) in self.target_groups.iter_mut().enumerate() {
+            if let Some(counts) = tg.flush(now, self.measure_start, &mut self.log) {
+                self.target_group_rows.push(TargetGroupRow { time: now, target_group: g, counts });
+            }
         }
         for (i, s) in self.services.iter_mut().enumerate() {
-            let targets: Vec<(usize, u32)> = self
-                .target_groups
-                .iter()
-                .enumerate()
-                .filter(|(_, tg)| tg.services.contains(&i))
-                .map(|(g, tg)| (g, tg.healthy))
-                .collect();
-            if let Some(snap) = s.take_changed(targets) {
+            let service = ServiceId(i as u16);
+            let (values, revisions) = s.take_changed();
+            if let Some(values) = values {
                 s.advance(now, self.measure_start);
-                s.last = Some(snap.values);
-                self.rows.push(Row {
-                    time: now,
-                    service: ServiceId(i as u16),
-                    values: snap.values,
-                    revisions: snap.revisions,
-                    healthy_targets: snap.healthy_targets,
-                });
+                s.last = Some(values);
+                self.rows.push(Row { time: now, service, values });
+            }
+            self.revision_rows.extend(revisions.into_iter().map(|counts| RevisionRow { time: now, service, counts }));
+        }
+    }
+
+    /// Closing rows at `end` for every series whose last row is earlier, so step plots and
+    /// time-weighted means cover the whole run. One pass over each kind of row.
+    fn close_series(&mut self, end: SimTime) {
+        let mut service_last = vec![None; self.services.len()];
+        for r in &self.rows {
+            service_last[r.service.index()] = Some(r.time);
+        }
+        let mut revision_last = std::collections::BTreeMap::new();
+        for r in &self.revision_rows {
+            revision_last.insert((r.service, r.counts.task_definition), r.time);
+        }
+        let mut group_last = vec![None; self.target_groups.len()];
+        for r in &self.target_group_rows {
+            group_last[r.target_group] = Some(r.time);
+        }
+        let before_end = |t: Option<&SimTime>| t.is_some_and(|t| *t < end);
+        for (i, s) in self.services.iter().enumerate() {
+            let service = ServiceId(i as u16);
+            if let (Some(values), true) = (s.last, before_end(service_last[i].as_ref())) {
+                self.rows.push(Row { time: end, service, values });
+            }
+            for counts in s.live_revisions() {
+                if before_end(revision_last.get(&(service, counts.task_definition))) {
+                    self.revision_rows.push(RevisionRow { time: end, service, counts: *counts });
+                }
+            }
+        }
+        for (g, tg) in self.target_groups.iter().enumerate() {
+            if let (Some(counts), true) = (tg.last, before_end(group_last[g].as_ref())) {
+                self.target_group_rows.push(TargetGroupRow { time: end, target_group: g, counts });
             }
         }
     }
 
     pub fn finish(mut self, end: SimTime, events: u64, outcomes: Vec<ServiceOutcome>) -> RunResult {
+        self.close_series(end);
         let measured = self.measure_start.filter(|&t| t <= end);
         let services = self
             .services
@@ -361,6 +393,8 @@ impl Observer {
             measure_start: measured,
             services,
             rows: self.rows,
+            revision_rows: self.revision_rows,
+            target_group_rows: self.target_group_rows,
             log: self.log,
             usage: self.usage,
         }

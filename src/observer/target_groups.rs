@@ -1,4 +1,4 @@
-//! Per-target-group bookkeeping: targets in each state, healthy targets over time, and
+//! Per-target-group bookkeeping: targets in each state over time (target_groups.csv), and
 //! fail-open (every registered target unhealthy, so the load balancer routes to all of them,
 //! LOAD-BALANCING §1.6), recorded as events and as time.
 
@@ -15,37 +15,43 @@ pub struct TargetGroupResult {
     pub fail_open_ms: u64,
 }
 
+/// A target group's targets by state from `time` until its next row (target_groups.csv).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TargetCounts {
+    pub initial: u32,
+    pub healthy: u32,
+    pub unhealthy: u32,
+    pub draining: u32,
+    /// Every routable target unhealthy: the load balancer routes to all of them.
+    pub fail_open: bool,
+}
+
 pub(super) struct TargetGroupObs {
     pub name: String,
-    /// Services whose tasks register here.
-    pub services: Vec<usize>,
-    initial: u32,
-    pub healthy: u32,
-    unhealthy: u32,
-    fail_open: bool,
+    counts: TargetCounts,
+    /// What was last recorded (a row is written when the counts change).
+    pub last: Option<TargetCounts>,
     since: SimTime,
     all: TargetGroupResult,
     measured: TargetGroupResult,
 }
 
-fn slot(state: TargetState) -> Option<usize> {
+fn slot(counts: &mut TargetCounts, state: TargetState) -> Option<&mut u32> {
     match state {
-        TargetState::Initial => Some(0),
-        TargetState::Healthy => Some(1),
-        TargetState::Unhealthy => Some(2),
-        TargetState::Draining | TargetState::Unused => None,
+        TargetState::Initial => Some(&mut counts.initial),
+        TargetState::Healthy => Some(&mut counts.healthy),
+        TargetState::Unhealthy => Some(&mut counts.unhealthy),
+        TargetState::Draining => Some(&mut counts.draining),
+        TargetState::Unused => None,
     }
 }
 
 impl TargetGroupObs {
-    pub fn new(name: &str, services: Vec<usize>) -> TargetGroupObs {
+    pub fn new(name: &str) -> TargetGroupObs {
         TargetGroupObs {
             name: name.to_string(),
-            services,
-            initial: 0,
-            healthy: 0,
-            unhealthy: 0,
-            fail_open: false,
+            counts: TargetCounts::default(),
+            last: None,
             since: SimTime::ZERO,
             all: TargetGroupResult { name: name.to_string(), ..Default::default() },
             measured: TargetGroupResult { name: name.to_string(), ..Default::default() },
@@ -53,29 +59,35 @@ impl TargetGroupObs {
     }
 
     pub fn moved(&mut self, before: Option<TargetState>, after: TargetState) {
-        let counts = [&mut self.initial, &mut self.healthy, &mut self.unhealthy];
-        if let Some(i) = before.and_then(slot) {
-            *counts[i] -= 1;
+        if let Some(c) = before.and_then(|b| slot(&mut self.counts, b)) {
+            *c -= 1;
         }
-        if let Some(i) = slot(after) {
-            *counts[i] += 1;
+        if let Some(c) = slot(&mut self.counts, after) {
+            *c += 1;
         }
     }
 
-    /// Closes the interval since the last flush and notes a fail-open change.
-    pub fn flush(&mut self, now: SimTime, measure_start: Option<SimTime>, log: &mut Vec<(SimTime, LogEntry)>) {
+    /// Closes the interval since the last flush and notes a fail-open change; returns the
+    /// counts if they changed since last recorded.
+    pub fn flush(
+        &mut self,
+        now: SimTime,
+        measure_start: Option<SimTime>,
+        log: &mut Vec<(SimTime, LogEntry)>,
+    ) -> Option<TargetCounts> {
         self.advance(now, measure_start);
         // Targets in `initial` receive no traffic and do not end fail-open (§1.6's
         // routable_targets leaves them out); only a healthy target, or no unhealthy one left, does.
-        let fail_open = self.unhealthy > 0 && self.healthy == 0;
-        if fail_open != self.fail_open {
-            self.fail_open = fail_open;
+        let (healthy, unhealthy) = (self.counts.healthy, self.counts.unhealthy);
+        let fail_open = unhealthy > 0 && healthy == 0;
+        if fail_open != self.counts.fail_open {
+            self.counts.fail_open = fail_open;
             let message = if fail_open {
                 format!(
-                    "(target-group {}) has no healthy target: failing open, routing to all {} unhealthy targets.",
-                    self.name, self.unhealthy
+                    "(target-group {}) has no healthy target: failing open, routing to all {unhealthy} unhealthy targets.",
+                    self.name
                 )
-            } else if self.healthy > 0 {
+            } else if healthy > 0 {
                 format!("(target-group {}) has a healthy target again: fail-open ended.", self.name)
             } else {
                 format!(
@@ -86,6 +98,11 @@ impl TargetGroupObs {
             let kind = if fail_open { "TARGET_GROUP_FAIL_OPEN" } else { "TARGET_GROUP_FAIL_OPEN_ENDED" };
             log.push((now, LogEntry { kind, message, ..LogEntry::default() }));
         }
+        if self.last == Some(self.counts) {
+            return None;
+        }
+        self.last = Some(self.counts);
+        Some(self.counts)
     }
 
     pub fn advance(&mut self, now: SimTime, measure_start: Option<SimTime>) {
@@ -98,11 +115,12 @@ impl TargetGroupObs {
                 r.fail_open_ms += dt;
             }
         };
-        add(&mut self.all, now.since(self.since).0, self.healthy, self.fail_open);
+        let healthy = self.counts.healthy;
+        add(&mut self.all, now.since(self.since).0, healthy, self.counts.fail_open);
         if let Some(ms) = measure_start
             && now > ms
         {
-            add(&mut self.measured, now.since(self.since.max(ms)).0, self.healthy, self.fail_open);
+            add(&mut self.measured, now.since(self.since.max(ms)).0, healthy, self.counts.fail_open);
         }
         self.since = now;
     }

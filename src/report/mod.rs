@@ -17,7 +17,7 @@ pub use text::{changes_table, expectations_table, summary_table, table};
 
 use serde_json::{Value, json};
 
-use crate::observer::{RevisionCounts, RunResult};
+use crate::observer::RunResult;
 use crate::scenario::Scenario;
 use crate::scenario::expect::SERVICE_METRICS;
 
@@ -42,7 +42,9 @@ pub fn render(
     summary_bytes.push(b'\n');
     let mut files = vec![
         ("summary.json".to_string(), summary_bytes),
-        ("timeseries.csv".to_string(), timeseries_csv(result, scenario).map_err(|e| format(e.to_string()))?),
+        ("timeseries.csv".to_string(), timeseries_csv(result).map_err(|e| format(e.to_string()))?),
+        ("revisions.csv".to_string(), revisions_csv(result, scenario).map_err(|e| format(e.to_string()))?),
+        ("target_groups.csv".to_string(), target_groups_csv(result).map_err(|e| format(e.to_string()))?),
         ("events.csv".to_string(), events_csv(result).map_err(|e| format(e.to_string()))?),
     ];
     for (s, spec) in scenario.services.iter().enumerate() {
@@ -93,22 +95,14 @@ pub(crate) fn secs(ms: u64) -> f64 {
     ms as f64 / 1000.0
 }
 
-/// `ms` as seconds in the shortest form (`389.734`, `600`, `0.5`): exactly what `secs(ms)`
-/// prints (a number with at most three decimals is the shortest text of its nearest `f64`), from
-/// integer arithmetic, which matters in a log of 100,000 lines.
+/// `ms` as seconds with exactly three decimals (`389.734`, `600.000`): every time in a CSV is
+/// visibly a number with a fraction, so dataframe readers that infer a column's type from its
+/// first rows (polars reads 100) never guess integers and then fail on `7.77`. Integer
+/// arithmetic, which matters in a log of 100,000 lines.
 fn secs_text(ms: u64, out: &mut String) {
     use std::fmt::Write;
-    let (whole, mut frac) = (ms / 1000, ms % 1000);
     out.clear();
-    let _ = write!(out, "{whole}");
-    if frac != 0 {
-        let mut digits = 3;
-        while frac % 10 == 0 {
-            frac /= 10;
-            digits -= 1;
-        }
-        let _ = write!(out, ".{frac:0digits$}");
-    }
+    let _ = write!(out, "{}.{:03}", ms / 1000, ms % 1000);
 }
 
 /// Each service's metrics (`SERVICE_METRICS`, in that order): what summary.json lists per
@@ -240,28 +234,11 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
     })
 }
 
-fn header_comment(result: &RunResult) -> String {
-    format!(
-        "# ecsim {} scenario={} seed={} sha256={}\n",
-        crate::VERSION,
-        result.scenario_name,
-        result.seed,
-        result.scenario_sha256
-    )
-}
-
-/// `app:1=3 app:2=1`: a count per task definition revision.
-fn by_revision(revs: &[RevisionCounts], scenario: &Scenario, f: impl Fn(&RevisionCounts) -> u32) -> String {
-    let parts: Vec<String> = revs
-        .iter()
-        .map(|r| format!("{}={}", scenario.task_definitions[r.task_definition.index()].name(), f(r)))
-        .collect();
-    parts.join(" ")
-}
-
-/// timeseries.csv: one row per service whenever its values change (a step function).
-pub fn timeseries_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(header_comment(result).into_bytes());
+/// timeseries.csv: one row per service whenever its values change (a step function), and a
+/// closing row at the end of the run. The header is line 1 and every cell one value, so pandas,
+/// polars, duckdb and R read it as it is; provenance lives in summary.json.
+pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "time_s",
         "service",
@@ -272,31 +249,61 @@ pub fn timeseries_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>
         "az_coverage",
         "az_loss_margin",
         "instance_loss_margin",
-        "running_by_revision",
-        "healthy_by_revision",
-        "healthy_targets",
     ])?;
     let mut time = String::new();
+    let mut ints = itoa::Buffer::new();
+    let mut record = csv::ByteRecord::new();
     for row in &result.rows {
         let v = &row.values;
         secs_text(row.time.0, &mut time);
+        record.clear();
+        record.push_field(time.as_bytes());
+        record.push_field(result.services[row.service.index()].name.as_bytes());
+        for n in [v.desired, v.running, v.healthy, v.pending, v.az_coverage, v.az_loss_margin, v.instance_loss_margin] {
+            record.push_field(ints.format(n).as_bytes());
+        }
+        w.write_byte_record(&record)?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// revisions.csv: per service and task definition revision, the running and healthy tasks, a
+/// row whenever they change (a drop to zero included) and a closing row at the end.
+pub fn revisions_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "service", "task_definition", "running", "healthy"])?;
+    let mut time = String::new();
+    for row in &result.revision_rows {
+        secs_text(row.time.0, &mut time);
+        let td = scenario.task_definitions[row.counts.task_definition.index()].name();
         w.write_record([
-            time.clone(),
-            result.services[row.service.index()].name.clone(),
-            v.desired.to_string(),
-            v.running.to_string(),
-            v.healthy.to_string(),
-            v.pending.to_string(),
-            v.az_coverage.to_string(),
-            v.az_loss_margin.to_string(),
-            v.instance_loss_margin.to_string(),
-            by_revision(&row.revisions, scenario, |r| r.running),
-            by_revision(&row.revisions, scenario, |r| r.healthy),
-            row.healthy_targets
-                .iter()
-                .map(|(g, n)| format!("{}={n}", scenario.target_groups[*g].name))
-                .collect::<Vec<_>>()
-                .join(" "),
+            time.as_str(),
+            result.services[row.service.index()].name.as_str(),
+            td.as_str(),
+            itoa::Buffer::new().format(row.counts.running),
+            itoa::Buffer::new().format(row.counts.healthy),
+        ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// target_groups.csv: per target group, its targets by state (initial, healthy, unhealthy,
+/// draining) and whether it fails open, a row whenever they change and a closing row at the end.
+pub fn target_groups_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "target_group", "initial", "healthy", "unhealthy", "draining", "fail_open"])?;
+    let mut time = String::new();
+    for row in &result.target_group_rows {
+        secs_text(row.time.0, &mut time);
+        let c = &row.counts;
+        w.write_record([
+            time.as_str(),
+            result.target_groups[row.target_group].name.as_str(),
+            itoa::Buffer::new().format(c.initial),
+            itoa::Buffer::new().format(c.healthy),
+            itoa::Buffer::new().format(c.unhealthy),
+            itoa::Buffer::new().format(c.draining),
+            if c.fail_open { "true" } else { "false" },
         ])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
@@ -304,7 +311,7 @@ pub fn timeseries_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>
 
 /// events.csv: the event log in ECS's style.
 pub fn events_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(header_comment(result).into_bytes());
+    let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["time_s", "kind", "service", "task", "instance", "message"])?;
     let mut time = String::new();
     for (t, e) in &result.log {
@@ -319,13 +326,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn seconds_text_matches_the_f64_display() {
+    fn seconds_text_has_three_decimals_and_reads_back_exactly() {
         let mut out = String::new();
         let mut rng = crate::engine::SimRng::new(5, crate::engine::Stream::Test);
         let samples = (0..20_000).map(|_| rng.below(1 << 40)).chain([0, 1, 10, 100, 999, 1000, 1010, 86_400_000]);
         for ms in samples {
             secs_text(ms, &mut out);
-            assert_eq!(out, secs(ms).to_string(), "{ms} ms");
+            assert_eq!(out.split_once('.').map(|(_, f)| f.len()), Some(3), "{out}");
+            let back: f64 = out.parse().unwrap();
+            assert_eq!((back * 1000.0).round() as u64, ms, "{out}");
         }
+        secs_text(7770, &mut out);
+        assert_eq!(out, "7.770");
     }
 }

@@ -61,12 +61,16 @@ fn step_points(samples: impl IntoIterator<Item = (u64, f64)>, unit: TimeUnit, en
     let mut points: Vec<(f64, f64)> = Vec::new();
     for (ms, v) in samples {
         let t = ms as f64 / unit.ms;
-        if let Some(&(_, last)) = points.last() {
-            points.push((t, last));
+        match points.last() {
+            // A sample that repeats the value (a closing row, another column's change) draws
+            // nothing.
+            Some(&(_, last)) if last == v => continue,
+            Some(&(_, last)) => points.push((t, last)),
+            None => {}
         }
         points.push((t, v));
     }
-    if let Some(&(_, v)) = points.last() {
+    if let Some(&(_, v)) = points.last().filter(|(t, _)| *t < end) {
         points.push((end, v));
     }
     points

@@ -66,8 +66,8 @@ fn targets_register_at_running_and_need_one_pass() {
         log_of(&r, "TARGETS_REGISTERED")[0].message,
         "(service web) registered 1 targets in (target-group web-tg): fleet-1:49153"
     );
-    let last = r.rows.last().unwrap();
-    assert_eq!(last.healthy_targets, [(0, 2)]);
+    let last = r.target_group_rows.last().unwrap();
+    assert_eq!((last.time, last.counts.healthy, last.counts.initial), (at_s(3600.0), 2, 0), "closing row");
     assert_eq!(r.target_groups[0].min_healthy_targets, Some(2));
 }
 

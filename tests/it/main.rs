@@ -5,6 +5,7 @@ mod browser;
 mod cli;
 mod common;
 mod corpus;
+mod dataframes;
 mod deployments;
 mod determinism;
 mod instances;

@@ -13,8 +13,18 @@ fn run_bundled(name: &str) -> RunResult {
     Simulation::new(&s, s.seed).run().unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn revision_healthy(r: &RunResult, row: usize) -> Vec<(u16, u32)> {
-    r.rows[row].revisions.iter().map(|c| (c.task_definition.0, c.healthy)).collect()
+/// Healthy tasks per revision (task definition index) at the end of the run, from the closing
+/// rows of revisions.csv; revisions with none left out.
+fn revision_healthy_at_end(r: &RunResult) -> Vec<(u16, u32)> {
+    let end = ecsim::engine::SimTime(r.simulated.0);
+    let mut v: Vec<(u16, u32)> = r
+        .revision_rows
+        .iter()
+        .filter(|row| row.time == end && row.counts.healthy > 0)
+        .map(|row| (row.counts.task_definition.0, row.counts.healthy))
+        .collect();
+    v.sort_unstable();
+    v
 }
 
 #[test]
@@ -38,8 +48,7 @@ fn rolling_deploy_replaces_one_task_at_a_time() {
     let stops: Vec<_> = r.log.iter().filter(|(t, e)| t.0 >= 600_000 && e.kind == "SERVICE_TASKS_STOPPED").collect();
     assert_eq!(stops.len(), 4);
     assert!(stops.iter().all(|(_, e)| e.message.contains("has stopped 1 running task:")));
-    let last = r.rows.len() - 1;
-    assert_eq!(revision_healthy(&r, last), [(1, 4)]);
+    assert_eq!(revision_healthy_at_end(&r), [(1, 4)]);
 }
 
 /// The seeds' story: no outage, redundancy down to ceil(6 x 50%) = 3 until the good build.
@@ -68,9 +77,9 @@ fn bad_build_with_breaker_rolls_back_to_full_strength() {
     assert_eq!((old.rollout_state, old.is_rollback), ("COMPLETED", true));
     assert_eq!(s.accum.outage_ms, 0);
     assert_eq!(s.accum.min_healthy, Some(3));
-    let last = r.rows.len() - 1;
-    assert_eq!(r.rows[last].values.healthy, 6);
-    assert_eq!(revision_healthy(&r, last), [(0, 6)], "all on the old revision");
+    let last = r.rows.last().unwrap();
+    assert_eq!((last.time.0, last.values.healthy), (r.simulated.0, 6), "the closing row");
+    assert_eq!(revision_healthy_at_end(&r), [(0, 6)], "all on the old revision");
     let failed = r.log.iter().find(|(_, e)| e.kind == "SERVICE_DEPLOYMENT_FAILED").unwrap();
     assert!(
         failed.1.message.contains("ECS deployment circuit breaker: tasks failed health checks"),
