@@ -95,6 +95,23 @@ fn notes(ignored: &[String], assumed: &[String], verbose: bool) -> String {
     ignored.chain(assumed.iter().map(|a| format!("  assumed: {a}\n"))).collect()
 }
 
+/// The changes against a baseline for people: what differs in what was run, then the table and
+/// how many got worse (metrics, and subjects or metrics only one side has).
+pub fn changes_text(changes: &[report::Change], notes: &[String]) -> String {
+    let mut out: String = notes.iter().map(|n| format!("note: {n}\n")).collect();
+    if changes.is_empty() {
+        return out + "no metric changed\n";
+    }
+    let one_sided = changes.iter().filter(|c| c.presence != report::Presence::Both).count();
+    let worse = changes.iter().filter(|c| c.regression && c.presence == report::Presence::Both).count();
+    out += &report::changes_table(changes);
+    out += &format!("{worse} metric(s) got worse");
+    if one_sided > 0 {
+        out += &format!("; {one_sided} subject(s) or metric(s) are on one side only (each counts as a regression)");
+    }
+    out + "\n"
+}
+
 /// A summary.json read back, or a message naming the file and what is wrong with it.
 pub fn read_summary(path: &Path) -> Result<serde_json::Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -119,14 +136,14 @@ pub fn diff(a: &Path, b: &Path, tolerance: f64, format: Format) -> ExitCode {
         (Err(e), _) | (_, Err(e)) => return bad_input(&e),
     };
     let changes = report::baseline::compare(&before, &after, tolerance);
+    let notes = report::baseline::provenance_notes(&before, &after);
     let regressions = changes.iter().filter(|c| c.regression).count();
     match format {
         Format::Json => {
-            let json = report::baseline::to_json(&a.display().to_string(), tolerance, &changes);
+            let json = report::baseline::to_json(&a.display().to_string(), tolerance, &changes, &notes);
             say(&format!("{}\n", serde_json::to_string_pretty(&json).unwrap_or_default()));
         }
-        Format::Text if changes.is_empty() => say("no metric changed\n"),
-        Format::Text => say(&format!("{}{regressions} metric(s) got worse\n", report::changes_table(&changes))),
+        Format::Text => say(&changes_text(&changes, &notes)),
     }
     if regressions > 0 { ExitCode::from(EXIT_FAILED) } else { ExitCode::SUCCESS }
 }

@@ -309,13 +309,8 @@ fn text_output(
         out += &format!("{} of {} expectations held\n", rendered.outcomes.len() - failed, rendered.outcomes.len());
     }
     if let Some(file) = &args.baseline {
-        let regressions = rendered.changes.iter().filter(|c| c.regression).count();
-        out += &format!("\nagainst the baseline {}: ", file.display());
-        if rendered.changes.is_empty() {
-            out += "no metric changed\n";
-        } else {
-            out += &format!("\n{}{regressions} metric(s) got worse\n", report::changes_table(&rendered.changes));
-        }
+        out += &format!("\nagainst the baseline {}:\n", file.display());
+        out += &super::changes_text(&rendered.changes, &rendered.baseline_notes);
     }
     out += &format!("report: {}\n", dir.display());
     out

@@ -85,7 +85,7 @@ fn chosen_metrics(given: &[String]) -> Result<Vec<String>, String> {
         given.to_vec()
     };
     for m in &chosen {
-        if !sweep::metrics().contains(&m.as_str()) || m == "rollout_state" {
+        if !sweep::metrics().contains(&m.as_str()) || scenario::expect::is_text_metric(m) {
             return Err(format!(
                 "--metric: expected a numeric service metric ({}), found {m:?}",
                 sweep::metrics().join(", ")

@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::text::value_text;
 use super::{Rendered, secs_text};
 use crate::observer::RunResult;
-use crate::scenario::expect::SERVICE_METRICS;
+use crate::scenario::expect::{SERVICE_METRICS, is_text_metric};
 
 /// The event log in the page stops here; events.csv always has every entry.
 pub const MAX_LOG_ROWS: usize = 10_000;
@@ -23,6 +23,10 @@ table { border-collapse: collapse; font-size: 0.9em; margin: 0.6em 0; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: right; }
 th { background: #f3f3f3; } td.l, th.l { text-align: left; }
 .pass { color: #1e7a3c; font-weight: bold; } .fail { color: #b3261e; font-weight: bold; }
+.none { color: #555; font-weight: bold; }
+.outage { background: #f7d4d2; } .below_min_healthy { background: #fbe3c4; }
+.degraded { background: #fbf3c4; } .full { background: #d9efdf; } mark { color: inherit; padding: 0 3px; }
+span.status { padding: 1px 6px; border-radius: 3px; font-weight: bold; }
 .plot { margin: 0.8em 0; } .plot svg { max-width: 100%; height: auto; border: 1px solid #eee; }
 #log td { text-align: left; vertical-align: top; } #log td.t { text-align: right; white-space: nowrap; }
 .filters { margin: 0.5em 0; } .filters select, .filters input { margin-right: 1em; }
@@ -69,6 +73,15 @@ fn verdict(passed: bool) -> &'static str {
     if passed { "<span class=\"pass\">passed</span>" } else { "<span class=\"fail\">FAILED</span>" }
 }
 
+/// The run's verdict: passed, FAILED, or "no expectations" (nothing was checked).
+fn run_verdict(r: &Rendered) -> &'static str {
+    match r.verdict() {
+        "no expectations" => "<span class=\"none\" id=\"verdict\">no expectations</span>",
+        "passed" => "<span class=\"pass\" id=\"verdict\">passed</span>",
+        _ => "<span class=\"fail\" id=\"verdict\">FAILED</span>",
+    }
+}
+
 /// A table: a header row, then rows of cells (already HTML); the first column left-aligned.
 fn table(id: &str, header: &[&str], rows: &[Vec<String>]) -> String {
     let mut t = format!("<table id=\"{id}\"><thead><tr>");
@@ -107,7 +120,7 @@ pub fn report_html(r: &Rendered, result: &RunResult) -> String {
         s["simulated_s"],
         s["events"],
         s["measured_from_s"],
-        verdict(r.passed()),
+        run_verdict(r),
     );
     h += &services_section(s);
     h += &plots_section(r);
@@ -121,13 +134,31 @@ pub fn report_html(r: &Rendered, result: &RunResult) -> String {
 
 fn services_section(s: &Value) -> String {
     // Every metric an expectation can name (the deployment's state has its own table).
-    let keys: Vec<&str> = SERVICE_METRICS.iter().copied().filter(|k| *k != "rollout_state").collect();
+    let keys: Vec<&str> = SERVICE_METRICS.iter().copied().filter(|k| !is_text_metric(k)).collect();
     // Metrics down, services across: a page is narrower than sixteen metrics.
     let services: Vec<(&String, &Value)> = s["services"].as_object().into_iter().flatten().collect();
-    let rows: Vec<Vec<String>> = keys
-        .iter()
-        .map(|k| std::iter::once(esc(k)).chain(services.iter().map(|(_, v)| cell(&v[*k]))).collect())
-        .collect();
+    let status_of = |v: &Value| v["status"].as_str().unwrap_or_default().to_string();
+    let mut rows: Vec<Vec<String>> = vec![
+        std::iter::once("status".to_string())
+            .chain(services.iter().map(|(_, v)| {
+                let st = esc(&status_of(v));
+                format!("<span class=\"status {st}\">{}</span>", st.replace('_', " "))
+            }))
+            .collect(),
+    ];
+    // The metrics that earned a service its status are marked in the status's colour.
+    rows.extend(keys.iter().map(|k| {
+        std::iter::once(esc(k))
+            .chain(services.iter().map(|(_, v)| {
+                let st = status_of(v);
+                if super::status::earned_by(&st).contains(k) {
+                    format!("<mark class=\"{}\">{}</mark>", esc(&st), cell(&v[*k]))
+                } else {
+                    cell(&v[*k])
+                }
+            }))
+            .collect()
+    }));
     let mut header = vec!["metric"];
     header.extend(services.iter().map(|(name, _)| name.as_str()));
     format!("<h2>Services</h2>\n{}", table("services", &header, &rows))
@@ -213,10 +244,13 @@ fn expectations_section(r: &Rendered) -> String {
             .iter()
             .map(|c| {
                 let mark = if c.regression { verdict(false) } else { "" };
-                vec![esc(&c.label()), cell(&c.before), cell(&c.after), mark.to_string()]
+                vec![esc(&c.label()), esc(&c.before_text()), esc(&c.after_text()), mark.to_string()]
             })
             .collect();
         h += "<h3>Against the baseline</h3>\n";
+        for n in &r.baseline_notes {
+            let _ = writeln!(h, "<p class=\"meta\">note: {}</p>", esc(n));
+        }
         h += &table("baseline", &["metric", "baseline", "now", ""], &rows);
     }
     h

@@ -8,9 +8,10 @@ mod folder;
 pub mod html;
 mod plots;
 pub mod recovery;
+pub mod status;
 mod text;
 
-pub use baseline::Change;
+pub use baseline::{Change, Presence};
 pub use expectations::Outcome;
 pub use folder::{Claim, ReportError, check_file, check_folder, write_file, write_folder, write_report};
 pub use text::{changes_table, expectations_table, summary_table, table};
@@ -35,8 +36,9 @@ pub fn render(
     summary["passed"] = Value::Bool(outcomes.iter().all(|o| o.passed));
     summary["expectations"] = expectations::to_json(&outcomes);
     let changes = baseline.map_or(Vec::new(), |b| baseline::compare(b.summary, &summary, b.tolerance));
+    let baseline_notes = baseline.map_or(Vec::new(), |b| baseline::provenance_notes(b.summary, &summary));
     if let Some(b) = baseline {
-        summary["baseline"] = baseline::to_json(b.file, b.tolerance, &changes);
+        summary["baseline"] = baseline::to_json(b.file, b.tolerance, &changes, &baseline_notes);
     }
     let mut summary_bytes = serde_json::to_vec_pretty(&summary).map_err(|e| format(e.to_string()))?;
     summary_bytes.push(b'\n');
@@ -60,7 +62,7 @@ pub fn render(
     }
     let usage = plots::usage_svg(result).map_err(|e| format(format!("cluster usage plot: {e}")))?;
     files.push(("cluster-usage.svg".to_string(), usage.into_bytes()));
-    let mut rendered = Rendered { files, summary, outcomes, changes };
+    let mut rendered = Rendered { files, summary, outcomes, changes, baseline_notes };
     let page = html::report_html(&rendered, result);
     rendered.files.push(("report.html".to_string(), page.into_bytes()));
     Ok(rendered)
@@ -74,12 +76,29 @@ pub struct Rendered {
     pub outcomes: Vec<Outcome>,
     /// Metrics that changed against the baseline (empty without one).
     pub changes: Vec<Change>,
+    /// What differs in what was run (scenario, hash, seed, version) from the baseline.
+    pub baseline_notes: Vec<String>,
 }
 
 impl Rendered {
     /// Every expectation held and nothing regressed against the baseline.
     pub fn passed(&self) -> bool {
         self.outcomes.iter().all(|o| o.passed) && !self.changes.iter().any(|c| c.regression)
+    }
+
+    /// Whether anything was checked: an expectation, or a baseline.
+    pub fn checked(&self) -> bool {
+        !self.outcomes.is_empty() || self.summary.get("baseline").is_some()
+    }
+
+    /// The run's verdict for people: "passed", "FAILED", or "no expectations" when nothing was
+    /// checked (a run with an outage and nothing to hold it against has not passed anything).
+    pub fn verdict(&self) -> &'static str {
+        match (self.checked(), self.passed()) {
+            (false, _) => "no expectations",
+            (true, true) => "passed",
+            (true, false) => "FAILED",
+        }
     }
 }
 
@@ -143,6 +162,7 @@ pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption])
                 json!(max_time_to_recover),
                 json!(max_deployment),
                 json!(s.deployments.last().map(|d| d.rollout_state)),
+                json!(status::of(a)),
             ];
             debug_assert_eq!(values.len(), SERVICE_METRICS.len());
             values.to_vec()

@@ -42,6 +42,7 @@ pub fn summary_table(result: &RunResult) -> String {
         "min AZ margin",
         "min inst margin",
         "placement fails",
+        "status",
     ];
     let opt = |v: Option<u32>| v.map_or("-".to_string(), |v| v.to_string());
     let body = result
@@ -59,6 +60,7 @@ pub fn summary_table(result: &RunResult) -> String {
                 opt(a.min_az_loss_margin),
                 opt(a.min_instance_loss_margin),
                 s.stats.placement_failures.to_string(),
+                super::status::of(a).to_string(),
             ]
         })
         .collect();
@@ -97,12 +99,7 @@ pub fn changes_table(changes: &[Change]) -> String {
     let body = changes
         .iter()
         .map(|c| {
-            vec![
-                c.label(),
-                value_text(&c.before),
-                value_text(&c.after),
-                if c.regression { "WORSE".into() } else { String::new() },
-            ]
+            vec![c.label(), c.before_text(), c.after_text(), if c.regression { "WORSE".into() } else { String::new() }]
         })
         .collect();
     table(&["metric", "baseline", "now", ""], body)

@@ -7,7 +7,7 @@ use super::node::{Node, Value};
 use super::reader::{Reader, suggest};
 
 /// Per-service metrics an expectation can name (keys of `services.<name>` in summary.json).
-pub const SERVICE_METRICS: [&str; 17] = [
+pub const SERVICE_METRICS: [&str; 18] = [
     "availability",
     "capacity_ratio",
     "min_healthy",
@@ -25,7 +25,14 @@ pub const SERVICE_METRICS: [&str; 17] = [
     "max_time_to_recover_s",
     "max_deployment_s",
     "rollout_state",
+    "status",
 ];
+
+/// Metrics whose value is a word, not a number: the last deployment's `rollout_state`
+/// (COMPLETED, IN_PROGRESS, FAILED) and the service's `status` over the measured time.
+pub fn is_text_metric(metric: &str) -> bool {
+    matches!(metric, "rollout_state" | "status")
+}
 
 /// Per-workload metrics (`workloads.<name>`).
 pub const WORKLOAD_METRICS: [&str; 6] =
@@ -69,7 +76,7 @@ impl SubjectKind {
     }
 }
 
-/// A value to compare with: metrics are numbers, except `rollout_state`.
+/// A value to compare with: metrics are numbers, except the text ones ([`is_text_metric`]).
 #[derive(Clone, Debug, PartialEq)]
 pub enum Expected {
     Number(f64),

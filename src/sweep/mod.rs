@@ -155,7 +155,7 @@ pub fn aggregate<E>(
         .iter()
         .enumerate()
         .filter_map(|(c, name)| name.split_once('.').map(|(s, m)| (c, s, m)))
-        .filter(|(_, _, m)| metrics().contains(m) && *m != "rollout_state")
+        .filter(|(_, _, m)| metrics().contains(m) && !crate::scenario::expect::is_text_metric(m))
         .collect();
     let head = [
         "variant",

@@ -230,3 +230,77 @@ fn a_rollback_is_marked_on_the_plot() {
     assert_eq!(rendered.summary["services"]["web"]["deployments"][0]["is_rollback"], true);
     assert_eq!(rendered.summary["services"]["web"]["deployments"][1]["rollout_state"], "FAILED");
 }
+
+/// Two services, web and api, as summary.json values.
+fn two_services(api_name: &str) -> serde_json::Value {
+    let toml = four_tasks_losing_an_instance("")
+        + &service(api_name, 2, "")
+        + "\n[[expect]]\nservice = \"web\"\nmetric = \"availability\"\nmin = 0.5\n";
+    summary(&toml).1
+}
+
+/// A gate must see a service that is gone or renamed: `diff` of a two-service summary against
+/// one where api is missing (or renamed) lists it and fails, as the command line says.
+#[test]
+fn a_subject_or_metric_on_one_side_only_is_a_regression() {
+    let both = two_services("api");
+    let mut gone = both.clone();
+    gone["services"].as_object_mut().unwrap().remove("api");
+    let changes = report::baseline::compare(&both, &gone, 0.0);
+    assert_eq!(changes.len(), 1, "{changes:?}");
+    assert_eq!((changes[0].label(), changes[0].regression), ("api (service)".to_string(), true));
+    assert_eq!(changes[0].presence, report::Presence::BaselineOnly);
+    let renamed = two_services("api-v2");
+    let labels: Vec<String> = report::baseline::compare(&both, &renamed, 0.0).iter().map(|c| c.label()).collect();
+    assert!(labels.contains(&"api (service)".to_string()) && labels.contains(&"api-v2 (service)".to_string()));
+    // A metric one side lacks (a baseline from another ecsim version, a hand-edited file).
+    let mut older = both.clone();
+    older["services"]["web"].as_object_mut().unwrap().remove("status");
+    let c = report::baseline::compare(&older, &both, 0.0);
+    assert_eq!((c[0].label(), c[0].presence, c[0].regression), ("web.status".into(), report::Presence::NewOnly, true));
+    // What was run is stated: another scenario file (another hash) here.
+    assert!(report::baseline::provenance_notes(&both, &renamed)[0].contains("changed since the baseline (sha256"));
+
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    std::fs::write(dir.join("both.json"), both.to_string()).unwrap();
+    std::fs::write(dir.join("gone.json"), gone.to_string()).unwrap();
+    let d = ecsim(&["diff", "both.json", "gone.json"], dir);
+    let out = String::from_utf8_lossy(&d.stdout);
+    assert_eq!(d.status.code(), Some(1), "{out}");
+    assert!(out.contains("api (service)") && out.contains("absent"), "{out}");
+    assert!(out.contains("1 subject(s) or metric(s) are on one side only (each counts as a regression)"), "{out}");
+}
+
+/// No expectations is not a pass: a run with an outage and nothing to hold it against says "no
+/// expectations" in report.html, Markdown and JUnit; each service gets its status with the
+/// metrics that earned it highlighted; JUnit still has a case (and time attributes).
+#[test]
+fn without_expectations_the_verdict_says_so_and_statuses_show() {
+    // One task on the one instance that fails: an outage until the replacement is healthy.
+    let toml = cluster("30m", &["us-east-1a"], "name = \"g\"\ninstance_type = \"m5.large\"\ncount = 2")
+        + &app(256, 512, "", "")
+        + &service("solo", 1, "")
+        + &service("pair", 2, "placementConstraints = [{ type = \"distinctInstance\" }]")
+        + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"g-1\"]\n";
+    let (rendered, json) = summary(&toml);
+    assert_eq!(json["services"]["solo"]["status"], "outage");
+    assert!(json["services"]["solo"]["outage_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(json["services"]["pair"]["status"], "below_min_healthy", "{}", json["services"]["pair"]);
+    assert_eq!(rendered.verdict(), "no expectations");
+    let html = file(&rendered, "report.html");
+    assert!(html.contains("<span class=\"none\" id=\"verdict\">no expectations</span>"), "verdict");
+    assert!(!html.contains("class=\"pass\""), "nothing says passed");
+    assert!(html.contains("<span class=\"status outage\">outage</span>"));
+    assert!(html.contains("<mark class=\"outage\">"), "the outage metrics are marked");
+    let md = report::ci::markdown(&rendered);
+    assert!(md.contains("): no expectations\n"), "{md}");
+    assert!(md.contains("| solo | **outage** |"), "{md}");
+    let junit = report::ci::junit(&rendered);
+    assert!(junit.contains("tests=\"1\" failures=\"0\" time=\"0\""), "{junit}");
+    assert!(junit.contains("<testcase classname=\"test\" name=\"no expectations\" time=\"0\">"), "{junit}");
+    assert!(junit.contains("service solo: outage"), "{junit}");
+    // An expectation on the status itself.
+    let (gated, _) = summary(&(toml + "[[expect]]\nservice = \"solo\"\nmetric = \"status\"\nequals = \"full\"\n"));
+    assert_eq!(gated.verdict(), "FAILED");
+}
