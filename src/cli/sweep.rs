@@ -280,8 +280,52 @@ impl Drop for RowFile {
 
 /// runs.csv's rows read back, one at a time.
 fn read_rows(path: &Path) -> Result<impl Iterator<Item = Result<Vec<String>, csv::Error>>, String> {
+    Ok(read_records(path)?.map(|x| x.map(|x| x.iter().map(str::to_string).collect())))
+}
+
+fn read_records(path: &Path) -> Result<impl Iterator<Item = Result<csv::StringRecord, csv::Error>>, String> {
     let r = csv::Reader::from_path(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    Ok(r.into_records().map(|x| x.map(|x| x.iter().map(str::to_string).collect())))
+    Ok(r.into_records())
+}
+
+/// The columns of runs.csv that hold numbers: run, variant, seed, and every numeric metric.
+fn numeric_columns(header: &[String]) -> Vec<usize> {
+    header
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| match h.split_once('.') {
+            _ if matches!(h.as_str(), "run" | "variant" | "seed") => true,
+            Some((_, m)) => sweep::metrics().contains(&m) && !scenario::expect::is_text_metric(m),
+            None => false,
+        })
+        .map(|(c, _)| c)
+        .collect()
+}
+
+/// A shard's row, checked: every numeric cell empty (no value) or a finite number, else an error
+/// naming the file, line and column (a plot of NaN or 1e999 would never finish, and a value
+/// silently dropped would change n).
+fn checked_row(
+    path: &Path,
+    rec: &csv::StringRecord,
+    header: &[String],
+    numeric: &[usize],
+) -> Result<Vec<String>, String> {
+    for &c in numeric {
+        let cell = rec.get(c).unwrap_or_default();
+        if cell.is_empty() || cell.parse::<f64>().is_ok_and(f64::is_finite) {
+            continue;
+        }
+        let line = rec.position().map_or(0, |p| p.line());
+        // Fields are unquoted numbers here: the column is the bytes before the field, plus one.
+        let column = (0..c).map(|i| rec.get(i).map_or(0, str::len) + 1).sum::<usize>() + 1;
+        return Err(format!(
+            "{}:{line}:{column}: {}: expected a finite number or nothing, found {cell:?}",
+            path.display(),
+            header[c]
+        ));
+    }
+    Ok(rec.iter().map(str::to_string).collect())
 }
 
 /// Writes the sweep folder: runs.csv and sweep.json, and for a whole sweep aggregate.csv and
@@ -408,11 +452,12 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
     let total = first["runs"].as_u64().unwrap_or(0) as usize;
     let mut readers = Vec::new();
     for (_, _, s) in &shards {
-        match read_rows(&s.rows) {
+        match read_records(&s.rows) {
             Ok(r) => readers.push(r),
             Err(e) => return bad_input(&e),
         }
     }
+    let numeric = numeric_columns(&header);
     let mut claim = match claim_folder(out) {
         Ok(c) => c,
         Err(code) => return code,
@@ -422,13 +467,15 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
         Err(e) => return bad_input(&e),
     };
     for run in 0..total {
+        let path = &shards[run % n].2.rows;
         match readers[run % n].next() {
-            Some(Ok(row)) if row.first().is_some_and(|r| *r == run.to_string()) => {
-                if let Err(e) = rows.push(&row) {
+            Some(Ok(rec)) if rec.get(0).is_some_and(|r| *r == run.to_string()) => {
+                let pushed = checked_row(path, &rec, &header, &numeric).and_then(|row| rows.push(&row));
+                if let Err(e) = pushed {
                     return bad_input(&e);
                 }
             }
-            Some(Err(e)) => return bad_input(&format!("{}: {e}", shards[run % n].2.rows.display())),
+            Some(Err(e)) => return bad_input(&format!("{}: {e}", path.display())),
             _ => return bad_input(&format!("merge: run {run} is not where shard {}/{n} should hold it", run % n + 1)),
         }
     }

@@ -24,6 +24,8 @@ pub enum Stream {
     Workload = 7,
     /// A swarm sweep's draw of this run's parameters (`[[swarm]]`).
     Swarm = 8,
+    /// A sweep's bootstrap resamples for confidence intervals (outside any run).
+    Bootstrap = 9,
     /// Unit tests and benchmarks.
     Test = 99,
 }

@@ -1,6 +1,7 @@
 //! The comparison of a sweep's variants: a table for the terminal (mean with its 95 % interval,
 //! p5 and p95 per chosen metric) and comparison.svg (per variant, the distribution of each
-//! chosen metric as a box from p25 to p75, whiskers from p5 to p95, the median and the mean).
+//! chosen metric as a box from p25 to p75, whiskers from p5 to p95, the median, and the mean
+//! with its interval; a legend says which is which, each axis its unit).
 
 use plotters::prelude::*;
 
@@ -68,31 +69,45 @@ pub fn comparison_svg(
     let mut svg = String::new();
     {
         let n = variants.len();
-        // The variants are named v0, v1, ... on the axes and spelled out under the panels.
-        let key_height = 22 * n as u32 + 16;
+        // The variants are named v0, v1, ... on the axes and spelled out under the panels,
+        // after the legend of what each glyph is.
+        let key_height = 22 * n as u32 + 16 + 30;
         let height = PANEL_HEIGHT * panels.len().max(1) as u32 + key_height;
         let root = SVGBackend::with_string(&mut svg, (960, height)).into_drawing_area();
         root.fill(&WHITE)?;
         let (plots, key) = root.split_vertically(height - key_height);
+        let text = ("sans-serif", 13).into_text_style(&key);
+        let blue = RGBColor(60, 120, 200);
+        let red = RGBColor(200, 60, 60);
+        // The legend: box, whiskers, median line, mean dot, each with its meaning.
+        key.draw(&Rectangle::new([(20, 6), (44, 20)], blue.mix(0.3).filled()))?;
+        key.draw_text("p25 to p75 of the seeds", &text, (50, 7))?;
+        key.draw(&PathElement::new(vec![(230, 6), (230, 20)], BLACK.stroke_width(1)))?;
+        key.draw(&PathElement::new(vec![(225, 6), (235, 6)], BLACK.stroke_width(1)))?;
+        key.draw(&PathElement::new(vec![(225, 20), (235, 20)], BLACK.stroke_width(1)))?;
+        key.draw_text("whiskers: p5 to p95", &text, (242, 7))?;
+        key.draw(&PathElement::new(vec![(400, 13), (424, 13)], blue.stroke_width(3)))?;
+        key.draw_text("median", &text, (430, 7))?;
+        key.draw(&Circle::new((510, 13), 4, red.filled()))?;
+        key.draw(&PathElement::new(vec![(520, 6), (520, 20)], red.stroke_width(2)))?;
+        key.draw_text("mean, and its 95 % bootstrap interval", &text, (528, 7))?;
         for (i, v) in variants.iter().enumerate() {
-            key.draw_text(
-                &format!("v{i}: {}", v.label()),
-                &("sans-serif", 13).into_text_style(&key),
-                (20, 8 + 22 * i as i32),
-            )?;
+            key.draw_text(&format!("v{i}: {}", v.label()), &text, (20, 38 + 22 * i as i32))?;
         }
         let areas = plots.split_evenly((panels.len().max(1), 1));
         let labels: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
         for ((name, per_variant), area) in panels.iter().map(|p| (&p.0, &p.1)).zip(areas) {
             let lo = per_variant.iter().flatten().map(|s| s.min).fold(f64::INFINITY, f64::min);
             let hi = per_variant.iter().flatten().map(|s| s.max).fold(f64::NEG_INFINITY, f64::max);
-            let (lo, hi) = if lo.is_finite() { (lo, hi) } else { (0.0, 1.0) };
+            // An axis needs a finite range (plotters never finishes laying out NaN or 1e999).
+            let (lo, hi) = if lo.is_finite() && hi.is_finite() { (lo, hi) } else { (0.0, 1.0) };
             let pad = ((hi - lo) * 0.1).max(1e-6);
+            let metric = name.split_once('.').map_or(name.as_str(), |(_, m)| m);
             let mut chart = ChartBuilder::on(&area)
                 .caption(name, ("sans-serif", 18))
                 .margin(10)
                 .x_label_area_size(36)
-                .y_label_area_size(70)
+                .y_label_area_size(80)
                 .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), (lo - pad)..(hi + pad))?;
             let label_of = |x: &f64| {
                 let i = x.round();
@@ -106,11 +121,12 @@ pub fn comparison_svg(
                 .configure_mesh()
                 .x_labels(n.max(2))
                 .x_label_formatter(&label_of)
+                .x_desc("variant")
+                .y_desc(unit_of(metric))
                 .y_label_formatter(&tick)
                 .label_style(("sans-serif", 13))
                 .light_line_style(WHITE.mix(0.0))
                 .draw()?;
-            let blue = RGBColor(60, 120, 200);
             for (i, s) in per_variant.iter().enumerate() {
                 let Some(s) = s else { continue };
                 let x = i as f64;
@@ -132,12 +148,32 @@ pub fn comparison_svg(
                     vec![(x - 0.25, s.p50), (x + 0.25, s.p50)],
                     blue.stroke_width(3),
                 )))?;
-                chart.draw_series(std::iter::once(Circle::new((x, s.mean), 4, RGBColor(200, 60, 60).filled())))?;
+                chart.draw_series(std::iter::once(Circle::new((x, s.mean), 4, red.filled())))?;
+                chart.draw_series(std::iter::once(PathElement::new(
+                    vec![(x + 0.3, s.ci95_low), (x + 0.3, s.ci95_high)],
+                    red.stroke_width(2),
+                )))?;
             }
         }
         root.present()?;
     }
     Ok(svg)
+}
+
+/// The unit of a per-service metric, for its axis.
+pub fn unit_of(metric: &str) -> &'static str {
+    match metric {
+        "availability" => "fraction of the measured time",
+        "capacity_ratio" => "healthy / desired, time average",
+        "min_az_coverage" => "Availability Zones",
+        "min_healthy"
+        | "min_az_loss_margin"
+        | "min_instance_loss_margin"
+        | "tasks_started"
+        | "tasks_failed_to_start" => "tasks",
+        m if m.ends_with("_s") => "seconds",
+        _ => "count",
+    }
 }
 
 /// An axis number: six decimals at most, trailing zeros dropped (tick steps are not exact in

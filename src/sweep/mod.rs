@@ -183,7 +183,7 @@ pub fn aggregate<E>(
         for (k, (_, service, metric)) in columns.iter().enumerate() {
             let mut line =
                 vec![variant.to_string(), label.clone(), service.to_string(), metric.to_string(), runs.to_string()];
-            let st = stats::stats(&values[k]);
+            let st = stats::stats(&values[k], stats::seed_of(&[&variant.to_string(), &header[columns[k].0]]));
             match &st {
                 Some(s) => {
                     line.push(s.n.to_string());
@@ -215,7 +215,8 @@ pub fn aggregate<E>(
         current = Some(variant);
         runs += 1;
         for (k, (c, _, _)) in columns.iter().enumerate() {
-            if let Ok(x) = row[*c].parse::<f64>() {
+            // Non-finite values never reach the statistics or a plot (merge refuses them).
+            if let Some(x) = row[*c].parse::<f64>().ok().filter(|x| x.is_finite()) {
                 values[k].push(x);
             }
         }

@@ -1,6 +1,9 @@
 //! Statistics of one metric over a sweep's runs: mean, standard deviation, order statistics and
-//! a 95 % confidence interval of the mean (Student's t). Pure arithmetic on sorted values, so the
-//! same values give the same bytes on any machine.
+//! a 95 % confidence interval of the mean. The interval is a bootstrap percentile interval: the
+//! 2.5th and 97.5th percentiles of the means of resamples drawn with replacement. Unlike the
+//! t-interval it never leaves the values' own range (an availability interval never passes 1,
+//! an outage time never goes below 0) and it follows a skewed metric's shape. The resamples come
+//! from a seeded stream, so the same values and seed give the same bytes on any machine.
 
 /// Summary of a sample.
 #[derive(Clone, Debug, PartialEq)]
@@ -20,21 +23,40 @@ pub struct Stats {
     pub ci95_high: f64,
 }
 
-/// Two-sided 97.5 % quantiles of Student's t for 1..=30 degrees of freedom.
-const T975: [f64; 30] = [
-    12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131, 2.120,
-    2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042,
-];
+/// Bootstrap resamples for the interval: 2,000 (percentile intervals want at least 1,000), fewer
+/// for very large samples so that one metric costs at most `BOOTSTRAP_DRAWS` draws; never under
+/// 400.
+pub const BOOTSTRAP_RESAMPLES: usize = 2000;
+const BOOTSTRAP_DRAWS: usize = 4_000_000;
+const BOOTSTRAP_MIN_RESAMPLES: usize = 400;
 
-/// The t quantile for a 95 % interval with `df` degrees of freedom (the normal 1.96 past 120).
-fn t975(df: usize) -> f64 {
-    match df {
-        0 => f64::NAN,
-        1..=30 => T975[df - 1],
-        31..=60 => 2.000,
-        61..=120 => 1.980,
-        _ => 1.960,
+/// The 95 % bootstrap percentile interval of the mean of sorted `v`, resampled from `seed`.
+fn bootstrap_interval(v: &[f64], seed: u64) -> (f64, f64) {
+    let n = v.len();
+    if v[0] == v[n - 1] {
+        return (v[0], v[0]);
     }
+    let resamples = (BOOTSTRAP_DRAWS / n).clamp(BOOTSTRAP_MIN_RESAMPLES, BOOTSTRAP_RESAMPLES);
+    let mut rng = SimRng::new(seed, Stream::Bootstrap);
+    // Two indices from each 64-bit draw (multiply-shift: the bias is n / 2^32, nothing here).
+    let index = |x: u64| ((x & 0xffff_ffff) * n as u64 >> 32) as usize;
+    let mut means: Vec<f64> = (0..resamples)
+        .map(|_| {
+            let mut sum = 0.0;
+            let mut k = 0;
+            while k < n {
+                let x = rng.next_u64();
+                sum += v[index(x)];
+                if k + 1 < n {
+                    sum += v[index(x >> 32)];
+                }
+                k += 2;
+            }
+            sum / n as f64
+        })
+        .collect();
+    means.sort_by(f64::total_cmp);
+    (quantile(&means, 0.025), quantile(&means, 0.975))
 }
 
 /// The `q` quantile of sorted values, interpolated linearly between order statistics (R's type 7).
@@ -44,8 +66,9 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
     sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
-/// Statistics of `values` (NaN-free); `None` for an empty sample.
-pub fn stats(values: &[f64]) -> Option<Stats> {
+/// Statistics of `values` (finite numbers); `None` for an empty sample. `seed` draws the
+/// bootstrap resamples: a fixed function of what is summarised, so reruns and merges agree.
+pub fn stats(values: &[f64], seed: u64) -> Option<Stats> {
     if values.is_empty() {
         return None;
     }
@@ -54,7 +77,7 @@ pub fn stats(values: &[f64]) -> Option<Stats> {
     let n = v.len();
     let mean = v.iter().sum::<f64>() / n as f64;
     let sd = if n > 1 { (v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt() } else { 0.0 };
-    let half = if n > 1 { t975(n - 1) * sd / (n as f64).sqrt() } else { 0.0 };
+    let (ci95_low, ci95_high) = bootstrap_interval(&v, seed);
     Some(Stats {
         n,
         mean,
@@ -66,9 +89,23 @@ pub fn stats(values: &[f64]) -> Option<Stats> {
         p75: quantile(&v, 0.75),
         p95: quantile(&v, 0.95),
         max: v[n - 1],
-        ci95_low: mean - half,
-        ci95_high: mean + half,
+        ci95_low,
+        ci95_high,
     })
+}
+
+use crate::engine::{SimRng, Stream};
+
+/// A stable 64-bit hash (FNV-1a) of what a statistic summarises, as its bootstrap seed.
+pub fn seed_of(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain([0]) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
 }
 
 #[cfg(test)]
@@ -77,15 +114,36 @@ mod tests {
 
     #[test]
     fn known_samples() {
-        let s = stats(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]).unwrap();
+        let s = stats(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0], 1).unwrap();
         assert_eq!((s.n, s.mean, s.min, s.max), (8, 5.0, 2.0, 9.0));
         assert!((s.sd - 2.138_089_935).abs() < 1e-9);
         assert_eq!(s.p50, 4.5);
-        // t(7) = 2.365: 5 +- 2.365 x 2.138 / sqrt(8).
-        assert!((s.ci95_high - (5.0 + 2.365 * s.sd / 8f64.sqrt())).abs() < 1e-12);
+        // The bootstrap interval sits around the mean, about as wide as the t-interval
+        // (5 +- 2.365 x 2.138 / sqrt(8) = [3.21, 6.79]); the resampled means are a little
+        // narrower (the plug-in variance).
+        assert!(s.ci95_low < 5.0 && s.ci95_high > 5.0, "{s:?}");
+        assert!(s.ci95_low > 3.0 && s.ci95_high < 7.0, "{s:?}");
+        assert_eq!(stats(&[2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0], 1), Some(s), "the same seed, the same bytes");
         assert_eq!(quantile(&[1.0, 2.0, 3.0, 4.0, 5.0], 0.95), 4.8);
-        let one = stats(&[3.0]).unwrap();
+        let one = stats(&[3.0], 1).unwrap();
         assert_eq!((one.sd, one.ci95_low, one.ci95_high, one.p5), (0.0, 3.0, 3.0, 3.0));
-        assert!(stats(&[]).is_none());
+        assert!(stats(&[], 1).is_none());
+    }
+
+    /// The case the t-interval got wrong: an availability of 1 in 29 runs and 0.999 in one has a
+    /// t-interval past 1; the bootstrap interval stays inside [min, max], as does an outage time
+    /// that is 0 in most runs.
+    #[test]
+    fn intervals_stay_inside_the_values_range() {
+        let mut availability = vec![1.0; 29];
+        availability.push(0.999);
+        let s = stats(&availability, seed_of(&["0", "web.availability"])).unwrap();
+        assert!(s.ci95_high <= 1.0 && s.ci95_low >= 0.999, "{s:?}");
+        assert!(s.ci95_low < 1.0, "the one bad run shows: {s:?}");
+        let mut outage = vec![0.0; 27];
+        outage.extend([55.0, 120.0, 300.0]);
+        let s = stats(&outage, seed_of(&["0", "web.outage_s"])).unwrap();
+        assert!(s.ci95_low >= 0.0 && s.ci95_high <= 300.0, "{s:?}");
+        assert!(s.ci95_low <= s.mean && s.mean <= s.ci95_high, "{s:?}");
     }
 }

@@ -135,3 +135,47 @@ fn swarm_runs_draw_their_parameters_from_the_seed() {
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("swarm[1].path"), "{}", String::from_utf8_lossy(&o.stderr));
 }
+
+/// A shard's runs.csv edited by hand or by a broken tool: NaN, 1e999 or a word where a number
+/// belongs is refused with file:line:column (it used to spin forever laying out the plot's
+/// axis, or drop the cell and change n); a huge but finite value still merges and plots.
+#[test]
+fn merge_refuses_cells_that_are_not_finite_numbers() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = scenario();
+    for k in 1..=2 {
+        let o = ecsim(&["sweep", &s, "--seeds", "1..4", "--shard", &format!("{k}/2"), "--out", &format!("s{k}")], dir);
+        assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let runs = dir.join("s2/runs.csv");
+    let original = std::fs::read_to_string(&runs).unwrap();
+    let header: Vec<&str> = original.lines().next().unwrap().split(',').collect();
+    let column = header.iter().position(|h| *h == "web.availability").unwrap();
+    for (bad, ok) in [("NaN", false), ("1e999", false), ("abc", false), ("1e300", true)] {
+        // Line 3 (the shard's second run): replace its availability.
+        let mut lines: Vec<String> = original.lines().map(str::to_string).collect();
+        let mut cells: Vec<String> = lines[2].split(',').map(str::to_string).collect();
+        let col = cells[..column].iter().map(|c| c.len() + 1).sum::<usize>() + 1;
+        cells[column] = bad.to_string();
+        lines[2] = cells.join(",");
+        std::fs::write(&runs, lines.join("\n") + "\n").unwrap();
+        let out = format!("merged-{bad}");
+        let o = ecsim(&["merge", "s1", "s2", "--out", &out], dir);
+        let err = String::from_utf8_lossy(&o.stderr);
+        if ok {
+            assert_eq!(o.status.code(), Some(0), "{bad}: {err}");
+            continue;
+        }
+        assert_eq!(o.status.code(), Some(2), "{bad}: {err}");
+        let at = format!("s2/runs.csv:3:{col}: web.availability: expected a finite number or nothing, found \"{bad}\"");
+        assert!(err.contains(&at), "{bad}: {err}");
+        assert!(!dir.join(&out).exists());
+        let leftovers: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
