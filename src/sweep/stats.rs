@@ -39,7 +39,7 @@ fn bootstrap_interval(v: &[f64], seed: u64) -> (f64, f64) {
     let resamples = (BOOTSTRAP_DRAWS / n).clamp(BOOTSTRAP_MIN_RESAMPLES, BOOTSTRAP_RESAMPLES);
     let mut rng = SimRng::new(seed, Stream::Bootstrap);
     // Two indices from each 64-bit draw (multiply-shift: the bias is n / 2^32, nothing here).
-    let index = |x: u64| ((x & 0xffff_ffff) * n as u64 >> 32) as usize;
+    let index = |x: u64| (((x & 0xffff_ffff) * n as u64) >> 32) as usize;
     let mut means: Vec<f64> = (0..resamples)
         .map(|_| {
             let mut sum = 0.0;
