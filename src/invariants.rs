@@ -39,6 +39,14 @@ pub fn check(state: &State) -> Result<(), Violation> {
     if usage != cluster.usage {
         return fail("cluster_usage_adds_up", format!("kept {:?}, instances sum to {usage:?}", cluster.usage));
     }
+    let live: Vec<crate::ids::InstanceId> =
+        cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive).map(|ci| ci.id).collect();
+    if live != cluster.live {
+        return fail(
+            "capacity_index_in_sync",
+            format!("the live list {:?} is not the live instances {live:?}", cluster.live),
+        );
+    }
     let mut group_counts = vec![vec![0u32; cluster.zones.len()]; cluster.task_groups.len()];
     for ci in &cluster.instances {
         let (mut cpu, mut mem, mut enis, mut gpus) = (0u64, 0u64, 0u32, 0u32);

@@ -77,6 +77,10 @@ pub struct Cluster {
     pub instances: Vec<ContainerInstance>,
     /// Placement's compact view of `instances`, index for index (see [`capacity_index`]).
     pub slots: Vec<Slot>,
+    /// The instances not INACTIVE, in registration order: what placement scans. A terminated
+    /// instance keeps its record (reports name it) but costs nothing after, so a run that
+    /// replaces instances all day scans the fleet it has, not every instance it ever had.
+    pub live: Vec<InstanceId>,
     /// Tasks with desired status RUNNING per task group and instance, dense: what spread over
     /// instances and distinctInstance read in a scan (each instance's sparse list serves queries).
     pub group_instance_counts: Vec<Vec<u32>>,
@@ -103,6 +107,7 @@ impl Cluster {
             launched_per_group: vec![0; n],
             instances: Vec::new(),
             slots: Vec::new(),
+            live: Vec::new(),
             group_instance_counts: Vec::new(),
             task_groups: Vec::new(),
             group_zone_counts: Vec::new(),
@@ -201,6 +206,16 @@ impl Cluster {
         self.usage.apply(old, ci, -1);
         self.usage.apply(new, ci, 1);
         self.slots[id.index()] = new;
+        if old.live != new.live {
+            // Ids grow with registration, so the list stays sorted.
+            match (self.live.binary_search(&id), new.live) {
+                (Err(at), true) => self.live.insert(at, id),
+                (Ok(at), false) => {
+                    self.live.remove(at);
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Counts a task of `group` on `instance` as desired-RUNNING (+1) or no longer (-1).
@@ -222,17 +237,23 @@ impl Cluster {
             .filter(|z| self.zone_up[z.index()])
             .min_by_key(|z| {
                 let live = self
-                    .instances
+                    .live
                     .iter()
-                    .filter(|ci| ci.group == group && ci.zone == **z && ci.status != InstanceStatus::Inactive)
+                    .map(|id| &self.instances[id.index()])
+                    .filter(|ci| ci.group == group && ci.zone == **z)
                     .count();
                 (live, z.0)
             })
             .copied()
     }
 
+    /// The instances not INACTIVE, in registration order.
+    pub fn live_instances(&self) -> impl Iterator<Item = &ContainerInstance> + Clone {
+        self.live.iter().map(|id| &self.instances[id.index()])
+    }
+
     pub fn live_instances_in_group(&self, group: GroupId) -> u32 {
-        self.instances.iter().filter(|ci| ci.group == group && ci.status != InstanceStatus::Inactive).count() as u32
+        self.live.iter().filter(|id| self.instances[id.index()].group == group).count() as u32
     }
 
     pub fn find_instance(&self, ec2_instance_id: &str) -> Option<InstanceId> {

@@ -342,7 +342,7 @@ impl State {
             up
         } else {
             up.into_iter()
-                .filter(|&z| self.cluster.instances.iter().any(|ci| ci.zone.index() == z && ci.accepts_placement()))
+                .filter(|&z| self.cluster.live_instances().any(|ci| ci.zone.index() == z && ci.accepts_placement()))
                 .collect()
         };
         if zones.len() < 2 && !svc.rebalancing {

@@ -289,6 +289,11 @@ impl Observer {
         }
     }
 
+    /// Event-log lines so far.
+    pub fn log_len(&self) -> usize {
+        self.log.len()
+    }
+
     /// Whether an instant without notices can be skipped: the measured time's start is known.
     /// Nothing else changes the records without a notice: a service is integrated only when
     /// its values change, and a target group's integrals are whole milliseconds, which closing

@@ -349,6 +349,11 @@ impl Loader<'_> {
                 "placement_retry_interval",
                 "max_events",
                 "max_events_per_instant",
+                "max_pending_events",
+                "max_tasks",
+                "max_instances_registered",
+                "max_queued_jobs",
+                "max_log_lines",
                 "max_percent_counts_stopping",
                 "throttle_after_failures",
                 "throttle_base_delay",
@@ -379,6 +384,17 @@ impl Loader<'_> {
         }
         if let Some(n) = r.opt_int(&f, "max_events_per_instant", 1, i64::MAX) {
             s.max_events_per_instant = n as u64;
+        }
+        for (key, slot) in [
+            ("max_pending_events", &mut s.max_pending_events),
+            ("max_tasks", &mut s.max_tasks),
+            ("max_instances_registered", &mut s.max_instances_registered),
+            ("max_queued_jobs", &mut s.max_queued_jobs),
+            ("max_log_lines", &mut s.max_log_lines),
+        ] {
+            if let Some(n) = r.opt_int(&f, key, 1, i64::MAX) {
+                *slot = n as u64;
+            }
         }
         if let Some(b) = r.opt_bool(&f, "max_percent_counts_stopping") {
             s.max_percent_counts_stopping = b;

@@ -41,6 +41,16 @@ pub struct Settings {
     pub max_events: u64,
     /// ... or after this many events at one instant (a livelock guard).
     pub max_events_per_instant: u64,
+    /// Memory guards on deterministic quantities (never the process's memory, which differs by
+    /// machine): events waiting in the queue, task records held (live tasks and the stopped
+    /// service tasks the reports keep), container instances registered over the run (each keeps
+    /// its record), jobs waiting in batch workloads' queues, and event-log lines. A run past one
+    /// stops with an error naming the setting, within seconds, instead of exhausting memory.
+    pub max_pending_events: u64,
+    pub max_instances_registered: u64,
+    pub max_tasks: u64,
+    pub max_queued_jobs: u64,
+    pub max_log_lines: u64,
     /// Log each standalone task whose essential container exited after doing its work. ECS's
     /// service events never list standalone tasks; ecsim logs those that stop for any other
     /// reason (failed to start, host lost, Spot, a crash, StopTask) and counts the completions
@@ -68,6 +78,11 @@ impl Default for Settings {
             target_check_phase: CheckPhase::Random,
             max_events: 500_000_000,
             max_events_per_instant: 5_000_000,
+            max_pending_events: 10_000_000,
+            max_tasks: 1_000_000,
+            max_instances_registered: 100_000,
+            max_queued_jobs: 1_000_000,
+            max_log_lines: 1_000_000,
             check_invariants: false,
             explain: None,
         }

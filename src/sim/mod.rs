@@ -251,6 +251,7 @@ impl Simulation {
                 Ctx { now: self.now, queue: &mut self.queue, rng: &mut self.rngs, notices: &mut self.notices };
             self.state.handle(&mut ctx, event);
             self.check()?;
+            self.guard_memory()?;
         }
         // Every event at `until` has run: close that instant too (closing twice is harmless).
         self.end_instant()?;
@@ -272,6 +273,35 @@ impl Simulation {
         if self.state.settings.check_invariants {
             crate::invariants::check_instant_end(&self.state)
                 .map_err(|violation| SimError::Invariant { time_s: self.now.as_secs_f64(), violation })?;
+        }
+        Ok(())
+    }
+
+    /// The memory guards (see `Settings::max_pending_events`): each quantity is O(1) to read.
+    fn guard_memory(&self) -> Result<(), SimError> {
+        let s = &self.state.settings;
+        let tasks = (self.state.tasks.len() - self.state.free_task_slots.len()) as u64;
+        let log = (self.observer.log_len() + self.notices.len()) as u64;
+        let queued = self.state.workloads.iter().map(|w| w.queued() as u64).sum::<u64>();
+        let checks = [
+            (self.queue.len() as u64, s.max_pending_events, "events waiting in the queue", "max_pending_events"),
+            (tasks, s.max_tasks, "task records (live tasks and stopped service tasks)", "max_tasks"),
+            (
+                self.state.cluster.instances.len() as u64,
+                s.max_instances_registered,
+                "container instances registered over the run",
+                "max_instances_registered",
+            ),
+            (queued, s.max_queued_jobs, "jobs waiting in workload queues", "max_queued_jobs"),
+            (log, s.max_log_lines, "event-log lines", "max_log_lines"),
+        ];
+        for (have, max, what, setting) in checks {
+            if have > max {
+                return Err(SimError::Runaway(format!(
+                    "more than {max} {what} at {} s (settings.{setting}); raise it in [settings] if the run is meant to be this large",
+                    self.now.as_secs_f64()
+                )));
+            }
         }
         Ok(())
     }

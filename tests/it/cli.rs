@@ -111,6 +111,25 @@ fn a_runaway_run_ends_with_a_clear_error() {
     assert!(err.contains("rerun: ecsim run q.toml --seed 1 --check"), "{err}");
 }
 
+/// A valid scenario that would exhaust memory (a billion jobs an hour on ten instances) stops at
+/// the default guards with exit 2, naming the setting, and writes nothing.
+#[test]
+fn a_run_that_would_exhaust_memory_stops_at_a_guard() {
+    let tmp = tempfile::tempdir().unwrap();
+    let flood = "[scenario]\nduration = \"1d\"\n[cluster]\nzones = [\"a\", \"b\"]\n\
+        [[instance_groups]]\nname = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 10\n\
+        [[task_definitions]]\nfamily = \"job\"\ncpu = \"256\"\nmemory = \"512\"\n\
+        containerDefinitions = [{ name = \"job\", image = \"job\", essential = true }]\n\
+        [[workloads]]\nname = \"batch\"\ntask_definition = \"job\"\nrate_per_hour = 1e9\nrun = \"10m\"\n";
+    std::fs::write(tmp.path().join("flood.toml"), flood).unwrap();
+    let o = ecsim(&["run", "flood.toml"], tmp.path());
+    let (_, err) = text(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("more than 1000000 jobs waiting in workload queues"), "{err}");
+    assert!(err.contains("(settings.max_queued_jobs); raise it in [settings]"), "{err}");
+    assert!(!tmp.path().join("reports").exists());
+}
+
 /// The scenario example in README is a valid scenario (documentation that cannot rot).
 #[test]
 fn the_readme_scenario_example_is_valid() {

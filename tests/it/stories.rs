@@ -273,3 +273,27 @@ fn e_l2_essential_and_non_essential_exits() {
     assert_eq!(t.stop_code, Some(StopCode::EssentialContainerExited));
     assert_eq!(t.stopped_reason, "Essential container in task exited");
 }
+
+/// Every memory guard stops a run that outgrows it, with the setting to raise named: each
+/// scenario is ordinary but for one guard set low. (A run that would exhaust memory, like a
+/// billion jobs an hour on ten instances, stops at the default guards within a second: the
+/// command-line test of that is in cli.rs.)
+#[test]
+fn memory_guards_stop_runs_that_outgrow_them() {
+    let batch = "[[workloads]]\nname = \"batch\"\ntask_definition = \"app\"\nrate_per_hour = 36000000\nrun = \"10m\"\n";
+    let cases = [
+        ("max_pending_events = 4", service("web", 6, ""), "events waiting in the queue"),
+        ("max_tasks = 5", service("web", 6, ""), "task records (live tasks and stopped service tasks)"),
+        ("max_instances_registered = 2", service("web", 1, ""), "container instances registered over the run"),
+        ("max_queued_jobs = 100", batch.to_string(), "jobs waiting in workload queues"),
+        ("max_log_lines = 3", service("web", 6, "") + &service("api", 6, ""), "event-log lines"),
+    ];
+    for (setting, body, what) in cases {
+        let toml = three_big_instances() + &format!("[settings]\n{setting}\n") + &body;
+        let err = sim(&toml).run().unwrap_err().to_string();
+        let (key, max) = setting.split_once(" = ").unwrap();
+        let want = format!("more than {max} {what} at ");
+        assert!(err.starts_with(&format!("runaway simulation: {want}")), "{setting}: {err}");
+        assert!(err.contains(&format!("(settings.{key}); raise it in [settings]")), "{setting}: {err}");
+    }
+}

@@ -324,11 +324,12 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     let n = req.strategies.len().min(MAX_STRATEGIES);
     let chain = &req.strategies[..n];
     let random = req.is_random();
+    let live = &cluster.live;
     if chain.iter().all(|s| *s == Strategy::Random) {
         return if random {
-            pick_uniform(slots.len(), ok, rng)
+            pick_uniform(live.len(), |j| ok(live[j].index()), rng).map(|j| live[j.index()])
         } else {
-            (0..slots.len()).find(|&i| ok(i)).map(|i| InstanceId(i as u32))
+            live.iter().copied().find(|id| ok(id.index()))
         };
     }
     if let Some(scorers) = slot_scorers(chain) {
@@ -348,7 +349,8 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     let mut best = [i64::MAX; MAX_STRATEGIES];
     let mut ties: Vec<InstanceId> = Vec::new();
     let mut first: Option<InstanceId> = None;
-    for (i, slot) in slots.iter().enumerate() {
+    for &id in live {
+        let (i, slot) = (id.index(), &slots[id.index()]);
         if !ok(i) {
             continue;
         }
@@ -411,7 +413,7 @@ pub(super) fn attribute_counts<'c>(
     name: &str,
 ) -> Vec<(Option<&'c str>, i64)> {
     let mut counts: Vec<(Option<&str>, i64)> = Vec::new();
-    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive) {
+    for ci in cluster.live_instances() {
         let v = ci.attribute(name);
         let n = i64::from(ci.group_task_count(group));
         match counts.iter_mut().find(|(k, _)| *k == v) {

@@ -41,7 +41,8 @@ impl SlotScan<'_, '_> {
         };
         let mut best: Option<(u128, usize)> = None;
         let mut ties: Vec<usize> = Vec::new();
-        for (i, slot) in cluster.slots.iter().enumerate() {
+        for &id in &cluster.live {
+            let (i, slot) = (id.index(), &cluster.slots[id.index()]);
             if !slot.fits(t) || !(self.slot_only || fits_beyond_slot(cluster, req, i)) {
                 continue;
             }
