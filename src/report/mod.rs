@@ -49,14 +49,15 @@ pub fn render(
         ("target_groups.csv".to_string(), target_groups_csv(result).map_err(|e| format(e.to_string()))?),
         ("events.csv".to_string(), events_csv(result).map_err(|e| format(e.to_string()))?),
     ];
+    let names: Vec<&str> = scenario.services.iter().map(|s| s.name.as_str()).collect();
     for (s, spec) in scenario.services.iter().enumerate() {
         let plot = |e: Box<dyn std::error::Error>| format(format!("plot of {}: {e}", spec.name));
         files.push((
-            format!("tasks-{}.svg", spec.name),
+            plot_file_name("tasks", &spec.name, &names),
             plots::service_svg(result, scenario, s, &disruptions).map_err(plot)?.into_bytes(),
         ));
         files.push((
-            format!("redundancy-{}.svg", spec.name),
+            plot_file_name("redundancy", &spec.name, &names),
             plots::redundancy_svg(result, scenario, s).map_err(plot)?.into_bytes(),
         ));
     }
@@ -66,6 +67,28 @@ pub fn render(
     let page = html::report_html(&rendered, result);
     rendered.files.push(("report.html".to_string(), page.into_bytes()));
     Ok(rendered)
+}
+
+/// The file of a service's plot: `tasks-web.svg`, or, where that would not be a file name on
+/// every system (longer than 255 bytes, or the same as another service's but for letter case, as
+/// on macOS and Windows), the name cut short with a hash of the whole name:
+/// `tasks-<as much of the name as fits>-1a2b3c4d.svg`. Every name AWS accepts writes.
+pub fn plot_file_name(kind: &str, service: &str, services: &[&str]) -> String {
+    const MAX_BYTES: usize = 255;
+    let plain = format!("{kind}-{service}.svg");
+    let clash = services.iter().filter(|s| s.eq_ignore_ascii_case(service)).count() > 1;
+    if plain.len() <= MAX_BYTES && !clash {
+        return plain;
+    }
+    use sha2::Digest;
+    let digest = sha2::Sha256::digest(service.as_bytes());
+    let hash: String = digest.iter().take(4).map(|b| format!("{b:02x}")).collect();
+    let room = MAX_BYTES - kind.len() - 1 - 1 - hash.len() - ".svg".len();
+    let mut cut = service.len().min(room);
+    while !service.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{kind}-{}-{hash}.svg", &service[..cut])
 }
 
 /// A run's report: the files of its folder, and what the command line reports from them.

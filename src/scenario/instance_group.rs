@@ -4,7 +4,7 @@
 
 use super::load::lookup;
 use super::node::{Node, Value};
-use super::reader::{Reader, suggest};
+use super::reader::{NameRule, Reader, suggest};
 use crate::cluster::{InstanceGroupSpec, instance_types};
 use crate::engine::SimDuration;
 use crate::ids::ZoneId;
@@ -31,7 +31,7 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
         "reserved_memory_mib",
     ];
     let f = r.table(node, path, fields)?;
-    let name = r.req_str(&f, "name", "the group's name");
+    let name = r.req_name(&f, "name", "the group's name", NameRule::Aws);
     if !f.has("count") {
         r.missing(&f, "count", "how many instances the group starts with");
     }

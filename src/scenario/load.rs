@@ -10,7 +10,7 @@ use super::instance_group::read_group;
 use super::model::*;
 use super::node::{Node, SourceFile, Value};
 use super::overrides::{self, Override};
-use super::reader::{Fields, Reader, suggest};
+use super::reader::{Fields, NameRule, Reader, suggest};
 use super::service::{
     ServiceContext, Supplied, read_service, read_strategies, required_task_definition, resolve_task_definition,
 };
@@ -307,7 +307,9 @@ impl Loader<'_> {
             );
         }
         let default_name = Path::new(file).file_stem().map_or("scenario".into(), |s| s.to_string_lossy().into_owned());
-        let name = self.r.opt_str(&f, "name").unwrap_or(default_name);
+        // The name becomes the default report folder: by the same rule as AWS's names, so it
+        // can neither climb out of reports/ nor fail to be a file name.
+        let name = self.r.opt_name(&f, "name", NameRule::Aws).unwrap_or(default_name);
         self.r.opt_str(&f, "description");
         let duration = if f.has("duration") {
             self.r.opt_duration(&f, "duration")
@@ -672,7 +674,7 @@ impl Loader<'_> {
     ) -> Option<ServiceSpec> {
         let f = self.r.table(node, path, &["file", "service", "serviceName", "taskDefinition", "desiredCount"])?;
         let supplied = Supplied {
-            name: self.r.opt_str(&f, "serviceName"),
+            name: self.r.opt_name(&f, "serviceName", NameRule::Aws),
             task_definition: match f.node("taskDefinition") {
                 Some(n) => {
                     Some(resolve_task_definition(&mut self.r, n, &f.path("taskDefinition"), ctx.tds, ctx.families)?)
@@ -735,7 +737,7 @@ impl Loader<'_> {
         ];
         let f = self.r.table(node, path, FIELDS)?;
         let r = &mut self.r;
-        let name = r.req_str(&f, "name", "the workload's name");
+        let name = r.req_name(&f, "name", "the workload's name", NameRule::Aws);
         let what = "the task definition its tasks run";
         let td = required_task_definition(r, &f, "task_definition", what, &names.task_definitions, &names.families);
         let group = r.opt_str(&f, "group");

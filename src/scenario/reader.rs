@@ -151,6 +151,26 @@ impl<'s> Reader<'s> {
         self.opt_str(f, key)
     }
 
+    /// A name by AWS's rule for it (checked up front: a name that cannot be a service, family,
+    /// container or target group in AWS is refused where it is written, not discovered later).
+    pub fn opt_name(&mut self, f: &Fields<'_>, key: &str, rule: NameRule) -> Option<String> {
+        let node = f.node(key)?;
+        let name = self.str_value(node, &f.path(key))?;
+        if let Err(expected) = rule.check(&name) {
+            self.error(&node.span, &f.path(key), format!("expected {expected}, found {name:?}"));
+            return None;
+        }
+        Some(name)
+    }
+
+    pub fn req_name(&mut self, f: &Fields<'_>, key: &str, what: &str, rule: NameRule) -> Option<String> {
+        if !f.has(key) {
+            self.missing(f, key, what);
+            return None;
+        }
+        self.opt_name(f, key, rule)
+    }
+
     pub fn opt_bool(&mut self, f: &Fields<'_>, key: &str) -> Option<bool> {
         let node = f.node(key)?;
         match node.value {
@@ -285,5 +305,45 @@ impl<'s> Reader<'s> {
         let note = placeholder_note(node);
         self.error(&node.span, &path, format!("expected one of {}, found {s:?}{hint}{note}", names.join(", ")));
         None
+    }
+}
+
+/// How a name may be spelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NameRule {
+    /// Services, task definition families, containers, clusters (CreateService and
+    /// RegisterTaskDefinition): up to 255 letters, digits, hyphens and underscores. ecsim's own
+    /// names (instance groups, workloads, the scenario) follow it too.
+    Aws,
+    /// Target groups (CreateTargetGroup): up to 32 letters, digits and hyphens, not beginning or
+    /// ending with a hyphen, not beginning with "internal-".
+    TargetGroup,
+}
+
+impl NameRule {
+    /// `Err(what was expected)` if `name` breaks the rule.
+    pub fn check(self, name: &str) -> Result<(), &'static str> {
+        let word = |c: char| c.is_ascii_alphanumeric() || c == '-';
+        match self {
+            NameRule::Aws => {
+                let ok = !name.is_empty() && name.len() <= 255 && name.chars().all(|c| word(c) || c == '_');
+                if ok { Ok(()) } else { Err("1 to 255 letters, digits, hyphens or underscores") }
+            }
+            NameRule::TargetGroup => {
+                let ok = !name.is_empty()
+                    && name.len() <= 32
+                    && name.chars().all(word)
+                    && !name.starts_with('-')
+                    && !name.ends_with('-')
+                    && !name.starts_with("internal-");
+                if ok {
+                    Ok(())
+                } else {
+                    Err(
+                        "1 to 32 letters, digits or hyphens, not beginning or ending with a hyphen nor beginning with \"internal-\"",
+                    )
+                }
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@
 //! file; only the checks against the rest of a scenario need its [`ServiceContext`].
 
 use super::node::Node;
-use super::reader::{Fields, Reader, suggest};
+use super::reader::{Fields, NameRule, Reader, suggest};
 use super::task_definition::read_constraint;
 use crate::cluster::InstanceGroupSpec;
 use crate::ecs::deployment::{CircuitBreaker, ThresholdType};
@@ -99,8 +99,8 @@ pub fn read_service(
     let bare = ctx.is_none();
     let name = match &supplied.name {
         Some(n) => Some(n.clone()),
-        None if bare => r.opt_str(&f, "serviceName"),
-        None => r.req_str(&f, "serviceName", "the service's name"),
+        None if bare => r.opt_name(&f, "serviceName", NameRule::Aws),
+        None => r.req_name(&f, "serviceName", "the service's name", NameRule::Aws),
     };
     let daemon = r.opt_enum(&f, "schedulingStrategy", &[("REPLICA", false), ("DAEMON", true)]).unwrap_or(false);
     if !f.has("desiredCount") && supplied.desired_count.is_none() && !daemon && !bare {

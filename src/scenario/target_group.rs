@@ -3,7 +3,7 @@
 //! services' `loadBalancers` entries that point at them.
 
 use super::node::{Node, Value};
-use super::reader::{Reader, suggest};
+use super::reader::{NameRule, Reader, suggest};
 use crate::ecs::service::LoadBalancer;
 use crate::ecs::task_definition::TaskDefinition;
 use crate::elb::target_group::{LoadBalancerType, TargetGroupSpec};
@@ -49,9 +49,9 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
     let f = r.table_with(node, path, SIMULATED, AWS_OTHER)?;
     // CreateTargetGroup calls it `Name`; describe-target-groups, `TargetGroupName`.
     let name = if f.has("Name") && !f.has("TargetGroupName") {
-        r.opt_str(&f, "Name")
+        r.opt_name(&f, "Name", NameRule::TargetGroup)
     } else {
-        r.req_str(&f, "TargetGroupName", "the target group's name")
+        r.req_name(&f, "TargetGroupName", "the target group's name", NameRule::TargetGroup)
     };
     let arn = r.opt_str(&f, "TargetGroupArn");
     let protocol = r.opt_str(&f, "Protocol").unwrap_or_else(|| "HTTP".into());

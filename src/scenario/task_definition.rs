@@ -3,7 +3,7 @@
 
 use super::behavior::read_behavior;
 use super::node::{Node, Value};
-use super::reader::{Fields, Reader, join};
+use super::reader::{Fields, NameRule, Reader, join};
 use crate::ecs::container_health::HealthCheck;
 use crate::ecs::placement::{Constraint, query};
 use crate::ecs::task_definition::{
@@ -104,15 +104,7 @@ pub fn read_task_definition(
     }
     let known: Vec<&str> = SIMULATED.iter().chain(scenario_fields).copied().collect();
     let f = r.table_with(node, path, &known, AWS_OTHER)?;
-    let family = r.req_str(&f, "family", "the task definition family");
-    if let Some(fam) = &family
-        && (fam.is_empty()
-            || fam.len() > 255
-            || !fam.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
-    {
-        let n = f.node("family").unwrap_or(node);
-        r.error(&n.span, &f.path("family"), format!("expected up to 255 letters, digits, '_' or '-', found {fam:?}"));
-    }
+    let family = r.req_name(&f, "family", "the task definition family", NameRule::Aws);
     let revision = r.opt_u32(&f, "revision", 1, 1_000_000);
     let network_mode = read_network_mode(r, &f);
     let cpu = read_units(r, &f, "cpu", Units::Cpu);
@@ -335,7 +327,7 @@ fn read_container(
     task_memory: Option<u32>,
 ) -> Option<ContainerDefinition> {
     let f = r.table_with(node, path, CONTAINER_SIMULATED, CONTAINER_OTHER)?;
-    let name = r.req_str(&f, "name", "the container's name");
+    let name = r.req_name(&f, "name", "the container's name", NameRule::Aws);
     let image = r.req_str(&f, "image", "the container image");
     let cpu = match f.node("cpu") {
         Some(n) if !matches!(n.value, Value::Null) => {

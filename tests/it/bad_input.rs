@@ -405,3 +405,67 @@ fn json_scenarios_report_positions_and_paths() {
     let got = ecsim::scenario::load_str("bad.json", "{\"scenario\": ", None).unwrap_err().to_string();
     assert!(got.contains("bad.json:1:13: JSON syntax: EOF while parsing a value"), "{got}");
 }
+
+/// Names by AWS's rules, refused where they are written (a service named `a/b` used to pass
+/// validate and fail after the whole run, writing `tasks-a/b.svg`).
+#[test]
+fn names_follow_aws_rules() {
+    let aws = "expected 1 to 255 letters, digits, hyphens or underscores, found";
+    check(
+        "slash",
+        &replace("serviceName = \"web\"", "serviceName = \"a/b\""),
+        &[&format!("bad.toml:19:15: services[0].serviceName: {aws} \"a/b\"")],
+    );
+    let long = "w".repeat(256);
+    check(
+        "too long",
+        &replace("serviceName = \"web\"", &format!("serviceName = \"{long}\"")),
+        &["services[0].serviceName: expected 1 to 255"],
+    );
+    check(
+        "container",
+        &replace("name = \"app\"", "name = \"my app\""),
+        &["task_definitions[0].containerDefinitions[0].name: expected 1 to 255"],
+    );
+    check("group", &replace("name = \"fleet\"", "name = \"fleet.1\""), &["instance_groups[0].name: expected 1 to 255"]);
+    check(
+        "scenario",
+        &replace("duration = \"1h\"", "duration = \"1h\"\nname = \"../../etc\""),
+        &["scenario.name: expected 1 to 255"],
+    );
+    let tg = "[[target_groups]]\nTargetGroupName = \"-web\"\nProtocol = \"HTTP\"\n";
+    check(
+        "target group",
+        &format!("{GOOD}\n{tg}"),
+        &[
+            "target_groups[0].TargetGroupName: expected 1 to 32 letters, digits or hyphens, not beginning or ending with a hyphen",
+        ],
+    );
+    let tg = tg.replace("-web", &"t".repeat(33));
+    check("target group length", &format!("{GOOD}\n{tg}"), &["target_groups[0].TargetGroupName: expected 1 to 32"]);
+}
+
+/// Every name AWS accepts writes a report: 255 characters (the plot files' names are cut short
+/// with a hash) and two services differing only in case (distinct files on any file system).
+#[test]
+fn every_valid_name_writes_its_report() {
+    let long = "s".repeat(255);
+    let text = GOOD.replace("serviceName = \"web\"", &format!("serviceName = \"{long}\""))
+        + "\n[[services]]\nserviceName = \"Web\"\ntaskDefinition = \"app\"\ndesiredCount = 1\n"
+        + "\n[[services]]\nserviceName = \"web\"\ntaskDefinition = \"app\"\ndesiredCount = 1\n";
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("names.toml"), text).unwrap();
+    let o = crate::cli::ecsim(&["run", "names.toml", "--out", "r"], tmp.path());
+    assert_eq!(o.status.code(), Some(0), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut files: Vec<String> = std::fs::read_dir(tmp.path().join("r"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with("tasks-"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 3, "{files:?}");
+    assert!(files.iter().all(|f| f.len() <= 255), "{files:?}");
+    let lower: Vec<String> = files.iter().map(|f| f.to_lowercase()).collect();
+    assert!(lower.windows(2).all(|w| w[0] != w[1]), "distinct without regard to case: {files:?}");
+    assert!(files.iter().any(|f| f.starts_with(&format!("tasks-{}-", &long[..231]))), "{files:?}");
+}
