@@ -26,7 +26,7 @@ id! {
     /// A service, in the scenario's order.
     ServiceId(u16);
     /// A registered task definition revision.
-    TaskDefId(u16);
+    TaskDefId(u32);
     /// A task group for placement (`service:web`, `family:batch`).
     TaskGroupId(u32);
 }

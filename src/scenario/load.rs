@@ -144,12 +144,12 @@ struct Loader<'s> {
 }
 
 /// Names in the scenario, for resolving references.
-pub(super) struct Names {
+pub(super) struct Names<'a> {
     pub(super) zones: Vec<String>,
     pub(super) groups: Vec<String>,
     pub(super) services: Vec<String>,
     pub(super) families: Vec<String>,
-    pub(super) task_definitions: Vec<TaskDefinition>,
+    pub(super) task_definitions: &'a [TaskDefinition],
 }
 
 pub(super) fn lookup<T: From<u16>>(
@@ -192,6 +192,25 @@ impl From<u16> for ServiceId {
 impl Loader<'_> {
     fn read(&mut self, root: &Node, file: &str) -> Option<Scenario> {
         let f = self.r.table(root, "", TOP)?;
+        // Limits, checked before anything is read: ECS's quota on services, and the sizes of
+        // ecsim's dense ids (an id past them would silently wrap).
+        let limits = [
+            ("services", 5_000, "at most 5,000 services (the ECS quota of services per cluster)"),
+            ("instance_groups", usize::from(u16::MAX), "at most 65,535 instance groups"),
+        ];
+        let mut within = true;
+        for (key, max, expected) in limits {
+            if let Some(n) = f.node(key)
+                && let Value::Array(items) = &n.value
+                && items.len() > max
+            {
+                self.r.error(&n.span, key, format!("expected {expected}, found {}", items.len()));
+                within = false;
+            }
+        }
+        if !within {
+            return None;
+        }
         let header = self.read_header(&f, file);
         let settings = match f.node("settings") {
             Some(n) => self.read_settings(n),
@@ -230,7 +249,7 @@ impl Loader<'_> {
             groups: group_names,
             services: service_names,
             families,
-            task_definitions: tds.clone().unwrap_or_default(),
+            task_definitions: tds.as_deref().unwrap_or(&[]),
         };
         let Header { duration, name, seed, measure_from, start_epoch_ms } = header?;
         let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
@@ -430,7 +449,7 @@ impl Loader<'_> {
             return None;
         };
         let f = self.r.table(node, "cluster", &["name", "zones"])?;
-        self.r.opt_str(&f, "name");
+        self.r.opt_name(&f, "name", NameRule::Aws);
         if !f.has("zones") {
             self.r.missing(&f, "zones", "the Availability Zones, e.g. [\"us-east-1a\", \"us-east-1b\"]");
             return None;
@@ -439,6 +458,12 @@ impl Loader<'_> {
         let span = f.node("zones").and_then(|n| n.span.clone());
         if zones.is_empty() {
             self.r.error(&span, "cluster.zones", "expected at least one Availability Zone, found an empty list");
+            return None;
+        }
+        // A Region has at most six; the cap keeps the per-zone arrays and this check small.
+        if zones.len() > 255 {
+            let found = format!("expected at most 255 Availability Zones, found {}", zones.len());
+            self.r.error(&span, "cluster.zones", found);
             return None;
         }
         for (i, z) in zones.iter().enumerate() {
@@ -474,11 +499,13 @@ impl Loader<'_> {
         name: impl Fn(&T) -> &String,
     ) -> Option<Vec<T>> {
         let mut out: Vec<T> = Vec::new();
+        // Names seen so far: a set, so reading stays linear in the number of items.
+        let mut seen = std::collections::BTreeSet::new();
         let mut ok = true;
         for (node, path) in self.array_of_tables(top, key) {
             match read(self, node, &path) {
                 Some(item) => {
-                    if out.iter().any(|o| name(o) == name(&item)) {
+                    if !seen.insert(name(&item).clone()) {
                         self.r.error(&node.span, &path, format!("{what} name {:?} is used twice", name(&item)));
                     }
                     out.push(item);
@@ -491,6 +518,8 @@ impl Loader<'_> {
 
     fn read_task_definitions(&mut self, top: &Fields<'_>) -> Option<Vec<TaskDefinition>> {
         let mut out: Vec<TaskDefinition> = Vec::new();
+        // The latest revision per family so far (linear reading of many task definitions).
+        let mut latest: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
         let mut ok = true;
         for (node, path) in self.array_of_tables(top, "task_definitions") {
             let td = if let Some(file_node) = node.get("file") {
@@ -500,7 +529,7 @@ impl Loader<'_> {
             };
             match td {
                 Some(mut td) => {
-                    let previous = out.iter().filter(|o| o.family == td.family).map(|o| o.revision).max();
+                    let previous = latest.get(&td.family).copied();
                     if td.revision == 0 {
                         td.revision = previous.unwrap_or(0) + 1;
                     } else if previous.is_some_and(|p| p >= td.revision) {
@@ -510,6 +539,8 @@ impl Loader<'_> {
                             format!("revision {} of family {:?} is not above the previous one", td.revision, td.family),
                         );
                     }
+                    let slot = latest.entry(td.family.clone()).or_insert(td.revision);
+                    *slot = (*slot).max(td.revision);
                     out.push(td);
                 }
                 None => ok = false,

@@ -353,7 +353,7 @@ pub fn resolve_task_definition(
             .enumerate()
             .filter(|(_, t)| t.family == family && revision.is_none_or(|rev| t.revision == rev || !exact))
             .max_by_key(|(_, t)| t.revision)
-            .map(|(i, _)| TaskDefId(i as u16))
+            .map(|(i, _)| TaskDefId(i as u32))
     };
     // `web:5` from a live cluster, against a register-task-definition file that carries no
     // revision: that file is revision 5 as far as the user is concerned.

@@ -467,5 +467,50 @@ fn every_valid_name_writes_its_report() {
     assert!(files.iter().all(|f| f.len() <= 255), "{files:?}");
     let lower: Vec<String> = files.iter().map(|f| f.to_lowercase()).collect();
     assert!(lower.windows(2).all(|w| w[0] != w[1]), "distinct without regard to case: {files:?}");
-    assert!(files.iter().any(|f| f.starts_with(&format!("tasks-{}-", &long[..231]))), "{files:?}");
+    assert!(files.iter().any(|f| f.starts_with(&format!("tasks-{}", &long[..231])) && f.len() == 255), "{files:?}");
+}
+
+/// Reading is linear: 100,000 task definitions (this took over 20 s when every definition was
+/// compared with every earlier one) and 100,000 port mappings load; the last definition of a
+/// family is its latest revision, and a name used twice is still found.
+#[test]
+fn a_hundred_thousand_task_definitions_and_port_mappings_load() {
+    let mut text = String::from(
+        "[scenario]\nduration = \"1h\"\n[cluster]\nzones = [\"a\"]\n[[instance_groups]]\nname = \"g\"\ninstance_type = \"m5.large\"\ncount = 1\n",
+    );
+    for i in 0..100_000 {
+        // 50,000 families of two revisions each.
+        text += &format!(
+            "[[task_definitions]]\nfamily = \"f{}\"\ncpu = \"256\"\nmemory = \"512\"\ncontainerDefinitions = [{{ name = \"c\", image = \"i\", essential = true }}]\n",
+            i % 50_000
+        );
+    }
+    let ports: Vec<String> = (0..1000).map(|p| format!("{{ containerPort = {} }}", 1000 + p)).collect();
+    for i in 0..100 {
+        text += &format!(
+            "[[task_definitions]]\nfamily = \"ports{i}\"\ncpu = \"256\"\nmemory = \"512\"\ncontainerDefinitions = [{{ name = \"c\", image = \"i\", essential = true, portMappings = [{}] }}]\n",
+            ports.join(", ")
+        );
+    }
+    text += "[[services]]\nserviceName = \"web\"\ntaskDefinition = \"f49999\"\ndesiredCount = 1\n";
+    let s = load_str("many.toml", &text, None).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(s.task_definitions.len(), 100_100);
+    let web = &s.task_definitions[s.services[0].task_definition.index()];
+    assert_eq!((web.family.as_str(), web.revision), ("f49999", 2), "a family's latest revision");
+    let twice = text.clone() + "[[services]]\nserviceName = \"web\"\ntaskDefinition = \"f1\"\ndesiredCount = 1\n";
+    assert!(errors(&twice).contains("service name \"web\" is used twice"));
+}
+
+/// ECS's quota of services per cluster is checked before anything is read.
+#[test]
+fn more_services_than_ecs_allows_are_refused() {
+    let mut text = GOOD.to_string();
+    for i in 0..5_000 {
+        text += &format!("[[services]]\nserviceName = \"s{i}\"\ntaskDefinition = \"app\"\ndesiredCount = 1\n");
+    }
+    check(
+        "quota",
+        &text,
+        &["services: expected at most 5,000 services (the ECS quota of services per cluster), found 5001"],
+    );
 }

@@ -15,9 +15,9 @@ fn run_bundled(name: &str) -> RunResult {
 
 /// Healthy tasks per revision (task definition index) at the end of the run, from the closing
 /// rows of revisions.csv; revisions with none left out.
-fn revision_healthy_at_end(r: &RunResult) -> Vec<(u16, u32)> {
+fn revision_healthy_at_end(r: &RunResult) -> Vec<(u32, u32)> {
     let end = ecsim::engine::SimTime(r.simulated.0);
-    let mut v: Vec<(u16, u32)> = r
+    let mut v: Vec<(u32, u32)> = r
         .revision_rows
         .iter()
         .filter(|row| row.time == end && row.counts.healthy > 0)
