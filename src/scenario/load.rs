@@ -770,7 +770,7 @@ impl Loader<'_> {
         let r = &mut self.r;
         let name = r.req_name(&f, "name", "the workload's name", NameRule::Aws);
         let what = "the task definition its tasks run";
-        let td = required_task_definition(r, &f, "task_definition", what, &names.task_definitions, &names.families);
+        let td = required_task_definition(r, &f, "task_definition", what, names.task_definitions, &names.families);
         let group = r.opt_str(&f, "group");
         let given = ["arrivals", "rate_per_hour", "arrivals_csv"].iter().filter(|k| f.has(k)).count();
         if given != 1 {

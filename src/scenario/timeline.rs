@@ -196,7 +196,7 @@ pub(super) fn read_event(
             }
             let desired = r.opt_u32(&f, "desiredCount", 0, 5000);
             let td = f.node("taskDefinition").map(|n| {
-                resolve_task_definition(r, n, &f.path("taskDefinition"), &names.task_definitions, &names.families)
+                resolve_task_definition(r, n, &f.path("taskDefinition"), names.task_definitions, &names.families)
             });
             let force = r.opt_bool(&f, "forceNewDeployment").unwrap_or(false);
             let (min_pct, max_pct) = match f.node("deploymentConfiguration") {
@@ -221,7 +221,7 @@ pub(super) fn read_event(
         }
         14 | 15 => {
             let what = "the task definition to run";
-            let td = required_task_definition(r, &f, "taskDefinition", what, &names.task_definitions, &names.families);
+            let td = required_task_definition(r, &f, "taskDefinition", what, names.task_definitions, &names.families);
             let group = r.opt_str(&f, "group");
             if which == 14 {
                 // At most 10 tasks per RunTask call (not adjustable).
