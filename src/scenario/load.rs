@@ -12,7 +12,8 @@ use super::node::{Node, SourceFile, Value};
 use super::overrides::{self, Override};
 use super::reader::{Fields, NameRule, Reader, suggest};
 use super::service::{
-    ServiceContext, Supplied, read_service, read_strategies, required_task_definition, resolve_task_definition,
+    Families, ServiceContext, Supplied, read_service, read_strategies, required_task_definition,
+    resolve_task_definition,
 };
 use super::target_group::read_target_group;
 use super::task_definition::read_task_definition;
@@ -148,7 +149,7 @@ pub(super) struct Names<'a> {
     pub(super) zones: Vec<String>,
     pub(super) groups: Vec<String>,
     pub(super) services: Vec<String>,
-    pub(super) families: Vec<String>,
+    pub(super) families: Families,
     pub(super) task_definitions: &'a [TaskDefinition],
 }
 
@@ -223,7 +224,7 @@ impl Loader<'_> {
         // reference to it an error too.
         let group_names = raw_names(&f, "instance_groups", "name");
         let tds = self.read_task_definitions(&f);
-        let families = raw_names(&f, "task_definitions", "family");
+        let families = Families { raw: raw_names(&f, "task_definitions", "family"), incomplete: tds.is_none() };
         let target_groups = self.read_named(
             &f,
             "target_groups",
@@ -237,8 +238,7 @@ impl Loader<'_> {
         self.target_groups = target_groups
             .as_ref()
             .map_or(Vec::new(), |v| v.iter().map(|g| (g.spec.name.clone(), g.arn.clone())).collect());
-        let services =
-            self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref().unwrap_or(&[]));
+        let services = self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref());
         // Services read from files are named there (or by `serviceName` beside `file`).
         let service_names = match &services {
             Some(list) => list.iter().map(|s| s.name.clone()).collect(),
@@ -649,8 +649,8 @@ impl Loader<'_> {
         &mut self,
         top: &Fields<'_>,
         tds: &[TaskDefinition],
-        families: &[String],
-        groups: &[InstanceGroupSpec],
+        families: &Families,
+        groups: Option<&[InstanceGroupSpec]>,
     ) -> Option<Vec<ServiceSpec>> {
         let target_groups = std::mem::take(&mut self.target_groups);
         let ctx = ServiceContext { tds, families, groups, target_groups: &target_groups };

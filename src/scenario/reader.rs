@@ -12,6 +12,9 @@ pub struct Reader<'s> {
     pub ignored: Vec<String>,
     /// Defaults ecsim chose where the file leaves a simulated quantity open, for `validate`.
     pub assumed: Vec<String>,
+    /// (table path, key) pairs an unknown field was taken for ("did you mean `family`?"): that
+    /// key is then not also reported missing.
+    misspelt: Vec<(String, String)>,
 }
 
 /// A table being read: its entries, its path, and its span for "missing field" messages.
@@ -78,7 +81,7 @@ pub fn suggest<'a>(word: &str, known: &[&'a str]) -> Option<&'a str> {
 
 impl<'s> Reader<'s> {
     pub fn new(src: &'s SourceFile) -> Reader<'s> {
-        Reader { src, diags: Vec::new(), ignored: Vec::new(), assumed: Vec::new() }
+        Reader { src, diags: Vec::new(), ignored: Vec::new(), assumed: Vec::new(), misspelt: Vec::new() }
     }
 
     pub fn error(&mut self, span: &Span, path: &str, message: impl Into<String>) {
@@ -116,7 +119,10 @@ impl<'s> Reader<'s> {
                 continue;
             }
             let hint = match suggest(&e.key, known) {
-                Some(k) => format!("; did you mean `{k}`?"),
+                Some(k) => {
+                    self.misspelt.push((path.to_string(), k.to_string()));
+                    format!("; did you mean `{k}`?")
+                }
                 None => format!("; expected one of: {}", known.join(", ")),
             };
             self.error(&e.key_span, &join(path, &e.key), format!("unknown field `{}`{hint}", e.key));
@@ -124,7 +130,11 @@ impl<'s> Reader<'s> {
         Some(Fields { entries, path, span: &node.span })
     }
 
+    /// A required field is absent, unless a misspelling of it was just reported.
     pub fn missing(&mut self, f: &Fields<'_>, key: &str, what: &str) {
+        if self.misspelt.iter().any(|(p, k)| p == f.path && k == key) {
+            return;
+        }
         self.error(f.span, f.path, format!("missing required field `{key}` ({what})"));
     }
 

@@ -71,8 +71,10 @@ pub const DESCRIBE_READ_ONLY: &[&str] = &[
 pub struct ServiceContext<'a> {
     pub tds: &'a [TaskDefinition],
     /// Families named in the scenario, even those whose definition had errors.
-    pub families: &'a [String],
-    pub groups: &'a [InstanceGroupSpec],
+    pub families: &'a Families,
+    /// `None` when an instance group had errors of its own: the checks against the groups are
+    /// skipped rather than reporting a fleet that is only unreadable.
+    pub groups: Option<&'a [InstanceGroupSpec]>,
     pub target_groups: &'a [(String, Option<String>)],
 }
 
@@ -235,7 +237,8 @@ pub fn read_service(
     };
     let (td, desired) = (td?, desired?);
     let t = &cx.tds[td.index()];
-    let groups = cx.groups;
+    let groups = cx.groups.unwrap_or(&[]);
+    let groups_read = cx.groups.is_some();
     let lb_fault =
         t.behavior.fault.as_ref().is_some_and(|f| f.kind == crate::ecs::task_definition::FaultKind::TargetHealth);
     if lb_fault && load_balancers.as_ref().is_some_and(|l| l.is_empty()) {
@@ -258,7 +261,7 @@ pub fn read_service(
         let n = f.node("taskDefinition").unwrap_or(node);
         r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} needs {gpus} GPUs, more than any instance group has; no task of this service could ever be placed", t.name()));
     }
-    if groups.is_empty() && desired > 0 {
+    if groups_read && groups.is_empty() && desired > 0 {
         r.error(&node.span, path, "the scenario has no instance groups, so no task of this service could ever run");
     }
     Some(ServiceSpec {
@@ -328,7 +331,7 @@ pub fn required_task_definition(
     key: &str,
     what: &str,
     tds: &[TaskDefinition],
-    families: &[String],
+    families: &Families,
 ) -> Option<TaskDefId> {
     match f.node(key) {
         Some(n) => resolve_task_definition(r, n, &f.path(key), tds, families),
@@ -339,12 +342,20 @@ pub fn required_task_definition(
     }
 }
 
+/// The task definition families a scenario names, from the raw tables (so a definition with an
+/// error of its own still counts as defined), and whether any definition failed to read.
+#[derive(Clone, Debug, Default)]
+pub struct Families {
+    pub raw: Vec<String>,
+    pub incomplete: bool,
+}
+
 pub fn resolve_task_definition(
     r: &mut Reader<'_>,
     node: &Node,
     path: &str,
     tds: &[TaskDefinition],
-    families: &[String],
+    families: &Families,
 ) -> Option<TaskDefId> {
     let s = r.str_value(node, path)?;
     let (family, revision) = family_revision(&s);
@@ -365,7 +376,10 @@ pub fn resolve_task_definition(
         })
     });
     // A family whose definition has errors of its own is not reported again here.
-    let broken = !tds.iter().any(|t| t.family == family) && families.iter().any(|f| f == family);
+    // A definition with errors of its own (even one whose `family` key is misspelt) is not
+    // reported again as missing: while any failed to read, an unknown name is no news.
+    let broken =
+        families.incomplete || (!tds.iter().any(|t| t.family == family) && families.raw.iter().any(|f| f == family));
     if found.is_none() && !broken {
         let known: Vec<String> = tds.iter().map(|t| t.name()).collect();
         let families: Vec<&str> = tds.iter().map(|t| t.family.as_str()).collect();

@@ -109,7 +109,9 @@ pub fn read_task_definition(
     let network_mode = read_network_mode(r, &f);
     let cpu = read_units(r, &f, "cpu", Units::Cpu);
     let memory_mib = read_units(r, &f, "memory", Units::Memory);
-    let containers = read_containers(r, &f, network_mode.unwrap_or(NetworkMode::Bridge), memory_mib);
+    // Task-level memory written but unreadable has its own error: the containers are then not
+    // also told they lack memory.
+    let containers = read_containers(r, &f, network_mode.unwrap_or(NetworkMode::Bridge), f.has("memory"));
     let placement_constraints = read_td_constraints(r, &f);
     let behavior = match behavior_node {
         Some((n, p)) => read_behavior(r, n, &p),
@@ -276,7 +278,7 @@ fn read_containers(
     r: &mut Reader<'_>,
     f: &Fields<'_>,
     mode: NetworkMode,
-    task_memory: Option<u32>,
+    task_memory_given: bool,
 ) -> Option<Vec<ContainerDefinition>> {
     let Some(node) = f.node("containerDefinitions") else {
         r.missing(f, "containerDefinitions", "at least one container");
@@ -292,7 +294,7 @@ fn read_containers(
     let mut ok = true;
     for (i, item) in items.iter().enumerate() {
         let p = format!("{path}[{i}]");
-        match read_container(r, item, &p, mode, task_memory) {
+        match read_container(r, item, &p, mode, task_memory_given) {
             Some(c) => {
                 if out.iter().any(|o: &ContainerDefinition| o.name == c.name) {
                     r.error(
@@ -324,7 +326,7 @@ fn read_container(
     node: &Node,
     path: &str,
     mode: NetworkMode,
-    task_memory: Option<u32>,
+    task_memory_given: bool,
 ) -> Option<ContainerDefinition> {
     let f = r.table_with(node, path, CONTAINER_SIMULATED, CONTAINER_OTHER)?;
     let name = r.req_name(&f, "name", "the container's name", NameRule::Aws);
@@ -348,7 +350,7 @@ fn read_container(
             r.error(&node.span, path, format!("Invalid setting for container '{label}': 'memory' ({m} MiB) must be greater than or equal to 'memoryReservation' ({res} MiB)"));
         }
     }
-    if task_memory.is_none() && memory == Some(None) && reservation == Some(None) {
+    if !task_memory_given && memory == Some(None) && reservation == Some(None) {
         r.error(&node.span, path, format!("Invalid setting for container '{label}'. At least one of 'memory' or 'memoryReservation' must be specified (the task has no task-level memory)."));
     }
     let ports = read_port_mappings(r, &f, mode);

@@ -51,7 +51,30 @@ pub(super) fn read_event(
             "deploymentConfiguration",
         ],
         "stop_task" => &["at", "action", "service", "task", "count", "reason"],
-        _ => &["at", "action"],
+        // An unknown or missing action is reported once; its other keys are not also called
+        // unknown (they may well be right for the action meant).
+        _ => &[
+            "at",
+            "action",
+            "instances",
+            "group",
+            "zone",
+            "count",
+            "pick",
+            "taskDefinition",
+            "placementStrategy",
+            "placementConstraints",
+            "containerInstances",
+            "deadline",
+            "drain",
+            "duration",
+            "service",
+            "desiredCount",
+            "forceNewDeployment",
+            "deploymentConfiguration",
+            "task",
+            "reason",
+        ],
     };
     let f = r.table(node, path, fields)?;
     let at = if f.has("at") {

@@ -74,10 +74,8 @@ fn unknown_keys_get_suggestions() {
     check(
         "service field typo",
         &replace("desiredCount = 2", "desiredCont = 2"),
-        &[
-            "bad.toml:21:1: services[0].desiredCont: unknown field `desiredCont`; did you mean `desiredCount`?",
-            "missing required field `desiredCount`",
-        ],
+        // The misspelling is reported; the field it meant is not also "missing".
+        &["bad.toml:21:1: services[0].desiredCont: unknown field `desiredCont`; did you mean `desiredCount`?"],
     );
     check(
         "group field typo",
@@ -513,4 +511,55 @@ fn more_services_than_ecs_allows_are_refused() {
         &text,
         &["services: expected at most 5,000 services (the ECS quota of services per cluster), found 5001"],
     );
+}
+
+/// One mistake, one message: what follows from an item that already had an error is not
+/// reported again (a group with a bad count is not "no instance groups"; a definition whose
+/// `family` is misspelt, or whose file has errors, is not "no task definition"; a misspelt
+/// `action` does not make every other key of its event unknown; a misspelt key is not also
+/// "missing").
+#[test]
+fn one_mistake_gives_one_message() {
+    let one = |name: &str, text: &str, expected: &str| {
+        let got = errors(text);
+        assert_eq!(got.lines().filter(|l| l.starts_with("error:")).count(), 1, "case {name}:\n{got}");
+        assert!(got.contains(expected), "case {name}: expected {expected:?} in:\n{got}");
+    };
+    one(
+        "bad count",
+        &replace("count = 2", "count = -1"),
+        "instance_groups[0].count: expected an integer from 0 to 5000",
+    );
+    one("bad type", &replace("m5.large", "m5.larg"), "unknown instance type \"m5.larg\"");
+    one(
+        "misspelt family",
+        &replace("family = \"app\"", "famly = \"app\""),
+        "unknown field `famly`; did you mean `family`?",
+    );
+    one(
+        "misspelt action",
+        &replace("action = \"terminate_instances\"", "action = \"terminate_instance\""),
+        "(did you mean \"terminate_instances\"?)",
+    );
+    one(
+        "misspelt key",
+        &replace("desiredCount = 2", "desiredCont = 2"),
+        "unknown field `desiredCont`; did you mean `desiredCount`?",
+    );
+    // A task definition file with an error of its own.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("app.json"),
+        r#"{"family": "app", "cpu": "256", "memory": "lots", "containerDefinitions": [{"name": "app", "image": "app:1", "essential": true}]}"#,
+    )
+    .unwrap();
+    let text = GOOD.replace(
+        "family = \"app\"\ncpu = \"256\"\nmemory = \"512\"\ncontainerDefinitions = [{ name = \"app\", image = \"app:1\", essential = true, portMappings = [{ containerPort = 80 }] }]",
+        "file = \"app.json\"",
+    );
+    let path = tmp.path().join("s.toml");
+    std::fs::write(&path, &text).unwrap();
+    let got = ecsim::scenario::load_file(&path).unwrap_err().to_string();
+    assert_eq!(got.lines().filter(|l| l.starts_with("error:")).count(), 1, "{got}");
+    assert!(got.contains("app.json") && got.contains("memory"), "{got}");
 }
