@@ -12,7 +12,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 #[derive(Parser)]
 #[command(name = "ecsim", version, about = "Deterministic discrete-event simulator of an Amazon ECS cluster")]
@@ -54,6 +54,13 @@ enum Command {
         #[arg(long)]
         verbose: bool,
     },
+    /// Print the JSON Schema (draft 2020-12) of the scenario format, for editors.
+    Schema,
+    /// Print a shell completion script: `ecsim completions bash > /etc/bash_completion.d/ecsim`.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Compare two summary.json files; exit 1 if a metric got worse from A to B.
     Diff {
         /// The baseline summary.json.
@@ -77,5 +84,16 @@ fn main() -> ExitCode {
         Command::Merge { dirs, out } => cli::sweep::merge(&dirs, &out),
         Command::Validate { files, verbose } => cli::validate(&files, verbose),
         Command::Diff { a, b, tolerance, format } => cli::diff(&a, &b, tolerance, format),
+        Command::Schema => {
+            let schema = ecsim::scenario::schema::scenario_schema();
+            cli::say(&format!("{}\n", serde_json::to_string_pretty(&schema).unwrap_or_default()));
+            ExitCode::SUCCESS
+        }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "ecsim", &mut out);
+            cli::say(&String::from_utf8_lossy(&out));
+            ExitCode::SUCCESS
+        }
     }
 }

@@ -7,7 +7,9 @@ use crate::ecs::task_definition::{Behavior, BuildFault, ContainerBehavior, Fault
 use crate::engine::Distribution;
 use crate::engine::SimDuration;
 
-const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "ready_after", "fault", "containers"];
+pub(crate) const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "ready_after", "fault", "containers"];
+pub(crate) const FAULT_KEYS: &[&str] = &["kind", "after", "fraction"];
+pub(crate) const DISTRIBUTION_KEYS: &[&str] = &["distribution", "value", "min", "max", "mean", "median", "p99"];
 
 pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Behavior> {
     let f = r.table(node, path, FIELDS)?;
@@ -65,7 +67,7 @@ pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Beha
 /// A bad build: `{ kind = "image_pull_failure" | "start_failure" | "essential_exit" |
 /// "container_health_failure" | "target_health_failure", after = "30s", fraction = 0.5 }`.
 fn read_fault(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<BuildFault> {
-    let f = r.table(node, path, &["kind", "after", "fraction"])?;
+    let f = r.table(node, path, FAULT_KEYS)?;
     if !f.has("kind") {
         r.missing(
             &f,
@@ -110,7 +112,7 @@ pub fn read_distribution(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
         r.error(&node.span, path, msg);
         return None;
     }
-    let f = r.table(node, path, &["distribution", "value", "min", "max", "mean", "median", "p99"])?;
+    let f = r.table(node, path, DISTRIBUTION_KEYS)?;
     #[derive(Clone, Copy)]
     enum K {
         Fixed,

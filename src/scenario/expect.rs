@@ -34,6 +34,9 @@ pub fn is_text_metric(metric: &str) -> bool {
     matches!(metric, "rollout_state" | "status")
 }
 
+/// The keys of an `[[expect]]` table.
+pub(crate) const EXPECT_KEYS: &[&str] = &["service", "workload", "target_group", "metric", "min", "max", "equals"];
+
 /// Per-workload metrics (`workloads.<name>`).
 pub const WORKLOAD_METRICS: [&str; 6] =
     ["arrived", "started", "never_started", "queue_delay_s_p50", "queue_delay_s_p95", "queue_delay_s_max"];
@@ -140,7 +143,7 @@ const KINDS: [SubjectKind; 3] = [SubjectKind::Service, SubjectKind::Workload, Su
 
 /// One `[[expect]]` table.
 pub fn read_expectation(r: &mut Reader<'_>, node: &Node, path: &str, subjects: &Subjects<'_>) -> Option<Expectation> {
-    let f = r.table(node, path, &["service", "workload", "target_group", "metric", "min", "max", "equals"])?;
+    let f = r.table(node, path, EXPECT_KEYS)?;
     let given: Vec<SubjectKind> = KINDS.iter().copied().filter(|k| f.has(k.key())).collect();
     let kind = match given[..] {
         [k] => k,

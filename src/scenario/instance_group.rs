@@ -9,28 +9,30 @@ use crate::cluster::{InstanceGroupSpec, instance_types};
 use crate::engine::SimDuration;
 use crate::ids::ZoneId;
 
+/// The keys of an `[[instance_groups]]` table.
+pub(crate) const GROUP_KEYS: &[&str] = &[
+    "name",
+    "instance_type",
+    "cpu",
+    "memory_mib",
+    "count",
+    "zones",
+    "attributes",
+    "launch_time",
+    "replacement_delay",
+    "spot_instance_draining",
+    "max_enis",
+    "awsvpc_task_limit",
+    "agent_version",
+    "gpus",
+    "reserved_memory_mib",
+];
+
 /// The agent version instances run unless their group says otherwise.
 const DEFAULT_AGENT_VERSION: &str = "1.90.0";
 
 pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[String]) -> Option<InstanceGroupSpec> {
-    let fields = &[
-        "name",
-        "instance_type",
-        "cpu",
-        "memory_mib",
-        "count",
-        "zones",
-        "attributes",
-        "launch_time",
-        "replacement_delay",
-        "spot_instance_draining",
-        "max_enis",
-        "awsvpc_task_limit",
-        "agent_version",
-        "gpus",
-        "reserved_memory_mib",
-    ];
-    let f = r.table(node, path, fields)?;
+    let f = r.table(node, path, GROUP_KEYS)?;
     let name = r.req_name(&f, "name", "the group's name", NameRule::Aws);
     if !f.has("count") {
         r.missing(&f, "count", "how many instances the group starts with");

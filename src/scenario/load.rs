@@ -29,7 +29,10 @@ use crate::ids::{GroupId, ServiceId, ZoneId};
 pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 pub const QUICKSTART_NAME: &str = "<bundled quickstart>";
 
-const TOP: &[&str] = &[
+/// The keys of each of ecsim's own sections: what the reader accepts and what `ecsim schema`
+/// describes (a test keeps the two the same).
+pub(crate) const TOP: &[&str] = &[
+    "$schema",
     "scenario",
     "settings",
     "cluster",
@@ -43,6 +46,48 @@ const TOP: &[&str] = &[
     "expect",
     "swarm",
 ];
+pub(crate) const SCENARIO_KEYS: &[&str] = &["name", "description", "duration", "seed", "measure_from", "start_time"];
+pub(crate) const SETTINGS_KEYS: &[&str] = &[
+    "healthy_after_running",
+    "instance_loss_detection",
+    "placement_tie_break",
+    "placement_retry_interval",
+    "max_events",
+    "max_events_per_instant",
+    "max_pending_events",
+    "max_tasks",
+    "max_instances_registered",
+    "max_queued_jobs",
+    "max_log_lines",
+    "max_percent_counts_stopping",
+    "throttle_after_failures",
+    "throttle_base_delay",
+    "throttle_max_delay",
+    "initial_target_failures_count",
+    "target_check_phase",
+    "log_completed_standalone_tasks",
+];
+pub(crate) const CLUSTER_KEYS: &[&str] = &["name", "zones"];
+pub(crate) const TASK_DEFINITION_FILE_KEYS: &[&str] = &["file", "behavior"];
+pub(crate) const TARGET_GROUP_FILE_KEYS: &[&str] = &["file", "name"];
+pub(crate) const SERVICE_FILE_KEYS: &[&str] = &["file", "service", "serviceName", "taskDefinition", "desiredCount"];
+pub(crate) const FAULT_KEYS: &[&str] = &["kind", "groups", "mtbf", "count", "between"];
+pub(crate) const WORKLOAD_KEYS: &[&str] = &[
+    "name",
+    "task_definition",
+    "group",
+    "arrivals",
+    "rate_per_hour",
+    "arrivals_csv",
+    "start",
+    "end",
+    "count",
+    "run",
+    "cpu",
+    "memory_mib",
+    "placementStrategy",
+];
+
 /// Simulated time zero unless `scenario.start_time` says otherwise.
 const DEFAULT_START_TIME: &str = "2026-01-01T00:00:00Z";
 /// The longest run ecsim accepts.
@@ -310,11 +355,7 @@ impl Loader<'_> {
             self.r.missing(top, "scenario", "a [scenario] table with at least `duration`");
             return None;
         };
-        let f = self.r.table(
-            node,
-            "scenario",
-            &["name", "description", "duration", "seed", "measure_from", "start_time"],
-        )?;
+        let f = self.r.table(node, "scenario", SCENARIO_KEYS)?;
         let start = self.r.opt_str(&f, "start_time").unwrap_or_else(|| DEFAULT_START_TIME.into());
         let start_epoch_ms = crate::ecs::placement::query::parse_date(&start);
         if start_epoch_ms.is_none() {
@@ -360,30 +401,7 @@ impl Loader<'_> {
     }
 
     fn read_settings(&mut self, node: &Node) -> Option<Settings> {
-        let f = self.r.table(
-            node,
-            "settings",
-            &[
-                "healthy_after_running",
-                "instance_loss_detection",
-                "placement_tie_break",
-                "placement_retry_interval",
-                "max_events",
-                "max_events_per_instant",
-                "max_pending_events",
-                "max_tasks",
-                "max_instances_registered",
-                "max_queued_jobs",
-                "max_log_lines",
-                "max_percent_counts_stopping",
-                "throttle_after_failures",
-                "throttle_base_delay",
-                "throttle_max_delay",
-                "initial_target_failures_count",
-                "target_check_phase",
-                "log_completed_standalone_tasks",
-            ],
-        )?;
+        let f = self.r.table(node, "settings", SETTINGS_KEYS)?;
         let mut s = Settings::default();
         let r = &mut self.r;
         if let Some(d) = r.opt_duration(&f, "healthy_after_running") {
@@ -448,7 +466,7 @@ impl Loader<'_> {
             self.r.missing(top, "cluster", "a [cluster] table with `zones`");
             return None;
         };
-        let f = self.r.table(node, "cluster", &["name", "zones"])?;
+        let f = self.r.table(node, "cluster", CLUSTER_KEYS)?;
         self.r.opt_name(&f, "name", NameRule::Aws);
         if !f.has("zones") {
             self.r.missing(&f, "zones", "the Availability Zones, e.g. [\"us-east-1a\", \"us-east-1b\"]");
@@ -581,7 +599,7 @@ impl Loader<'_> {
 
     /// `{ file = "aws/web.json", behavior = {...} }`: the AWS JSON lives in its own file.
     fn read_task_definition_file(&mut self, node: &Node, file_node: &Node, path: &str) -> Option<TaskDefinition> {
-        let f = self.r.table(node, path, &["file", "behavior"])?;
+        let f = self.r.table(node, path, TASK_DEFINITION_FILE_KEYS)?;
         let (src, root) = self.referenced_file(&f, file_node)?;
         let mut inner = Reader::new(&src);
         let behavior = f.node("behavior").map(|n| (n, f.path("behavior")));
@@ -676,7 +694,7 @@ impl Loader<'_> {
         file_node: &Node,
         path: &str,
     ) -> Option<super::target_group::ReadTargetGroup> {
-        let f = self.r.table(node, path, &["file", "name"])?;
+        let f = self.r.table(node, path, TARGET_GROUP_FILE_KEYS)?;
         let (src, root) = self.referenced_file(&f, file_node)?;
         let mut inner = Reader::new(&src);
         let tg = match root.get("TargetGroups") {
@@ -703,7 +721,7 @@ impl Loader<'_> {
         path: &str,
         ctx: &ServiceContext<'_>,
     ) -> Option<ServiceSpec> {
-        let f = self.r.table(node, path, &["file", "service", "serviceName", "taskDefinition", "desiredCount"])?;
+        let f = self.r.table(node, path, SERVICE_FILE_KEYS)?;
         let supplied = Supplied {
             name: self.r.opt_name(&f, "serviceName", NameRule::Aws),
             task_definition: match f.node("taskDefinition") {
@@ -751,22 +769,7 @@ impl Loader<'_> {
 
     /// A batch workload (ecsim's own section).
     fn read_workload(&mut self, node: &Node, path: &str, names: &Names) -> Option<Workload> {
-        const FIELDS: &[&str] = &[
-            "name",
-            "task_definition",
-            "group",
-            "arrivals",
-            "rate_per_hour",
-            "arrivals_csv",
-            "start",
-            "end",
-            "count",
-            "run",
-            "cpu",
-            "memory_mib",
-            "placementStrategy",
-        ];
-        let f = self.r.table(node, path, FIELDS)?;
+        let f = self.r.table(node, path, WORKLOAD_KEYS)?;
         let r = &mut self.r;
         let name = r.req_name(&f, "name", "the workload's name", NameRule::Aws);
         let what = "the task definition its tasks run";
@@ -873,7 +876,7 @@ impl Loader<'_> {
         let mut ok = true;
         for (node, path) in self.array_of_tables(top, "faults") {
             let r = &mut self.r;
-            let Some(f) = r.table(node, &path, &["kind", "groups", "mtbf", "count", "between"]) else {
+            let Some(f) = r.table(node, &path, FAULT_KEYS) else {
                 ok = false;
                 continue;
             };

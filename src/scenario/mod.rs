@@ -11,6 +11,7 @@ mod model;
 pub mod node;
 pub mod overrides;
 pub mod reader;
+pub mod schema;
 pub mod service;
 pub mod swarm;
 pub mod target_group;

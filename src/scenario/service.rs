@@ -32,7 +32,7 @@ pub const SIMULATED: &[&str] = &[
     "deploymentController",
 ];
 /// create-service input fields accepted as they are.
-const AWS_OTHER: &[&str] = &[
+pub(crate) const AWS_OTHER: &[&str] = &[
     "cluster",
     "serviceRegistries",
     "platformVersion",

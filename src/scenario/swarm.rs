@@ -18,6 +18,9 @@ use super::reader::Reader;
 use crate::engine::time::parse_duration;
 use crate::engine::{SimDuration, SimRng};
 
+/// The keys of a `[[swarm]]` table.
+pub(crate) const SWARM_KEYS: &[&str] = &["path", "values", "min", "max"];
+
 /// How a parameter is drawn.
 #[derive(Clone, Debug)]
 pub enum Draw {
@@ -107,7 +110,7 @@ impl SwarmParam {
 
 /// One `[[swarm]]` table; `root` is the scenario document, to check the path exists.
 pub fn read_swarm(r: &mut Reader<'_>, node: &Node, path: &str, root: &Node) -> Option<SwarmParam> {
-    let f = r.table(node, path, &["path", "values", "min", "max"])?;
+    let f = r.table(node, path, SWARM_KEYS)?;
     if !f.has("path") {
         r.missing(&f, "path", "the field to draw, as for --vary (services[web].desiredCount)");
         return None;

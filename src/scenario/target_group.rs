@@ -25,7 +25,7 @@ pub const SIMULATED: &[&str] = &[
     "deregistration_delay",
     "registration_delay",
 ];
-const AWS_OTHER: &[&str] = &[
+pub(crate) const AWS_OTHER: &[&str] = &[
     "Port",
     "VpcId",
     "HealthCheckPort",

@@ -12,10 +12,10 @@ use crate::ecs::task_definition::{
 use crate::engine::SimDuration;
 
 /// Task definition fields ecsim reads.
-const SIMULATED: &[&str] =
+pub(crate) const SIMULATED: &[&str] =
     &["family", "containerDefinitions", "cpu", "memory", "networkMode", "placementConstraints", "revision"];
 /// AWS fields accepted as they are (RegisterTaskDefinition input and describe output).
-const AWS_OTHER: &[&str] = &[
+pub(crate) const AWS_OTHER: &[&str] = &[
     "taskRoleArn",
     "executionRoleArn",
     "volumes",
@@ -37,7 +37,7 @@ const AWS_OTHER: &[&str] = &[
     "deleteRequestedAt",
     "registeredBy",
 ];
-const CONTAINER_SIMULATED: &[&str] = &[
+pub(crate) const CONTAINER_SIMULATED: &[&str] = &[
     "name",
     "image",
     "cpu",
@@ -51,7 +51,7 @@ const CONTAINER_SIMULATED: &[&str] = &[
     "startTimeout",
     "resourceRequirements",
 ];
-const CONTAINER_OTHER: &[&str] = &[
+pub(crate) const CONTAINER_OTHER: &[&str] = &[
     "repositoryCredentials",
     "links",
     "restartPolicy",
@@ -84,7 +84,8 @@ const CONTAINER_OTHER: &[&str] = &[
     "firelensConfiguration",
     "credentialSpecs",
 ];
-const PORT_FIELDS: &[&str] = &["containerPort", "hostPort", "protocol", "name", "appProtocol", "containerPortRange"];
+pub(crate) const PORT_FIELDS: &[&str] =
+    &["containerPort", "hostPort", "protocol", "name", "appProtocol", "containerPortRange"];
 
 /// Reads one task definition. `scenario_fields` are the simulator's own keys allowed beside AWS's
 /// (`behavior`, `file`); `behavior_node` comes from the scenario when the AWS part is a file.

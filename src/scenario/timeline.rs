@@ -11,20 +11,34 @@ use crate::cluster::InstanceGroupSpec;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{GroupId, ServiceId, ZoneId};
 
-pub(super) fn read_event(
-    r: &mut Reader<'_>,
-    node: &Node,
-    path: &str,
-    names: &Names,
-    end: SimDuration,
-    groups: &[InstanceGroupSpec],
-) -> Option<TimelineEvent> {
-    let action = node.get("action");
-    let kind = match action.map(|a| &a.value) {
-        Some(Value::Str(s)) => s.as_str(),
-        _ => "",
-    };
-    let fields: &[&str] = match kind {
+/// Every key an `[[events]]` entry may have, whatever its action (each action takes a subset).
+pub(crate) const EVENT_KEYS: &[&str] = &[
+    "at",
+    "action",
+    "instances",
+    "group",
+    "zone",
+    "count",
+    "pick",
+    "taskDefinition",
+    "placementStrategy",
+    "placementConstraints",
+    "containerInstances",
+    "deadline",
+    "drain",
+    "duration",
+    "service",
+    "desiredCount",
+    "forceNewDeployment",
+    "deploymentConfiguration",
+    "task",
+    "reason",
+];
+
+/// The keys an event with `action` may have (an unknown action: every event key, so only the
+/// action itself is reported).
+pub(crate) fn action_keys(action: &str) -> &'static [&'static str] {
+    match action {
         "terminate_instances"
         | "drain_instances"
         | "activate_instances"
@@ -53,30 +67,44 @@ pub(super) fn read_event(
         "stop_task" => &["at", "action", "service", "task", "count", "reason"],
         // An unknown or missing action is reported once; its other keys are not also called
         // unknown (they may well be right for the action meant).
-        _ => &[
-            "at",
-            "action",
-            "instances",
-            "group",
-            "zone",
-            "count",
-            "pick",
-            "taskDefinition",
-            "placementStrategy",
-            "placementConstraints",
-            "containerInstances",
-            "deadline",
-            "drain",
-            "duration",
-            "service",
-            "desiredCount",
-            "forceNewDeployment",
-            "deploymentConfiguration",
-            "task",
-            "reason",
-        ],
+        _ => EVENT_KEYS,
+    }
+}
+
+/// The actions of the timeline.
+pub(crate) const ACTIONS: &[&str] = &[
+    "terminate_instances",
+    "az_outage",
+    "add_instances",
+    "update_service",
+    "stop_task",
+    "drain_instances",
+    "activate_instances",
+    "spot_interruption",
+    "disconnect_agent",
+    "reconnect_agent",
+    "deregister_instances",
+    "stop_instances",
+    "start_instances",
+    "retirement_notice",
+    "run_task",
+    "start_task",
+];
+
+pub(super) fn read_event(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    names: &Names,
+    end: SimDuration,
+    groups: &[InstanceGroupSpec],
+) -> Option<TimelineEvent> {
+    let action = node.get("action");
+    let kind = match action.map(|a| &a.value) {
+        Some(Value::Str(s)) => s.as_str(),
+        _ => "",
     };
-    let f = r.table(node, path, fields)?;
+    let f = r.table(node, path, action_keys(kind))?;
     let at = if f.has("at") {
         r.opt_duration(&f, "at")
     } else {

@@ -17,6 +17,7 @@ mod properties;
 mod reports;
 mod run_task;
 mod scenarios;
+mod schema;
 mod stories;
 mod sweeps;
 mod workloads;

@@ -1,0 +1,485 @@
+//! The JSON Schema (draft 2020-12) of the scenario format, for editors: `ecsim schema` prints
+//! it; Taplo (Even Better TOML) reads it for TOML, and JSON scenarios name it in `$schema`. It
+//! is built from the reader's own key lists, so the keys it knows are the keys the reader
+//! accepts (a test keeps them equal); it adds the types, ranges and words each key takes. The
+//! reader stays the authority: it also checks what a schema cannot say (references between
+//! sections, AWS's rules across fields), with line and column.
+
+use serde_json::{Map, Value, json};
+
+use super::expect::{EXPECT_KEYS, SERVICE_METRICS, TARGET_GROUP_METRICS, WORKLOAD_METRICS};
+use super::instance_group::GROUP_KEYS;
+use super::load::{
+    CLUSTER_KEYS, FAULT_KEYS, SCENARIO_KEYS, SERVICE_FILE_KEYS, SETTINGS_KEYS, TARGET_GROUP_FILE_KEYS,
+    TASK_DEFINITION_FILE_KEYS, TOP, WORKLOAD_KEYS,
+};
+use super::swarm::SWARM_KEYS;
+use super::timeline::{ACTIONS, EVENT_KEYS, action_keys};
+
+/// A duration as the scenario writes it: `"30s"`, `"5m"`, `"1h30m"`, `"250ms"`, `"7d"`.
+const DURATION_PATTERN: &str = r"^\s*([0-9]+\s*(ms|s|m|h|d)\s*)+$";
+
+fn duration() -> Value {
+    json!({ "$ref": "#/$defs/duration" })
+}
+
+fn distribution() -> Value {
+    json!({ "$ref": "#/$defs/distribution" })
+}
+
+fn int(min: i64, max: i64) -> Value {
+    json!({ "type": "integer", "minimum": min, "maximum": max })
+}
+
+fn text() -> Value {
+    json!({ "type": "string" })
+}
+
+fn words(values: &[&str]) -> Value {
+    json!({ "type": "string", "enum": values })
+}
+
+fn name() -> Value {
+    json!({ "$ref": "#/$defs/name" })
+}
+
+/// A table whose keys are exactly `keys`, each typed by `types` (a key without a type takes
+/// anything: an AWS field ecsim accepts without simulating).
+fn table(keys: &[&str], types: &[(&str, Value)], description: &str) -> Value {
+    let mut properties = Map::new();
+    for k in keys {
+        let t = types.iter().find(|(n, _)| n == k).map_or_else(|| json!({}), |(_, t)| t.clone());
+        properties.insert((*k).to_string(), t);
+    }
+    json!({
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": false,
+    })
+}
+
+fn array_of(item: Value) -> Value {
+    json!({ "type": "array", "items": item })
+}
+
+/// The schema, as a JSON value.
+pub fn scenario_schema() -> Value {
+    let scenario = table(
+        SCENARIO_KEYS,
+        &[
+            ("name", name()),
+            ("description", text()),
+            ("duration", duration()),
+            ("seed", json!({ "type": "integer", "minimum": 0 })),
+            ("measure_from", duration()),
+            ("start_time", json!({ "type": "string", "format": "date-time" })),
+        ],
+        "The run: its length (required), name, master seed, and when measuring starts.",
+    );
+    let mut scenario = scenario;
+    scenario["required"] = json!(["duration"]);
+    let positive = json!({ "type": "integer", "minimum": 1 });
+    let settings = table(
+        SETTINGS_KEYS,
+        &[
+            ("healthy_after_running", duration()),
+            ("instance_loss_detection", duration()),
+            ("placement_tie_break", words(&["ordered", "random"])),
+            ("placement_retry_interval", duration()),
+            ("max_events", positive.clone()),
+            ("max_events_per_instant", positive.clone()),
+            ("max_pending_events", positive.clone()),
+            ("max_tasks", positive.clone()),
+            ("max_instances_registered", positive.clone()),
+            ("max_queued_jobs", positive.clone()),
+            ("max_log_lines", positive),
+            ("max_percent_counts_stopping", json!({ "type": "boolean" })),
+            ("throttle_after_failures", int(1, 1000)),
+            ("throttle_base_delay", duration()),
+            ("throttle_max_delay", duration()),
+            ("initial_target_failures_count", json!({ "type": "boolean" })),
+            ("target_check_phase", words(&["random", "zero"])),
+            ("log_completed_standalone_tasks", json!({ "type": "boolean" })),
+        ],
+        "Model choices the ECS documentation leaves open, and the run's guards.",
+    );
+    let mut cluster = table(
+        CLUSTER_KEYS,
+        &[("name", name()), ("zones", json!({ "type": "array", "items": text(), "minItems": 1, "maxItems": 255 }))],
+        "The cluster's Availability Zones.",
+    );
+    cluster["required"] = json!(["zones"]);
+    let mut group = table(
+        GROUP_KEYS,
+        &[
+            ("name", name()),
+            ("instance_type", text()),
+            ("cpu", int(128, 1_048_576)),
+            ("memory_mib", int(1, i64::from(u32::MAX))),
+            ("count", int(0, 5000)),
+            ("zones", array_of(text())),
+            ("attributes", json!({ "type": "object", "additionalProperties": { "type": "string" } })),
+            ("launch_time", duration()),
+            ("replacement_delay", duration()),
+            ("spot_instance_draining", json!({ "type": "boolean" })),
+            ("max_enis", int(1, 1000)),
+            ("awsvpc_task_limit", int(0, 1000)),
+            ("agent_version", text()),
+            ("gpus", int(0, 64)),
+            ("reserved_memory_mib", int(0, i64::from(u32::MAX))),
+        ],
+        "An Auto Scaling group's worth of container instances.",
+    );
+    group["required"] = json!(["name", "count"]);
+
+    let task_definition = aws_object(
+        &[
+            super::task_definition::SIMULATED,
+            super::task_definition::AWS_OTHER,
+            TASK_DEFINITION_FILE_KEYS,
+            &["taskDefinition"],
+        ],
+        &[
+            ("family", name()),
+            ("containerDefinitions", array_of(container())),
+            ("cpu", json!({ "type": ["string", "integer", "null"] })),
+            ("memory", json!({ "type": ["string", "integer", "null"] })),
+            ("networkMode", words(&["bridge", "host", "awsvpc", "none"])),
+            ("placementConstraints", array_of(json!({ "type": "object" }))),
+            ("revision", int(1, 1_000_000)),
+            ("file", text()),
+            ("behavior", behavior()),
+            ("taskDefinition", json!({ "type": "object" })),
+        ],
+        "RegisterTaskDefinition input, verbatim (or describe-task-definition output), with ecsim's `behavior`; or `file` naming such a JSON file.",
+        &[&["file"], &["family", "containerDefinitions"], &["taskDefinition"]],
+    );
+    let target_group = aws_object(
+        &[super::target_group::SIMULATED, super::target_group::AWS_OTHER, TARGET_GROUP_FILE_KEYS],
+        &[
+            ("TargetGroupName", json!({ "$ref": "#/$defs/target_group_name" })),
+            ("Name", json!({ "$ref": "#/$defs/target_group_name" })),
+            ("Protocol", text()),
+            ("HealthCheckIntervalSeconds", int(5, 300)),
+            ("HealthCheckTimeoutSeconds", int(2, 120)),
+            ("HealthyThresholdCount", int(2, 10)),
+            ("UnhealthyThresholdCount", int(2, 10)),
+            ("Attributes", array_of(json!({ "type": "object" }))),
+            ("load_balancer_type", words(&["application", "network"])),
+            ("deregistration_delay", duration()),
+            ("registration_delay", duration()),
+            ("file", text()),
+            ("name", text()),
+        ],
+        "CreateTargetGroup input or a describe-target-groups entry, verbatim; or `file` naming such a JSON file.",
+        &[&["file"], &["TargetGroupName"], &["Name"]],
+    );
+    let service = aws_object(
+        &[super::service::SIMULATED, super::service::AWS_OTHER, super::service::DESCRIBE_READ_ONLY, SERVICE_FILE_KEYS],
+        &[
+            ("serviceName", name()),
+            ("taskDefinition", text()),
+            ("desiredCount", int(0, 5000)),
+            ("loadBalancers", array_of(json!({ "type": "object" }))),
+            ("healthCheckGracePeriodSeconds", int(0, 2_147_483_647)),
+            ("availabilityZoneRebalancing", words(&["ENABLED", "DISABLED"])),
+            ("placementStrategy", json!({ "type": "array", "maxItems": 5, "items": { "type": "object" } })),
+            ("placementConstraints", json!({ "type": "array", "maxItems": 10, "items": { "type": "object" } })),
+            ("deploymentConfiguration", json!({ "type": "object" })),
+            ("schedulingStrategy", words(&["REPLICA", "DAEMON"])),
+            ("file", text()),
+            ("service", text()),
+        ],
+        "CreateService input, verbatim (or one service of describe-services output, or an ecspresso service definition via `file`).",
+        &[&["file"], &["serviceName", "taskDefinition"]],
+    );
+
+    let mut event =
+        table(EVENT_KEYS, &event_types(), "A timeline entry: `at` and `action`, and the keys that action takes.");
+    event["required"] = json!(["at", "action"]);
+    // Each action takes only its own keys.
+    event["allOf"] = Value::Array(
+        ACTIONS
+            .iter()
+            .map(|a| {
+                let allowed: Map<String, Value> =
+                    action_keys(a).iter().map(|k| ((*k).to_string(), json!(true))).collect();
+                json!({
+                    "if": { "properties": { "action": { "const": a } } },
+                    "then": { "properties": allowed, "additionalProperties": false },
+                })
+            })
+            .collect(),
+    );
+    let mut fault = table(
+        FAULT_KEYS,
+        &[
+            ("kind", words(&["instance_failures", "spot_interruptions"])),
+            ("groups", array_of(text())),
+            ("mtbf", duration()),
+            ("count", int(1, 1_000_000)),
+            ("between", json!({ "type": "array", "items": duration(), "minItems": 2, "maxItems": 2 })),
+        ],
+        "Seeded stochastic failures: an MTBF per instance, or `count` strikes `between` two times.",
+    );
+    fault["required"] = json!(["kind"]);
+    let mut workload = table(
+        WORKLOAD_KEYS,
+        &[
+            ("name", name()),
+            ("task_definition", text()),
+            ("group", text()),
+            ("arrivals", distribution()),
+            ("rate_per_hour", json!({ "type": "number", "exclusiveMinimum": 0, "maximum": 1e9 })),
+            ("arrivals_csv", text()),
+            ("start", duration()),
+            ("end", duration()),
+            ("count", json!({ "type": "integer", "minimum": 1 })),
+            ("run", distribution()),
+            ("cpu", json!({ "type": ["integer", "array"] })),
+            ("memory_mib", json!({ "type": ["integer", "array"] })),
+            ("placementStrategy", array_of(json!({ "type": "object" }))),
+        ],
+        "Batch work: a stream of RunTask jobs (exactly one of arrivals, rate_per_hour, arrivals_csv).",
+    );
+    workload["required"] = json!(["name", "task_definition"]);
+    let metrics: Vec<&str> =
+        SERVICE_METRICS.iter().chain(&WORKLOAD_METRICS).chain(&TARGET_GROUP_METRICS).copied().collect();
+    let mut expect = table(
+        EXPECT_KEYS,
+        &[
+            ("service", text()),
+            ("workload", text()),
+            ("target_group", text()),
+            ("metric", words(&metrics)),
+            ("min", json!({ "type": "number" })),
+            ("max", json!({ "type": "number" })),
+            ("equals", json!({ "type": ["number", "string"] })),
+        ],
+        "An expectation checked at the end of the run (a failure exits 1).",
+    );
+    expect["required"] = json!(["metric"]);
+    let mut swarm = table(
+        SWARM_KEYS,
+        &[
+            ("path", text()),
+            ("values", json!({ "type": "array", "minItems": 1 })),
+            ("min", json!({ "type": ["integer", "number", "string"] })),
+            ("max", json!({ "type": ["integer", "number", "string"] })),
+        ],
+        "A parameter `ecsim sweep --swarm` draws per run.",
+    );
+    swarm["required"] = json!(["path"]);
+
+    let sections: Vec<(&str, Value)> = vec![
+        ("$schema", text()),
+        ("scenario", scenario),
+        ("settings", settings),
+        ("cluster", cluster),
+        ("instance_groups", array_of(group)),
+        ("task_definitions", array_of(task_definition)),
+        ("target_groups", array_of(target_group)),
+        ("services", json!({ "type": "array", "maxItems": 5000, "items": service })),
+        ("events", array_of(event)),
+        ("faults", array_of(fault)),
+        ("workloads", array_of(workload)),
+        ("expect", array_of(expect)),
+        ("swarm", array_of(swarm)),
+    ];
+    let body = table(TOP, &sections, "An ecsim scenario.");
+    let mut top = json!({
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": format!("urn:ecsim:scenario:{}", crate::VERSION),
+        "title": "ecsim scenario",
+    });
+    for (k, v) in body.as_object().into_iter().flatten() {
+        top[k] = v.clone();
+    }
+    top["required"] = json!(["scenario", "cluster"]);
+    top["$defs"] = json!({
+        "duration": {
+            "type": "string",
+            "pattern": DURATION_PATTERN,
+            "description": "A duration: an integer and a unit (ms, s, m, h, d), e.g. \"30s\", \"1h30m\". No months, weeks or years.",
+        },
+        "distribution": {
+            "description": "A fixed duration, or a distribution table.",
+            "oneOf": [
+                { "$ref": "#/$defs/duration" },
+                table(super::behavior::DISTRIBUTION_KEYS, &[
+                    ("distribution", words(&["fixed", "uniform", "exponential", "lognormal"])),
+                    ("value", duration()),
+                    ("min", duration()),
+                    ("max", duration()),
+                    ("mean", duration()),
+                    ("median", duration()),
+                    ("p99", duration()),
+                ], "A seeded distribution of durations."),
+            ],
+        },
+        "name": {
+            "type": "string",
+            "pattern": "^[A-Za-z0-9_-]{1,255}$",
+            "description": "Up to 255 letters, digits, hyphens and underscores (AWS's rule).",
+        },
+        "target_group_name": {
+            "type": "string",
+            "pattern": "^(?!internal-)[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$",
+            "description": "Up to 32 letters, digits and hyphens, not beginning or ending with a hyphen (AWS's rule).",
+        },
+    });
+    top
+}
+
+/// An AWS object: its simulated and accepted fields (`key_lists`, typed where `types` says),
+/// and which keys make it complete (any one of `required_any`).
+fn aws_object(key_lists: &[&[&str]], types: &[(&str, Value)], description: &str, required_any: &[&[&str]]) -> Value {
+    let keys: Vec<&str> = key_lists.iter().flat_map(|l| l.iter().copied()).collect();
+    // AWS's JSON writes an unset field as null, which the reader takes as absent.
+    let nullable: Vec<(&str, Value)> =
+        types.iter().map(|(k, t)| (*k, json!({ "anyOf": [t.clone(), { "type": "null" }] }))).collect();
+    let mut t = table(&keys, &nullable, description);
+    t["anyOf"] = Value::Array(required_any.iter().map(|r| json!({ "required": r })).collect());
+    t
+}
+
+fn container() -> Value {
+    let c = super::task_definition::CONTAINER_SIMULATED;
+    let keys: Vec<&str> = c.iter().chain(super::task_definition::CONTAINER_OTHER).copied().collect();
+    let mut t = table(
+        &keys,
+        &[
+            ("name", name()),
+            ("image", text()),
+            ("cpu", int(0, 262_144)),
+            ("memory", json!({ "type": ["integer", "null"] })),
+            ("memoryReservation", json!({ "type": ["integer", "null"] })),
+            ("essential", json!({ "type": "boolean" })),
+            ("portMappings", array_of(port_mapping())),
+            ("stopTimeout", json!({ "type": "integer", "minimum": 0 })),
+            ("startTimeout", json!({ "type": "integer", "minimum": 0 })),
+            ("healthCheck", json!({ "type": "object" })),
+            ("dependsOn", array_of(json!({ "type": "object" }))),
+            ("resourceRequirements", array_of(json!({ "type": "object" }))),
+        ],
+        "A container definition, as RegisterTaskDefinition takes it.",
+    );
+    t["required"] = json!(["name", "image"]);
+    t
+}
+
+fn port_mapping() -> Value {
+    table(
+        super::task_definition::PORT_FIELDS,
+        &[("containerPort", int(1, 65535)), ("hostPort", int(0, 65535)), ("protocol", words(&["tcp", "udp"]))],
+        "A port mapping.",
+    )
+}
+
+fn behavior() -> Value {
+    table(
+        super::behavior::FIELDS,
+        &[
+            ("image_pull", distribution()),
+            ("startup", distribution()),
+            ("run", distribution()),
+            ("stop", distribution()),
+            ("ready_after", distribution()),
+            (
+                "fault",
+                table(
+                    super::behavior::FAULT_KEYS,
+                    &[
+                        (
+                            "kind",
+                            words(&[
+                                "image_pull_failure",
+                                "start_failure",
+                                "essential_exit",
+                                "container_health_failure",
+                                "target_health_failure",
+                            ]),
+                        ),
+                        ("after", duration()),
+                        ("fraction", json!({ "type": "number", "minimum": 0, "maximum": 1 })),
+                    ],
+                    "A bad build: how the image fails, from when, and in what share of tasks.",
+                ),
+            ),
+            ("containers", json!({ "type": "object" })),
+        ],
+        "How the image behaves when it runs (ecsim's own).",
+    )
+}
+
+fn event_types() -> Vec<(&'static str, Value)> {
+    vec![
+        ("at", duration()),
+        ("action", words(ACTIONS)),
+        ("instances", array_of(text())),
+        ("group", text()),
+        ("zone", text()),
+        ("count", json!({ "type": "integer", "minimum": 1 })),
+        ("pick", words(&["random", "first", "most_tasks"])),
+        ("taskDefinition", text()),
+        ("placementStrategy", array_of(json!({ "type": "object" }))),
+        ("placementConstraints", array_of(json!({ "type": "object" }))),
+        ("containerInstances", array_of(text())),
+        ("deadline", duration()),
+        ("drain", json!({ "type": "boolean" })),
+        ("duration", duration()),
+        ("service", text()),
+        ("desiredCount", json!({ "type": "integer", "minimum": 0 })),
+        ("forceNewDeployment", json!({ "type": "boolean" })),
+        ("deploymentConfiguration", json!({ "type": "object" })),
+        ("task", text()),
+        ("reason", text()),
+    ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every key the reader accepts is in the schema with a type of its own (or, for AWS fields
+    /// ecsim does not simulate, any value), and no other: the two cannot drift apart.
+    #[test]
+    fn the_schema_knows_exactly_the_readers_keys() {
+        let schema = scenario_schema();
+        let keys = |v: &Value| -> Vec<String> {
+            let mut k: Vec<String> = v["properties"].as_object().unwrap().keys().cloned().collect();
+            k.sort();
+            k
+        };
+        let sorted = |l: &[&str]| -> Vec<String> {
+            let mut k: Vec<String> = l.iter().map(|s| s.to_string()).collect();
+            k.sort();
+            k.dedup();
+            k
+        };
+        let p = &schema["properties"];
+        assert_eq!(keys(&schema), sorted(TOP));
+        assert_eq!(keys(&p["scenario"]), sorted(SCENARIO_KEYS));
+        assert_eq!(keys(&p["settings"]), sorted(SETTINGS_KEYS));
+        assert_eq!(keys(&p["instance_groups"]["items"]), sorted(GROUP_KEYS));
+        assert_eq!(keys(&p["events"]["items"]), sorted(EVENT_KEYS));
+        assert_eq!(keys(&p["faults"]["items"]), sorted(FAULT_KEYS));
+        assert_eq!(keys(&p["workloads"]["items"]), sorted(WORKLOAD_KEYS));
+        assert_eq!(keys(&p["expect"]["items"]), sorted(EXPECT_KEYS));
+        // ecsim's own keys all have a type: only AWS fields may take anything.
+        for section in ["scenario", "settings", "cluster"] {
+            for (k, t) in p[section]["properties"].as_object().unwrap() {
+                assert!(t != &json!({}), "{section}.{k} has no type in the schema");
+            }
+        }
+        for section in ["instance_groups", "events", "faults", "workloads", "expect"] {
+            for (k, t) in p[section]["items"]["properties"].as_object().unwrap() {
+                assert!(t != &json!({}), "{section}.{k} has no type in the schema");
+            }
+        }
+        for a in ACTIONS {
+            assert!(action_keys(a) != EVENT_KEYS, "{a} has keys of its own");
+        }
+    }
+}
