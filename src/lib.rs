@@ -17,6 +17,7 @@ pub mod report;
 pub mod scenario;
 pub mod sim;
 pub mod sweep;
+pub mod words;
 
 /// The version written into every report.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -49,12 +49,13 @@ pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
         }
         match scenario::load_file(f) {
             Ok(s) => {
+                let n = |k: usize, noun: &str| ecsim::words::count(k as u64, noun);
                 let head = format!(
-                    "{}: ok ({} services, {} instance groups, {} timeline events)\n",
+                    "{}: ok ({}, {}, {})\n",
                     f.display(),
-                    s.services.len(),
-                    s.groups.len(),
-                    s.timeline.len()
+                    n(s.services.len(), "service"),
+                    n(s.groups.len(), "instance group"),
+                    n(s.timeline.len(), "timeline event")
                 );
                 say(&(head + &notes(&s.ignored_fields, &s.assumptions, verbose)));
             }
@@ -105,9 +106,10 @@ pub fn changes_text(changes: &[report::Change], notes: &[String]) -> String {
     let one_sided = changes.iter().filter(|c| c.presence != report::Presence::Both).count();
     let worse = changes.iter().filter(|c| c.regression && c.presence == report::Presence::Both).count();
     out += &report::changes_table(changes);
-    out += &format!("{worse} metric(s) got worse");
+    out += &format!("{} got worse", ecsim::words::count(worse as u64, "metric"));
     if one_sided > 0 {
-        out += &format!("; {one_sided} subject(s) or metric(s) are on one side only (each counts as a regression)");
+        let what = ecsim::words::count_as(one_sided as u64, "subject or metric is", "subjects or metrics are");
+        out += &format!("; {what} on one side only (each counts as a regression)");
     }
     out + "\n"
 }

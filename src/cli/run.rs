@@ -79,7 +79,7 @@ fn load(path: Option<&PathBuf>, sets: &[overrides::Override]) -> Result<Scenario
     };
     loaded.map_err(|diags| {
         eprintln!("{diags}");
-        eprintln!("{} problem(s) found; nothing was run.", diags.0.len());
+        eprintln!("{} found; nothing was run.", ecsim::words::count(diags.0.len() as u64, "problem"));
         ExitCode::from(EXIT_BAD_INPUT)
     })
 }

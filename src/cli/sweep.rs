@@ -12,6 +12,7 @@ use ecsim::report;
 use ecsim::scenario::{self, overrides};
 use ecsim::sim::SimError;
 use ecsim::sweep::{self, RunSpec, Variant, Vary};
+use ecsim::words;
 
 use super::{EXIT_BAD_INPUT, EXIT_INTERNAL, bad_input, say};
 
@@ -379,7 +380,8 @@ fn write_outputs(
     for note in &claim.notes {
         eprintln!("note: {note}");
     }
-    say(&format!("{table}{count} runs · {} variants · report: {}\n", variants.len(), claim.target().display()));
+    let (runs, variants) = (words::count(count as u64, "run"), words::count(variants.len() as u64, "variant"));
+    say(&format!("{table}{runs} · {variants} · report: {}\n", claim.target().display()));
     ExitCode::SUCCESS
 }
 

@@ -114,7 +114,11 @@ impl State {
         let name = self.task_definitions[td.index()].name();
         if !started.is_empty() {
             let list: Vec<String> = started.iter().map(|t| format!("(task {})", self.tasks[t.index()].name)).collect();
-            let message = format!("{call} {name} started {} tasks: {}.", started.len(), list.join(" "));
+            let message = format!(
+                "{call} {name} started {}: {}.",
+                crate::words::count(started.len() as u64, "task"),
+                list.join(" ")
+            );
             ctx.notice(Notice::log("RUN_TASK").message(message));
         }
         if !failures.is_empty() {

@@ -112,13 +112,13 @@ pub fn report_html(r: &Rendered, result: &RunResult) -> String {
     let _ = write!(h, "<h1>ecsim report: {}</h1>\n<p class=\"meta\" id=\"header\">", esc(name));
     let _ = writeln!(
         h,
-        "scenario file <code>{}</code> · seed <code>{}</code> · ecsim {} · sha256 <code>{}</code><br>{} s simulated · {} events · measured from {} s · {}</p>",
+        "scenario file <code>{}</code> · seed <code>{}</code> · ecsim {} · sha256 <code>{}</code><br>{} s simulated · {} · measured from {} s · {}</p>",
         esc(s["scenario_file"].as_str().unwrap_or_default()),
         s["seed"],
         esc(s["ecsim_version"].as_str().unwrap_or_default()),
         esc(s["scenario_sha256"].as_str().unwrap_or_default()),
         s["simulated_s"],
-        s["events"],
+        crate::words::count(s["events"].as_u64().unwrap_or(0), "event"),
         s["measured_from_s"],
         run_verdict(r),
     );

@@ -71,7 +71,7 @@ pub fn summary_table(result: &RunResult) -> String {
             format!("steady state never reached: measured over the whole run (0 to {} s)", secs(result.simulated.0))
         }
     };
-    out.push_str(&format!("{measured}; {} events\n", result.events));
+    out.push_str(&format!("{measured}; {}\n", crate::words::count(result.events, "event")));
     out
 }
 

@@ -24,9 +24,9 @@ impl State {
         self.cluster.sync_slot(iid);
         let ci = self.cluster.instance(iid);
         let message = format!(
-            "Container instance {} set to DRAINING ({why}); it runs {} tasks.",
+            "Container instance {} set to DRAINING ({why}); it runs {}.",
             ci.ec2_instance_id,
-            ci.tasks.len()
+            crate::words::count(ci.tasks.len() as u64, "task")
         );
         let name = ci.ec2_instance_id.clone();
         self.cluster.draining_instances += 1;

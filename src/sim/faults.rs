@@ -38,11 +38,11 @@ impl State {
         self.cluster.sync_slot(iid);
         let ci = self.cluster.instance(iid);
         let message = format!(
-            "EC2 instance {} ({}, {}) {why}; it held {} tasks.",
+            "EC2 instance {} ({}, {}) {why}; it held {}.",
             ci.ec2_instance_id,
             ci.instance_type,
             self.cluster.zone_name(zone),
-            ci.tasks.len()
+            crate::words::count(ci.tasks.len() as u64, "task")
         );
         let name = ci.ec2_instance_id.clone();
         ctx.notice(Notice::log("INSTANCE_TERMINATED").instance(&name).message(message));

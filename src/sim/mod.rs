@@ -235,15 +235,15 @@ impl Simulation {
             self.events_this_instant += 1;
             if self.events > self.state.settings.max_events {
                 return Err(SimError::Runaway(format!(
-                    "more than {} events (settings.max_events); the last ran at {} s",
-                    self.state.settings.max_events,
+                    "more than {} (settings.max_events); the last ran at {} s",
+                    crate::words::count(self.state.settings.max_events, "event"),
                     self.now.as_secs_f64()
                 )));
             }
             if self.events_this_instant > self.state.settings.max_events_per_instant {
                 return Err(SimError::Runaway(format!(
-                    "more than {} events at the instant {} s (settings.max_events_per_instant): the model is not making progress",
-                    self.state.settings.max_events_per_instant,
+                    "more than {} at the instant {} s (settings.max_events_per_instant): the model is not making progress",
+                    crate::words::count(self.state.settings.max_events_per_instant, "event"),
                     self.now.as_secs_f64()
                 )));
             }

@@ -69,7 +69,7 @@ fn missing_files_directories_and_bad_scenarios_exit_2() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err.contains("bad.toml:2:12: scenario.duration: expected a duration"), "{err}");
     assert!(err.contains("bad.toml:1:1: missing required field `cluster`"), "{err}");
-    assert!(err.contains("problem(s) found; nothing was run."), "{err}");
+    assert!(err.contains("2 problems found; nothing was run."), "{err}");
     assert!(!tmp.path().join("reports").exists(), "nothing written for a bad scenario");
 }
 

@@ -269,7 +269,7 @@ fn a_subject_or_metric_on_one_side_only_is_a_regression() {
     let out = String::from_utf8_lossy(&d.stdout);
     assert_eq!(d.status.code(), Some(1), "{out}");
     assert!(out.contains("api (service)") && out.contains("absent"), "{out}");
-    assert!(out.contains("1 subject(s) or metric(s) are on one side only (each counts as a regression)"), "{out}");
+    assert!(out.contains("1 subject or metric is on one side only (each counts as a regression)"), "{out}");
 }
 
 /// No expectations is not a pass: a run with an outage and nothing to hold it against says "no

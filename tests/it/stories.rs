@@ -253,7 +253,7 @@ fn too_many_events_at_one_instant_is_a_clear_error() {
     let err = sim(&toml).run().unwrap_err().to_string();
     assert_eq!(
         err,
-        "runaway simulation: more than 1 events at the instant 0 s (settings.max_events_per_instant): the model is not making progress"
+        "runaway simulation: more than 1 event at the instant 0 s (settings.max_events_per_instant): the model is not making progress"
     );
 }
 

@@ -58,10 +58,10 @@ fn workload_placements_are_explained() {
     assert_eq!(
         lines,
         [
-            "(task job-1) placed on fleet-1 (us-east-1a): 1 instances; random kept 1; chosen fleet-1 (random tie-break).",
-            "(task job-2) placed on fleet-1 (us-east-1a): 1 instances; random kept 1; chosen fleet-1 (random tie-break).",
-            "(workload jobs) could not place a task: 1 instances; 1 removed (RESOURCE:CPU 1).",
-            "(task job-3) placed on fleet-1 (us-east-1a): 1 instances; random kept 1; chosen fleet-1 (random tie-break).",
+            "(task job-1) placed on fleet-1 (us-east-1a): 1 instance; random kept 1; chosen fleet-1 (random tie-break).",
+            "(task job-2) placed on fleet-1 (us-east-1a): 1 instance; random kept 1; chosen fleet-1 (random tie-break).",
+            "(workload jobs) could not place a task: 1 instance; 1 removed (RESOURCE:CPU 1).",
+            "(task job-3) placed on fleet-1 (us-east-1a): 1 instance; random kept 1; chosen fleet-1 (random tie-break).",
         ]
     );
     let plain = run(&toml);

@@ -61,7 +61,7 @@ impl Explanation {
     /// "12 instances; 4 removed (RESOURCE:MEMORY 3, DRAINING 1); spread(...) kept 3; binpack(memory) kept 1"
     pub fn summary(&self) -> String {
         let gone: u32 = self.removed.iter().map(|(_, n)| n).sum();
-        let mut text = format!("{} instances", self.instances);
+        let mut text = crate::words::count(self.instances, "instance");
         if gone > 0 {
             let why: Vec<String> = self.removed.iter().map(|(r, n)| format!("{} {n}", r.code())).collect();
             text += &format!("; {gone} removed ({})", why.join(", "));
