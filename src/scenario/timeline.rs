@@ -71,7 +71,7 @@ pub(crate) fn action_keys(action: &str) -> &'static [&'static str] {
     }
 }
 
-/// The actions of the timeline.
+/// The actions of the timeline, in the order the reader numbers them.
 pub(crate) const ACTIONS: &[&str] = &[
     "terminate_instances",
     "az_outage",
@@ -116,27 +116,10 @@ pub(super) fn read_event(
     {
         r.error(&n.span, &f.path("at"), format!("event at {t} is not before the end of the run ({end})"));
     }
-    let actions = [
-        ("terminate_instances", 0),
-        ("az_outage", 1),
-        ("add_instances", 2),
-        ("update_service", 3),
-        ("stop_task", 4),
-        ("drain_instances", 5),
-        ("activate_instances", 6),
-        ("spot_interruption", 7),
-        ("disconnect_agent", 8),
-        ("reconnect_agent", 9),
-        ("deregister_instances", 10),
-        ("stop_instances", 11),
-        ("start_instances", 12),
-        ("retirement_notice", 13),
-        ("run_task", 14),
-        ("start_task", 15),
-    ];
+    // Each action by its position in ACTIONS (the order the match below uses).
+    let actions: Vec<(&str, usize)> = ACTIONS.iter().enumerate().map(|(i, a)| (*a, i)).collect();
     if !f.has("action") {
-        let names: Vec<&str> = actions.iter().map(|(n, _)| *n).collect();
-        r.missing(&f, "action", &names.join(", "));
+        r.missing(&f, "action", &ACTIONS.join(", "));
         return None;
     }
     let which = r.opt_enum(&f, "action", &actions)?;

@@ -8,7 +8,8 @@ pub fn ecsim(args: &[&str], dir: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_ecsim")).args(args).current_dir(dir).output().expect("ecsim runs")
 }
 
-fn text(o: &Output) -> (String, String) {
+/// stdout and stderr as text.
+pub fn text(o: &Output) -> (String, String) {
     (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
 }
 

@@ -4,11 +4,7 @@
 
 use std::path::Path;
 
-use crate::cli::ecsim;
-
-fn text(o: &std::process::Output) -> (String, String) {
-    (String::from_utf8_lossy(&o.stdout).into_owned(), String::from_utf8_lossy(&o.stderr).into_owned())
-}
+use crate::cli::{ecsim, text};
 
 fn names(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> =
