@@ -8,6 +8,8 @@ pub mod cluster;
 pub mod ecs;
 pub mod elb;
 pub mod engine;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ids;
 pub mod import;
 pub mod invariants;

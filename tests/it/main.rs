@@ -8,6 +8,7 @@ mod corpus;
 mod dataframes;
 mod deployments;
 mod determinism;
+mod fuzz;
 mod instances;
 mod invariants;
 mod load_balancing;
