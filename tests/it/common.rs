@@ -56,3 +56,23 @@ pub fn app(cpu: u32, memory: u32, port: &str, extra: &str) -> String {
 pub fn service(name: &str, desired: u32, extra: &str) -> String {
     format!("[[services]]\nserviceName = \"{name}\"\ntaskDefinition = \"app\"\ndesiredCount = {desired}\n{extra}\n")
 }
+
+/// A Python that imports `modules` (`ECSIM_PYTHON`, else `python3`), or `None` with a note that
+/// the test is skipped. CI installs one and sets ECSIM_REQUIRE_PYTHON, so there it is never
+/// skipped.
+pub fn python_with(modules: &str) -> Option<std::path::PathBuf> {
+    let python = std::env::var_os("ECSIM_PYTHON").map_or_else(|| "python3".into(), std::path::PathBuf::from);
+    let ok = std::process::Command::new(&python)
+        .args(["-c", &format!("import {modules}")])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("ECSIM_REQUIRE_PYTHON").is_none(),
+            "ECSIM_REQUIRE_PYTHON is set but {} cannot import {modules}",
+            python.display()
+        );
+        eprintln!("skipped: no Python with {modules} (set ECSIM_PYTHON)");
+    }
+    ok.then_some(python)
+}

@@ -2,7 +2,7 @@
 //! header on line 1, one value per cell, the same number of cells on every line. The shape is
 //! checked here on every report of every bundled scenario and on a sweep's files; the libraries
 //! themselves read them when a Python with pandas and polars is found (`ECSIM_PYTHON`, else
-//! `python3`); CI installs them and sets ECSIM_REQUIRE_DATAFRAMES, so there it is never skipped.
+//! `python3`); CI installs them and sets ECSIM_REQUIRE_PYTHON, so there it is never skipped.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -39,24 +39,9 @@ fn every_report_csv_has_the_shape_dataframe_readers_expect() {
     }
 }
 
-/// A Python that imports pandas and polars, or `None` (a failure when CI requires one).
-fn python() -> Option<PathBuf> {
-    let python = std::env::var_os("ECSIM_PYTHON").map_or_else(|| PathBuf::from("python3"), PathBuf::from);
-    let ok = Command::new(&python).args(["-c", "import pandas, polars"]).output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("ECSIM_REQUIRE_DATAFRAMES").is_none(),
-            "ECSIM_REQUIRE_DATAFRAMES is set but {} cannot import pandas and polars",
-            python.display()
-        );
-        eprintln!("skipped: no Python with pandas and polars (set ECSIM_PYTHON)");
-    }
-    ok.then_some(python)
-}
-
 #[test]
 fn every_csv_loads_in_pandas_and_polars() {
-    let Some(python) = python() else { return };
+    let Some(python) = crate::common::python_with("pandas, polars") else { return };
     let tmp = tempfile::tempdir().unwrap();
     let mut csvs: Vec<PathBuf> = Vec::new();
     for path in bundled() {
