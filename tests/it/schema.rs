@@ -12,6 +12,9 @@ use crate::cli::ecsim;
 use crate::common::python_with;
 use crate::determinism::bundled;
 
+/// A named way to break the quickstart.
+type Edit<'a> = (&'a str, &'a dyn Fn(&mut Value));
+
 fn schema() -> Value {
     let o = ecsim(&["schema"], Path::new(env!("CARGO_MANIFEST_DIR")));
     assert_eq!(o.status.code(), Some(0));
@@ -45,7 +48,7 @@ fn every_bundled_scenario_is_valid_and_mistakes_are_not() {
     let mut with_ref = quickstart.clone();
     with_ref["$schema"] = "./scenario.schema.json".into();
     args.push(format!("valid:{}", write("with-ref.json", &with_ref)));
-    let edits: [(&str, &dyn Fn(&mut Value)); 9] = [
+    let edits: [Edit<'_>; 9] = [
         ("typo-in-settings", &|v| v["settings"] = json!({ "max_event": 10 })),
         ("count-as-string", &|v| v["instance_groups"][0]["count"] = "six".into()),
         ("duration-in-words", &|v| v["scenario"]["duration"] = "30 minutes".into()),
