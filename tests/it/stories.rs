@@ -275,14 +275,15 @@ fn e_l2_essential_and_non_essential_exits() {
 }
 
 /// Every memory guard stops a run that outgrows it, with the setting to raise named: each
-/// scenario is ordinary but for one guard set low. (A run that would exhaust memory, like a
+/// scenario is ordinary but for one guard set low. (The guards are looked at every 1,024 events
+/// and at the end of the run.) (A run that would exhaust memory, like a
 /// billion jobs an hour on ten instances, stops at the default guards within a second: the
 /// command-line test of that is in cli.rs.)
 #[test]
 fn memory_guards_stop_runs_that_outgrow_them() {
     let batch = "[[workloads]]\nname = \"batch\"\ntask_definition = \"app\"\nrate_per_hour = 36000000\nrun = \"10m\"\n";
     let cases = [
-        ("max_pending_events = 4", service("web", 6, ""), "events waiting in the queue"),
+        ("max_pending_events = 20", batch.to_string(), "events waiting in the queue"),
         ("max_tasks = 5", service("web", 6, ""), "task records (live tasks and stopped service tasks)"),
         ("max_instances_registered = 2", service("web", 1, ""), "container instances registered over the run"),
         ("max_queued_jobs = 100", batch.to_string(), "jobs waiting in workload queues"),
