@@ -23,12 +23,12 @@ pub struct Stats {
     pub ci95_high: f64,
 }
 
-/// Bootstrap resamples for the interval: 2,000 (percentile intervals want at least 1,000), fewer
-/// for very large samples so that one metric costs at most `BOOTSTRAP_DRAWS` draws; never under
-/// 400.
-pub const BOOTSTRAP_RESAMPLES: usize = 2000;
-const BOOTSTRAP_DRAWS: usize = 4_000_000;
-const BOOTSTRAP_MIN_RESAMPLES: usize = 400;
+/// Bootstrap resamples for the interval: 1,000 (what percentile intervals want at the least),
+/// fewer for very large samples so that one metric costs at most `BOOTSTRAP_DRAWS` draws; never
+/// under 200.
+pub const BOOTSTRAP_RESAMPLES: usize = 1000;
+const BOOTSTRAP_DRAWS: usize = 2_000_000;
+const BOOTSTRAP_MIN_RESAMPLES: usize = 200;
 
 /// The 95 % bootstrap percentile interval of the mean of sorted `v`, resampled from `seed`.
 fn bootstrap_interval(v: &[f64], seed: u64) -> (f64, f64) {

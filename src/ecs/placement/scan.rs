@@ -41,26 +41,40 @@ impl SlotScan<'_, '_> {
         };
         let mut best: Option<(u128, usize)> = None;
         let mut ties: Vec<usize> = Vec::new();
-        for &id in &cluster.live {
-            let (i, slot) = (id.index(), &cluster.slots[id.index()]);
-            if !slot.fits(t) || !(self.slot_only || fits_beyond_slot(cluster, req, i)) {
-                continue;
+        // The loop body, for the two ways over the instances below.
+        macro_rules! consider {
+            ($i:expr, $slot:expr) => {{
+                let (i, slot): (usize, &Slot) = ($i, $slot);
+                if !slot.fits(t) || !(self.slot_only || fits_beyond_slot(cluster, req, i)) {
+                    continue;
+                }
+                let k = key(i, slot);
+                match best {
+                    Some((b, _)) if k > b => {}
+                    Some((b, _)) if k == b => {
+                        if self.random {
+                            ties.push(i);
+                        }
+                    }
+                    _ => {
+                        best = Some((k, i));
+                        ties.clear();
+                        if self.random {
+                            ties.push(i);
+                        }
+                    }
+                }
+            }};
+        }
+        // Every instance live (no failure yet): a straight pass over the index; else through the
+        // live list, so that instances gone long ago cost nothing.
+        if cluster.live.len() == cluster.slots.len() {
+            for (i, slot) in cluster.slots.iter().enumerate() {
+                consider!(i, slot);
             }
-            let k = key(i, slot);
-            match best {
-                Some((b, _)) if k > b => {}
-                Some((b, _)) if k == b => {
-                    if self.random {
-                        ties.push(i);
-                    }
-                }
-                _ => {
-                    best = Some((k, i));
-                    ties.clear();
-                    if self.random {
-                        ties.push(i);
-                    }
-                }
+        } else {
+            for &id in &cluster.live {
+                consider!(id.index(), &cluster.slots[id.index()]);
             }
         }
         let (_, first) = best?;
