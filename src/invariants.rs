@@ -47,6 +47,15 @@ pub fn check(state: &State) -> Result<(), Violation> {
             format!("the live list {:?} is not the live instances {live:?}", cluster.live),
         );
     }
+    for (g, booting) in state.group_zone_launching.iter().enumerate() {
+        let zoned: u32 = booting.iter().sum();
+        if zoned > state.group_launching[g] {
+            return fail(
+                "launching_counts_add_up",
+                format!("group {g}: {zoned} instances booting in zones, {} launching in all", state.group_launching[g]),
+            );
+        }
+    }
     let mut group_counts = vec![vec![0u32; cluster.zones.len()]; cluster.task_groups.len()];
     for ci in &cluster.instances {
         let (mut cpu, mut mem, mut enis, mut gpus) = (0u64, 0u64, 0u32, 0u32);
@@ -237,8 +246,9 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
 }
 
 /// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
-pub const NAMES: [&str; 19] = [
+pub const NAMES: [&str; 20] = [
     "cluster_usage_adds_up",
+    "launching_counts_add_up",
     "no_task_on_two_instances",
     "no_instance_overcommitted",
     "resource_ledger_balances",

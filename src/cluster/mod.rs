@@ -228,23 +228,16 @@ impl Cluster {
         *c = c.saturating_add_signed(delta);
     }
 
-    /// The zone of a group with the fewest live instances among zones that are up: where an Auto
-    /// Scaling group launches to stay balanced. Ties go to the zone listed first.
-    pub fn zone_for_launch(&self, group: GroupId) -> Option<ZoneId> {
+    /// The zone of a group with the fewest instances among zones that are up, counting those
+    /// still booting there (`booting`, per zone): where an Auto Scaling group launches to stay
+    /// balanced. Ties go to the zone listed first.
+    pub fn zone_for_launch(&self, group: GroupId, booting: &[u32]) -> Option<ZoneId> {
+        let mut per_zone = booting.to_vec();
+        for ci in self.live_instances().filter(|ci| ci.group == group) {
+            per_zone[ci.zone.index()] += 1;
+        }
         let spec = &self.groups[group.index()];
-        spec.zones
-            .iter()
-            .filter(|z| self.zone_up[z.index()])
-            .min_by_key(|z| {
-                let live = self
-                    .live
-                    .iter()
-                    .map(|id| &self.instances[id.index()])
-                    .filter(|ci| ci.group == group && ci.zone == **z)
-                    .count();
-                (live, z.0)
-            })
-            .copied()
+        spec.zones.iter().filter(|z| self.zone_up[z.index()]).min_by_key(|z| (per_zone[z.index()], z.0)).copied()
     }
 
     /// The instances not INACTIVE, in registration order.

@@ -61,10 +61,15 @@ impl State {
     }
 
     pub fn asg_launch(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: Option<ZoneId>) {
-        let zone = zone.filter(|z| self.cluster.zone_up[z.index()]).or_else(|| self.cluster.zone_for_launch(group));
+        let booting = &self.group_zone_launching[group.index()];
+        let zone =
+            zone.filter(|z| self.cluster.zone_up[z.index()]).or_else(|| self.cluster.zone_for_launch(group, booting));
         let spec = &self.cluster.groups[group.index()];
         match zone {
-            Some(zone) => ctx.at(ctx.now.after(spec.launch_time), Event::InstanceRegistered { group, zone }),
+            Some(zone) => {
+                self.group_zone_launching[group.index()][zone.index()] += 1;
+                ctx.at(ctx.now.after(spec.launch_time), Event::InstanceRegistered { group, zone })
+            }
             None => {
                 // Every zone of the group is down: the launch fails; recovery tops the group up.
                 self.group_launching[group.index()] -= 1;

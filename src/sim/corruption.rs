@@ -46,6 +46,10 @@ impl Simulation {
         let instance_of = |s: &super::State, t: TaskId| s.tasks[t.index()].instance;
         match name {
             "cluster_usage_adds_up" => s.cluster.usage.cpu_reserved += 1,
+            "launching_counts_add_up" => {
+                let Some(zones) = s.group_zone_launching.first_mut().and_then(|z| z.first_mut()) else { return false };
+                *zones += 1;
+            }
             "no_task_on_two_instances" => {
                 let Some(t) = placed else { return false };
                 let home = instance_of(s, t);

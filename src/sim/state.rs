@@ -34,6 +34,10 @@ pub struct State {
     pub group_desired: Vec<u32>,
     /// Instances launching (between the ASG's decision and registration), per group.
     pub group_launching: Vec<u32>,
+    /// Of those, the ones whose zone is chosen (booting, not yet registered), per group and zone:
+    /// the next launch counts them, so simultaneous launches spread over the zones as EC2 Auto
+    /// Scaling balances them.
+    pub group_zone_launching: Vec<Vec<u32>>,
     /// Services whose last placement failed, waiting for capacity.
     pub waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
@@ -83,6 +87,7 @@ impl State {
             services,
             group_desired: scenario.groups.iter().map(|g| g.count).collect(),
             group_launching: vec![0; scenario.groups.len()],
+            group_zone_launching: vec![vec![0; scenario.zones.len()]; scenario.groups.len()],
             waiting_services: Vec::new(),
             touched_services: Vec::new(),
             faults: scenario.faults.clone(),
@@ -134,6 +139,8 @@ impl State {
             Event::AsgLaunch { group, zone } => self.asg_launch(ctx, group, zone),
             Event::InstanceRegistered { group, zone } => {
                 self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
+                let booting = &mut self.group_zone_launching[group.index()][zone.index()];
+                *booting = booting.saturating_sub(1);
                 self.register_instance(ctx, group, zone);
             }
             Event::InstanceFailure(iid) => {

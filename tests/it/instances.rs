@@ -362,3 +362,32 @@ fn retirement_notice_with_drain() {
     assert!(t.1.message.contains("it held 0 tasks"));
     assert_eq!(r.services[0].accum.min_healthy, Some(2), "min 100%: replaced before it stops, nothing lost");
 }
+
+/// EC2 Auto Scaling balances launches over the group's zones counting instances still booting:
+/// three instances lost at once, one per zone, come back one per zone (they all went to the
+/// first zone when only registered instances counted, and the fleet stayed lopsided).
+#[test]
+fn simultaneous_replacements_spread_over_the_zones() {
+    let toml = cluster(
+        "30m",
+        &["us-east-1a", "us-east-1b", "us-east-1c"],
+        "name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 6\nreplacement_delay = \"1m\"\nlaunch_time = \"2m\"",
+    ) + &app(256, 512, "", "")
+        + &service("web", 3, "")
+        + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-1\", \"fleet-2\", \"fleet-3\"]\n";
+    let mut s = sim(&toml);
+    let per_zone = |s: &ecsim::sim::Simulation| {
+        let mut n = [0u32; 3];
+        for ci in s.cluster().live_instances() {
+            n[ci.zone.index()] += 1;
+        }
+        n
+    };
+    s.run_until(at_s(600.0)).unwrap();
+    assert_eq!(per_zone(&s), [1, 1, 1], "fleet-1..3 were one per zone");
+    // Lost at 10 min, replaced from 11 min, registered at 13 min.
+    s.run_until(at_s(779.999)).unwrap();
+    assert_eq!(per_zone(&s), [1, 1, 1]);
+    s.run_until(at_s(780.0)).unwrap();
+    assert_eq!(per_zone(&s), [2, 2, 2], "one replacement per zone");
+}
