@@ -25,6 +25,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         launch_time: SimDuration::ZERO,
         replacement_delay: None,
         spot_instance_draining: false,
+        az_rebalance: true,
         eni_task_slots: 3,
         gpus: 0,
         agent_version: "1.90.0".into(),

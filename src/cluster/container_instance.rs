@@ -165,6 +165,7 @@ mod tests {
             launch_time: SimDuration::ZERO,
             replacement_delay: None,
             spot_instance_draining: false,
+            az_rebalance: true,
             eni_task_slots: 2,
             gpus: 0,
             agent_version: "1.90.0".into(),

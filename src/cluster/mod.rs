@@ -32,6 +32,11 @@ pub struct InstanceGroupSpec {
     pub replacement_delay: Option<SimDuration>,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`: a Spot interruption notice sets the instance DRAINING.
     pub spot_instance_draining: bool,
+    /// EC2 Auto Scaling's AZRebalance process (on unless suspended): when the group's zones hold
+    /// counts differing by more than one (a zone back from an outage, say), it launches in the
+    /// thinnest zone first, up to 10 % (at least one instance) above its capacity, and then
+    /// terminates an instance in the most crowded one.
+    pub az_rebalance: bool,
     /// GPUs per instance.
     pub gpus: u32,
     /// The ECS agent version its instances run (for `agentVersion` queries).

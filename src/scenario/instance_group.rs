@@ -21,6 +21,7 @@ pub(crate) const GROUP_KEYS: &[&str] = &[
     "launch_time",
     "replacement_delay",
     "spot_instance_draining",
+    "az_rebalance",
     "max_enis",
     "awsvpc_task_limit",
     "agent_version",
@@ -112,6 +113,7 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
     let launch_time = r.opt_duration(&f, "launch_time").unwrap_or(SimDuration::from_secs(120));
     let replacement_delay = r.opt_duration(&f, "replacement_delay");
     let spot_instance_draining = r.opt_bool(&f, "spot_instance_draining").unwrap_or(false);
+    let az_rebalance = r.opt_bool(&f, "az_rebalance").unwrap_or(true);
     // awsvpc: one ENI per task, all but the primary ENI ([DOC] c5.large: 3 ENIs, 2 tasks);
     // awsvpc_task_limit overrides (awsvpcTrunking raises it, e.g. c5.large to 10).
     let max_enis = r.opt_u32(&f, "max_enis", 1, 100).or(known.map(|t| t.max_enis)).unwrap_or(3);
@@ -130,6 +132,7 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
         launch_time,
         replacement_delay,
         spot_instance_draining,
+        az_rebalance,
         eni_task_slots,
         agent_version,
         gpus,

@@ -123,6 +123,7 @@ pub fn scenario_schema() -> Value {
             ("launch_time", duration()),
             ("replacement_delay", duration()),
             ("spot_instance_draining", json!({ "type": "boolean" })),
+            ("az_rebalance", json!({ "type": "boolean" })),
             ("max_enis", int(1, 1000)),
             ("awsvpc_task_limit", int(0, 1000)),
             ("agent_version", text()),

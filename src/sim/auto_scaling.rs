@@ -73,6 +73,9 @@ impl State {
             None => {
                 // Every zone of the group is down: the launch fails; recovery tops the group up.
                 self.group_launching[group.index()] -= 1;
+                for z in self.rebalance_launching[group.index()].iter_mut() {
+                    *z = 0;
+                }
                 let message = format!(
                     "Auto Scaling group {} could not launch an instance: no Availability Zone of the group is up.",
                     spec.name
@@ -95,7 +98,84 @@ impl State {
             for _ in have..self.group_desired[g] {
                 self.schedule_launch(ctx, group, Some(zone), crate::engine::SimDuration::ZERO);
             }
+            self.rebalance_group(ctx, group);
         }
+    }
+
+    /// Instances of a group per zone, counting those booting there.
+    fn group_zone_counts(&self, group: GroupId) -> Vec<u32> {
+        let mut per_zone = self.group_zone_launching[group.index()].clone();
+        for ci in self.cluster.live_instances().filter(|ci| ci.group == group) {
+            per_zone[ci.zone.index()] += 1;
+        }
+        per_zone
+    }
+
+    /// AZRebalance (EC2 Auto Scaling): launches in the thinnest zone that is up while the group's
+    /// zones differ by more than one, as long as the group stays within 10 % (at least one
+    /// instance) above its capacity; the termination waits for the launch to register
+    /// ([`State::rebalance_registered`]), so capacity never dips for it.
+    pub fn rebalance_group(&mut self, ctx: &mut Ctx<'_>, group: GroupId) {
+        let g = group.index();
+        let spec = &self.cluster.groups[g];
+        if !spec.az_rebalance {
+            return;
+        }
+        let per_zone = self.group_zone_counts(group);
+        let up: Vec<ZoneId> = spec.zones.iter().copied().filter(|z| self.cluster.zone_up[z.index()]).collect();
+        let Some(&thinnest) = up.iter().min_by_key(|z| (per_zone[z.index()], z.0)) else { return };
+        let most = up.iter().map(|z| per_zone[z.index()]).max().unwrap_or(0);
+        if most <= per_zone[thinnest.index()] + 1 {
+            return;
+        }
+        let desired = self.group_desired[g];
+        let headroom = desired.div_ceil(10).max(1);
+        // Live and launching, whether or not the launch has its zone yet.
+        let zoned: u32 = self.group_zone_launching[g].iter().sum();
+        let total = per_zone.iter().sum::<u32>() - zoned + self.group_launching[g];
+        if total >= desired + headroom {
+            return;
+        }
+        let message = format!(
+            "Auto Scaling group {} launches an instance in {} to rebalance its Availability Zones.",
+            spec.name,
+            self.cluster.zone_name(thinnest)
+        );
+        ctx.notice(Notice::log("AZ_REBALANCE_LAUNCH").message(message));
+        self.rebalance_launching[g][thinnest.index()] += 1;
+        self.schedule_launch(ctx, group, Some(thinnest), crate::engine::SimDuration::ZERO);
+    }
+
+    /// An instance registered in `zone`: if AZRebalance launched it, the group now terminates an
+    /// instance in its most crowded zone (the oldest there [INFER]: EC2's default policy looks at
+    /// launch templates and billing hours ecsim does not model), and looks at its balance again.
+    pub fn rebalance_registered(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId) {
+        let g = group.index();
+        if self.rebalance_launching[g][zone.index()] == 0 {
+            return;
+        }
+        self.rebalance_launching[g][zone.index()] -= 1;
+        let per_zone = self.group_zone_counts(group);
+        let spec = &self.cluster.groups[g];
+        // The most crowded zone; a zone that is down counts as empty (its instances are gone).
+        let crowded = spec
+            .zones
+            .iter()
+            .copied()
+            .filter(|z| self.cluster.zone_up[z.index()])
+            .max_by_key(|z| (per_zone[z.index()], std::cmp::Reverse(z.0)));
+        let victim = crowded.and_then(|z| self.cluster.live_instances().find(|ci| ci.group == group && ci.zone == z));
+        if let Some(iid) = victim.map(|ci| ci.id) {
+            let ci = self.cluster.instance_mut(iid);
+            ci.lost_stop_code = Some(crate::ecs::task::StopCode::TerminationNotice);
+            self.remove_instance(
+                ctx,
+                iid,
+                "terminated by its Auto Scaling group to rebalance Availability Zones",
+                false,
+            );
+        }
+        self.rebalance_group(ctx, group);
     }
 }
 

@@ -38,6 +38,9 @@ pub struct State {
     /// the next launch counts them, so simultaneous launches spread over the zones as EC2 Auto
     /// Scaling balances them.
     pub group_zone_launching: Vec<Vec<u32>>,
+    /// Launches AZRebalance made per group and zone, not yet registered: each registration there
+    /// lets the group terminate an instance in its most crowded zone.
+    pub rebalance_launching: Vec<Vec<u32>>,
     /// Services whose last placement failed, waiting for capacity.
     pub waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
@@ -88,6 +91,7 @@ impl State {
             group_desired: scenario.groups.iter().map(|g| g.count).collect(),
             group_launching: vec![0; scenario.groups.len()],
             group_zone_launching: vec![vec![0; scenario.zones.len()]; scenario.groups.len()],
+            rebalance_launching: vec![vec![0; scenario.zones.len()]; scenario.groups.len()],
             waiting_services: Vec::new(),
             touched_services: Vec::new(),
             faults: scenario.faults.clone(),
@@ -142,6 +146,7 @@ impl State {
                 let booting = &mut self.group_zone_launching[group.index()][zone.index()];
                 *booting = booting.saturating_sub(1);
                 self.register_instance(ctx, group, zone);
+                self.rebalance_registered(ctx, group, zone);
             }
             Event::InstanceFailure(iid) => {
                 self.terminate_instance(ctx, iid, "failed (seeded instance failure)");

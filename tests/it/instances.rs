@@ -391,3 +391,51 @@ fn simultaneous_replacements_spread_over_the_zones() {
     s.run_until(at_s(780.0)).unwrap();
     assert_eq!(per_zone(&s), [2, 2, 2], "one replacement per zone");
 }
+
+/// EC2 Auto Scaling's AZRebalance: zone a fails for 30 min, its two instances are replaced in b
+/// and c (3 and 3); when a comes back the group launches there first (up to one instance over
+/// its 6, 10 % rounded up) and terminates in the crowded zone once the launch registers, step by
+/// step, until 2-2-2. Suspended (`az_rebalance = false`), the fleet stays 0-3-3.
+#[test]
+fn az_rebalance_launches_in_the_recovered_zone_then_terminates_in_the_crowded_one() {
+    let toml = |rebalance: bool| {
+        cluster(
+            "1h",
+            &["us-east-1a", "us-east-1b", "us-east-1c"],
+            &format!(
+                "name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 6\nreplacement_delay = \"1m\"\nlaunch_time = \"2m\"\naz_rebalance = {rebalance}"
+            ),
+        ) + &app(256, 512, "", "")
+            + &service("web", 3, "")
+            + "[[events]]\nat = \"10m\"\naction = \"az_outage\"\nzone = \"us-east-1a\"\nduration = \"30m\"\n"
+    };
+    let per_zone = |s: &ecsim::sim::Simulation| {
+        let mut n = [0u32; 3];
+        for ci in s.cluster().live_instances() {
+            n[ci.zone.index()] += 1;
+        }
+        n
+    };
+    let mut s = sim(&toml(true));
+    s.run_until(at_s(13.0 * 60.0)).unwrap();
+    assert_eq!(per_zone(&s), [0, 3, 3], "replaced in the zones that are up (lost at 10 min, registered at 13)");
+    s.run_until(at_s(41.0 * 60.0)).unwrap();
+    assert_eq!(per_zone(&s), [0, 3, 3], "a is back at 40 min; the rebalancing launch is booting");
+    s.run_until(at_s(42.0 * 60.0)).unwrap();
+    assert_eq!(per_zone(&s), [1, 2, 3], "registered in a at 42 min; one terminated in b (crowded, listed first)");
+    s.run_until(at_s(44.0 * 60.0)).unwrap();
+    assert_eq!(per_zone(&s), [2, 2, 2], "the second step at 44 min");
+    let r = s.run().unwrap();
+    assert_eq!(r.log.iter().filter(|(_, e)| e.kind == "AZ_REBALANCE_LAUNCH").count(), 2);
+    let terminated: Vec<_> = r
+        .log
+        .iter()
+        .filter(|(_, e)| e.kind == "INSTANCE_TERMINATED" && e.message.contains("to rebalance Availability Zones"))
+        .collect();
+    assert_eq!(terminated.len(), 2);
+    assert_eq!(r.services[0].accum.min_healthy.map(|h| h >= 1), Some(true));
+
+    let mut s = sim(&toml(false));
+    s.run_until(at_s(59.0 * 60.0)).unwrap();
+    assert_eq!(per_zone(&s), [0, 3, 3], "AZRebalance suspended: the fleet stays lopsided");
+}
