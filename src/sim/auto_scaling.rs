@@ -48,7 +48,8 @@ impl State {
     }
 
     /// The group decides to launch an instance `delay` from now (in `zone`, or where the group
-    /// is thinnest among zones that are up).
+    /// is thinnest among zones that are up when the launch starts). A launch into a given zone
+    /// counts there from the decision on, so the group's other decisions see it.
     pub fn schedule_launch(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -57,23 +58,37 @@ impl State {
         delay: crate::engine::SimDuration,
     ) {
         self.group_launching[group.index()] += 1;
+        if let Some(z) = zone {
+            self.group_zone_launching[group.index()][z.index()] += 1;
+        }
         ctx.at(ctx.now.after(delay), Event::AsgLaunch { group, zone });
     }
 
-    pub fn asg_launch(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: Option<ZoneId>) {
-        let booting = &self.group_zone_launching[group.index()];
+    pub fn asg_launch(&mut self, ctx: &mut Ctx<'_>, group: GroupId, given: Option<ZoneId>) {
+        let g = group.index();
+        // A zone given at the decision was counted then; it is given back if the launch goes
+        // elsewhere (the zone went down meanwhile) or fails.
+        if let Some(z) = given {
+            self.group_zone_launching[g][z.index()] -= 1;
+        }
+        let booting = &self.group_zone_launching[g];
         let zone =
-            zone.filter(|z| self.cluster.zone_up[z.index()]).or_else(|| self.cluster.zone_for_launch(group, booting));
-        let spec = &self.cluster.groups[group.index()];
+            given.filter(|z| self.cluster.zone_up[z.index()]).or_else(|| self.cluster.zone_for_launch(group, booting));
+        if let Some(z) = given.filter(|z| zone != Some(*z)) {
+            // A rebalancing launch that cannot go where it was meant to is no longer one.
+            let meant = &mut self.rebalance_launching[g][z.index()];
+            *meant = meant.saturating_sub(1);
+        }
+        let spec = &self.cluster.groups[g];
         match zone {
             Some(zone) => {
-                self.group_zone_launching[group.index()][zone.index()] += 1;
+                self.group_zone_launching[g][zone.index()] += 1;
                 ctx.at(ctx.now.after(spec.launch_time), Event::InstanceRegistered { group, zone })
             }
             None => {
                 // Every zone of the group is down: the launch fails; recovery tops the group up.
-                self.group_launching[group.index()] -= 1;
-                for z in self.rebalance_launching[group.index()].iter_mut() {
+                self.group_launching[g] -= 1;
+                for z in self.rebalance_launching[g].iter_mut() {
                     *z = 0;
                 }
                 let message = format!(

@@ -93,9 +93,11 @@ fn toml(c: &Case) -> String {
     let mut t = format!("[scenario]\nduration = \"1h\"\n[cluster]\nzones = [{}]\n", zones.join(", "));
     for (i, (ty, n)) in c.groups.iter().enumerate() {
         t += &format!(
-            "[[instance_groups]]\nname = \"g{i}\"\ninstance_type = \"{}\"\ncount = {n}\nlaunch_time = \"1m\"\nspot_instance_draining = {}\n",
+            "[[instance_groups]]\nname = \"g{i}\"\ninstance_type = \"{}\"\ncount = {n}\nlaunch_time = \"1m\"\nspot_instance_draining = {}\n{}",
             TYPES[*ty],
-            i == 1
+            i == 1,
+            // The first group replaces what it loses (and so rebalances its zones after an outage).
+            if i == 0 { "replacement_delay = \"1m\"\n" } else { "" }
         );
     }
     for (i, s) in c.services.iter().enumerate() {
