@@ -19,6 +19,8 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         cpu: 4096,
         memory_mib: 15_970,
         count: 1000,
+        min_size: 0,
+        max_size: 5000,
         zones: (0..3).map(ZoneId).collect(),
         attributes: vec![],
         arm64: false,

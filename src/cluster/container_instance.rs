@@ -159,6 +159,8 @@ mod tests {
             cpu: 2048,
             memory_mib: 7985,
             count: 1,
+            min_size: 0,
+            max_size: 5000,
             zones: vec![ZoneId(0)],
             attributes: vec![],
             arm64: false,

@@ -21,6 +21,10 @@ pub struct InstanceGroupSpec {
     pub memory_mib: u32,
     /// Initial instances (the group's desired capacity).
     pub count: u32,
+    /// The Auto Scaling group's minimum and maximum size: its desired capacity stays between
+    /// them (adding instances past the maximum is capped, as EC2 caps SetDesiredCapacity).
+    pub min_size: u32,
+    pub max_size: u32,
     pub zones: Vec<ZoneId>,
     /// Custom attributes, sorted by name.
     pub attributes: Vec<(String, String)>,

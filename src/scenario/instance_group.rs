@@ -16,6 +16,8 @@ pub(crate) const GROUP_KEYS: &[&str] = &[
     "cpu",
     "memory_mib",
     "count",
+    "min_size",
+    "max_size",
     "zones",
     "attributes",
     "launch_time",
@@ -39,6 +41,20 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
         r.missing(&f, "count", "how many instances the group starts with");
     }
     let count = r.opt_u32(&f, "count", 0, 5000);
+    // EC2 Auto Scaling's sizes; without them the group may grow to ECS's limit of container
+    // instances per cluster.
+    let min_size = r.opt_u32(&f, "min_size", 0, 5000).unwrap_or(0);
+    let max_size = r.opt_u32(&f, "max_size", 0, 5000).unwrap_or(5000);
+    if let Some(c) = count
+        && !(min_size <= c && c <= max_size)
+    {
+        let n = f.node("count").unwrap_or(node);
+        r.error(
+            &n.span,
+            &f.path("count"),
+            format!("Desired capacity:{c} must be between the specified min size:{min_size} and max size:{max_size}"),
+        );
+    }
     let itype = r.opt_str(&f, "instance_type");
     let cpu = r.opt_u32(&f, "cpu", 128, 1_048_576);
     let memory = r.opt_u32(&f, "memory_mib", 128, u32::MAX);
@@ -126,6 +142,8 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
         cpu: cpu?,
         memory_mib: memory?,
         count: count?,
+        min_size,
+        max_size,
         zones: group_zones?,
         attributes,
         arm64: known.is_some_and(|t| t.arm64),

@@ -143,6 +143,9 @@ impl State {
         if most <= per_zone[thinnest.index()] + 1 {
             return;
         }
+        // EC2 lets rebalancing exceed the maximum size by 10 % (at least one instance); ecsim
+        // counts the 10 % from the desired capacity, which never exceeds the maximum, so the
+        // fleet never grows past what EC2 allows either.
         let desired = self.group_desired[g];
         let headroom = desired.div_ceil(10).max(1);
         // Live and launching, whether or not the launch has its zone yet.

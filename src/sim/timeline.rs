@@ -59,7 +59,18 @@ impl State {
                 }
             }
             Action::AddInstances { group, count, zone } => {
-                self.group_desired[group.index()] += count;
+                let g = group.index();
+                let spec = &self.cluster.groups[g];
+                let room = spec.max_size.saturating_sub(self.group_desired[g]);
+                if count > room {
+                    let message = format!(
+                        "Auto Scaling group {} is at its maximum size {}: {} of {} instances added.",
+                        spec.name, spec.max_size, room, count
+                    );
+                    ctx.notice(crate::observer::Notice::log("AUTO_SCALING_AT_MAX_SIZE").message(message));
+                }
+                let count = count.min(room);
+                self.group_desired[g] += count;
                 for _ in 0..count {
                     self.schedule_launch(ctx, group, zone, crate::engine::SimDuration::ZERO);
                 }

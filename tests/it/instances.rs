@@ -439,3 +439,29 @@ fn az_rebalance_launches_in_the_recovered_zone_then_terminates_in_the_crowded_on
     s.run_until(at_s(59.0 * 60.0)).unwrap();
     assert_eq!(per_zone(&s), [0, 3, 3], "AZRebalance suspended: the fleet stays lopsided");
 }
+
+/// An Auto Scaling group's sizes: adding instances stops at `max_size` (said in the log), and a
+/// desired capacity outside min..max is refused with EC2's message.
+#[test]
+fn groups_stay_within_their_sizes() {
+    let group =
+        "name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 2\nmin_size = 1\nmax_size = 3\nlaunch_time = \"1m\"";
+    let toml = cluster("30m", &["us-east-1a"], group)
+        + &app(256, 512, "", "")
+        + &service("web", 2, "")
+        + "[[events]]\nat = \"5m\"\naction = \"add_instances\"\ngroup = \"fleet\"\ncount = 4\n";
+    let mut s = sim(&toml);
+    s.run_until(at_s(400.0)).unwrap();
+    assert_eq!(s.cluster().live_instances().count(), 3, "one added, up to max_size 3");
+    let r = s.run().unwrap();
+    let capped = log_of(&r, "AUTO_SCALING_AT_MAX_SIZE");
+    assert_eq!(capped[0].message, "Auto Scaling group fleet is at its maximum size 3: 1 of 4 instances added.");
+    let bad = cluster("30m", &["us-east-1a"], &group.replace("count = 2", "count = 4"));
+    let err = ecsim::scenario::load_str("bad.toml", &bad, None).unwrap_err().to_string();
+    assert!(
+        err.contains(
+            "instance_groups[0].count: Desired capacity:4 must be between the specified min size:1 and max size:3"
+        ),
+        "{err}"
+    );
+}

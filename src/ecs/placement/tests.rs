@@ -14,6 +14,8 @@ fn random_cluster(rng: &mut SimRng) -> (Cluster, Vec<TaskGroupId>) {
         cpu: 2048,
         memory_mib: 7985,
         count: 0,
+        min_size: 0,
+        max_size: 5000,
         zones: (0..3).map(ZoneId).collect(),
         attributes: vec![("rack".into(), "r1".into())],
         arm64: false,
