@@ -5,6 +5,7 @@ pub mod aws_file;
 mod behavior;
 pub mod diag;
 pub mod expect;
+pub mod fargate;
 mod instance_group;
 mod load;
 mod model;

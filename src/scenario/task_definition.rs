@@ -113,6 +113,9 @@ pub fn read_task_definition(
     // Task-level memory written but unreadable has its own error: the containers are then not
     // also told they lack memory.
     let containers = read_containers(r, &f, network_mode.unwrap_or(NetworkMode::Bridge), f.has("memory"));
+    if let Some(mode) = network_mode.filter(|_| super::fargate::requires_fargate(&f)) {
+        super::fargate::check(r, &f, cpu, memory_mib, mode);
+    }
     let placement_constraints = read_td_constraints(r, &f);
     let behavior = match behavior_node {
         Some((n, p)) => read_behavior(r, n, &p),

@@ -563,3 +563,35 @@ fn one_mistake_gives_one_message() {
     assert_eq!(got.lines().filter(|l| l.starts_with("error:")).count(), 1, "{got}");
     assert!(got.contains("app.json") && got.contains("memory"), "{got}");
 }
+
+/// A task definition that requires FARGATE is refused as RegisterTaskDefinition refuses it: a
+/// network mode other than awsvpc, no task-level cpu or memory, a size not in Fargate's table.
+#[test]
+fn fargate_task_definitions_follow_fargate_rules() {
+    let fargate = |cpu: &str, memory: &str, mode: &str| {
+        replace(
+            "family = \"app\"\ncpu = \"256\"\nmemory = \"512\"",
+            &format!("family = \"app\"\nrequiresCompatibilities = [\"FARGATE\"]\n{cpu}{memory}{mode}"),
+        )
+    };
+    let aws = "cpu = \"256\"\n";
+    let good = fargate(aws, "memory = \"1024\"\n", "networkMode = \"awsvpc\"\n");
+    load_str("good.toml", &good, None).unwrap_or_else(|d| panic!("{d}"));
+    check(
+        "bridge",
+        &fargate(aws, "memory = \"1024\"\n", ""),
+        &["task_definitions[0].requiresCompatibilities: Fargate only supports network mode 'awsvpc'."],
+    );
+    check(
+        "no cpu",
+        &fargate("", "memory = \"1024\"\n", "networkMode = \"awsvpc\"\n"),
+        &["task_definitions[0].cpu: Fargate requires that 'cpu' be defined at the task level."],
+    );
+    check(
+        "size",
+        &fargate("cpu = \"512\"\n", "memory = \"512\"\n", "networkMode = \"awsvpc\"\n"),
+        &[
+            "task_definitions[0].memory: No Fargate configuration exists for given values: 512 CPU, 512 memory. See the Amazon ECS documentation for the valid values.",
+        ],
+    );
+}
