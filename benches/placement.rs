@@ -67,6 +67,7 @@ fn placement(c: &mut Criterion) {
         let req = PlacementRequest {
             task: &task,
             group,
+            pool: None,
             strategies: &strategies,
             constraints: &[],
             tie_break: TieBreak::Ordered,

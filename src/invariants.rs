@@ -221,6 +221,80 @@ pub fn check(state: &State) -> Result<(), Violation> {
             );
         }
     }
+    check_capacity(state)
+}
+
+/// The bookkeeping managed scaling reads: instances and busy instances per group, tasks in
+/// PROVISIONING per provider and in the cluster, and each service's tasks per strategy item.
+fn check_capacity(state: &State) -> Result<(), Violation> {
+    let cluster = &state.cluster;
+    let daemon = |t: &crate::ecs::task::Task| t.service.is_some_and(|s| state.services[s.index()].spec.daemon);
+    let mut live = vec![0u32; cluster.groups.len()];
+    let mut busy = vec![0u32; cluster.groups.len()];
+    for ci in &cluster.instances {
+        let non_daemon = ci.tasks.iter().filter(|t| !daemon(&state.tasks[t.index()])).count() as u32;
+        if non_daemon != ci.non_daemon_tasks {
+            return fail(
+                "instance_counts_add_up",
+                format!("{}: {} non-daemon tasks counted, {non_daemon} held", ci.ec2_instance_id, ci.non_daemon_tasks),
+            );
+        }
+        live[ci.group.index()] += u32::from(ci.status != InstanceStatus::Inactive);
+        busy[ci.group.index()] += u32::from(non_daemon > 0);
+    }
+    if live != cluster.group_live_instances || busy != cluster.group_busy_instances {
+        return fail(
+            "instance_counts_add_up",
+            format!(
+                "per group: kept {:?} live and {:?} busy, instances say {live:?} and {busy:?}",
+                cluster.group_live_instances, cluster.group_busy_instances
+            ),
+        );
+    }
+    let mut per_provider = vec![std::collections::BTreeMap::<crate::ids::TaskDefId, u32>::new(); state.providers.len()];
+    let mut total = 0u32;
+    for svc in &state.services {
+        for e in &svc.provisioning {
+            *per_provider[e.provider].entry(svc.deployments[e.deployment].task_definition).or_insert(0) += 1;
+            total += 1;
+        }
+        let items = &svc.spec.capacity_provider_strategy;
+        let mut want = vec![0u32; items.len()];
+        for t in svc.tasks.iter().map(|t| &state.tasks[t.index()]).filter(|t| t.counts().live) {
+            let p = state.group_provider[cluster.instance(t.instance).group.index()];
+            if let Some(i) = items.iter().position(|it| Some(it.provider) == p) {
+                want[i] += 1;
+            }
+        }
+        for e in &svc.provisioning {
+            if let Some(i) = items.iter().position(|it| it.provider == e.provider) {
+                want[i] += 1;
+            }
+        }
+        if want != svc.provider_tasks {
+            return fail(
+                "provider_tasks_match_tasks",
+                format!("service {}: counted {:?} per provider, tasks say {want:?}", svc.spec.name, svc.provider_tasks),
+            );
+        }
+    }
+    for (p, want) in state.providers.iter().zip(&per_provider) {
+        if p.provisioning_by_td != *want || p.provisioning != want.values().sum::<u32>() {
+            return fail(
+                "provisioning_counts_add_up",
+                format!(
+                    "provider {}: kept {} ({:?}), services hold {want:?}",
+                    p.spec.name, p.provisioning, p.provisioning_by_td
+                ),
+            );
+        }
+    }
+    if total != state.provisioning_total {
+        return fail(
+            "provisioning_counts_add_up",
+            format!("cluster: kept {} PROVISIONING tasks, services hold {total}", state.provisioning_total),
+        );
+    }
     Ok(())
 }
 
@@ -246,7 +320,7 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
 }
 
 /// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
-pub const NAMES: [&str; 20] = [
+pub const NAMES: [&str; 23] = [
     "cluster_usage_adds_up",
     "launching_counts_add_up",
     "no_task_on_two_instances",
@@ -267,6 +341,9 @@ pub const NAMES: [&str; 20] = [
     "one_daemon_task_per_instance",
     "maximum_percent_respected",
     "minimum_healthy_percent_respected",
+    "instance_counts_add_up",
+    "provisioning_counts_add_up",
+    "provider_tasks_match_tasks",
 ];
 
 /// What the checker remembers of a task slot between events.

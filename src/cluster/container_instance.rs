@@ -72,6 +72,12 @@ pub struct ContainerInstance {
     pub spot_notice: bool,
     /// Tasks holding resources here (placed and not yet STOPPED).
     pub tasks: Vec<TaskId>,
+    /// Of those, the ones not of a DAEMON service: an instance with none is "empty" for managed
+    /// scaling and managed termination protection.
+    pub non_daemon_tasks: u32,
+    /// Its Auto Scaling group terminates it once it runs no task (a scale-in with managed
+    /// draining: DRAINING first, terminated when drained or at the lifecycle hook's timeout).
+    pub terminate_when_drained: bool,
     /// Tasks whose desired status is RUNNING, per task group: what spread and distinctInstance
     /// count.
     pub group_task_counts: Vec<(TaskGroupId, u32)>,

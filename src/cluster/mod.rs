@@ -102,6 +102,11 @@ pub struct Cluster {
     pub usage: Usage,
     /// Instances in DRAINING status (the scheduler has work while any exists).
     pub draining_instances: u32,
+    /// Live (not INACTIVE) instances per instance group.
+    pub group_live_instances: Vec<u32>,
+    /// Instances per instance group holding at least one task not of a DAEMON service (what
+    /// managed scaling calls busy).
+    pub group_busy_instances: Vec<u32>,
     /// Wall-clock time of simulated time zero, ms since the Unix epoch (for `registeredAt`).
     pub start_epoch_ms: i64,
 }
@@ -122,6 +127,8 @@ impl Cluster {
             group_zone_counts: Vec::new(),
             usage: Usage::default(),
             draining_instances: 0,
+            group_live_instances: vec![0; n],
+            group_busy_instances: vec![0; n],
             start_epoch_ms: 0,
         }
     }
@@ -197,6 +204,8 @@ impl Cluster {
             draining_since: None,
             spot_notice: false,
             tasks: Vec::new(),
+            non_daemon_tasks: 0,
+            terminate_when_drained: false,
             group_task_counts: Vec::new(),
         });
         self.slots.push(Slot::default());
@@ -216,6 +225,12 @@ impl Cluster {
         self.usage.apply(new, ci, 1);
         self.slots[id.index()] = new;
         if old.live != new.live {
+            let live = &mut self.group_live_instances[ci.group.index()];
+            if new.live {
+                *live += 1
+            } else {
+                *live -= 1
+            }
             // Ids grow with registration, so the list stays sorted.
             match (self.live.binary_search(&id), new.live) {
                 (Err(at), true) => self.live.insert(at, id),
@@ -255,7 +270,31 @@ impl Cluster {
     }
 
     pub fn live_instances_in_group(&self, group: GroupId) -> u32 {
-        self.live.iter().filter(|id| self.instances[id.index()].group == group).count() as u32
+        self.group_live_instances[group.index()]
+    }
+
+    /// A task takes its place on an instance (`daemon`: a DAEMON service's task).
+    pub fn hold_task(&mut self, iid: InstanceId, tid: crate::ids::TaskId, daemon: bool) {
+        let ci = &mut self.instances[iid.index()];
+        ci.tasks.push(tid);
+        if !daemon {
+            ci.non_daemon_tasks += 1;
+            if ci.non_daemon_tasks == 1 {
+                self.group_busy_instances[ci.group.index()] += 1;
+            }
+        }
+    }
+
+    /// A task gives its place back.
+    pub fn release_task(&mut self, iid: InstanceId, tid: crate::ids::TaskId, daemon: bool) {
+        let ci = &mut self.instances[iid.index()];
+        ci.tasks.retain(|&t| t != tid);
+        if !daemon {
+            ci.non_daemon_tasks -= 1;
+            if ci.non_daemon_tasks == 0 {
+                self.group_busy_instances[ci.group.index()] -= 1;
+            }
+        }
     }
 
     pub fn find_instance(&self, ec2_instance_id: &str) -> Option<InstanceId> {

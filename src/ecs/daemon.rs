@@ -127,6 +127,7 @@ impl State {
             let req = PlacementRequest {
                 task: &self.requirements[svc.deployments[primary].task_definition.index()],
                 group: svc.group,
+                pool: None,
                 strategies: &[],
                 constraints: &svc.constraints,
                 tie_break: self.settings.placement_tie_break,

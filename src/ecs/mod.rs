@@ -1,12 +1,14 @@
 //! The ECS control plane: task definitions, tasks, services and the service scheduler, and task
 //! placement. Sans-IO: time and randomness arrive as arguments; nothing here prints or reads files.
 
+pub mod capacity_provider;
 pub mod capacity_provider_strategy;
 pub mod circuit_breaker;
 pub mod container_dependencies;
 pub mod container_health;
 pub mod daemon;
 pub mod deployment;
+pub mod managed_scaling;
 pub mod placement;
 pub mod placement_explanation;
 pub mod run_task;

@@ -36,6 +36,7 @@ impl State {
             let req = PlacementRequest {
                 task: &self.requirements[td.index()],
                 group,
+                pool: None,
                 strategies,
                 constraints: &constraints,
                 tie_break: TieBreak::Random,
@@ -88,6 +89,7 @@ impl State {
                     let req = PlacementRequest {
                         task: &self.requirements[td.index()],
                         group,
+                        pool: None,
                         strategies: &[],
                         constraints: &constraints,
                         tie_break: TieBreak::Ordered,

@@ -16,6 +16,7 @@ use crate::ecs::placement::{self, PlacementRequest, StopCandidate};
 use crate::ecs::task::{DesiredStatus, LastStatus, StopCode};
 use crate::ids::{ServiceId, TaskId};
 use crate::observer::Notice;
+use crate::sim::capacity_providers::Launch;
 use crate::sim::{Ctx, Event, State};
 
 /// ECS lists the tasks of one action in its service event; ecsim writes at most this many per
@@ -96,6 +97,11 @@ impl State {
                 c.stopping += 1;
             }
         }
+        // Tasks in PROVISIONING are tasks of the service, desired RUNNING, not yet placed.
+        for e in &svc.provisioning {
+            c.live += 1;
+            c.live_per_deployment[e.deployment] += 1;
+        }
         c
     }
 
@@ -123,6 +129,10 @@ impl State {
         let rolling = !svc.primary_failed();
         let primary = svc.primary;
         let min_healthy = svc.spec.min_healthy_tasks(svc.desired_count);
+        // Old revisions' PROVISIONING tasks are not needed any more and hold nothing.
+        if rolling {
+            while self.cancel_provisioning(ctx, sid, None) {}
+        }
         let mut healthy = self.census(sid).healthy;
         let mut retired = Vec::new();
         // Pending replacements from an old revision are left to finish starting ([INFER]:
@@ -197,9 +207,13 @@ impl State {
                 wanted.push((svc.primary, n));
             }
         }
+        let provisioned = self.place_provisioning(ctx, sid);
+        let placed_any = !provisioned.is_empty();
+        self.log_task_batch(ctx, sid, &provisioned, "SERVICE_TASKS_STARTED", "has started", "tasks");
         if wanted.is_empty() {
-            return false;
+            return placed_any;
         }
+        let svc = &self.services[sid.index()];
         let not_before = svc.retry_at.max(svc.throttle_until);
         if (svc.waiting_for_capacity || svc.start_failures > 0) && ctx.now < not_before {
             self.request_reconcile_at(ctx, sid, not_before);
@@ -207,25 +221,41 @@ impl State {
         }
         self.services[sid.index()].waiting_for_capacity = false;
         let mut started = Vec::new();
+        let mut provisioning = 0u32;
         'all: for (d, n) in wanted {
             for _ in 0..n {
                 match self.place_one(ctx, sid, d) {
-                    Some(tid) => started.push(tid),
+                    Some(Launch::Task(tid)) => started.push(tid),
+                    Some(Launch::Provisioning) => provisioning += 1,
                     None => break 'all,
                 }
             }
         }
         self.log_task_batch(ctx, sid, &started, "SERVICE_TASKS_STARTED", "has started", "tasks");
-        !started.is_empty()
+        if provisioning > 0 {
+            let svc = &self.services[sid.index()];
+            let message = format!(
+                "(service {}) has started {} in PROVISIONING: waiting for capacity provider instances.",
+                svc.spec.name,
+                crate::words::count(u64::from(provisioning), "task")
+            );
+            let name = svc.spec.name.clone();
+            ctx.notice(Notice::log("SERVICE_TASKS_PROVISIONING").service(&name).message(message));
+        }
+        placed_any || !started.is_empty() || provisioning > 0
     }
 
-    /// Places and launches one task of deployment `d`; on failure reports it ECS's way.
-    fn place_one(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, d: usize) -> Option<TaskId> {
+    /// Places and launches one task of deployment `d` on the instances of the capacity provider
+    /// its strategy assigns (any instance without one); a task its managed-scaling provider has
+    /// no room for waits in PROVISIONING; any other failure is reported ECS's way.
+    fn place_one(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, d: usize) -> Option<Launch> {
+        let provider = self.assign_provider(sid);
         let svc = &self.services[sid.index()];
         let td = svc.deployments[d].task_definition;
         let req = PlacementRequest {
             task: &self.requirements[td.index()],
             group: svc.group,
+            pool: provider.map(|p| self.providers[p].spec.group),
             strategies: &svc.strategies,
             constraints: &svc.constraints,
             tie_break: self.settings.placement_tie_break,
@@ -238,10 +268,15 @@ impl State {
                 if let Some(e) = explanation {
                     self.log_placed(ctx, tid, random, &e);
                 }
-                return Some(tid);
+                return Some(Launch::Task(tid));
             }
             Err(f) => f,
         };
+        if let Some(p) = provider
+            && self.start_provisioning(ctx, sid, d, p)
+        {
+            return Some(Launch::Provisioning);
+        }
         if let Some(e) = explanation {
             let name = &self.services[sid.index()].spec.name;
             self.log_unplaced(ctx, &format!("service {name}"), Some(name), &e);
@@ -379,6 +414,7 @@ impl State {
         let req = PlacementRequest {
             task: &self.requirements[svc.deployments[primary].task_definition.index()],
             group: svc.group,
+            pool: None,
             strategies: &svc.strategies,
             constraints: &constraints,
             tie_break: self.settings.placement_tie_break,
@@ -405,8 +441,12 @@ impl State {
         if svc.rebalancing && census.healthy < census.live {
             return;
         }
-        let excess = live.saturating_sub(svc.desired_count);
+        let mut excess = live.saturating_sub(svc.desired_count);
         let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
+        // PROVISIONING tasks go first: they serve nothing yet.
+        while excess > 0 && self.cancel_provisioning(ctx, sid, Some(primary)) {
+            excess -= 1;
+        }
         let mut stopped = Vec::new();
         for _ in 0..excess {
             let Some(tid) = self.choose_stop(ctx, sid, |t| {

@@ -26,6 +26,9 @@ pub struct ServiceSpec {
     pub daemon: bool,
     /// `availabilityZoneRebalancing` (ENABLED by default on CreateService).
     pub az_rebalancing: bool,
+    /// The capacity provider strategy its tasks are assigned by (its own, or the cluster's
+    /// default); empty: the EC2 launch type, any instance.
+    pub capacity_provider_strategy: Vec<crate::ecs::capacity_provider_strategy::StrategyItem>,
 }
 
 impl ServiceSpec {
@@ -121,7 +124,26 @@ pub struct Service {
     pub stuck_reported: bool,
     /// AZ rebalancing is under way (a task was started in the emptiest zone).
     pub rebalancing: bool,
+    /// Tasks in PROVISIONING: assigned to a capacity provider with managed scaling, waiting for
+    /// its instances, oldest first. They count as tasks of the service (desired RUNNING) but
+    /// hold no instance yet.
+    pub provisioning: Vec<Provisioning>,
+    /// Serial numbers for PROVISIONING tasks (their timeout events name them).
+    pub provisioning_serial: u32,
+    /// Tasks (desired RUNNING, placed or PROVISIONING) per item of the capacity provider
+    /// strategy: what the next task's assignment reads.
+    pub provider_tasks: Vec<u32>,
     pub stats: ServiceStats,
+}
+
+/// A task waiting in PROVISIONING for a capacity provider's instances (§2.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Provisioning {
+    pub serial: u32,
+    pub deployment: usize,
+    /// Index of the capacity provider in the scenario.
+    pub provider: usize,
+    pub since: SimTime,
 }
 
 impl Service {
@@ -143,6 +165,9 @@ impl Service {
             impaired_reported: false,
             stuck_reported: false,
             rebalancing: false,
+            provisioning: Vec::new(),
+            provisioning_serial: 0,
+            provider_tasks: vec![0; spec.capacity_provider_strategy.len()],
             id,
             strategies,
             constraints,

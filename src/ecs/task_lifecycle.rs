@@ -102,8 +102,11 @@ impl State {
         insert_sorted(&mut ci.ports_tcp, &req.ports_tcp);
         insert_sorted(&mut ci.ports_udp, &req.ports_udp);
         let dynamic_ports = ci.take_dynamic_ports(req.dynamic_ports).unwrap_or_default();
-        ci.tasks.push(tid);
         let zone = ci.zone;
+        let daemon = service.is_some_and(|(sid, _)| self.services[sid.index()].spec.daemon);
+        self.cluster.hold_task(iid, tid, daemon);
+        let asg = self.cluster.instance(iid).group;
+        self.capacity_changed(ctx, asg);
         self.cluster.sync_slot(iid);
         let task = Task {
             id: tid,
@@ -398,7 +401,9 @@ impl State {
             for p in &self.tasks[tid.index()].dynamic_ports {
                 ci.dynamic_ports_used.remove(p);
             }
-            ci.tasks.retain(|&t| t != tid);
+            let daemon = sid.is_some_and(|s| self.services[s.index()].spec.daemon);
+            self.cluster.release_task(iid, tid, daemon);
+            let ci = self.cluster.instance(iid);
             if sid.is_none() {
                 self.stopped_standalone.push(tid);
             }
@@ -414,6 +419,9 @@ impl State {
                 let message = format!("Container instance {name} is DRAINING and runs no task any more.");
                 ctx.notice(Notice::log("INSTANCE_DRAINED").instance(&name).message(message));
             }
+            let group = self.cluster.instance(iid).group;
+            self.capacity_changed(ctx, group);
+            self.terminate_if_drained(ctx, iid);
             if self.cluster.instance(iid).accepts_placement() {
                 self.capacity_freed(ctx);
             }

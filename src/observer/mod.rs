@@ -2,6 +2,7 @@
 //! per-service step function (timeseries rows), integrates the metrics of DESIGN.md §6, and keeps
 //! the event log. It never reaches back into the simulation.
 
+pub mod capacity_providers;
 mod metrics;
 mod target_groups;
 
@@ -76,6 +77,20 @@ pub enum Notice {
     },
     /// The cluster's registered and reserved CPU and memory changed.
     ClusterUsage(crate::cluster::Usage),
+    /// A capacity provider's managed-scaling datapoint, when it differs from the last one.
+    CapacityProvider(ProviderReading),
+    /// A task left PROVISIONING: placed on an instance, or given up (timeout, scale-in).
+    Provisioned {
+        provider: usize,
+        waited: crate::engine::SimDuration,
+        placed: bool,
+    },
+    /// Managed scaling changed a group's desired capacity by `instances`.
+    Scaled {
+        provider: usize,
+        out: bool,
+        instances: u32,
+    },
     Log(LogEntry),
 }
 
@@ -89,6 +104,19 @@ impl From<LogEntry> for Notice {
     fn from(e: LogEntry) -> Notice {
         Notice::Log(e)
     }
+}
+
+/// A capacity provider's state at a managed-scaling datapoint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProviderReading {
+    pub provider: usize,
+    /// CapacityProviderReservation, in hundredths of a percent.
+    pub cpr_hundredths: u32,
+    /// Registered instances of the group.
+    pub instances: u32,
+    /// The group's desired capacity.
+    pub desired: u32,
+    pub provisioning: u32,
 }
 
 /// One timeseries row: a service's values from `time` until its next row.
@@ -217,6 +245,8 @@ pub struct RunResult {
     /// Cluster CPU and memory registered and reserved over time (a step function, at most
     /// about 2,000 steps).
     pub usage: Vec<(SimTime, crate::cluster::Usage)>,
+    /// Per capacity provider: scaling, PROVISIONING waits, and its datapoints.
+    pub capacity_providers: Vec<capacity_providers::ProviderResult>,
 }
 
 pub struct Observer {
@@ -235,6 +265,9 @@ pub struct Observer {
     log: Vec<(SimTime, LogEntry)>,
     usage: Vec<(SimTime, crate::cluster::Usage)>,
     usage_step_ms: u64,
+    providers: Vec<capacity_providers::ProviderObs>,
+    /// Each provider's instances at the start (its group's initial count).
+    providers_initial: Vec<u32>,
 }
 
 impl Observer {
@@ -258,6 +291,16 @@ impl Observer {
             log: Vec::new(),
             usage: Vec::new(),
             usage_step_ms: scenario.duration.0 / 2000,
+            providers: scenario
+                .capacity_providers
+                .iter()
+                .map(|cp| capacity_providers::ProviderObs::new(&cp.name))
+                .collect(),
+            providers_initial: scenario
+                .capacity_providers
+                .iter()
+                .map(|cp| scenario.groups[cp.group.index()].count)
+                .collect(),
         }
     }
 
@@ -285,6 +328,11 @@ impl Observer {
                     }
                 }
                 Notice::Log(entry) => self.log.push((now, entry)),
+                Notice::CapacityProvider(r) => self.providers[r.provider].reading(now, r),
+                Notice::Provisioned { provider, waited, placed } => {
+                    self.providers[provider].provisioned(waited, placed)
+                }
+                Notice::Scaled { provider, out, instances } => self.providers[provider].scaled(out, instances),
             }
         }
     }
@@ -402,6 +450,12 @@ impl Observer {
             target_group_rows: self.target_group_rows,
             log: self.log,
             usage: self.usage,
+            capacity_providers: self
+                .providers
+                .into_iter()
+                .zip(self.providers_initial)
+                .map(|(p, initial)| p.result(end, initial))
+                .collect(),
         }
     }
 }

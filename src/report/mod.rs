@@ -49,6 +49,10 @@ pub fn render(
         ("target_groups.csv".to_string(), target_groups_csv(result).map_err(|e| format(e.to_string()))?),
         ("events.csv".to_string(), events_csv(result).map_err(|e| format(e.to_string()))?),
     ];
+    if !result.capacity_providers.is_empty() {
+        let csv = capacity_providers_csv(result).map_err(|e| format(e.to_string()))?;
+        files.push(("capacity_providers.csv".to_string(), csv));
+    }
     let names: Vec<&str> = scenario.services.iter().map(|s| s.name.as_str()).collect();
     for (s, spec) in scenario.services.iter().enumerate() {
         let plot = |e: Box<dyn std::error::Error>| format(format!("plot of {}: {e}", spec.name));
@@ -274,7 +278,56 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
                 "fail_open_s": secs(tg.fail_open_ms),
             })))
             .collect::<serde_json::Map<String, Value>>(),
+        "capacity_providers": result
+            .capacity_providers
+            .iter()
+            .map(|p| (p.name.clone(), capacity_provider_json(p)))
+            .collect::<serde_json::Map<String, Value>>(),
     })
+}
+
+/// `capacity_providers.<name>` in summary.json; its keys are
+/// [`crate::scenario::expect::CAPACITY_PROVIDER_METRICS`].
+fn capacity_provider_json(p: &crate::observer::capacity_providers::ProviderResult) -> Value {
+    json!({
+        "instances_min": p.instances_min,
+        "instances_max": p.instances_max,
+        "instance_hours": (p.instance_hours * 1000.0).round() / 1000.0,
+        "scale_outs": p.scale_outs,
+        "scale_ins": p.scale_ins,
+        "instances_launched": p.instances_launched,
+        "instances_terminated": p.instances_terminated,
+        "max_provisioning_tasks": p.max_provisioning_tasks,
+        "provisioned_tasks": p.provisioned_tasks,
+        "provisioning_wait_s_p50": p.provisioning_wait_p50_s,
+        "provisioning_wait_s_p95": p.provisioning_wait_p95_s,
+        "provisioning_wait_s_max": p.provisioning_wait_max_s,
+        "provisioning_given_up": p.provisioning_given_up,
+    })
+}
+
+/// capacity_providers.csv: per capacity provider with managed scaling, each datapoint that
+/// differs from the one before (a step function): CapacityProviderReservation in percent, the
+/// group's registered instances and desired capacity, tasks in PROVISIONING.
+pub fn capacity_providers_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "capacity_provider", "reservation_percent", "instances", "desired", "provisioning"])?;
+    let mut time = String::new();
+    for p in &result.capacity_providers {
+        for (t, r) in &p.rows {
+            secs_text(t.0, &mut time);
+            let cpr = format!("{}.{:02}", r.cpr_hundredths / 100, r.cpr_hundredths % 100);
+            w.write_record([
+                time.as_str(),
+                p.name.as_str(),
+                cpr.as_str(),
+                &r.instances.to_string(),
+                &r.desired.to_string(),
+                &r.provisioning.to_string(),
+            ])?;
+        }
+    }
+    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 /// timeseries.csv: one row per service whenever its values change (a step function), and a

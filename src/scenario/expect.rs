@@ -35,7 +35,8 @@ pub fn is_text_metric(metric: &str) -> bool {
 }
 
 /// The keys of an `[[expect]]` table.
-pub(crate) const EXPECT_KEYS: &[&str] = &["service", "workload", "target_group", "metric", "min", "max", "equals"];
+pub(crate) const EXPECT_KEYS: &[&str] =
+    &["service", "workload", "target_group", "capacity_provider", "metric", "min", "max", "equals"];
 
 /// Per-workload metrics (`workloads.<name>`).
 pub const WORKLOAD_METRICS: [&str; 6] =
@@ -44,12 +45,30 @@ pub const WORKLOAD_METRICS: [&str; 6] =
 /// Per-target-group metrics (`target_groups.<name>`).
 pub const TARGET_GROUP_METRICS: [&str; 2] = ["min_healthy_targets", "fail_open_s"];
 
+/// Per-capacity-provider metrics (`capacity_providers.<name>`).
+pub const CAPACITY_PROVIDER_METRICS: [&str; 13] = [
+    "instances_min",
+    "instances_max",
+    "instance_hours",
+    "scale_outs",
+    "scale_ins",
+    "instances_launched",
+    "instances_terminated",
+    "max_provisioning_tasks",
+    "provisioned_tasks",
+    "provisioning_wait_s_p50",
+    "provisioning_wait_s_p95",
+    "provisioning_wait_s_max",
+    "provisioning_given_up",
+];
+
 /// What an expectation is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubjectKind {
     Service,
     Workload,
     TargetGroup,
+    CapacityProvider,
 }
 
 impl SubjectKind {
@@ -59,6 +78,7 @@ impl SubjectKind {
             SubjectKind::Service => "services",
             SubjectKind::Workload => "workloads",
             SubjectKind::TargetGroup => "target_groups",
+            SubjectKind::CapacityProvider => "capacity_providers",
         }
     }
 
@@ -67,6 +87,7 @@ impl SubjectKind {
             SubjectKind::Service => "service",
             SubjectKind::Workload => "workload",
             SubjectKind::TargetGroup => "target_group",
+            SubjectKind::CapacityProvider => "capacity_provider",
         }
     }
 
@@ -75,6 +96,7 @@ impl SubjectKind {
             SubjectKind::Service => &SERVICE_METRICS,
             SubjectKind::Workload => &WORKLOAD_METRICS,
             SubjectKind::TargetGroup => &TARGET_GROUP_METRICS,
+            SubjectKind::CapacityProvider => &CAPACITY_PROVIDER_METRICS,
         }
     }
 }
@@ -127,6 +149,7 @@ pub struct Subjects<'a> {
     pub services: &'a [String],
     pub workloads: &'a [String],
     pub target_groups: &'a [String],
+    pub capacity_providers: &'a [String],
 }
 
 impl Subjects<'_> {
@@ -135,11 +158,13 @@ impl Subjects<'_> {
             SubjectKind::Service => self.services,
             SubjectKind::Workload => self.workloads,
             SubjectKind::TargetGroup => self.target_groups,
+            SubjectKind::CapacityProvider => self.capacity_providers,
         }
     }
 }
 
-const KINDS: [SubjectKind; 3] = [SubjectKind::Service, SubjectKind::Workload, SubjectKind::TargetGroup];
+const KINDS: [SubjectKind; 4] =
+    [SubjectKind::Service, SubjectKind::Workload, SubjectKind::TargetGroup, SubjectKind::CapacityProvider];
 
 /// One `[[expect]]` table.
 pub fn read_expectation(r: &mut Reader<'_>, node: &Node, path: &str, subjects: &Subjects<'_>) -> Option<Expectation> {
@@ -148,7 +173,11 @@ pub fn read_expectation(r: &mut Reader<'_>, node: &Node, path: &str, subjects: &
     let kind = match given[..] {
         [k] => k,
         [] => {
-            r.missing(&f, "service", "the service (or workload, or target_group) the expectation is about");
+            r.missing(
+                &f,
+                "service",
+                "the service (or workload, target_group or capacity_provider) the expectation is about",
+            );
             return None;
         }
         _ => {
@@ -156,7 +185,7 @@ pub fn read_expectation(r: &mut Reader<'_>, node: &Node, path: &str, subjects: &
             r.error(
                 &n.span,
                 &f.path(given[1].key()),
-                "expected one of service, workload or target_group, found several",
+                "expected one of service, workload, target_group or capacity_provider, found several",
             );
             return None;
         }
@@ -228,9 +257,15 @@ pub fn parse_expect_arg(text: &str, subjects: &Subjects<'_>) -> Result<Expectati
         [] => {
             let all: Vec<&str> = KINDS.iter().flat_map(|k| subjects.names(*k)).map(String::as_str).collect();
             let hint = suggest(subject, &all).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
-            return Err(bad(format!("expected a service, workload or target group, found {subject:?}{hint}")));
+            return Err(bad(format!(
+                "expected a service, workload, target group or capacity provider, found {subject:?}{hint}"
+            )));
         }
-        _ => return Err(bad(format!("{subject:?} names more than one service, workload or target group"))),
+        _ => {
+            return Err(bad(format!(
+                "{subject:?} names more than one service, workload, target group or capacity provider"
+            )));
+        }
     };
     if !kind.metrics().contains(&metric) {
         let hint = suggest(metric, kind.metrics()).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::capacity_provider::{CapacityContext, read_capacity_provider, read_strategy};
 use super::diag::{Diagnostic, Diagnostics};
 use super::instance_group::read_group;
 use super::model::*;
@@ -19,6 +20,7 @@ use super::target_group::read_target_group;
 use super::task_definition::read_task_definition;
 use super::timeline::read_event;
 use crate::cluster::InstanceGroupSpec;
+use crate::ecs::capacity_provider::CapacityProviderSpec;
 use crate::ecs::placement::TieBreak;
 use crate::ecs::service::ServiceSpec;
 use crate::ecs::task_definition::TaskDefinition;
@@ -39,6 +41,7 @@ pub(crate) const TOP: &[&str] = &[
     "instance_groups",
     "task_definitions",
     "target_groups",
+    "capacity_providers",
     "services",
     "events",
     "faults",
@@ -66,8 +69,12 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "initial_target_failures_count",
     "target_check_phase",
     "log_completed_standalone_tasks",
+    "provisioning_timeout",
+    "provisioning_tasks_limit",
+    "managed_draining_timeout",
 ];
-pub(crate) const CLUSTER_KEYS: &[&str] = &["name", "zones"];
+pub(crate) const CLUSTER_KEYS: &[&str] = &["name", "zones", "capacityProviders", "defaultCapacityProviderStrategy"];
+pub(crate) const CAPACITY_PROVIDER_FILE_KEYS: &[&str] = &["file", "name"];
 pub(crate) const TASK_DEFINITION_FILE_KEYS: &[&str] = &["file", "behavior"];
 pub(crate) const TARGET_GROUP_FILE_KEYS: &[&str] = &["file", "name"];
 pub(crate) const SERVICE_FILE_KEYS: &[&str] = &["file", "service", "serviceName", "taskDefinition", "desiredCount"];
@@ -283,7 +290,21 @@ impl Loader<'_> {
         self.target_groups = target_groups
             .as_ref()
             .map_or(Vec::new(), |v| v.iter().map(|g| (g.spec.name.clone(), g.arn.clone())).collect());
-        let services = self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref());
+        let capacity_providers = self.read_named(
+            &f,
+            "capacity_providers",
+            "capacity provider",
+            |ld, node, path| match node.get("file") {
+                Some(file_node) => ld.read_capacity_provider_file(node, file_node, path, &group_names),
+                None => read_capacity_provider(&mut ld.r, node, path, &group_names),
+            },
+            |p| &p.name,
+        );
+        if let Some(list) = &capacity_providers {
+            self.check_one_provider_per_group(&f, list, groups.as_deref());
+        }
+        let capacity = self.read_cluster_capacity(&f, capacity_providers.as_deref());
+        let services = self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref(), &capacity);
         // Services read from files are named there (or by `serviceName` beside `file`).
         let service_names = match &services {
             Some(list) => list.iter().map(|s| s.name.clone()).collect(),
@@ -308,8 +329,16 @@ impl Loader<'_> {
         );
         let workload_names = raw_names(&f, "workloads", "name");
         let tg_names: Vec<String> = self.target_groups.iter().map(|(name, _)| name.clone()).collect();
-        let subjects =
-            super::Subjects { services: &names.services, workloads: &workload_names, target_groups: &tg_names };
+        let cp_names: Vec<String> = capacity_providers.as_ref().map_or_else(
+            || raw_names(&f, "capacity_providers", "name"),
+            |v| v.iter().map(|p| p.name.clone()).collect(),
+        );
+        let subjects = super::Subjects {
+            services: &names.services,
+            workloads: &workload_names,
+            target_groups: &tg_names,
+            capacity_providers: &cp_names,
+        };
         let (mut expectations, mut expectations_ok) = (Vec::new(), true);
         for (node, path) in self.array_of_tables(&f, "expect") {
             match super::expect::read_expectation(&mut self.r, node, &path, &subjects) {
@@ -339,6 +368,8 @@ impl Loader<'_> {
             groups: groups?,
             task_definitions: tds?,
             target_groups: target_groups?.into_iter().map(|g| g.spec).collect(),
+            capacity_providers: capacity_providers?,
+            default_capacity_provider_strategy: capacity.default_strategy,
             services: services?,
             timeline: timeline?,
             faults: faults?,
@@ -440,6 +471,15 @@ impl Loader<'_> {
         }
         if let Some(n) = r.opt_u32(&f, "throttle_after_failures", 1, 1000) {
             s.throttle_after_failures = n;
+        }
+        if let Some(d) = r.opt_duration(&f, "provisioning_timeout") {
+            s.provisioning_timeout = d.max(SimDuration(1));
+        }
+        if let Some(n) = r.opt_u32(&f, "provisioning_tasks_limit", 0, 1_000_000) {
+            s.provisioning_tasks_limit = n;
+        }
+        if let Some(d) = r.opt_duration(&f, "managed_draining_timeout") {
+            s.managed_draining_timeout = d;
         }
         if let Some(d) = r.opt_duration(&f, "throttle_base_delay") {
             s.throttle_base_delay = d;
@@ -669,9 +709,10 @@ impl Loader<'_> {
         tds: &[TaskDefinition],
         families: &Families,
         groups: Option<&[InstanceGroupSpec]>,
+        capacity: &CapacityContext,
     ) -> Option<Vec<ServiceSpec>> {
         let target_groups = std::mem::take(&mut self.target_groups);
-        let ctx = ServiceContext { tds, families, groups, target_groups: &target_groups };
+        let ctx = ServiceContext { tds, families, groups, capacity, target_groups: &target_groups };
         let out = self.read_named(
             top,
             "services",
@@ -684,6 +725,101 @@ impl Loader<'_> {
         );
         self.target_groups = target_groups;
         out
+    }
+
+    /// `{ file = "cp.json", name = "web-asg" }`: CreateCapacityProvider input or
+    /// describe-capacity-providers output (`name` picks one of several).
+    fn read_capacity_provider_file(
+        &mut self,
+        node: &Node,
+        file_node: &Node,
+        path: &str,
+        groups: &[String],
+    ) -> Option<CapacityProviderSpec> {
+        let f = self.r.table(node, path, CAPACITY_PROVIDER_FILE_KEYS)?;
+        let (src, root) = self.referenced_file(&f, file_node)?;
+        let mut inner = Reader::new(&src);
+        let cp = match root.get("capacityProviders") {
+            None => read_capacity_provider(&mut inner, &root, "", groups),
+            Some(list) => {
+                let keys = ("capacityProviders", "name", "name");
+                match self.pick_from_list(&f, file_node, &mut inner, list, keys, "capacity provider") {
+                    Some((item, p)) => read_capacity_provider(&mut inner, item, &p, groups),
+                    None => None,
+                }
+            }
+        };
+        self.absorb(inner);
+        cp
+    }
+
+    /// An Auto Scaling group backs at most one capacity provider (CreateCapacityProvider refuses
+    /// a group already in use), and one whose maximum size is 0 none.
+    fn check_one_provider_per_group(
+        &mut self,
+        top: &Fields<'_>,
+        list: &[CapacityProviderSpec],
+        groups: Option<&[InstanceGroupSpec]>,
+    ) {
+        let items = self.r.opt_array(top, "capacity_providers").unwrap_or_default();
+        for (i, cp) in list.iter().enumerate() {
+            let at = items.get(i).and_then(|n| n.span.clone());
+            let path = format!("capacity_providers[{i}].autoScalingGroupProvider.autoScalingGroupArn");
+            if let Some(first) = list[..i].iter().find(|p| p.group == cp.group) {
+                self.r.error(&at, &path, format!("The specified Auto Scaling group is already in use by capacity provider {:?}: each Auto Scaling group backs at most one capacity provider.", first.name));
+            }
+            if let Some(g) = groups.and_then(|g| g.get(cp.group.index()))
+                && g.max_size == 0
+            {
+                self.r.error(
+                    &at,
+                    &path,
+                    format!(
+                        "The maximum size of Auto Scaling group {} must be greater than 0 for a capacity provider.",
+                        g.name
+                    ),
+                );
+            }
+        }
+    }
+
+    /// `[cluster] capacityProviders` (PutClusterCapacityProviders: which providers the cluster may
+    /// use, all the scenario's when not given) and `defaultCapacityProviderStrategy`.
+    fn read_cluster_capacity(
+        &mut self,
+        top: &Fields<'_>,
+        providers: Option<&[CapacityProviderSpec]>,
+    ) -> CapacityContext {
+        let mut cx = CapacityContext {
+            names: providers.map_or_else(
+                || raw_names(top, "capacity_providers", "name"),
+                |p| p.iter().map(|p| p.name.clone()).collect(),
+            ),
+            ..CapacityContext::default()
+        };
+        let Some(node) = top.node("cluster") else { return cx };
+        let Some(f) = self.r.quiet_table(node, "cluster") else { return cx };
+        if let Some(list) = self.r.opt_str_list(&f, "capacityProviders") {
+            let at = f.node("capacityProviders").and_then(|n| n.span.clone());
+            for name in &list {
+                let known = cx.names.contains(name)
+                    || crate::ecs::capacity_provider::FARGATE_PROVIDERS.contains(&name.as_str());
+                if !known {
+                    let defined = if cx.names.is_empty() { "none".to_string() } else { cx.names.join(", ") };
+                    self.r.error(
+                        &at,
+                        "cluster.capacityProviders",
+                        format!("expected FARGATE, FARGATE_SPOT or one of the scenario's [[capacity_providers]] ({defined}), found {name:?}"),
+                    );
+                }
+            }
+            cx.associated = Some(list);
+        }
+        if let Some(items) = self.r.opt_array(&f, "defaultCapacityProviderStrategy") {
+            let p = f.path("defaultCapacityProviderStrategy");
+            cx.default_strategy = read_strategy(&mut self.r, items, &p, &cx).unwrap_or_default();
+        }
+        cx
     }
 
     /// `{ file = "tg.json", name = "web-tg" }`: create-target-group input or describe-target-groups

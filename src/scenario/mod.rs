@@ -3,6 +3,7 @@
 
 pub mod aws_file;
 mod behavior;
+pub mod capacity_provider;
 pub mod diag;
 pub mod expect;
 pub mod fargate;

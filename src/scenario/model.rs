@@ -58,6 +58,14 @@ pub struct Settings {
     pub log_completed_standalone_tasks: bool,
     /// Check the named invariants after every event (tests and `--check`).
     pub check_invariants: bool,
+    /// How long a task waits in PROVISIONING for a capacity provider's instances before it is
+    /// STOPPED (§2.5: "between 10 and 30 minutes" [INFER] 30 min).
+    pub provisioning_timeout: SimDuration,
+    /// The quota of tasks in PROVISIONING per cluster (L-B7718569: 500).
+    pub provisioning_tasks_limit: u32,
+    /// How long managed draining waits for an instance's tasks before its Auto Scaling group
+    /// terminates it anyway (the lifecycle hook's heartbeat, §2.6 [INFER] 1 h).
+    pub managed_draining_timeout: SimDuration,
     /// Record how each placement for this service was decided (`--explain`).
     pub explain: Option<String>,
 }
@@ -84,6 +92,9 @@ impl Default for Settings {
             max_queued_jobs: 1_000_000,
             max_log_lines: 1_000_000,
             check_invariants: false,
+            provisioning_timeout: SimDuration::from_mins(30),
+            provisioning_tasks_limit: 500,
+            managed_draining_timeout: SimDuration::from_mins(60),
             explain: None,
         }
     }
@@ -263,6 +274,12 @@ pub struct Scenario {
     pub groups: Vec<InstanceGroupSpec>,
     pub task_definitions: Vec<TaskDefinition>,
     pub target_groups: Vec<crate::elb::target_group::TargetGroupSpec>,
+    /// `[[capacity_providers]]`: Auto Scaling group providers (FARGATE and FARGATE_SPOT exist
+    /// without being listed).
+    pub capacity_providers: Vec<crate::ecs::capacity_provider::CapacityProviderSpec>,
+    /// `[cluster] defaultCapacityProviderStrategy`: what services and RunTask calls without a
+    /// launch type or strategy of their own use.
+    pub default_capacity_provider_strategy: Vec<crate::ecs::capacity_provider_strategy::StrategyItem>,
     pub services: Vec<ServiceSpec>,
     pub timeline: Vec<TimelineEvent>,
     pub faults: Vec<Fault>,

@@ -94,6 +94,15 @@ impl<'s> Reader<'s> {
         self.table_with(node, path, known, &[])
     }
 
+    /// A table already checked by [`Reader::table`], read again for keys another section needs:
+    /// no second report of its unknown keys.
+    pub fn quiet_table<'n>(&self, node: &'n Node, path: &'n str) -> Option<Fields<'n>> {
+        match &node.value {
+            Value::Table(entries) => Some(Fields { entries, path, span: &node.span }),
+            _ => None,
+        }
+    }
+
     /// Like [`Reader::table`], for AWS objects: keys in `accepted` are AWS fields ecsim does not
     /// simulate; they are accepted and remembered for `validate --verbose`.
     pub fn table_with<'n>(

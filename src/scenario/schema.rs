@@ -7,11 +7,11 @@
 
 use serde_json::{Map, Value, json};
 
-use super::expect::{EXPECT_KEYS, SERVICE_METRICS, TARGET_GROUP_METRICS, WORKLOAD_METRICS};
+use super::expect::{CAPACITY_PROVIDER_METRICS, EXPECT_KEYS, SERVICE_METRICS, TARGET_GROUP_METRICS, WORKLOAD_METRICS};
 use super::instance_group::GROUP_KEYS;
 use super::load::{
-    CLUSTER_KEYS, FAULT_KEYS, SCENARIO_KEYS, SERVICE_FILE_KEYS, SETTINGS_KEYS, TARGET_GROUP_FILE_KEYS,
-    TASK_DEFINITION_FILE_KEYS, TOP, WORKLOAD_KEYS,
+    CAPACITY_PROVIDER_FILE_KEYS, CLUSTER_KEYS, FAULT_KEYS, SCENARIO_KEYS, SERVICE_FILE_KEYS, SETTINGS_KEYS,
+    TARGET_GROUP_FILE_KEYS, TASK_DEFINITION_FILE_KEYS, TOP, WORKLOAD_KEYS,
 };
 use super::swarm::SWARM_KEYS;
 use super::timeline::{ACTIONS, EVENT_KEYS, action_keys};
@@ -59,6 +59,20 @@ fn table(keys: &[&str], types: &[(&str, Value)], description: &str) -> Value {
     })
 }
 
+/// A `capacityProviderStrategy` (CapacityProviderStrategyItem, at most 6).
+fn strategy() -> Value {
+    json!({
+        "type": "array",
+        "maxItems": 6,
+        "items": {
+            "type": "object",
+            "required": ["capacityProvider"],
+            "properties": { "capacityProvider": text(), "weight": int(0, 1000), "base": int(0, 100_000) },
+            "additionalProperties": false,
+        },
+    })
+}
+
 fn array_of(item: Value) -> Value {
     json!({ "type": "array", "items": item })
 }
@@ -98,6 +112,9 @@ pub fn scenario_schema() -> Value {
             ("throttle_after_failures", int(1, 1000)),
             ("throttle_base_delay", duration()),
             ("throttle_max_delay", duration()),
+            ("provisioning_timeout", duration()),
+            ("provisioning_tasks_limit", int(0, 1_000_000)),
+            ("managed_draining_timeout", duration()),
             ("initial_target_failures_count", json!({ "type": "boolean" })),
             ("target_check_phase", words(&["random", "zero"])),
             ("log_completed_standalone_tasks", json!({ "type": "boolean" })),
@@ -106,8 +123,13 @@ pub fn scenario_schema() -> Value {
     );
     let mut cluster = table(
         CLUSTER_KEYS,
-        &[("name", name()), ("zones", json!({ "type": "array", "items": text(), "minItems": 1, "maxItems": 255 }))],
-        "The cluster's Availability Zones.",
+        &[
+            ("name", name()),
+            ("zones", json!({ "type": "array", "items": text(), "minItems": 1, "maxItems": 255 })),
+            ("capacityProviders", array_of(text())),
+            ("defaultCapacityProviderStrategy", strategy()),
+        ],
+        "The cluster's Availability Zones, and the capacity providers associated with it (PutClusterCapacityProviders).",
     );
     cluster["required"] = json!(["zones"]);
     let mut group = table(
@@ -178,6 +200,40 @@ pub fn scenario_schema() -> Value {
         "CreateTargetGroup input or a describe-target-groups entry, verbatim; or `file` naming such a JSON file.",
         &[&["file"], &["TargetGroupName"], &["Name"]],
     );
+    let managed_scaling = json!({
+        "type": "object",
+        "properties": {
+            "status": words(&["ENABLED", "DISABLED"]),
+            "targetCapacity": int(1, 100),
+            "minimumScalingStepSize": int(1, 10_000),
+            "maximumScalingStepSize": int(1, 10_000),
+            "instanceWarmupPeriod": int(0, 10_000),
+        },
+        "additionalProperties": false,
+    });
+    let capacity_provider = aws_object(
+        &[super::capacity_provider::SIMULATED, super::capacity_provider::AWS_OTHER, CAPACITY_PROVIDER_FILE_KEYS],
+        &[
+            ("name", name()),
+            ("file", text()),
+            (
+                "autoScalingGroupProvider",
+                json!({
+                    "type": "object",
+                    "required": ["autoScalingGroupArn"],
+                    "properties": {
+                        "autoScalingGroupArn": text(),
+                        "managedScaling": managed_scaling,
+                        "managedTerminationProtection": words(&["ENABLED", "DISABLED"]),
+                        "managedDraining": words(&["ENABLED", "DISABLED"]),
+                    },
+                    "additionalProperties": false,
+                }),
+            ),
+        ],
+        "CreateCapacityProvider input or a describe-capacity-providers entry, verbatim (its Auto Scaling group is an instance group, by name or ARN); or `file` naming such a JSON file.",
+        &[&["file"], &["name", "autoScalingGroupProvider"]],
+    );
     let service = aws_object(
         &[super::service::SIMULATED, super::service::AWS_OTHER, super::service::DESCRIBE_READ_ONLY, SERVICE_FILE_KEYS],
         &[
@@ -191,6 +247,8 @@ pub fn scenario_schema() -> Value {
             ("placementConstraints", json!({ "type": "array", "maxItems": 10, "items": { "type": "object" } })),
             ("deploymentConfiguration", json!({ "type": "object" })),
             ("schedulingStrategy", words(&["REPLICA", "DAEMON"])),
+            ("capacityProviderStrategy", strategy()),
+            ("launchType", words(&["EC2", "FARGATE", "EXTERNAL", ""])),
             ("file", text()),
             ("service", text()),
         ],
@@ -247,14 +305,20 @@ pub fn scenario_schema() -> Value {
         "Batch work: a stream of RunTask jobs (exactly one of arrivals, rate_per_hour, arrivals_csv).",
     );
     workload["required"] = json!(["name", "task_definition"]);
-    let metrics: Vec<&str> =
-        SERVICE_METRICS.iter().chain(&WORKLOAD_METRICS).chain(&TARGET_GROUP_METRICS).copied().collect();
+    let metrics: Vec<&str> = SERVICE_METRICS
+        .iter()
+        .chain(&WORKLOAD_METRICS)
+        .chain(&TARGET_GROUP_METRICS)
+        .chain(&CAPACITY_PROVIDER_METRICS)
+        .copied()
+        .collect();
     let mut expect = table(
         EXPECT_KEYS,
         &[
             ("service", text()),
             ("workload", text()),
             ("target_group", text()),
+            ("capacity_provider", text()),
             ("metric", words(&metrics)),
             ("min", json!({ "type": "number" })),
             ("max", json!({ "type": "number" })),
@@ -283,6 +347,7 @@ pub fn scenario_schema() -> Value {
         ("instance_groups", array_of(group)),
         ("task_definitions", array_of(task_definition)),
         ("target_groups", array_of(target_group)),
+        ("capacity_providers", array_of(capacity_provider)),
         ("services", json!({ "type": "array", "maxItems": 5000, "items": service })),
         ("events", array_of(event)),
         ("faults", array_of(fault)),

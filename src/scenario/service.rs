@@ -75,6 +75,8 @@ pub struct ServiceContext<'a> {
     /// `None` when an instance group had errors of its own: the checks against the groups are
     /// skipped rather than reporting a fleet that is only unreadable.
     pub groups: Option<&'a [InstanceGroupSpec]>,
+    /// The capacity providers a strategy may name, and the cluster's default strategy.
+    pub capacity: &'a super::capacity_provider::CapacityContext,
     pub target_groups: &'a [(String, Option<String>)],
 }
 
@@ -138,7 +140,18 @@ pub fn read_service(
         }
         (None, None, None) => None,
     };
-    read_capacity(r, &f);
+    let strategy = read_capacity(r, &f, ctx.map(|c| c.capacity));
+    // A DAEMON service places one task on every instance: a strategy of its own is refused, and
+    // the cluster's default does not apply to it.
+    let strategy = match strategy {
+        Some(s) if daemon && !s.is_empty() && f.has("capacityProviderStrategy") => {
+            let n = f.node("capacityProviderStrategy").unwrap_or(node);
+            r.error(&n.span, &f.path("capacityProviderStrategy"), "Tasks using the Fargate launch type or the CAPACITY_PROVIDER capacity provider strategies do not support the DAEMON scheduling strategy.");
+            None
+        }
+        Some(_) if daemon => Some(Vec::new()),
+        other => other,
+    };
     let strategies = read_strategies(r, &f);
     let constraints = read_constraints(r, &f);
     // DAEMON defaults: minimumHealthyPercent 0, maximumPercent 100 (and it must be 100).
@@ -254,7 +267,23 @@ pub fn read_service(
             .map(|g| format!("{} CPU units and {} MiB ({})", g.cpu, g.memory_mib, g.instance_type))
             .unwrap_or_default();
         let n = f.node("taskDefinition").unwrap_or(node);
-        r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} reserves {} CPU units and {} MiB, more than any instance group registers (largest: {biggest}); no task of this service could ever be placed", t.name(), t.reserved_cpu(), t.reserved_memory_mib()));
+        let problem = format!(
+            "task definition {} reserves {} CPU units and {} MiB, more than any instance group registers (largest: {biggest})",
+            t.name(),
+            t.reserved_cpu(),
+            t.reserved_memory_mib()
+        );
+        // With a capacity provider ECS accepts the service and its tasks wait (in PROVISIONING
+        // under managed scaling) until they time out: a scenario may mean to show exactly that.
+        if strategy.as_ref().is_some_and(|s| !s.is_empty()) {
+            r.assumed.push(format!("{}: {problem}; its tasks never find an instance (with managed scaling they wait in PROVISIONING and stop at the provisioning timeout)", f.path("taskDefinition")));
+        } else {
+            r.error(
+                &n.span,
+                &f.path("taskDefinition"),
+                format!("{problem}; no task of this service could ever be placed"),
+            );
+        }
     }
     let gpus: u32 = t.containers.iter().map(|c| c.gpus).sum();
     if gpus > 0 && !groups.is_empty() && !groups.iter().any(|g| g.gpus >= gpus) {
@@ -276,43 +305,45 @@ pub fn read_service(
         load_balancers: load_balancers?,
         daemon,
         az_rebalancing,
+        capacity_provider_strategy: strategy?,
         health_check_grace_period: SimDuration::from_secs(grace as u64),
     })
 }
 
-/// `launchType` and `capacityProviderStrategy`. ecsim simulates EC2 container instances: a
-/// Fargate (or ECS Anywhere) service is accepted, as AWS accepts it, and its tasks are placed on
-/// the scenario's instances; `validate` says so.
-fn read_capacity(r: &mut Reader<'_>, f: &Fields<'_>) {
+/// `launchType` and `capacityProviderStrategy`: the strategy the service's tasks are assigned by
+/// (its own, else the cluster's default unless a launch type is given). A Fargate (or ECS
+/// Anywhere) launch type is accepted, as AWS accepts it, and its tasks are placed on the
+/// scenario's instances; `validate` says so.
+fn read_capacity(
+    r: &mut Reader<'_>,
+    f: &Fields<'_>,
+    cx: Option<&super::capacity_provider::CapacityContext>,
+) -> Option<Vec<crate::ecs::capacity_provider_strategy::StrategyItem>> {
     let launch =
         r.opt_enum(f, "launchType", &[("EC2", "EC2"), ("FARGATE", "FARGATE"), ("EXTERNAL", "EXTERNAL"), ("", "")]);
     if let Some(l @ ("FARGATE" | "EXTERNAL")) = launch {
         r.assumed
             .push(format!("{}: {l} tasks are placed on the scenario's EC2 container instances", f.path("launchType")));
     }
-    if let Some(items) = r.opt_array(f, "capacityProviderStrategy") {
-        let p = f.path("capacityProviderStrategy");
-        if launch.is_some_and(|l| !l.is_empty()) && !items.is_empty() {
-            let n = f.node("launchType");
-            r.error(&n.and_then(|n| n.span.clone()), &f.path("launchType"), "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.");
-        }
-        let mut providers = Vec::new();
-        for (i, item) in items.iter().enumerate() {
-            let ip = format!("{p}[{i}]");
-            let Some(cf) = r.table(item, &ip, &["capacityProvider", "weight", "base"]) else { continue };
-            if let Some(name) = r.req_str(&cf, "capacityProvider", "the capacity provider's name") {
-                providers.push(name);
-            }
-            r.opt_int(&cf, "weight", 0, 1000);
-            r.opt_int(&cf, "base", 0, 100_000);
-        }
-        if !providers.is_empty() {
-            r.assumed.push(format!(
-                "{p}: {} — tasks are placed on the scenario's EC2 container instances",
-                providers.join(", ")
-            ));
-        }
+    let given_launch = launch.is_some_and(|l| !l.is_empty());
+    let bare = super::capacity_provider::CapacityContext::default();
+    let cx = cx.unwrap_or(&bare);
+    let Some(items) = r.opt_array(f, "capacityProviderStrategy") else {
+        return Some(if given_launch { Vec::new() } else { cx.default_strategy.clone() });
+    };
+    let p = f.path("capacityProviderStrategy");
+    if given_launch && !items.is_empty() {
+        let n = f.node("launchType");
+        r.error(
+            &n.and_then(|n| n.span.clone()),
+            &f.path("launchType"),
+            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
+        );
     }
+    if items.is_empty() && !given_launch {
+        return Some(cx.default_strategy.clone());
+    }
+    super::capacity_provider::read_strategy(r, items, &p, cx)
 }
 
 /// `web`, `web:7` or an ARN ending in `task-definition/web:7`: the family and the revision.

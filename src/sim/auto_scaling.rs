@@ -12,6 +12,7 @@ impl State {
     /// starts.
     pub fn register_instance(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId) -> InstanceId {
         let iid = self.cluster.register_instance(group, zone, ctx.now);
+        self.capacity_changed(ctx, group);
         if ctx.now.0 > 0 {
             let ci = self.cluster.instance(iid);
             let message = format!(
@@ -154,6 +155,12 @@ impl State {
         if total >= desired + headroom {
             return;
         }
+        // Under managed termination protection only an empty instance can make way: without
+        // one in a crowded zone the launch would only leave the group over capacity ([INFER]).
+        let protected = self.group_provider[g].is_some_and(|p| self.providers[p].spec.managed_termination_protection);
+        if protected && self.rebalance_victim(group, thinnest).is_none() {
+            return;
+        }
         let message = format!(
             "Auto Scaling group {} launches an instance in {} to rebalance its Availability Zones.",
             spec.name,
@@ -164,34 +171,35 @@ impl State {
         self.schedule_launch(ctx, group, Some(thinnest), crate::engine::SimDuration::ZERO);
     }
 
+    /// The instance AZRebalance terminates after a launch in `thin`: one in a zone that is up and
+    /// holds more instances than `thin` ([`State::termination_victim`] picks the most crowded,
+    /// oldest); under managed termination protection only one without tasks.
+    fn rebalance_victim(&self, group: GroupId, thin: ZoneId) -> Option<InstanceId> {
+        let g = group.index();
+        let protect = self.group_provider[g].is_some_and(|p| self.providers[p].spec.managed_termination_protection);
+        let per_zone = self.group_zone_counts(group);
+        self.termination_victim(group, |ci| {
+            self.cluster.zone_up[ci.zone.index()]
+                && per_zone[ci.zone.index()] > per_zone[thin.index()]
+                && !ci.terminate_when_drained
+                && (!protect || ci.non_daemon_tasks == 0)
+        })
+    }
+
     /// An instance registered in `zone`: if AZRebalance launched it, the group now terminates an
-    /// instance in its most crowded zone (the oldest there [INFER]: EC2's default policy looks at
-    /// launch templates and billing hours ecsim does not model), and looks at its balance again.
+    /// instance in its most crowded zone (see [`State::termination_victim`]), and looks at its
+    /// balance again. A capacity provider's group keeps its rules: with managed termination
+    /// protection only an instance without tasks can go, with managed draining it is drained
+    /// first.
     pub fn rebalance_registered(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId) {
         let g = group.index();
         if self.rebalance_launching[g][zone.index()] == 0 {
             return;
         }
         self.rebalance_launching[g][zone.index()] -= 1;
-        let per_zone = self.group_zone_counts(group);
-        let spec = &self.cluster.groups[g];
-        // The most crowded zone; a zone that is down counts as empty (its instances are gone).
-        let crowded = spec
-            .zones
-            .iter()
-            .copied()
-            .filter(|z| self.cluster.zone_up[z.index()])
-            .max_by_key(|z| (per_zone[z.index()], std::cmp::Reverse(z.0)));
-        let victim = crowded.and_then(|z| self.cluster.live_instances().find(|ci| ci.group == group && ci.zone == z));
-        if let Some(iid) = victim.map(|ci| ci.id) {
-            let ci = self.cluster.instance_mut(iid);
-            ci.lost_stop_code = Some(crate::ecs::task::StopCode::TerminationNotice);
-            self.remove_instance(
-                ctx,
-                iid,
-                "terminated by its Auto Scaling group to rebalance Availability Zones",
-                false,
-            );
+        let draining = self.group_provider[g].is_some_and(|p| self.providers[p].spec.managed_draining);
+        if let Some(iid) = self.rebalance_victim(group, zone) {
+            self.terminate_by_group(ctx, iid, "to rebalance Availability Zones", draining);
         }
         self.rebalance_group(ctx, group);
     }

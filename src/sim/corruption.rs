@@ -46,6 +46,18 @@ impl Simulation {
         let instance_of = |s: &super::State, t: TaskId| s.tasks[t.index()].instance;
         match name {
             "cluster_usage_adds_up" => s.cluster.usage.cpu_reserved += 1,
+            "instance_counts_add_up" => {
+                let Some(busy) = s.cluster.group_busy_instances.first_mut() else { return false };
+                *busy += 1;
+            }
+            "provisioning_counts_add_up" => {
+                let Some(p) = s.providers.iter_mut().find(|p| p.provisioning > 0) else { return false };
+                p.provisioning -= 1;
+            }
+            "provider_tasks_match_tasks" => {
+                let Some(svc) = s.services.iter_mut().find(|svc| !svc.provider_tasks.is_empty()) else { return false };
+                svc.provider_tasks[0] += 1;
+            }
             "launching_counts_add_up" => {
                 let Some(zones) = s.group_zone_launching.first_mut().and_then(|z| z.first_mut()) else { return false };
                 *zones += 1;

@@ -36,6 +36,7 @@ impl State {
         ci.agent_connected = false;
         let (group, zone) = (ci.group, ci.zone);
         self.cluster.sync_slot(iid);
+        self.capacity_changed(ctx, group);
         let ci = self.cluster.instance(iid);
         let message = format!(
             "EC2 instance {} ({}, {}) {why}; it held {}.",
@@ -56,7 +57,11 @@ impl State {
             ctx.at(ctx.now.after(detection), Event::InstanceLost(iid));
         }
         self.reconcile_daemons(ctx);
-        if let Some(delay) = self.cluster.groups[group.index()].replacement_delay.filter(|_| replace) {
+        // An Auto Scaling group keeps its desired capacity: a capacity provider's group always
+        // replaces a lost instance (at once unless `replacement_delay` says otherwise), a plain
+        // instance group only when it has a replacement delay.
+        let managed = self.group_provider[group.index()].map(|_| crate::engine::SimDuration::ZERO);
+        if let Some(delay) = self.cluster.groups[group.index()].replacement_delay.or(managed).filter(|_| replace) {
             self.schedule_launch(ctx, group, None, delay);
         }
     }

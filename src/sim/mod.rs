@@ -3,6 +3,7 @@
 //! change to the observer. This is the only place that advances time.
 
 mod auto_scaling;
+pub mod capacity_providers;
 mod corruption;
 mod draining;
 mod faults;
@@ -85,6 +86,15 @@ pub enum Event {
     /// The deadline of an EC2 scheduled retirement.
     Retirement(InstanceId),
     ZoneRecovered(ZoneId),
+    /// A capacity provider's CapacityProviderReservation datapoint (managed scaling).
+    ManagedScaling(u16),
+    /// A task has waited its time in PROVISIONING.
+    ProvisioningTimeout {
+        service: ServiceId,
+        serial: u32,
+    },
+    /// Managed draining's lifecycle hook times out: the instance is terminated, drained or not.
+    DrainedTermination(InstanceId),
     /// A scripted timeline entry.
     Timeline(usize),
     /// The next task of a batch workload arrives.

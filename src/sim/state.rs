@@ -41,6 +41,12 @@ pub struct State {
     /// Launches AZRebalance made per group and zone, not yet registered: each registration there
     /// lets the group terminate an instance in its most crowded zone.
     pub rebalance_launching: Vec<Vec<u32>>,
+    /// Capacity providers backed by instance groups, as the scenario lists them.
+    pub providers: Vec<super::capacity_providers::ProviderState>,
+    /// The provider of each instance group, if any.
+    pub group_provider: Vec<Option<usize>>,
+    /// Tasks in PROVISIONING in the cluster (the quota's count).
+    pub provisioning_total: u32,
     /// Services whose last placement failed, waiting for capacity.
     pub waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
@@ -92,6 +98,15 @@ impl State {
             group_launching: vec![0; scenario.groups.len()],
             group_zone_launching: vec![vec![0; scenario.zones.len()]; scenario.groups.len()],
             rebalance_launching: vec![vec![0; scenario.zones.len()]; scenario.groups.len()],
+            providers: providers(scenario),
+            group_provider: {
+                let mut of = vec![None; scenario.groups.len()];
+                for (p, cp) in scenario.capacity_providers.iter().enumerate() {
+                    of[cp.group.index()] = Some(p);
+                }
+                of
+            },
+            provisioning_total: 0,
             waiting_services: Vec::new(),
             touched_services: Vec::new(),
             faults: scenario.faults.clone(),
@@ -162,6 +177,9 @@ impl State {
                 crate::ecs::task::StopCode::SpotInterruption,
             ),
             Event::ZoneRecovered(zone) => self.zone_recovered(ctx, zone),
+            Event::ManagedScaling(p) => self.managed_scaling_tick(ctx, usize::from(p)),
+            Event::ProvisioningTimeout { service, serial } => self.provisioning_timeout(ctx, service, serial),
+            Event::DrainedTermination(iid) => self.drained_termination_timeout(ctx, iid),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
             Event::Arrival(w) => self.workload_arrival(ctx, w),
             Event::Dispatch(w) => self.workload_dispatch(ctx, w),
@@ -181,7 +199,11 @@ impl State {
         let (instance, group, service, zone, task_definition) =
             (task.instance, task.group, task.service, task.zone, task.task_definition);
         if before.live != after.live {
-            self.cluster.count_group_task(instance, group, if after.live { 1 } else { -1 });
+            let delta = if after.live { 1 } else { -1 };
+            self.cluster.count_group_task(instance, group, delta);
+            if let Some(sid) = service {
+                self.count_provider_task(sid, instance, delta);
+            }
         }
         if let Some(sid) = service {
             let c = &mut self.services[sid.index()].counts;
@@ -239,6 +261,34 @@ impl State {
     fn forget_stopped_standalone(&mut self) {
         self.free_task_slots.append(&mut self.stopped_standalone);
     }
+}
+
+/// The scenario's capacity providers, each with what an empty instance of its group offers
+/// tasks: the type's resources less what the DAEMON services reserve on every instance
+/// ([INFER]: every daemon counted, whatever its constraints).
+fn providers(scenario: &Scenario) -> Vec<super::capacity_providers::ProviderState> {
+    let mut daemons = TaskRequirements::default();
+    for svc in scenario.services.iter().filter(|s| s.daemon) {
+        let t = TaskRequirements::of(&scenario.task_definitions[svc.task_definition.index()]);
+        daemons.cpu += t.cpu;
+        daemons.memory_mib += t.memory_mib;
+        daemons.enis += t.enis;
+        daemons.gpus += t.gpus;
+    }
+    scenario
+        .capacity_providers
+        .iter()
+        .map(|cp| {
+            let g = &scenario.groups[cp.group.index()];
+            let shape = crate::ecs::managed_scaling::InstanceShape {
+                cpu: g.cpu.saturating_sub(daemons.cpu),
+                memory_mib: g.memory_mib.saturating_sub(daemons.memory_mib),
+                enis: g.eni_task_slots.saturating_sub(daemons.enis),
+                gpus: g.gpus.saturating_sub(daemons.gpus),
+            };
+            super::capacity_providers::ProviderState::new(cp.clone(), shape)
+        })
+        .collect()
 }
 
 /// ECS-style deployment ids (`ecs-svc/` and 19 digits), stable per service and deployment.

@@ -114,6 +114,7 @@ impl State {
             let req = PlacementRequest {
                 task: &task,
                 group,
+                pool: None,
                 strategies: if strategies.is_empty() { &random } else { strategies },
                 constraints: &self.task_definitions[td.index()].placement_constraints,
                 tie_break: TieBreak::Random,

@@ -595,3 +595,154 @@ fn fargate_task_definitions_follow_fargate_rules() {
         ],
     );
 }
+
+/// GOOD with a capacity provider `cp` on group `fleet` (managed scaling on) and `strategy` as the
+/// service's capacityProviderStrategy.
+fn with_provider(provider: &str, strategy: &str) -> String {
+    replace("[[task_definitions]]", &format!("[[capacity_providers]]\n{provider}\n\n[[task_definitions]]")).replacen(
+        "desiredCount = 2",
+        &format!("desiredCount = 2\ncapacityProviderStrategy = {strategy}"),
+        1,
+    )
+}
+
+const CP: &str = "name = \"cp\"\nautoScalingGroupProvider = { autoScalingGroupArn = \"fleet\", managedScaling = { status = \"ENABLED\" } }";
+
+#[test]
+fn capacity_providers_are_checked_like_aws_does() {
+    load_str("ok.toml", &with_provider(CP, "[{ capacityProvider = \"cp\", weight = 1 }]"), None)
+        .unwrap_or_else(|d| panic!("{d}"));
+    check(
+        "every weight 0",
+        &with_provider(CP, "[{ capacityProvider = \"cp\", base = 1 }]"),
+        &[
+            "The specified capacity provider strategy must contain at least one capacity provider with a weight greater than zero.",
+        ],
+    );
+    check(
+        "unknown provider",
+        &with_provider(CP, "[{ capacityProvider = \"cpx\", weight = 1 }]"),
+        &[
+            "services[0].capacityProviderStrategy[0].capacityProvider: The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster (\"cpx\"",
+        ],
+    );
+    check(
+        "Fargate mixed with an Auto Scaling group provider",
+        &with_provider(
+            CP,
+            "[{ capacityProvider = \"cp\", weight = 1 }, { capacityProvider = \"FARGATE\", weight = 1 }]",
+        ),
+        &["cannot contain a mix of capacity providers using Auto Scaling groups and Fargate providers"],
+    );
+    let two_groups = |strategy: &str| {
+        with_provider(
+            &format!("{CP}\n\n[[capacity_providers]]\nname = \"cp2\"\nautoScalingGroupProvider = {{ autoScalingGroupArn = \"spare\" }}"),
+            strategy,
+        )
+        .replace("[[capacity_providers]]\nname = \"cp\"", "[[instance_groups]]\nname = \"spare\"\ninstance_type = \"m5.large\"\ncount = 1\n\n[[capacity_providers]]\nname = \"cp\"")
+    };
+    load_str(
+        "ok2.toml",
+        &two_groups(
+            "[{ capacityProvider = \"cp\", weight = 1, base = 1 }, { capacityProvider = \"cp2\", weight = 1 }]",
+        ),
+        None,
+    )
+    .unwrap_or_else(|d| panic!("{d}"));
+    check(
+        "two bases",
+        &two_groups(
+            "[{ capacityProvider = \"cp\", weight = 1, base = 1 }, { capacityProvider = \"cp2\", weight = 1, base = 2 }]",
+        ),
+        &[
+            "The specified capacity provider strategy cannot contain more than one capacity provider with a base value greater than zero.",
+        ],
+    );
+    check(
+        "unknown Auto Scaling group",
+        &with_provider(
+            &format!(
+                "{CP}\n\n[[capacity_providers]]\nname = \"cp2\"\nautoScalingGroupProvider = {{ autoScalingGroupArn = \"other\" }}"
+            ),
+            "[{ capacityProvider = \"cp\", weight = 1, base = 1 }]",
+        ),
+        &[
+            "capacity_providers[1].autoScalingGroupProvider.autoScalingGroupArn: expected one of the scenario's instance groups (fleet), found \"other\"",
+        ],
+    );
+    check(
+        "a group behind two providers",
+        &with_provider(
+            &format!(
+                "{CP}\n\n[[capacity_providers]]\nname = \"cp2\"\nautoScalingGroupProvider = {{ autoScalingGroupArn = \"arn:aws:autoscaling:us-east-1:1:autoScalingGroup:x:autoScalingGroupName/fleet\" }}"
+            ),
+            "[{ capacityProvider = \"cp\", weight = 1 }]",
+        ),
+        &["The specified Auto Scaling group is already in use by capacity provider \"cp\""],
+    );
+    check(
+        "reserved name prefix",
+        &with_provider(
+            &CP.replace("name = \"cp\"", "name = \"ecs-cp\""),
+            "[{ capacityProvider = \"ecs-cp\", weight = 1 }]",
+        ),
+        &["capacity_providers[0].name: The capacity provider name cannot begin with 'aws', 'ecs', or 'fargate'."],
+    );
+    check(
+        "termination protection without managed scaling",
+        &with_provider(
+            "name = \"cp\"\nautoScalingGroupProvider = { autoScalingGroupArn = \"fleet\", managedTerminationProtection = \"ENABLED\" }",
+            "[{ capacityProvider = \"cp\", weight = 1 }]",
+        ),
+        &["To enable managed termination protection for a capacity provider, managed scaling must also be enabled."],
+    );
+    check(
+        "a DAEMON service with a strategy",
+        &with_provider(CP, "[{ capacityProvider = \"cp\", weight = 1 }]")
+            .replace("desiredCount = 2\n", "schedulingStrategy = \"DAEMON\"\n"),
+        &["do not support the DAEMON scheduling strategy"],
+    );
+    check(
+        "target capacity out of range",
+        &with_provider(
+            &CP.replace("status = \"ENABLED\"", "status = \"ENABLED\", targetCapacity = 0"),
+            "[{ capacityProvider = \"cp\", weight = 1 }]",
+        ),
+        &[
+            "capacity_providers[0].autoScalingGroupProvider.managedScaling.targetCapacity: expected an integer from 1 to 100, found 0",
+        ],
+    );
+    check(
+        "cluster association names an unknown provider",
+        &with_provider(CP, "[{ capacityProvider = \"cp\", weight = 1 }]").replace(
+            "zones = [\"us-east-1a\", \"us-east-1b\"]",
+            "zones = [\"us-east-1a\", \"us-east-1b\"]\ncapacityProviders = [\"cp\", \"spot\"]",
+        ),
+        &[
+            "cluster.capacityProviders: expected FARGATE, FARGATE_SPOT or one of the scenario's [[capacity_providers]] (cp), found \"spot\"",
+        ],
+    );
+    check(
+        "strategy names a provider not associated with the cluster",
+        &with_provider(CP, "[{ capacityProvider = \"cp\", weight = 1 }]").replace(
+            "zones = [\"us-east-1a\", \"us-east-1b\"]",
+            "zones = [\"us-east-1a\", \"us-east-1b\"]\ncapacityProviders = [\"FARGATE\"]",
+        ),
+        &["cannot contain a capacity provider that is not associated with the cluster (\"cp\"; associated: FARGATE)"],
+    );
+}
+
+/// The cluster's default strategy applies to a service with neither a launch type nor a
+/// strategy; a launch type opts out of it.
+#[test]
+fn the_cluster_default_strategy_applies_without_a_launch_type() {
+    let text = with_provider(CP, "[]").replace(
+        "zones = [\"us-east-1a\", \"us-east-1b\"]",
+        "zones = [\"us-east-1a\", \"us-east-1b\"]\ndefaultCapacityProviderStrategy = [{ capacityProvider = \"cp\", weight = 1 }]",
+    );
+    let s = load_str("d.toml", &text, None).unwrap_or_else(|d| panic!("{d}"));
+    assert_eq!(s.services[0].capacity_provider_strategy.len(), 1);
+    let ec2 = text.replace("capacityProviderStrategy = []", "launchType = \"EC2\"");
+    let s = load_str("e.toml", &ec2, None).unwrap_or_else(|d| panic!("{d}"));
+    assert!(s.services[0].capacity_provider_strategy.is_empty());
+}

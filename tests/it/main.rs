@@ -2,6 +2,7 @@
 
 mod bad_input;
 mod browser;
+mod capacity_providers;
 mod cli;
 mod common;
 mod corpus;

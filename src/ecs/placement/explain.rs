@@ -33,7 +33,7 @@ impl Strategy {
 pub fn explain(cluster: &Cluster, req: &PlacementRequest<'_>) -> Explanation {
     let mut removed: Vec<(Reason, u32)> = Vec::new();
     let mut candidates: Vec<&ContainerInstance> = Vec::new();
-    let live = cluster.live_instances();
+    let live = cluster.live_instances().filter(|ci| req.pool.is_none_or(|g| ci.group == g));
     for ci in live.clone() {
         match resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).next() {
             Some(r) => match removed.iter_mut().find(|(x, _)| *x == r) {
@@ -91,7 +91,8 @@ pub fn member_of_ok(cluster: &Cluster, constraints: &[Constraint], ci: &Containe
 pub(super) fn explain_failure(cluster: &Cluster, req: &PlacementRequest<'_>) -> PlacementFailure {
     let mut removed: Vec<(Reason, u32)> = Vec::new();
     let mut closest: Option<(usize, InstanceId, Reason)> = None;
-    for ci in cluster.live_instances() {
+    // Instances outside the capacity provider's group are not candidates at all.
+    for ci in cluster.live_instances().filter(|ci| req.pool.is_none_or(|g| ci.group == g)) {
         let failed: Vec<Reason> = resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).collect();
         let Some(&first) = failed.first() else { continue };
         match removed.iter_mut().find(|(r, _)| *r == first) {

@@ -20,7 +20,7 @@ use scan::{SlotScan, pick_uniform, slot_scorers};
 use crate::cluster::container_instance::DYNAMIC_PORTS_SPAN;
 use crate::cluster::{Cluster, ContainerInstance, InstanceStatus};
 use crate::engine::SimRng;
-use crate::ids::{InstanceId, TaskGroupId, TaskId, ZoneId};
+use crate::ids::{GroupId, InstanceId, TaskGroupId, TaskId, ZoneId};
 pub use query::{Expr, QueryError};
 
 /// The zone attribute, which spread handles from maintained counts.
@@ -209,6 +209,9 @@ pub struct PlacementFailure {
 pub struct PlacementRequest<'a> {
     pub task: &'a TaskRequirements,
     pub group: TaskGroupId,
+    /// Only the instances of this Auto Scaling group (the capacity provider the task was
+    /// assigned to); `None`: any instance of the cluster (the EC2 launch type).
+    pub pool: Option<GroupId>,
     pub strategies: &'a [Strategy],
     pub constraints: &'a [Constraint],
     pub tie_break: TieBreak,
@@ -256,7 +259,8 @@ pub(super) fn constraint_checks<'a>(
 pub(super) fn fits_beyond_slot(cluster: &Cluster, req: &PlacementRequest<'_>, i: usize) -> bool {
     let t = req.task;
     let ci = &cluster.instances[i];
-    (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
+    req.pool.is_none_or(|g| ci.group == g)
+        && (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
         && (t.ports_udp.is_empty() || ci.ports_free(&ci.ports_udp, &t.ports_udp))
         && req.constraints.iter().all(|c| match c {
             Constraint::DistinctInstance => cluster.group_instance_counts[req.group.index()][i] == 0,
@@ -318,7 +322,8 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) ->
 pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Option<InstanceId> {
     let t = req.task;
     // Without static host ports or constraints the slot answers feasibility alone.
-    let slot_only = t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.constraints.is_empty();
+    let slot_only =
+        t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.constraints.is_empty() && req.pool.is_none();
     let slots = &cluster.slots;
     let ok = |i: usize| slots[i].fits(t) && (slot_only || fits_beyond_slot(cluster, req, i));
     let n = req.strategies.len().min(MAX_STRATEGIES);

@@ -101,6 +101,7 @@ fn every_path_agrees_with_the_narrowing_model() {
         let req = PlacementRequest {
             task: &task,
             group: groups[rng.below(2) as usize],
+            pool: None,
             strategies: &chain,
             constraints: &constraints,
             tie_break,
