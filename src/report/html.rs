@@ -123,6 +123,7 @@ pub fn report_html(r: &Rendered, result: &RunResult) -> String {
         run_verdict(r),
     );
     h += &services_section(s);
+    h += &capacity_providers_section(s);
     h += &plots_section(r);
     h += &deployments_section(s);
     h += &disruptions_section(s);
@@ -162,6 +163,21 @@ fn services_section(s: &Value) -> String {
     let mut header = vec!["metric"];
     header.extend(services.iter().map(|(name, _)| name.as_str()));
     format!("<h2>Services</h2>\n{}", table("services", &header, &rows))
+}
+
+/// Per capacity provider, every metric an expectation can name (providers across).
+fn capacity_providers_section(s: &Value) -> String {
+    let providers: Vec<(&String, &Value)> = s["capacity_providers"].as_object().into_iter().flatten().collect();
+    if providers.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<Vec<String>> = crate::scenario::expect::CAPACITY_PROVIDER_METRICS
+        .iter()
+        .map(|k| std::iter::once(esc(k)).chain(providers.iter().map(|(_, v)| cell(&v[*k]))).collect())
+        .collect();
+    let mut header = vec!["metric"];
+    header.extend(providers.iter().map(|(name, _)| name.as_str()));
+    format!("<h2>Capacity providers</h2>\n{}", table("capacity-providers", &header, &rows))
 }
 
 fn plots_section(r: &Rendered) -> String {

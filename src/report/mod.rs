@@ -65,6 +65,19 @@ pub fn render(
             plots::redundancy_svg(result, scenario, s).map_err(plot)?.into_bytes(),
         ));
     }
+    let providers: Vec<&str> = result.capacity_providers.iter().map(|p| p.name.as_str()).collect();
+    for (p, spec) in scenario.capacity_providers.iter().enumerate() {
+        let Some(scaling) = spec.managed_scaling else { continue };
+        let plot = |e: Box<dyn std::error::Error>| format(format!("plot of capacity provider {}: {e}", spec.name));
+        files.push((
+            plot_file_name("capacity", &spec.name, &providers),
+            plots::capacity_provider_svg(result, p).map_err(plot)?.into_bytes(),
+        ));
+        files.push((
+            plot_file_name("reservation", &spec.name, &providers),
+            plots::reservation_svg(result, p, scaling.target_capacity).map_err(plot)?.into_bytes(),
+        ));
+    }
     let usage = plots::usage_svg(result).map_err(|e| format(format!("cluster usage plot: {e}")))?;
     files.push(("cluster-usage.svg".to_string(), usage.into_bytes()));
     let mut rendered = Rendered { files, summary, outcomes, changes, baseline_notes };

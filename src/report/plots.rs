@@ -153,6 +153,7 @@ type PlotError = Box<dyn std::error::Error>;
 type RowLine = (&'static str, RGBColor, u32, fn(&Row) -> u32);
 /// A line of the cluster usage plot.
 type UsageLine = (&'static str, RGBColor, u32, fn(&crate::cluster::Usage) -> f64);
+type ProviderLine = (&'static str, RGBColor, u32, fn(&crate::observer::ProviderReading) -> u32);
 
 fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }
@@ -290,5 +291,38 @@ pub fn usage_svg(result: &RunResult) -> Result<String, PlotError> {
             line(chart, label, color, width, step_points(result.usage.iter().map(|(t, u)| (t.0, f(u))), unit, end))?;
         }
         Ok(())
+    })
+}
+
+/// A capacity provider over time, from its managed-scaling datapoints: the group's registered
+/// instances and desired capacity, and the tasks waiting in PROVISIONING.
+pub fn capacity_provider_svg(result: &RunResult, p: usize) -> Result<String, PlotError> {
+    let cp = &result.capacity_providers[p];
+    let peak = cp.rows.iter().map(|(_, r)| r.instances.max(r.desired).max(r.provisioning)).max().unwrap_or(0);
+    let caption = format!("capacity provider {}: instances and PROVISIONING tasks", cp.name);
+    plot(&caption, result.simulated.0, f64::from(peak.max(1)) * 1.1, "instances / tasks", |chart, unit, end| {
+        let lines: [ProviderLine; 3] = [
+            ("desired capacity", RGBColor(120, 120, 120), 2, |r| r.desired),
+            ("registered instances", RGBColor(60, 120, 200), 3, |r| r.instances),
+            ("tasks in PROVISIONING", RGBColor(230, 110, 0), 2, |r| r.provisioning),
+        ];
+        for (label, color, width, f) in lines {
+            let points = step_points(cp.rows.iter().map(|(t, r)| (t.0, f64::from(f(r)))), unit, end);
+            line(chart, label, color, width, points)?;
+        }
+        Ok(())
+    })
+}
+
+/// A capacity provider's CapacityProviderReservation datapoints against its target capacity.
+pub fn reservation_svg(result: &RunResult, p: usize, target_percent: u32) -> Result<String, PlotError> {
+    let cp = &result.capacity_providers[p];
+    let peak = cp.rows.iter().map(|(_, r)| r.cpr_hundredths / 100).max().unwrap_or(100).max(target_percent);
+    let caption = format!("capacity provider {}: CapacityProviderReservation", cp.name);
+    plot(&caption, result.simulated.0, f64::from(peak) * 1.1, "% of instances needed", |chart, unit, end| {
+        let points = step_points(cp.rows.iter().map(|(t, r)| (t.0, f64::from(r.cpr_hundredths) / 100.0)), unit, end);
+        line(chart, "CapacityProviderReservation", RGBColor(60, 120, 200), 3, points)?;
+        let target = f64::from(target_percent);
+        line(chart, "targetCapacity", RGBColor(170, 30, 30), 1, vec![(0.0, target), (end, target)])
     })
 }

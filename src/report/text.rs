@@ -65,6 +65,10 @@ pub fn summary_table(result: &RunResult) -> String {
         })
         .collect();
     let mut out = table(&header, body);
+    if !result.capacity_providers.is_empty() {
+        out.push('\n');
+        out.push_str(&providers_table(result));
+    }
     let measured = match result.measure_start {
         Some(t) => format!("measured from {} s (steady state) to {} s", secs(t.0), secs(result.simulated.0)),
         None => {
@@ -73,6 +77,37 @@ pub fn summary_table(result: &RunResult) -> String {
     };
     out.push_str(&format!("{measured}; {}\n", crate::words::count(result.events, "event")));
     out
+}
+
+/// Capacity providers: instances, scaling activity and PROVISIONING waits.
+fn providers_table(result: &RunResult) -> String {
+    let header = [
+        "capacity provider",
+        "instances",
+        "instance-hours",
+        "scale-outs",
+        "scale-ins",
+        "max PROVISIONING",
+        "wait p95 s",
+        "given up",
+    ];
+    let body = result
+        .capacity_providers
+        .iter()
+        .map(|p| {
+            vec![
+                p.name.clone(),
+                format!("{}-{}", p.instances_min, p.instances_max),
+                format!("{:.1}", p.instance_hours),
+                p.scale_outs.to_string(),
+                p.scale_ins.to_string(),
+                p.max_provisioning_tasks.to_string(),
+                format!("{:.1}", p.provisioning_wait_p95_s),
+                p.provisioning_given_up.to_string(),
+            ]
+        })
+        .collect();
+    table(&header, body)
 }
 
 pub(super) fn value_text(v: &Value) -> String {

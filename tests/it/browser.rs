@@ -84,10 +84,11 @@ fn every_bundled_report_renders_in_chromium() {
 
         let dom = String::from_utf8(browse(&chrome, &profile, &["--dump-dom"], &url)).unwrap();
         let svgs = dom.matches("<svg").count();
+        let managed = scenario.capacity_providers.iter().filter(|p| p.managed_scaling.is_some()).count();
         assert_eq!(
             svgs,
-            2 * scenario.services.len() + 1,
-            "{name}: a tasks and a redundancy plot per service, and cluster usage"
+            2 * scenario.services.len() + 1 + 2 * managed,
+            "{name}: a tasks and a redundancy plot per service, cluster usage, and capacity and reservation per managed capacity provider"
         );
         for id in ["header", "services", "deployments", "disruptions", "expectations", "log"] {
             assert!(dom.contains(&format!("id=\"{id}\"")), "{name}: no #{id}");
