@@ -361,6 +361,8 @@ struct Seen {
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
     seen: Vec<Seen>,
+    /// Tasks in PROVISIONING per service: one placed becomes a live task without being a launch.
+    provisioning: Vec<usize>,
 }
 
 impl Checker {
@@ -379,6 +381,8 @@ impl Checker {
     }
 
     fn remember(&mut self, state: &State) {
+        self.provisioning.clear();
+        self.provisioning.extend(state.services.iter().map(|s| s.provisioning.len()));
         self.seen.clear();
         self.seen.extend(state.tasks.iter().map(|t| {
             let c = t.counts();
@@ -388,14 +392,14 @@ impl Checker {
 
     fn scheduler_moves(&self, state: &State) -> Result<(), Violation> {
         // Per service: did the event launch a task, and did the scheduler stop a healthy one?
-        let mut launched = vec![false; state.services.len()];
+        let mut new_live = vec![0usize; state.services.len()];
         let mut stopped_healthy = vec![false; state.services.len()];
         for (i, t) in state.tasks.iter().enumerate() {
             let Some(sid) = t.service else { continue };
             let before = self.seen.get(i).copied();
             let live = t.desired_status == DesiredStatus::Running;
             if live && before.is_none_or(|b| !b.live || b.epoch != t.epoch) {
-                launched[sid.index()] = true;
+                new_live[sid.index()] += 1;
             }
             if !live
                 && before.is_some_and(|b| b.live && b.healthy)
@@ -406,7 +410,11 @@ impl Checker {
         }
         for (s, svc) in state.services.iter().enumerate().filter(|(_, s)| !s.spec.daemon) {
             let desired = svc.desired_count;
-            if launched[s] {
+            // A launch: a new task beyond those that left PROVISIONING, or a new PROVISIONING one.
+            let before = self.provisioning.get(s).copied().unwrap_or(0);
+            let placed_from_provisioning = before.saturating_sub(svc.provisioning.len());
+            let launched = new_live[s] > placed_from_provisioning || svc.provisioning.len() > before;
+            if launched {
                 // Stopping tasks hold their place when the setting counts them (the conservative
                 // reading of the docs); a service may always hold desiredCount.
                 let stopping = if state.settings.max_percent_counts_stopping {
@@ -422,12 +430,16 @@ impl Checker {
                     0
                 };
                 let bound = svc.spec.max_total_tasks(desired).max(desired);
-                if svc.counts.live + stopping > bound {
+                // Tasks in PROVISIONING are the service's tasks too (placing one launches
+                // nothing new).
+                let live = svc.counts.live + svc.provisioning.len() as u32;
+                if live + stopping > bound {
                     return fail(
                         "maximum_percent_respected",
                         format!(
-                            "service {} launched a task with {} live and {stopping} stopping; maximumPercent allows {bound}",
-                            svc.spec.name, svc.counts.live
+                            "service {} launched a task with {live} live ({} PROVISIONING) and {stopping} stopping; maximumPercent allows {bound}",
+                            svc.spec.name,
+                            svc.provisioning.len()
                         ),
                     );
                 }

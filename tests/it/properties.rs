@@ -48,6 +48,34 @@ struct ServiceCase {
     circuit_breaker: bool,
     /// Index into BUILDS: the second revision, deployed by the timeline.
     build: usize,
+    /// With capacity providers: 0 none (any instance), 1 on cp1, 2 base on cp0 and weight on
+    /// both.
+    provider: u8,
+}
+
+/// Capacity providers: g1 behind cp1 with managed scaling, g0 behind cp0 without.
+#[derive(Debug, Clone)]
+struct CapacityCase {
+    target: u32,
+    min_step: u32,
+    max_step: u32,
+    protection: bool,
+    draining: bool,
+    warmup_s: u32,
+}
+
+fn capacity_case() -> impl Strategy<Value = Option<CapacityCase>> {
+    prop::option::of(
+        (prop::sample::select(vec![50u32, 80, 100]), 1u32..=2, 1u32..=4, any::<bool>(), any::<bool>(), 0u32..=300)
+            .prop_map(|(target, min_step, more, protection, draining, warmup_s)| CapacityCase {
+                target,
+                min_step,
+                max_step: min_step + more - 1,
+                protection,
+                draining,
+                warmup_s,
+            }),
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -58,6 +86,7 @@ struct Case {
     /// (minute, action): ACTIONS first, then per service a deployment of revision 2, a forced
     /// new deployment and a scale to a new desired count.
     events: Vec<(u32, usize)>,
+    capacity: Option<CapacityCase>,
     seed: u64,
 }
 
@@ -71,9 +100,10 @@ fn service_case() -> impl Strategy<Value = ServiceCase> {
         any::<bool>(),
         any::<bool>(),
         0..BUILDS.len(),
+        0u8..=2,
     )
-        .prop_map(|(desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build)| {
-            ServiceCase { desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build }
+        .prop_map(|(desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build, provider)| {
+            ServiceCase { desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build, provider }
         })
 }
 
@@ -83,14 +113,37 @@ fn case() -> impl Strategy<Value = Case> {
         prop::collection::vec((0..TYPES.len(), 1u32..=6), 2..=3),
         prop::collection::vec(service_case(), 1..=3),
         prop::collection::vec((1u32..=50, 0..ACTIONS.len() + 3 * 3), 0..=6),
+        capacity_case(),
         any::<u64>(),
     )
-        .prop_map(|(zones, groups, services, events, seed)| Case { zones, groups, services, events, seed })
+        .prop_map(|(zones, groups, services, events, capacity, seed)| Case {
+            zones,
+            groups,
+            services,
+            events,
+            capacity,
+            seed,
+        })
 }
 
 fn toml(c: &Case) -> String {
     let zones: Vec<String> = (0..c.zones).map(|z| format!("\"z{z}\"")).collect();
     let mut t = format!("[scenario]\nduration = \"1h\"\n[cluster]\nzones = [{}]\n", zones.join(", "));
+    // PROVISIONING tasks that never find room time out within the hour.
+    t += "[settings]\nprovisioning_timeout = \"10m\"\n";
+    if let Some(cp) = &c.capacity {
+        let on = |b: bool| if b { "ENABLED" } else { "DISABLED" };
+        t += &format!(
+            "[[capacity_providers]]\nname = \"cp0\"\nautoScalingGroupProvider = {{ autoScalingGroupArn = \"g0\" }}\n\
+             [[capacity_providers]]\nname = \"cp1\"\nautoScalingGroupProvider = {{ autoScalingGroupArn = \"g1\", managedScaling = {{ status = \"ENABLED\", targetCapacity = {}, minimumScalingStepSize = {}, maximumScalingStepSize = {}, instanceWarmupPeriod = {} }}, managedTerminationProtection = \"{}\", managedDraining = \"{}\" }}\n",
+            cp.target,
+            cp.min_step,
+            cp.max_step,
+            cp.warmup_s,
+            on(cp.protection),
+            on(cp.draining)
+        );
+    }
     for (i, (ty, n)) in c.groups.iter().enumerate() {
         t += &format!(
             "[[instance_groups]]\nname = \"g{i}\"\ninstance_type = \"{}\"\ncount = {n}\nlaunch_time = \"1m\"\nspot_instance_draining = {}\n{}",
@@ -119,6 +172,15 @@ fn toml(c: &Case) -> String {
             );
         }
         let mut extra = STRATEGIES[s.strategy].to_string();
+        if c.capacity.is_some() {
+            extra += match s.provider {
+                1 => "\ncapacityProviderStrategy = [{ capacityProvider = \"cp1\", weight = 1 }]",
+                2 => {
+                    "\ncapacityProviderStrategy = [{ capacityProvider = \"cp0\", base = 1, weight = 1 }, { capacityProvider = \"cp1\", weight = 2 }]"
+                }
+                _ => "",
+            };
+        }
         if s.load_balanced {
             t += &format!(
                 "[[target_groups]]\nTargetGroupName = \"tg{i}\"\nProtocol = \"HTTP\"\nHealthCheckIntervalSeconds = 10\nderegistration_delay = \"30s\"\n"
