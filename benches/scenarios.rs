@@ -1,6 +1,6 @@
 //! Whole runs of the large bundled scenarios (simulation only, no report files): a simulated day
-//! of 1,000 instances and 10,000 tasks, without and with load balancers, and a day of 100,000
-//! batch jobs on 1,000 instances.
+//! of 1,000 instances and 10,000 tasks, on a fixed fleet, on a capacity provider with managed
+//! scaling, and with load balancers, and a day of 100,000 batch jobs on 1,000 instances.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -12,7 +12,7 @@ use ecsim::sim::Simulation;
 fn whole_runs(c: &mut Criterion) {
     let mut group = c.benchmark_group("simulated_day");
     group.sample_size(10);
-    for name in ["scale-1k", "scale-1k-lb", "batch-day-1k"] {
+    for name in ["scale-1k", "scale-1k-managed", "scale-1k-lb", "batch-day-1k"] {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
         let scenario = load_file(&path).expect("bundled scenario loads");
         group.bench_function(name, |b| {

@@ -236,21 +236,30 @@ impl State {
         self.request_reconcile(ctx, sid);
     }
 
-    /// One CapacityProviderReservation datapoint and the group's response.
-    pub fn managed_scaling_tick(&mut self, ctx: &mut Ctx<'_>, p: usize) {
-        self.providers[p].armed = false;
-        let Some(scaling) = self.providers[p].spec.managed_scaling else { return };
-        let group = self.provider_group(p);
-        let g = group.index();
+    /// Provider `p`'s CapacityProviderReservation now (§2.3-2.4): N the group's instances
+    /// (registered and launching), M those busy with tasks plus the scale-out step the compatible
+    /// PROVISIONING tasks need, binpacked. Its cost is that of the PROVISIONING task groups; the
+    /// fleet's size does not enter (busy instances are counted as tasks come and go).
+    pub fn reservation(&self, p: usize) -> (Reservation, crate::ecs::managed_scaling::Needed) {
+        let state = &self.providers[p];
+        let scaling = state.spec.managed_scaling.unwrap_or_default();
+        let g = state.spec.group.index();
         let live = self.cluster.group_live_instances[g];
         let n = live + self.group_launching[g];
         let busy = self.cluster.group_busy_instances[g].min(live);
-        let state = &self.providers[p];
         let needed = instances_needed(
             state.shape,
             state.provisioning_by_td.iter().map(|(td, c)| (&self.requirements[td.index()], *c)),
         );
-        let reading = Reservation::of(busy, n, needed.instances, &scaling);
+        (Reservation::of(busy, n, needed.instances, &scaling), needed)
+    }
+
+    /// One CapacityProviderReservation datapoint and the group's response.
+    pub fn managed_scaling_tick(&mut self, ctx: &mut Ctx<'_>, p: usize) {
+        self.providers[p].armed = false;
+        let Some(scaling) = self.providers[p].spec.managed_scaling else { return };
+        let g = self.provider_group(p).index();
+        let (reading, needed) = self.reservation(p);
         // Only incompatible tasks wait: the metric stays at target (§2.3 step 3).
         let order = if needed.compatible_tasks == 0 && needed.incompatible_tasks > 0 || reading.idle() {
             Ordering::Equal

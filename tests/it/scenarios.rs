@@ -163,3 +163,53 @@ fn strategies_trade_instances_for_redundancy() {
     assert!(m(1).0 >= 4 && m(1).1 >= 6, "spread {:?}", m(1));
     assert!(m(2).0 >= 4, "zonal-pack {:?}", m(2));
 }
+
+/// A full group with targetCapacity 100 must launch an instance for every new task of the
+/// deployment (6, at the first datapoint after it) and gives them back after; with 80 the 2
+/// spare instances take 2 new tasks at once and fewer tasks wait, for less long.
+#[test]
+fn managed_scaling_deploy_spare_capacity_shortens_the_wait() {
+    let r = run_bundled("managed-scaling-deploy");
+    let (tight, spare) = (&r.capacity_providers[0], &r.capacity_providers[1]);
+    assert_eq!((tight.max_provisioning_tasks, tight.instances_launched, tight.instances_max), (6, 6, 12));
+    assert_eq!(tight.instances_terminated, 6, "back to 6 after the deployment");
+    assert!(spare.max_provisioning_tasks < tight.max_provisioning_tasks);
+    assert!(spare.provisioning_wait_p95_s < tight.provisioning_wait_p95_s);
+    let deployment_s = |s: usize| {
+        let d = &r.services[s].deployments[1];
+        d.finished.unwrap().since(d.started).as_secs_f64()
+    };
+    assert!(deployment_s(1) < deployment_s(0), "spare {} s, tight {} s", deployment_s(1), deployment_s(0));
+    for s in &r.services {
+        assert_eq!(s.accum.min_healthy, Some(6), "{}: minimumHealthyPercent 100 holds throughout", s.name);
+    }
+}
+
+/// The zone's 4 tasks wait for the group's 2 replacement instances (launch time 3 min after the
+/// first datapoint) and the service is whole again; the protected group stays in two zones.
+#[test]
+fn managed_scaling_az_outage_capacity_returns_with_the_replacements() {
+    let r = run_bundled("managed-scaling-az-outage");
+    let cp = &r.capacity_providers[0];
+    assert_eq!(cp.max_provisioning_tasks, 4);
+    assert_eq!(cp.provisioning_wait_max_s, 180.0, "the replacements launch at once and take 3 minutes");
+    assert_eq!(r.services[0].accum.min_healthy, Some(8));
+    assert!(r.log.iter().all(|(_, e)| e.kind != "AZ_REBALANCE_LAUNCH"));
+}
+
+/// scale-1k on a managed-scaling provider: with targetCapacity 90 the group grows to at least
+/// ceil(1,000 / 0.9) = 1,112 instances (spread placement keeps every instance busy, so the spare
+/// ones fill up too); no service is ever more than 4 % short. (Run without the per-event
+/// invariant checks, which cost O(fleet) each: the property tests cover them.)
+#[test]
+fn scale_1k_managed_keeps_headroom() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/scale-1k-managed.toml");
+    let s = load_file(&path).unwrap_or_else(|d| panic!("{d}"));
+    let r = Simulation::new(&s, s.seed).run().unwrap_or_else(|e| panic!("{e}"));
+    let cp = &r.capacity_providers[0];
+    assert!(cp.scale_outs > 0);
+    assert!(cp.instances_max >= 1_112, "{}", cp.instances_max);
+    for s in &r.services {
+        assert!(s.accum.min_healthy.unwrap() >= 480, "{}: {:?}", s.name, s.accum.min_healthy);
+    }
+}
