@@ -29,6 +29,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         spot_instance_draining: false,
         az_rebalance: true,
         eni_task_slots: 3,
+        fargate: false,
         gpus: 0,
         agent_version: "1.90.0".into(),
     };

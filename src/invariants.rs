@@ -30,7 +30,8 @@ fn fail(name: &'static str, detail: String) -> Result<(), Violation> {
 pub fn check(state: &State) -> Result<(), Violation> {
     let cluster = &state.cluster;
     let mut usage = crate::cluster::Usage::default();
-    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive) {
+    let counted = |ci: &&crate::cluster::ContainerInstance| !cluster.groups[ci.group.index()].fargate;
+    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive).filter(counted) {
         usage.cpu_registered += u64::from(ci.cpu_registered);
         usage.cpu_reserved += u64::from(ci.cpu_registered - ci.cpu_free);
         usage.memory_mib_registered += u64::from(ci.memory_mib_registered);

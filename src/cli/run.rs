@@ -173,7 +173,8 @@ pub fn run(args: RunArgs) -> ExitCode {
     let services: Vec<String> = scenario.services.iter().map(|s| s.name.clone()).collect();
     let workloads: Vec<String> = scenario.workloads.iter().map(|w| w.name.clone()).collect();
     let target_groups: Vec<String> = scenario.target_groups.iter().map(|g| g.name.clone()).collect();
-    let capacity_providers: Vec<String> = scenario.capacity_providers.iter().map(|p| p.name.clone()).collect();
+    let capacity_providers: Vec<String> =
+        scenario.capacity_providers.iter().filter(|p| !p.is_fargate()).map(|p| p.name.clone()).collect();
     let subjects = Subjects {
         services: &services,
         workloads: &workloads,

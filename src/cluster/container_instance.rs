@@ -175,6 +175,7 @@ mod tests {
             spot_instance_draining: false,
             az_rebalance: true,
             eni_task_slots: 2,
+            fargate: false,
             gpus: 0,
             agent_version: "1.90.0".into(),
         };

@@ -48,6 +48,38 @@ pub struct InstanceGroupSpec {
     /// awsvpc tasks an instance can hold: its ENIs minus the primary one (or an explicit limit,
     /// e.g. with awsvpcTrunking).
     pub eni_task_slots: u32,
+    /// Fargate capacity, not EC2 instances: one stand-in "instance" per zone with room for any
+    /// number of tasks, each task isolated as on its own host (see [`InstanceGroupSpec::fargate`]).
+    pub fargate: bool,
+}
+
+impl InstanceGroupSpec {
+    /// The stand-in for FARGATE (or FARGATE_SPOT) capacity in `zones`: one per zone, room without
+    /// practical limit (100,000 vCPU, 4 TiB, a million ENIs), nothing to launch or rebalance.
+    /// Every Fargate task runs on its own micro-VM; the reports count each as its own host, and
+    /// the cluster's usage leaves these out.
+    pub fn fargate(name: &str, zones: Vec<ZoneId>) -> InstanceGroupSpec {
+        InstanceGroupSpec {
+            name: name.to_string(),
+            instance_type: "fargate".into(),
+            cpu: 100_000 * 1024,
+            memory_mib: 4 << 20,
+            count: zones.len() as u32,
+            min_size: 0,
+            max_size: zones.len() as u32,
+            zones,
+            attributes: Vec::new(),
+            arm64: false,
+            launch_time: SimDuration::ZERO,
+            replacement_delay: None,
+            spot_instance_draining: false,
+            az_rebalance: false,
+            gpus: 0,
+            agent_version: String::new(),
+            eni_task_slots: 1_000_000,
+            fargate: true,
+        }
+    }
 }
 
 /// CPU units and MiB registered and reserved over the live (not INACTIVE) instances.
@@ -104,6 +136,8 @@ pub struct Cluster {
     pub draining_instances: u32,
     /// Live (not INACTIVE) instances per instance group.
     pub group_live_instances: Vec<u32>,
+    /// Some group is Fargate's stand-in (placement then checks each instance's pool).
+    pub has_fargate: bool,
     /// Instances per instance group holding at least one task not of a DAEMON service (what
     /// managed scaling calls busy).
     pub group_busy_instances: Vec<u32>,
@@ -114,6 +148,7 @@ pub struct Cluster {
 impl Cluster {
     pub fn new(zones: Vec<String>, groups: Vec<InstanceGroupSpec>) -> Cluster {
         let n = groups.len();
+        let has_fargate = groups.iter().any(|g| g.fargate);
         Cluster {
             zone_up: vec![true; zones.len()],
             zones,
@@ -128,6 +163,7 @@ impl Cluster {
             usage: Usage::default(),
             draining_instances: 0,
             group_live_instances: vec![0; n],
+            has_fargate,
             group_busy_instances: vec![0; n],
             start_epoch_ms: 0,
         }
@@ -221,8 +257,11 @@ impl Cluster {
         let ci = &self.instances[id.index()];
         let old = self.slots[id.index()];
         let new = Slot::of(ci);
-        self.usage.apply(old, ci, -1);
-        self.usage.apply(new, ci, 1);
+        // Fargate capacity is not the cluster's to use up.
+        if !self.groups[ci.group.index()].fargate {
+            self.usage.apply(old, ci, -1);
+            self.usage.apply(new, ci, 1);
+        }
         self.slots[id.index()] = new;
         if old.live != new.live {
             let live = &mut self.group_live_instances[ci.group.index()];

@@ -39,5 +39,12 @@ impl Default for ManagedScaling {
     }
 }
 
+impl CapacityProviderSpec {
+    /// FARGATE or FARGATE_SPOT (names no provider of the user's can take).
+    pub fn is_fargate(&self) -> bool {
+        FARGATE_PROVIDERS.contains(&self.name.as_str())
+    }
+}
+
 /// The AWS-managed Fargate providers every account has.
 pub const FARGATE_PROVIDERS: [&str; 2] = ["FARGATE", "FARGATE_SPOT"];

@@ -289,7 +289,12 @@ impl State {
             self.waiting_services.push(sid);
         }
         let name = &svc.spec.name;
+        let on_fargate = provider.is_some_and(|p| self.cluster.groups[self.providers[p].spec.group.index()].fargate);
         let message = match failure.closest {
+            // ECS's words when Fargate (Spot) has no capacity for the task.
+            _ if on_fargate => format!(
+                "(service {name}) was unable to place a task. Reason: Capacity is unavailable at this time. Please try again later or in a different availability zone."
+            ),
             Some((iid, reason)) => format!(
                 "(service {name}) was unable to place a task because no container instance met all of its requirements. The closest matching (container-instance {}) {}. For more information, see the Troubleshooting section of the Amazon ECS Developer Guide.",
                 self.cluster.instance(iid).ec2_instance_id,
@@ -300,7 +305,7 @@ impl State {
             ),
         };
         let mut entry = Notice::log("SERVICE_TASK_PLACEMENT_FAILURE").service(name);
-        if let Some((iid, _)) = failure.closest {
+        if let Some((iid, _)) = failure.closest.filter(|_| !on_fargate) {
             entry = entry.instance(&self.cluster.instance(iid).ec2_instance_id);
         }
         ctx.notice(entry.message(message));
@@ -414,7 +419,7 @@ impl State {
         let req = PlacementRequest {
             task: &self.requirements[svc.deployments[primary].task_definition.index()],
             group: svc.group,
-            pool: None,
+            pool: self.assign_provider(sid).map(|p| self.provider_group(p)),
             strategies: &svc.strategies,
             constraints: &constraints,
             tie_break: self.settings.placement_tie_break,

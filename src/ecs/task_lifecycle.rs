@@ -145,14 +145,27 @@ impl State {
             Some(slot) => *slot = task,
             None => self.tasks.push(task),
         }
-        // Bridge and host tasks have nothing to provision: straight to PENDING.
+        // On Fargate the task waits in PROVISIONING for its micro-VM and ENI; on an instance it
+        // goes straight to PENDING (the ENI of an awsvpc task is attached within the pull).
+        if self.cluster.groups[asg.index()].fargate {
+            self.update_task(ctx, tid, |t| t.desired_status = DesiredStatus::Running);
+            ctx.at(ctx.now.after(self.settings.fargate_provisioning), Event::TaskStep { task: tid, epoch });
+            return tid;
+        }
+        self.start_pulling(ctx, tid);
+        tid
+    }
+
+    /// PENDING: the image pull starts.
+    fn start_pulling(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
         self.update_task(ctx, tid, |t| {
             t.desired_status = DesiredStatus::Running;
             t.last_status = LastStatus::Pending;
         });
-        let pull = self.task_definitions[td_id.index()].behavior.image_pull.sample(&mut ctx.rng.startup);
+        let task = &self.tasks[tid.index()];
+        let epoch = task.epoch;
+        let pull = self.task_definitions[task.task_definition.index()].behavior.image_pull.sample(&mut ctx.rng.startup);
         ctx.at(ctx.now.after(pull), Event::TaskStep { task: tid, epoch });
-        tid
     }
 
     /// The next lifecycle step of a task, unless a stop decision made the event stale.
@@ -164,6 +177,7 @@ impl State {
         let behavior = &self.task_definitions[task.task_definition.index()].behavior;
         let fault = task.fault;
         match task.last_status {
+            LastStatus::Provisioning => self.start_pulling(ctx, tid),
             LastStatus::Pending if fault == Some(FaultKind::ImagePull) => {
                 let image = &self.task_definitions[task.task_definition.index()].containers[0].image;
                 let reason = format!(

@@ -93,6 +93,8 @@ pub(super) struct ServiceObs {
     /// instances_with[k] = instances holding k healthy tasks (k >= 1), for the running maximum.
     instances_with: Vec<u32>,
     max_per_instance: u32,
+    /// Healthy tasks that are their own host (Fargate): losing one loses one.
+    isolated_healthy: u32,
     /// Running and healthy tasks per revision, and what was last recorded of each.
     revisions: Vec<RevisionCounts>,
     last_revisions: Vec<RevisionCounts>,
@@ -118,6 +120,7 @@ impl ServiceObs {
             healthy_per_instance: Vec::new(),
             instances_with: vec![0],
             max_per_instance: 0,
+            isolated_healthy: 0,
             revisions: Vec::new(),
             last_revisions: Vec::new(),
             dirty: true,
@@ -136,7 +139,7 @@ impl ServiceObs {
 
     pub fn task_counts(
         &mut self,
-        instance: InstanceId,
+        instance: Option<InstanceId>,
         zone: ZoneId,
         task_definition: TaskDefId,
         before: TaskCounts,
@@ -163,7 +166,10 @@ impl ServiceObs {
         if before.healthy != after.healthy {
             step(&mut self.healthy, before.healthy, after.healthy);
             step(&mut self.healthy_per_zone[zone.index()], before.healthy, after.healthy);
-            self.instance_healthy_delta(instance, after.healthy);
+            match instance {
+                Some(instance) => self.instance_healthy_delta(instance, after.healthy),
+                None => step(&mut self.isolated_healthy, before.healthy, after.healthy),
+            }
         }
         self.dirty = true;
     }
@@ -202,7 +208,8 @@ impl ServiceObs {
             pending: self.pending,
             az_coverage: self.healthy_per_zone.iter().filter(|&&h| h > 0).count() as u32,
             az_loss_margin: self.healthy - max_zone,
-            instance_loss_margin: self.healthy - self.max_per_instance,
+            // A task that is its own host takes only itself down.
+            instance_loss_margin: self.healthy - self.max_per_instance.max(u32::from(self.isolated_healthy > 0)),
         }
     }
 

@@ -51,10 +51,11 @@ impl LogEntry {
 /// A state change reported by the control plane.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Notice {
-    /// A service task's counts changed (before and after).
+    /// A service task's counts changed (before and after). `instance` is `None` for a task that
+    /// is its own host (Fargate).
     TaskCounts {
         service: ServiceId,
-        instance: InstanceId,
+        instance: Option<InstanceId>,
         zone: ZoneId,
         task_definition: TaskDefId,
         before: TaskCounts,
@@ -291,14 +292,18 @@ impl Observer {
             log: Vec::new(),
             usage: Vec::new(),
             usage_step_ms: scenario.duration.0 / 2000,
+            // The scenario's own providers; FARGATE and FARGATE_SPOT come after them and report
+            // no scaling.
             providers: scenario
                 .capacity_providers
                 .iter()
+                .filter(|cp| !cp.is_fargate())
                 .map(|cp| capacity_providers::ProviderObs::new(&cp.name))
                 .collect(),
             providers_initial: scenario
                 .capacity_providers
                 .iter()
+                .filter(|cp| !cp.is_fargate())
                 .map(|cp| scenario.groups[cp.group.index()].count)
                 .collect(),
         }

@@ -66,7 +66,7 @@ pub fn render(
         ));
     }
     let providers: Vec<&str> = result.capacity_providers.iter().map(|p| p.name.as_str()).collect();
-    for (p, spec) in scenario.capacity_providers.iter().enumerate() {
+    for (p, spec) in scenario.capacity_providers.iter().enumerate().filter(|(_, p)| !p.is_fargate()) {
         let Some(scaling) = spec.managed_scaling else { continue };
         let plot = |e: Box<dyn std::error::Error>| format(format!("plot of capacity provider {}: {e}", spec.name));
         files.push((

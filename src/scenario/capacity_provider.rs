@@ -117,6 +117,13 @@ pub struct CapacityContext {
 }
 
 impl CapacityContext {
+    /// The index FARGATE (`k` = 0) or FARGATE_SPOT (1) gets among the scenario's capacity
+    /// providers: after those the scenario lists (the loader appends both when a service uses
+    /// Fargate).
+    pub fn fargate_index(&self, k: usize) -> usize {
+        self.names.len() + k
+    }
+
     /// Whether the scenario models capacity providers at all (a scenario without them, like an
     /// imported one, runs strategies on its instances, as before).
     pub fn modelled(&self) -> bool {
@@ -126,7 +133,7 @@ impl CapacityContext {
 
 /// A `capacityProviderStrategy` (a service's, RunTask's, or the cluster's default): the items in
 /// order, checked as CreateService checks them. An empty result means "no strategy ecsim
-/// simulates" (none given, or Fargate providers, which run on the scenario's instances for now:
+/// simulates" (none given, or Auto Scaling group providers in a scenario that defines none:
 /// said as an assumption).
 pub fn read_strategy(
     r: &mut Reader<'_>,
@@ -166,11 +173,17 @@ pub fn read_strategy(
             ok = false;
         }
         names.push((name.clone(), cf.node("capacityProvider").cloned()));
-        if FARGATE_PROVIDERS.contains(&name.as_str()) || !cx.modelled() {
+        let associated = cx.associated.as_ref().is_none_or(|a| a.contains(&name));
+        // FARGATE and FARGATE_SPOT follow the scenario's own providers (see `fargate_index`).
+        let fargate = FARGATE_PROVIDERS.iter().position(|f| *f == name);
+        if fargate.is_none() && !cx.modelled() {
             continue;
         }
-        let associated = cx.associated.as_ref().is_none_or(|a| a.contains(&name));
-        match cx.names.iter().position(|n| *n == name) {
+        let position = match fargate {
+            Some(k) => Some(cx.fargate_index(k)),
+            None => cx.names.iter().position(|n| *n == name),
+        };
+        match position {
             Some(p) if associated => out.push(StrategyItem { provider: p, base, weight }),
             _ => {
                 let at = cf.node("capacityProvider").and_then(span);
@@ -205,12 +218,10 @@ pub fn read_strategy(
         r.error(&items.first().and_then(span), path, "The specified capacity provider strategy cannot contain more than one capacity provider with a base value greater than zero.");
         return None;
     }
-    if !names.is_empty() && (fargate > 0 || !cx.modelled()) {
+    if !names.is_empty() && fargate == 0 && !cx.modelled() {
         let list: Vec<&str> = names.iter().map(|(n, _)| n.as_str()).collect();
-        let why =
-            if fargate > 0 { "Fargate is not simulated yet" } else { "the scenario defines no [[capacity_providers]]" };
         r.assumed.push(format!(
-            "{path}: {} — tasks are placed on the scenario's EC2 container instances ({why})",
+            "{path}: {} — tasks are placed on the scenario's EC2 container instances (the scenario defines no [[capacity_providers]])",
             list.join(", ")
         ));
     }

@@ -68,6 +68,95 @@ pub fn check(r: &mut Reader<'_>, f: &Fields<'_>, cpu: Option<u32>, memory_mib: O
     }
 }
 
+/// A service on FARGATE or FARGATE_SPOT: AWS's refusals (placement strategies and constraints,
+/// a task definition Fargate cannot run, no awsvpc network configuration), and the zones its
+/// subnets lie in as a placement constraint ([`None`] when that is every zone). Subnets map to
+/// zones through `[cluster] subnets`; without that table a service's tasks may use every zone
+/// (said as an assumption).
+pub fn service_zones(
+    r: &mut Reader<'_>,
+    f: &Fields<'_>,
+    node: &super::node::Node,
+    td: Option<&crate::ecs::task_definition::TaskDefinition>,
+    subnets: &[(String, String)],
+    zones: &[String],
+) -> Option<crate::ecs::placement::Constraint> {
+    let span_of = |key: &str| f.node(key).map_or(node.span.clone(), |n| n.span.clone());
+    // describe-services writes empty lists for a Fargate service: those say nothing.
+    let given = |key: &str| f.node(key).is_some_and(|n| !matches!(&n.value, Value::Array(items) if items.is_empty()));
+    if given("placementStrategy") {
+        r.error(
+            &span_of("placementStrategy"),
+            &f.path("placementStrategy"),
+            "Placement strategies are not supported with FARGATE launch type.",
+        );
+    }
+    if given("placementConstraints") {
+        r.error(
+            &span_of("placementConstraints"),
+            &f.path("placementConstraints"),
+            "Placement constraints are not supported with FARGATE launch type.",
+        );
+    }
+    if let Some(t) = td {
+        let sized = t.cpu.zip(t.memory_mib).is_some_and(|(c, m)| is_fargate_size(c, m));
+        if t.network_mode != NetworkMode::Awsvpc || !sized {
+            r.error(
+                &span_of("taskDefinition"),
+                &f.path("taskDefinition"),
+                format!("Task definition does not support launch_type FARGATE. ({} needs networkMode awsvpc and a task-level cpu and memory of a Fargate size)", t.name()),
+            );
+        }
+    }
+    let path = f.path("networkConfiguration.awsvpcConfiguration.subnets");
+    let listed =
+        f.node("networkConfiguration").and_then(|n| n.get("awsvpcConfiguration")).and_then(|n| n.get("subnets"));
+    let Some(listed) = listed else {
+        r.error(
+            &node.span,
+            &f.path("networkConfiguration"),
+            "Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+        );
+        return None;
+    };
+    let Value::Array(items) = &listed.value else {
+        r.error(&listed.span, &path, format!("expected a list of subnet ids, found {}", listed.describe()));
+        return None;
+    };
+    if subnets.is_empty() {
+        r.assumed.push(format!(
+            "{path}: [cluster] subnets does not map subnets to zones: the tasks may use every zone of the cluster"
+        ));
+        return None;
+    }
+    let mut in_zones: Vec<&str> = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Value::Str(id) = &item.value else {
+            r.error(&item.span, &format!("{path}[{i}]"), format!("expected a subnet id, found {}", item.describe()));
+            continue;
+        };
+        match subnets.iter().find(|(s, _)| s == id) {
+            Some((_, z)) if !in_zones.contains(&z.as_str()) => in_zones.push(z),
+            Some(_) => {}
+            None => {
+                let known: Vec<&str> = subnets.iter().map(|(s, _)| s.as_str()).collect();
+                r.error(
+                    &item.span,
+                    &format!("{path}[{i}]"),
+                    format!("expected a subnet of [cluster] subnets ({}), found {id:?}", known.join(", ")),
+                );
+            }
+        }
+    }
+    if in_zones.is_empty() || in_zones.len() == zones.len() {
+        return None;
+    }
+    in_zones.sort_unstable();
+    let expression = format!("attribute:ecs.availability-zone in [{}]", in_zones.join(", "));
+    let expr = crate::ecs::placement::query::parse(&expression).ok()?;
+    Some(crate::ecs::placement::Constraint::MemberOf { expression, expr })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

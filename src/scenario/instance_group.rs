@@ -152,6 +152,7 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
         spot_instance_draining,
         az_rebalance,
         eni_task_slots,
+        fargate: false,
         agent_version,
         gpus,
     })

@@ -72,8 +72,10 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "provisioning_timeout",
     "provisioning_tasks_limit",
     "managed_draining_timeout",
+    "fargate_provisioning",
 ];
-pub(crate) const CLUSTER_KEYS: &[&str] = &["name", "zones", "capacityProviders", "defaultCapacityProviderStrategy"];
+pub(crate) const CLUSTER_KEYS: &[&str] =
+    &["name", "zones", "subnets", "capacityProviders", "defaultCapacityProviderStrategy"];
 pub(crate) const CAPACITY_PROVIDER_FILE_KEYS: &[&str] = &["file", "name"];
 pub(crate) const TASK_DEFINITION_FILE_KEYS: &[&str] = &["file", "behavior"];
 pub(crate) const TARGET_GROUP_FILE_KEYS: &[&str] = &["file", "name"];
@@ -94,6 +96,44 @@ pub(crate) const WORKLOAD_KEYS: &[&str] = &[
     "memory_mib",
     "placementStrategy",
 ];
+
+/// When a service's strategy names FARGATE or FARGATE_SPOT (indices after the scenario's own
+/// providers), the two providers and their stand-in groups (one "instance" per zone, see
+/// [`InstanceGroupSpec::fargate`]) join the scenario, in that order.
+fn add_fargate(
+    groups: Option<Vec<InstanceGroupSpec>>,
+    providers: Option<Vec<CapacityProviderSpec>>,
+    services: Option<&[ServiceSpec]>,
+    capacity: &CapacityContext,
+    zones: usize,
+) -> (Option<Vec<InstanceGroupSpec>>, Option<Vec<CapacityProviderSpec>>) {
+    let first = capacity.fargate_index(0);
+    let used =
+        services.is_some_and(|s| s.iter().any(|s| s.capacity_provider_strategy.iter().any(|i| i.provider >= first)));
+    let (Some(mut groups), Some(mut providers)) = (groups, providers) else { return (None, None) };
+    if !used || providers.len() != first {
+        return (Some(groups), Some(providers));
+    }
+    let all: Vec<ZoneId> = (0..zones).map(|z| ZoneId(z as u16)).collect();
+    let services = services.unwrap_or_default();
+    for (k, name) in crate::ecs::capacity_provider::FARGATE_PROVIDERS.into_iter().enumerate() {
+        // Capacity stands in only for the provider some service uses.
+        let used = services.iter().any(|s| s.capacity_provider_strategy.iter().any(|i| i.provider == first + k));
+        providers.push(CapacityProviderSpec {
+            name: name.to_string(),
+            group: GroupId(groups.len() as u16),
+            managed_scaling: None,
+            managed_termination_protection: false,
+            managed_draining: false,
+        });
+        let mut group = InstanceGroupSpec::fargate(name, all.clone());
+        if !used {
+            group.count = 0;
+        }
+        groups.push(group);
+    }
+    (Some(groups), Some(providers))
+}
 
 /// Simulated time zero unless `scenario.start_time` says otherwise.
 const DEFAULT_START_TIME: &str = "2026-01-01T00:00:00Z";
@@ -304,7 +344,17 @@ impl Loader<'_> {
             self.check_one_provider_per_group(&f, list, groups.as_deref());
         }
         let capacity = self.read_cluster_capacity(&f, capacity_providers.as_deref());
-        let services = self.read_services(&f, tds.as_deref().unwrap_or(&[]), &families, groups.as_deref(), &capacity);
+        let subnets = self.read_subnets(&f, &zone_names);
+        let services = self.read_services(
+            &f,
+            tds.as_deref().unwrap_or(&[]),
+            &families,
+            groups.as_deref(),
+            (&capacity, &zone_names, &subnets),
+        );
+        // Services on FARGATE or FARGATE_SPOT run on stand-ins for Fargate capacity, one per zone.
+        let (groups, capacity_providers) =
+            add_fargate(groups, capacity_providers, services.as_deref(), &capacity, zone_names.len());
         // Services read from files are named there (or by `serviceName` beside `file`).
         let service_names = match &services {
             Some(list) => list.iter().map(|s| s.name.clone()).collect(),
@@ -329,9 +379,10 @@ impl Loader<'_> {
         );
         let workload_names = raw_names(&f, "workloads", "name");
         let tg_names: Vec<String> = self.target_groups.iter().map(|(name, _)| name.clone()).collect();
+        // The scenario's own providers (FARGATE and FARGATE_SPOT have no scaling to report).
         let cp_names: Vec<String> = capacity_providers.as_ref().map_or_else(
             || raw_names(&f, "capacity_providers", "name"),
-            |v| v.iter().map(|p| p.name.clone()).collect(),
+            |v| v.iter().filter(|p| !p.is_fargate()).map(|p| p.name.clone()).collect(),
         );
         let subjects = super::Subjects {
             services: &names.services,
@@ -480,6 +531,9 @@ impl Loader<'_> {
         }
         if let Some(d) = r.opt_duration(&f, "managed_draining_timeout") {
             s.managed_draining_timeout = d;
+        }
+        if let Some(d) = r.opt_duration(&f, "fargate_provisioning") {
+            s.fargate_provisioning = d;
         }
         if let Some(d) = r.opt_duration(&f, "throttle_base_delay") {
             s.throttle_base_delay = d;
@@ -709,10 +763,10 @@ impl Loader<'_> {
         tds: &[TaskDefinition],
         families: &Families,
         groups: Option<&[InstanceGroupSpec]>,
-        capacity: &CapacityContext,
+        (capacity, zones, subnets): (&CapacityContext, &[String], &[(String, String)]),
     ) -> Option<Vec<ServiceSpec>> {
         let target_groups = std::mem::take(&mut self.target_groups);
-        let ctx = ServiceContext { tds, families, groups, capacity, target_groups: &target_groups };
+        let ctx = ServiceContext { tds, families, groups, capacity, zones, subnets, target_groups: &target_groups };
         let out = self.read_named(
             top,
             "services",
@@ -751,6 +805,35 @@ impl Loader<'_> {
         };
         self.absorb(inner);
         cp
+    }
+
+    /// `[cluster] subnets = { "subnet-0a1b" = "us-east-1a", ... }`: the zone of each subnet a
+    /// Fargate service's awsvpcConfiguration may name.
+    fn read_subnets(&mut self, top: &Fields<'_>, zones: &[String]) -> Vec<(String, String)> {
+        let Some(node) = top.node("cluster") else { return Vec::new() };
+        let Some(f) = self.r.quiet_table(node, "cluster") else { return Vec::new() };
+        let Some(table) = f.node("subnets") else { return Vec::new() };
+        let Value::Table(entries) = &table.value else {
+            let found = format!("expected a table of subnet ids and their zones, found {}", table.describe());
+            self.r.error(&table.span, "cluster.subnets", found);
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for e in entries {
+            let path = format!("cluster.subnets.{}", e.key);
+            match &e.node.value {
+                Value::Str(z) if zones.contains(z) => out.push((e.key.clone(), z.clone())),
+                _ => {
+                    let found = format!(
+                        "expected one of the cluster's zones ({}), found {}",
+                        zones.join(", "),
+                        e.node.describe()
+                    );
+                    self.r.error(&e.node.span, &path, found);
+                }
+            }
+        }
+        out
     }
 
     /// An Auto Scaling group backs at most one capacity provider (CreateCapacityProvider refuses

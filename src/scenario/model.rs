@@ -61,6 +61,9 @@ pub struct Settings {
     /// How long a task waits in PROVISIONING for a capacity provider's instances before it is
     /// STOPPED (§2.5: "between 10 and 30 minutes" [INFER] 30 min).
     pub provisioning_timeout: SimDuration,
+    /// How long a Fargate task stays in PROVISIONING (its micro-VM and ENI) before the image
+    /// pull starts ([INFER] 20 s: "several seconds" for the ENI, more for the host).
+    pub fargate_provisioning: SimDuration,
     /// The quota of tasks in PROVISIONING per cluster (L-B7718569: 500).
     pub provisioning_tasks_limit: u32,
     /// How long managed draining waits for an instance's tasks before its Auto Scaling group
@@ -94,6 +97,7 @@ impl Default for Settings {
             check_invariants: false,
             provisioning_timeout: SimDuration::from_mins(30),
             provisioning_tasks_limit: 500,
+            fargate_provisioning: SimDuration::from_secs(20),
             managed_draining_timeout: SimDuration::from_mins(60),
             explain: None,
         }

@@ -115,6 +115,7 @@ pub fn scenario_schema() -> Value {
             ("provisioning_timeout", duration()),
             ("provisioning_tasks_limit", int(0, 1_000_000)),
             ("managed_draining_timeout", duration()),
+            ("fargate_provisioning", duration()),
             ("initial_target_failures_count", json!({ "type": "boolean" })),
             ("target_check_phase", words(&["random", "zero"])),
             ("log_completed_standalone_tasks", json!({ "type": "boolean" })),
@@ -126,6 +127,7 @@ pub fn scenario_schema() -> Value {
         &[
             ("name", name()),
             ("zones", json!({ "type": "array", "items": text(), "minItems": 1, "maxItems": 255 })),
+            ("subnets", json!({ "type": "object", "additionalProperties": text() })),
             ("capacityProviders", array_of(text())),
             ("defaultCapacityProviderStrategy", strategy()),
         ],

@@ -8,6 +8,7 @@ use super::node::Node;
 use super::reader::{Fields, NameRule, Reader, suggest};
 use super::task_definition::read_constraint;
 use crate::cluster::InstanceGroupSpec;
+use crate::ecs::capacity_provider_strategy::StrategyItem;
 use crate::ecs::deployment::{CircuitBreaker, ThresholdType};
 use crate::ecs::placement::{Resource, SpreadField, Strategy};
 use crate::ecs::service::ServiceSpec;
@@ -77,6 +78,9 @@ pub struct ServiceContext<'a> {
     pub groups: Option<&'a [InstanceGroupSpec]>,
     /// The capacity providers a strategy may name, and the cluster's default strategy.
     pub capacity: &'a super::capacity_provider::CapacityContext,
+    /// The cluster's zones, and its subnets with their zones (`[cluster] subnets`).
+    pub zones: &'a [String],
+    pub subnets: &'a [(String, String)],
     pub target_groups: &'a [(String, Option<String>)],
 }
 
@@ -154,6 +158,21 @@ pub fn read_service(
     };
     let strategies = read_strategies(r, &f);
     let constraints = read_constraints(r, &f);
+    // A strategy of FARGATE and FARGATE_SPOT: AWS's rules for Fargate, and the zones of its
+    // subnets as a constraint on the Fargate capacity it is placed on.
+    let fargate = ctx.is_some()
+        && strategy
+            .as_ref()
+            .is_some_and(|s| s.iter().any(|it| ctx.is_some_and(|c| it.provider >= c.capacity.names.len())));
+    let constraints = match (constraints, ctx) {
+        (Some(mut c), Some(cx)) if fargate => {
+            let zones =
+                super::fargate::service_zones(r, &f, node, td.map(|t| &cx.tds[t.index()]), cx.subnets, cx.zones);
+            c.extend(zones);
+            Some(c)
+        }
+        (other, _) => other,
+    };
     // DAEMON defaults: minimumHealthyPercent 0, maximumPercent 100 (and it must be 100).
     let (min_default, max_default) = if daemon { (0, 100) } else { (100, 200) };
     let (min_pct, max_pct, circuit_breaker) = match f.node("deploymentConfiguration") {
@@ -258,7 +277,8 @@ pub fn read_service(
         let n = f.node("taskDefinition").unwrap_or(node);
         r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} fails load-balancer health checks (behavior.fault), but this service has no loadBalancers", t.name()));
     }
-    if !groups.is_empty()
+    if !fargate
+        && !groups.is_empty()
         && !groups.iter().any(|g| g.cpu >= t.reserved_cpu() && g.memory_mib >= t.reserved_memory_mib())
     {
         let biggest = groups
@@ -290,7 +310,7 @@ pub fn read_service(
         let n = f.node("taskDefinition").unwrap_or(node);
         r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} needs {gpus} GPUs, more than any instance group has; no task of this service could ever be placed", t.name()));
     }
-    if groups_read && groups.is_empty() && desired > 0 {
+    if groups_read && groups.is_empty() && desired > 0 && !fargate {
         r.error(&node.span, path, "the scenario has no instance groups, so no task of this service could ever run");
     }
     Some(ServiceSpec {
@@ -321,15 +341,22 @@ fn read_capacity(
 ) -> Option<Vec<crate::ecs::capacity_provider_strategy::StrategyItem>> {
     let launch =
         r.opt_enum(f, "launchType", &[("EC2", "EC2"), ("FARGATE", "FARGATE"), ("EXTERNAL", "EXTERNAL"), ("", "")]);
-    if let Some(l @ ("FARGATE" | "EXTERNAL")) = launch {
-        r.assumed
-            .push(format!("{}: {l} tasks are placed on the scenario's EC2 container instances", f.path("launchType")));
+    if let Some("EXTERNAL") = launch {
+        r.assumed.push(format!(
+            "{}: EXTERNAL (ECS Anywhere) tasks are placed on the scenario's EC2 container instances",
+            f.path("launchType")
+        ));
     }
     let given_launch = launch.is_some_and(|l| !l.is_empty());
     let bare = super::capacity_provider::CapacityContext::default();
     let cx = cx.unwrap_or(&bare);
+    // The FARGATE launch type is the FARGATE provider alone.
+    let by_launch = match launch {
+        Some("FARGATE") => vec![StrategyItem { provider: cx.fargate_index(0), base: 0, weight: 1 }],
+        _ => Vec::new(),
+    };
     let Some(items) = r.opt_array(f, "capacityProviderStrategy") else {
-        return Some(if given_launch { Vec::new() } else { cx.default_strategy.clone() });
+        return Some(if given_launch { by_launch } else { cx.default_strategy.clone() });
     };
     let p = f.path("capacityProviderStrategy");
     if given_launch && !items.is_empty() {
@@ -340,8 +367,8 @@ fn read_capacity(
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
         );
     }
-    if items.is_empty() && !given_launch {
-        return Some(cx.default_strategy.clone());
+    if items.is_empty() {
+        return Some(if given_launch { by_launch } else { cx.default_strategy.clone() });
     }
     super::capacity_provider::read_strategy(r, items, &p, cx)
 }

@@ -13,7 +13,11 @@ impl State {
     pub fn register_instance(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId) -> InstanceId {
         let iid = self.cluster.register_instance(group, zone, ctx.now);
         self.capacity_changed(ctx, group);
-        if ctx.now.0 > 0 {
+        let fargate = self.cluster.groups[group.index()].fargate;
+        if ctx.now.0 > 0 && fargate {
+            let message = format!("Fargate capacity in {} is available again.", self.cluster.zone_name(zone));
+            ctx.notice(Notice::log("FARGATE_CAPACITY_AVAILABLE").message(message));
+        } else if ctx.now.0 > 0 {
             let ci = self.cluster.instance(iid);
             let message = format!(
                 "Container instance {} ({}, {}) registered with {} CPU units and {} MiB.",
@@ -108,6 +112,14 @@ impl State {
         for g in 0..self.cluster.groups.len() {
             let group = GroupId(g as u16);
             if !self.cluster.groups[g].zones.contains(&zone) {
+                continue;
+            }
+            if self.cluster.groups[g].fargate {
+                // Fargate capacity in the zone is back (for a provider some service uses).
+                let there = self.cluster.live_instances().any(|ci| ci.group == group && ci.zone == zone);
+                if !there && self.cluster.groups[g].count > 0 {
+                    self.register_instance(ctx, group, zone);
+                }
                 continue;
             }
             let have = self.cluster.live_instances_in_group(group) + self.group_launching[g];

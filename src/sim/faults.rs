@@ -38,15 +38,24 @@ impl State {
         self.cluster.sync_slot(iid);
         self.capacity_changed(ctx, group);
         let ci = self.cluster.instance(iid);
-        let message = format!(
-            "EC2 instance {} ({}, {}) {why}; it held {}.",
-            ci.ec2_instance_id,
-            ci.instance_type,
-            self.cluster.zone_name(zone),
-            crate::words::count(ci.tasks.len() as u64, "task")
-        );
-        let name = ci.ec2_instance_id.clone();
-        ctx.notice(Notice::log("INSTANCE_TERMINATED").instance(&name).message(message));
+        let held = crate::words::count(ci.tasks.len() as u64, "task");
+        if self.cluster.groups[group.index()].fargate {
+            // The zone's Fargate tasks go with it; no EC2 instance to speak of.
+            let zone_name = self.cluster.zone_name(zone).to_string();
+            let message = format!("Fargate capacity in {zone_name} {why}; it ran {held}.");
+            ctx.notice(Notice::log("FARGATE_CAPACITY_LOST").message(message));
+            let reason = format!("Task stopped: the Fargate infrastructure in {zone_name} failed.");
+            self.cluster.instance_mut(iid).lost_reason = Some(reason.into());
+        } else {
+            let message = format!(
+                "EC2 instance {} ({}, {}) {why}; it held {held}.",
+                ci.ec2_instance_id,
+                ci.instance_type,
+                self.cluster.zone_name(zone)
+            );
+            let name = ci.ec2_instance_id.clone();
+            ctx.notice(Notice::log("INSTANCE_TERMINATED").instance(&name).message(message));
+        }
         for tid in self.cluster.instance(iid).tasks.clone() {
             self.update_task(ctx, tid, |t| t.host_lost = true);
         }
@@ -60,7 +69,10 @@ impl State {
         // An Auto Scaling group keeps its desired capacity: a capacity provider's group always
         // replaces a lost instance (at once unless `replacement_delay` says otherwise), a plain
         // instance group only when it has a replacement delay.
-        let managed = self.group_provider[group.index()].map(|_| crate::engine::SimDuration::ZERO);
+        // Fargate's stand-in for a zone comes back with the zone (`zone_recovered`).
+        let spec = &self.cluster.groups[group.index()];
+        let managed =
+            self.group_provider[group.index()].filter(|_| !spec.fargate).map(|_| crate::engine::SimDuration::ZERO);
         if let Some(delay) = self.cluster.groups[group.index()].replacement_delay.or(managed).filter(|_| replace) {
             self.schedule_launch(ctx, group, None, delay);
         }

@@ -213,7 +213,9 @@ impl State {
             apply(&mut c.healthy, before.healthy, after.healthy);
             apply(&mut c.doomed, before.doomed, after.doomed);
             self.touch(sid);
-            ctx.notice(Notice::TaskCounts { service: sid, instance, zone, task_definition, before, after });
+            // A Fargate task is its own host: no instance shares its fate.
+            let host = Some(instance).filter(|i| !self.cluster.groups[self.cluster.instance(*i).group.index()].fargate);
+            ctx.notice(Notice::TaskCounts { service: sid, instance: host, zone, task_definition, before, after });
             if after.healthy && !before.healthy {
                 self.task_became_healthy(ctx, tid, sid);
             }

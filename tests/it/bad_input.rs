@@ -312,14 +312,58 @@ fn cluster_and_capacity() {
     );
 }
 
-/// AWS accepts a Fargate service; ecsim places its tasks on the scenario's instances and says so.
+/// A Fargate service runs on Fargate's stand-ins (no instance of the scenario's), once its task
+/// definition and network configuration are what Fargate takes; otherwise CreateService's
+/// refusals.
 #[test]
-fn fargate_services_run_on_the_instances_with_a_note() {
-    let s = load_str("f.toml", &replace("desiredCount = 2", "desiredCount = 2\nlaunchType = \"FARGATE\""), None)
-        .unwrap_or_else(|d| panic!("{d}"));
+fn fargate_services_are_checked_like_aws_does() {
+    let fargate = replace("desiredCount = 2", "desiredCount = 2\nlaunchType = \"FARGATE\"");
+    check(
+        "an EC2 task definition without network configuration",
+        &fargate,
+        &[
+            "services[0].taskDefinition: Task definition does not support launch_type FARGATE.",
+            "services[0].networkConfiguration: Network Configuration must be provided when networkMode 'awsvpc' is specified.",
+        ],
+    );
+    let ok = fargate.replace("memory = \"512\"\n", "memory = \"512\"\nnetworkMode = \"awsvpc\"\n").replace(
+        "launchType = \"FARGATE\"",
+        "launchType = \"FARGATE\"\nnetworkConfiguration = { awsvpcConfiguration = { subnets = [\"subnet-1\"] } }",
+    );
+    let s = load_str("f.toml", &ok, None).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(
         s.assumptions,
-        ["services[0].launchType: FARGATE tasks are placed on the scenario's EC2 container instances"]
+        [
+            "services[0].networkConfiguration.awsvpcConfiguration.subnets: [cluster] subnets does not map subnets to zones: the tasks may use every zone of the cluster"
+        ]
+    );
+    let fargate_groups: Vec<(&str, u32)> =
+        s.groups.iter().filter(|g| g.fargate).map(|g| (g.name.as_str(), g.count)).collect();
+    assert_eq!(fargate_groups, [("FARGATE", 2), ("FARGATE_SPOT", 0)], "one stand-in per zone, for the provider used");
+    check(
+        "placement strategy on Fargate",
+        &ok.replace("desiredCount = 2\n", "desiredCount = 2\nplacementStrategy = [{ type = \"random\" }]\n"),
+        &["services[0].placementStrategy: Placement strategies are not supported with FARGATE launch type."],
+    );
+    check(
+        "a subnet the cluster does not map",
+        &ok.replace(
+            "zones = [\"us-east-1a\", \"us-east-1b\"]",
+            "zones = [\"us-east-1a\", \"us-east-1b\"]\nsubnets = { \"subnet-2\" = \"us-east-1b\" }",
+        ),
+        &[
+            "services[0].networkConfiguration.awsvpcConfiguration.subnets[0]: expected a subnet of [cluster] subnets (subnet-2), found \"subnet-1\"",
+        ],
+    );
+    check(
+        "a subnet in a zone the cluster does not have",
+        &ok.replace(
+            "zones = [\"us-east-1a\", \"us-east-1b\"]",
+            "zones = [\"us-east-1a\", \"us-east-1b\"]\nsubnets = { \"subnet-1\" = \"us-east-1c\" }",
+        ),
+        &[
+            "cluster.subnets.subnet-1: expected one of the cluster's zones (us-east-1a, us-east-1b), found string \"us-east-1c\"",
+        ],
     );
 }
 

@@ -9,6 +9,7 @@ mod corpus;
 mod dataframes;
 mod deployments;
 mod determinism;
+mod fargate;
 mod fuzz;
 mod instances;
 mod invariants;

@@ -49,7 +49,7 @@ struct ServiceCase {
     /// Index into BUILDS: the second revision, deployed by the timeline.
     build: usize,
     /// With capacity providers: 0 none (any instance), 1 on cp1, 2 base on cp0 and weight on
-    /// both.
+    /// both; with or without them, 3 FARGATE and 4 a FARGATE base with FARGATE_SPOT weight.
     provider: u8,
 }
 
@@ -100,7 +100,7 @@ fn service_case() -> impl Strategy<Value = ServiceCase> {
         any::<bool>(),
         any::<bool>(),
         0..BUILDS.len(),
-        0u8..=2,
+        0u8..=4,
     )
         .prop_map(|(desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build, provider)| {
             ServiceCase { desired, strategy, awsvpc, port, min_100, load_balanced, circuit_breaker, build, provider }
@@ -154,12 +154,13 @@ fn toml(c: &Case) -> String {
         );
     }
     for (i, s) in c.services.iter().enumerate() {
-        let network = if s.awsvpc { "awsvpc" } else { "bridge" };
+        let on_fargate = s.provider >= 3;
+        let network = if s.awsvpc || on_fargate { "awsvpc" } else { "bridge" };
         // A load-balanced service needs a container port to register.
         let port = if s.load_balanced && s.port == 0 { 2 } else { s.port };
         let port = match port {
             0 => String::new(),
-            1 if !s.awsvpc => "{ containerPort = 80, hostPort = 80 }".to_string(),
+            1 if !s.awsvpc && !on_fargate => "{ containerPort = 80, hostPort = 80 }".to_string(),
             1 => "{ containerPort = 80 }".to_string(),
             _ => "{ containerPort = 8080 }".to_string(),
         };
@@ -171,8 +172,16 @@ fn toml(c: &Case) -> String {
                  containerDefinitions = [{{ name = \"app\", image = \"app:{revision}\", essential = true, portMappings = [{port}] }}]\n"
             );
         }
-        let mut extra = STRATEGIES[s.strategy].to_string();
-        if c.capacity.is_some() {
+        let mut extra = if on_fargate { String::new() } else { STRATEGIES[s.strategy].to_string() };
+        if on_fargate {
+            let subnets = "networkConfiguration = { awsvpcConfiguration = { subnets = [\"subnet-1\"] } }";
+            extra += &match s.provider {
+                3 => format!("\nlaunchType = \"FARGATE\"\n{subnets}"),
+                _ => format!(
+                    "\ncapacityProviderStrategy = [{{ capacityProvider = \"FARGATE\", base = 1, weight = 1 }}, {{ capacityProvider = \"FARGATE_SPOT\", weight = 3 }}]\n{subnets}"
+                ),
+            };
+        } else if c.capacity.is_some() {
             extra += match s.provider {
                 1 => "\ncapacityProviderStrategy = [{ capacityProvider = \"cp1\", weight = 1 }]",
                 2 => {

@@ -213,3 +213,28 @@ fn scale_1k_managed_keeps_headroom() {
         assert!(s.accum.min_healthy.unwrap() >= 480, "{}: {:?}", s.name, s.accum.min_healthy);
     }
 }
+
+/// The zone's 2 Fargate tasks are replaced in the two surviving subnets at once: the service
+/// is short for about a minute (Fargate provisioning, pull, start, two health checks), never by
+/// more than the 2 lost, and its tasks return to the zone after it recovers.
+#[test]
+fn fargate_az_outage_recovers_without_waiting_for_capacity() {
+    let r = run_bundled("fargate-az-outage");
+    let s = &r.services[0];
+    assert_eq!(s.accum.min_healthy, Some(4));
+    assert_eq!(s.accum.min_az_coverage, Some(2));
+    let d = recovery_s(&r);
+    assert!((40.0..120.0).contains(&d), "recovered in {d} s");
+    let end = r.rows.iter().rfind(|row| row.service.0 == 0).unwrap();
+    assert_eq!(end.values.az_coverage, 3, "back in three zones");
+}
+
+/// The longest time to recover of the run's disruptions, from the report's own computation.
+fn recovery_s(r: &RunResult) -> f64 {
+    let disruptions = ecsim::report::recovery::disruptions(r);
+    disruptions
+        .iter()
+        .flat_map(|d| d.services.iter().filter_map(|x| x.time_to_recover_ms))
+        .max()
+        .map_or(f64::INFINITY, |ms| ms as f64 / 1000.0)
+}

@@ -33,7 +33,7 @@ impl Strategy {
 pub fn explain(cluster: &Cluster, req: &PlacementRequest<'_>) -> Explanation {
     let mut removed: Vec<(Reason, u32)> = Vec::new();
     let mut candidates: Vec<&ContainerInstance> = Vec::new();
-    let live = cluster.live_instances().filter(|ci| req.pool.is_none_or(|g| ci.group == g));
+    let live = cluster.live_instances().filter(|ci| req.admits(cluster, ci));
     for ci in live.clone() {
         match resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).next() {
             Some(r) => match removed.iter_mut().find(|(x, _)| *x == r) {
@@ -82,17 +82,19 @@ pub fn check_instance(cluster: &Cluster, req: &PlacementRequest<'_>, ci: &Contai
 /// Whether `ci` satisfies the request's memberOf constraints (what makes an instance eligible
 /// for a DAEMON service).
 pub fn member_of_ok(cluster: &Cluster, constraints: &[Constraint], ci: &ContainerInstance) -> bool {
-    constraints.iter().all(|c| match c {
-        Constraint::MemberOf { expr, .. } => expr.matches(ci, cluster),
-        Constraint::DistinctInstance => true,
-    })
+    // Fargate runs no DAEMON service.
+    !cluster.groups[ci.group.index()].fargate
+        && constraints.iter().all(|c| match c {
+            Constraint::MemberOf { expr, .. } => expr.matches(ci, cluster),
+            Constraint::DistinctInstance => true,
+        })
 }
 
 pub(super) fn explain_failure(cluster: &Cluster, req: &PlacementRequest<'_>) -> PlacementFailure {
     let mut removed: Vec<(Reason, u32)> = Vec::new();
     let mut closest: Option<(usize, InstanceId, Reason)> = None;
     // Instances outside the capacity provider's group are not candidates at all.
-    for ci in cluster.live_instances().filter(|ci| req.pool.is_none_or(|g| ci.group == g)) {
+    for ci in cluster.live_instances().filter(|ci| req.admits(cluster, ci)) {
         let failed: Vec<Reason> = resource_checks(ci, req.task).chain(constraint_checks(ci, cluster, req)).collect();
         let Some(&first) = failed.first() else { continue };
         match removed.iter_mut().find(|(r, _)| *r == first) {

@@ -218,6 +218,15 @@ pub struct PlacementRequest<'a> {
 }
 
 impl PlacementRequest<'_> {
+    /// Whether `ci` is in the request's pool: its capacity provider's group, or without one any
+    /// EC2 instance (Fargate's stand-ins take only tasks assigned to FARGATE or FARGATE_SPOT).
+    pub fn admits(&self, cluster: &Cluster, ci: &ContainerInstance) -> bool {
+        match self.pool {
+            Some(g) => ci.group == g,
+            None => !cluster.groups[ci.group.index()].fargate,
+        }
+    }
+
     /// Whether a random draw decides among the last ties.
     pub fn is_random(&self) -> bool {
         self.tie_break == TieBreak::Random || self.strategies.contains(&Strategy::Random)
@@ -259,7 +268,7 @@ pub(super) fn constraint_checks<'a>(
 pub(super) fn fits_beyond_slot(cluster: &Cluster, req: &PlacementRequest<'_>, i: usize) -> bool {
     let t = req.task;
     let ci = &cluster.instances[i];
-    req.pool.is_none_or(|g| ci.group == g)
+    req.admits(cluster, ci)
         && (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
         && (t.ports_udp.is_empty() || ci.ports_free(&ci.ports_udp, &t.ports_udp))
         && req.constraints.iter().all(|c| match c {
@@ -322,8 +331,11 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) ->
 pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Option<InstanceId> {
     let t = req.task;
     // Without static host ports or constraints the slot answers feasibility alone.
-    let slot_only =
-        t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.constraints.is_empty() && req.pool.is_none();
+    let slot_only = t.ports_tcp.is_empty()
+        && t.ports_udp.is_empty()
+        && req.constraints.is_empty()
+        && req.pool.is_none()
+        && !cluster.has_fargate;
     let slots = &cluster.slots;
     let ok = |i: usize| slots[i].fits(t) && (slot_only || fits_beyond_slot(cluster, req, i));
     let n = req.strategies.len().min(MAX_STRATEGIES);
