@@ -50,11 +50,21 @@ pub fn validate(files: &[PathBuf], verbose: bool) -> ExitCode {
         match scenario::load_file(f) {
             Ok(s) => {
                 let n = |k: usize, noun: &str| ecsim::words::count(k as u64, noun);
+                // Fargate's stand-ins are not the user's instance groups.
+                let groups = s.groups.iter().filter(|g| !g.fargate).count();
+                let on_fargate = s
+                    .services
+                    .iter()
+                    .filter(|svc| {
+                        svc.capacity_provider_strategy.iter().any(|i| s.capacity_providers[i.provider].is_fargate())
+                    })
+                    .count();
+                let fargate = if on_fargate > 0 { format!(", {on_fargate} on Fargate") } else { String::new() };
                 let head = format!(
-                    "{}: ok ({}, {}, {})\n",
+                    "{}: ok ({}{fargate}, {}, {})\n",
                     f.display(),
                     n(s.services.len(), "service"),
-                    n(s.groups.len(), "instance group"),
+                    n(groups, "instance group"),
                     n(s.timeline.len(), "timeline event")
                 );
                 say(&(head + &notes(&s.ignored_fields, &s.assumptions, verbose)));

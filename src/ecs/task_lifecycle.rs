@@ -314,7 +314,9 @@ impl State {
             .map(|(g, _)| *g)
             .collect();
         let drain = registered.iter().map(|&g| self.target_groups[g].deregistration_delay).max();
-        let drain_first = was_running && drain.is_some() && code != StopCode::UserInitiated;
+        // A user's StopTask and a Fargate Spot reclaim signal at once; the scheduler drains first.
+        let drain_first =
+            was_running && drain.is_some() && !matches!(code, StopCode::UserInitiated | StopCode::TerminationNotice);
         let stop_time = self.stop_time(ctx, tid);
         let epoch = self.tasks[tid.index()].epoch + 1;
         self.update_task(ctx, tid, |t| {

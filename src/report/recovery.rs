@@ -7,8 +7,14 @@ use crate::engine::SimTime;
 use crate::observer::{LogEntry, Row, RunResult};
 
 /// The event-log kinds that start a disruption.
-const DISRUPTIONS: [&str; 5] =
-    ["AZ_OUTAGE", "INSTANCE_TERMINATED", "INSTANCE_STOPPED", "INSTANCE_DRAINING", "SPOT_INTERRUPTION_NOTICE"];
+const DISRUPTIONS: [&str; 6] = [
+    "AZ_OUTAGE",
+    "INSTANCE_TERMINATED",
+    "INSTANCE_STOPPED",
+    "INSTANCE_DRAINING",
+    "SPOT_INTERRUPTION_NOTICE",
+    "FARGATE_SPOT_INTERRUPTION",
+];
 
 /// One disruption: entries at the same instant count as one (an AZ outage terminates many
 /// instances at once).
@@ -77,7 +83,14 @@ pub fn disruptions(result: &RunResult) -> Vec<Disruption> {
 const MAX_TARGETS: usize = 5;
 
 fn add_target(what: &mut String, e: &LogEntry) {
-    let target = if e.instance.is_empty() { zone_of(&e.message) } else { e.instance.to_string() };
+    // A Fargate Spot reclaim hits a task, not an instance.
+    let target = if !e.task.is_empty() {
+        e.task.to_string()
+    } else if e.instance.is_empty() {
+        zone_of(&e.message)
+    } else {
+        e.instance.to_string()
+    };
     let listed = if what.is_empty() { 0 } else { what.split(", ").count() };
     if listed == MAX_TARGETS {
         what.push_str(", ...");

@@ -195,6 +195,19 @@ pub enum Action {
         count: u32,
         reason: String,
     },
+    /// Fargate reclaims `count` of the service's FARGATE_SPOT tasks (drawn from the timeline
+    /// stream): a two-minute warning and SIGTERM at once.
+    FargateSpotInterruption {
+        service: ServiceId,
+        count: u32,
+    },
+    /// FARGATE_SPOT (or FARGATE) has no capacity, in one zone or all, for `duration`: new tasks
+    /// are refused ("Capacity is unavailable at this time") and retried; running ones go on.
+    FargateCapacityUnavailable {
+        spot: bool,
+        zone: Option<ZoneId>,
+        duration: SimDuration,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

@@ -505,6 +505,7 @@ fn event_types() -> Vec<(&'static str, Value)> {
         ("deploymentConfiguration", json!({ "type": "object" })),
         ("task", text()),
         ("reason", text()),
+        ("capacity_provider", words(&["FARGATE_SPOT", "FARGATE"])),
     ]
 }
 

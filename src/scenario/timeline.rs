@@ -33,6 +33,7 @@ pub(crate) const EVENT_KEYS: &[&str] = &[
     "deploymentConfiguration",
     "task",
     "reason",
+    "capacity_provider",
 ];
 
 /// The keys an event with `action` may have (an unknown action: every event key, so only the
@@ -65,6 +66,8 @@ pub(crate) fn action_keys(action: &str) -> &'static [&'static str] {
             "deploymentConfiguration",
         ],
         "stop_task" => &["at", "action", "service", "task", "count", "reason"],
+        "fargate_spot_interruption" => &["at", "action", "service", "count"],
+        "fargate_capacity_unavailable" => &["at", "action", "capacity_provider", "zone", "duration"],
         // An unknown or missing action is reported once; its other keys are not also called
         // unknown (they may well be right for the action meant).
         _ => EVENT_KEYS,
@@ -89,6 +92,8 @@ pub(crate) const ACTIONS: &[&str] = &[
     "retirement_notice",
     "run_task",
     "start_task",
+    "fargate_spot_interruption",
+    "fargate_capacity_unavailable",
 ];
 
 pub(super) fn read_event(
@@ -283,6 +288,23 @@ pub(super) fn read_event(
                 }
                 Action::StartTask { task_definition: td?, instances, group }
             }
+        }
+        16 => {
+            let count = r.opt_u32(&f, "count", 1, 5000).unwrap_or(1);
+            Action::FargateSpotInterruption { service: service(r)?, count }
+        }
+        17 => {
+            let spot =
+                r.opt_enum(&f, "capacity_provider", &[("FARGATE_SPOT", true), ("FARGATE", false)]).unwrap_or(true);
+            if !f.has("duration") {
+                r.missing(&f, "duration", "how long the capacity is unavailable, e.g. \"30m\"");
+            }
+            let duration = r.opt_duration(&f, "duration");
+            let z = zone(r);
+            if f.has("zone") && z.is_none() {
+                return None;
+            }
+            Action::FargateCapacityUnavailable { spot, zone: z, duration: duration? }
         }
         _ => {
             let task = r.opt_str(&f, "task");

@@ -6,6 +6,7 @@ mod auto_scaling;
 pub mod capacity_providers;
 mod corruption;
 mod draining;
+mod fargate;
 mod faults;
 mod state;
 mod timeline;
@@ -95,6 +96,11 @@ pub enum Event {
     },
     /// Managed draining's lifecycle hook times out: the instance is terminated, drained or not.
     DrainedTermination(InstanceId),
+    /// A window without Fargate capacity ends (`zone` `None`: every zone).
+    FargateCapacityBack {
+        group: GroupId,
+        zone: Option<ZoneId>,
+    },
     /// A scripted timeline entry.
     Timeline(usize),
     /// The next task of a batch workload arrives.

@@ -101,6 +101,10 @@ impl State {
                 }
                 self.request_reconcile(ctx, service);
             }
+            Action::FargateSpotInterruption { service, count } => self.fargate_spot_interruption(ctx, service, count),
+            Action::FargateCapacityUnavailable { spot, zone, duration } => {
+                self.fargate_capacity_unavailable(ctx, spot, zone, duration)
+            }
             Action::StopTask { service, task, count, reason } => {
                 let victims = self.resolve_tasks(ctx, service, task.as_deref(), count);
                 for tid in victims {

@@ -115,3 +115,79 @@ fn fargate_and_ec2_capacity_do_not_mix() {
         assert_eq!(on_fargate, svc == "api", "{} of {svc}", t.name);
     }
 }
+
+/// `api` with base 1 on FARGATE and the rest on FARGATE_SPOT; its app ignores SIGTERM (stops
+/// only at SIGKILL, stopTimeout 30 s).
+fn spot_mix(desired: u32, events: &str) -> String {
+    fargate(desired, ALL, events)
+        .replace(
+            "launchType = \"FARGATE\"",
+            "capacityProviderStrategy = [{ capacityProvider = \"FARGATE\", base = 1, weight = 0 }, { capacityProvider = \"FARGATE_SPOT\", weight = 1 }]",
+        )
+        .replace("startup = \"5s\" }", "startup = \"5s\", stop = \"5m\" }")
+        .replace("essential = true }", "essential = true, stopTimeout = 30 }")
+}
+
+fn on_spot(sim: &ecsim::sim::Simulation) -> usize {
+    let c = sim.cluster();
+    sim.state()
+        .tasks
+        .iter()
+        .filter(|t| t.counts().live && c.groups[c.instance(t.instance).group.index()].name == "FARGATE_SPOT")
+        .count()
+}
+
+/// Worked example 25: a Fargate Spot warning at t gives the task SIGTERM at t; an app that
+/// ignores it is killed at stopTimeout (30 s) and the task is STOPPED with TerminationNotice; the
+/// service's replacement goes to FARGATE_SPOT again (the base on FARGATE is already met), started
+/// at once since maximumPercent leaves room.
+#[test]
+fn worked_example_25_fargate_spot_interruption() {
+    let toml = spot_mix(4, "\n[[events]]\nat = \"10m\"\naction = \"fargate_spot_interruption\"\nservice = \"api\"\n");
+    let mut sim = sim(&toml);
+    sim.run_until(at_s(599.0)).unwrap();
+    assert_eq!(on_spot(&sim), 3, "base 1 on FARGATE, 3 on FARGATE_SPOT");
+    sim.run_until(at_s(600.0)).unwrap();
+    let stopping: Vec<_> = sim
+        .state()
+        .tasks
+        .iter()
+        .filter(|t| t.stop_code == Some(ecsim::ecs::task::StopCode::TerminationNotice))
+        .collect();
+    assert_eq!(stopping.len(), 1);
+    assert_eq!(stopping[0].last_status, ecsim::ecs::task::LastStatus::Stopping, "SIGTERM at once");
+    assert_eq!(on_spot(&sim), 3, "the replacement, on FARGATE_SPOT, starts at once");
+    let victim = stopping[0].id;
+    sim.run_until(at_s(629.9)).unwrap();
+    assert_ne!(sim.state().tasks[victim.index()].last_status, ecsim::ecs::task::LastStatus::Stopped);
+    sim.run_until(at_s(630.0)).unwrap();
+    assert_eq!(
+        sim.state().tasks[victim.index()].last_status,
+        ecsim::ecs::task::LastStatus::Stopped,
+        "SIGKILL at stopTimeout"
+    );
+    let r = sim.run().unwrap();
+    let reason = r.log.iter().find(|(_, e)| e.kind == "TASK_STOPPED").map(|(_, e)| e.message.clone()).unwrap();
+    assert!(reason.contains("TerminationNotice: Your Spot Task was interrupted."), "{reason}");
+}
+
+/// No FARGATE_SPOT capacity for 10 minutes: an interrupted task's replacement is refused with
+/// ECS's "Capacity is unavailable at this time", retried, and placed when the window ends; the
+/// FARGATE base task runs throughout. No fallback to FARGATE.
+#[test]
+fn fargate_spot_capacity_unavailable_tasks_wait() {
+    let events = "\n[[events]]\nat = \"10m\"\naction = \"fargate_capacity_unavailable\"\nduration = \"10m\"\n\
+                  \n[[events]]\nat = \"11m\"\naction = \"fargate_spot_interruption\"\nservice = \"api\"\ncount = 2\n";
+    let mut sim = sim(&spot_mix(4, events));
+    sim.run_until(at_s(700.0)).unwrap();
+    assert_eq!(on_spot(&sim), 1, "2 of 3 Spot tasks reclaimed, no replacement placed");
+    assert_eq!(sim.counts("api").live, 2, "no fallback to FARGATE");
+    sim.run_until(at_s(1199.0)).unwrap();
+    assert_eq!(sim.counts("api").live, 2);
+    sim.run_until(at_s(1230.0)).unwrap();
+    assert_eq!(sim.counts("api").live, 4, "placed once capacity is back at 20 min (retries every 30 s)");
+    let r = sim.run().unwrap();
+    let refusals = log_of(&r, "SERVICE_TASK_PLACEMENT_FAILURE");
+    assert!(refusals.iter().all(|e| e.message.contains("Capacity is unavailable at this time.")));
+    assert!(!refusals.is_empty());
+}

@@ -238,3 +238,19 @@ fn recovery_s(r: &RunResult) -> f64 {
         .max()
         .map_or(f64::INFINITY, |ms| ms as f64 / 1000.0)
 }
+
+/// 4 on-demand tasks (base 2, then 1 in 4) and 6 on Spot; the 4 Spot tasks reclaimed while Spot
+/// capacity is unavailable are not replaced until it returns, and none falls back to FARGATE.
+#[test]
+fn fargate_spot_mix_keeps_its_on_demand_share() {
+    let r = run_bundled("fargate-spot-mix");
+    let s = &r.services[0];
+    assert_eq!(s.accum.min_healthy, Some(6), "10 less the 4 reclaimed in the window");
+    let window_end = 70.0 * 60.0;
+    let started_in_window = r.log.iter().filter(|(t, e)| {
+        e.kind == "SERVICE_TASKS_STARTED" && t.as_secs_f64() > 40.0 * 60.0 && t.as_secs_f64() < window_end
+    });
+    assert_eq!(started_in_window.count(), 0, "no fallback to FARGATE");
+    assert_eq!(crate::common::log_of(&r, "FARGATE_SPOT_INTERRUPTION").len(), 6);
+    assert!(recovery_s(&r) < 30.0 * 60.0);
+}

@@ -1,0 +1,89 @@
+//! Fargate Spot at work (LOAD-BALANCING-AND-CAPACITY.md §2.7): tasks reclaimed with a
+//! two-minute warning and SIGTERM at once, and windows in which Fargate has no capacity to
+//! offer ("Capacity is unavailable at this time"): new tasks are refused and the service retries;
+//! running tasks go on. Replacements follow the service's strategy, so a FARGATE_SPOT task is
+//! replaced on FARGATE_SPOT, never on FARGATE.
+
+use crate::ecs::task::StopCode;
+use crate::engine::SimDuration;
+use crate::ids::{GroupId, ServiceId, TaskId, ZoneId};
+use crate::observer::Notice;
+use crate::sim::{Ctx, Event, State};
+
+/// What ECS says of a reclaimed Fargate Spot task (the documented example event).
+pub const SPOT_TASK_INTERRUPTED: &str = "Your Spot Task was interrupted.";
+
+impl State {
+    /// The stand-in group of FARGATE (`spot` false) or FARGATE_SPOT, if the scenario uses Fargate.
+    fn fargate_group(&self, spot: bool) -> Option<GroupId> {
+        let name = if spot { "FARGATE_SPOT" } else { "FARGATE" };
+        self.providers.iter().find(|p| p.spec.name == name).map(|p| p.spec.group)
+    }
+
+    /// Fargate reclaims `count` of the service's FARGATE_SPOT tasks, drawn from the timeline
+    /// stream: each gets SIGTERM at once (no deregistration delay first: the two minutes are
+    /// all it has) and is STOPPED with stopCode TerminationNotice.
+    pub fn fargate_spot_interruption(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId, count: u32) {
+        let Some(spot) = self.fargate_group(true) else { return };
+        let mut candidates: Vec<TaskId> = self.services[sid.index()]
+            .tasks
+            .iter()
+            .copied()
+            .filter(|t| {
+                let t = &self.tasks[t.index()];
+                t.counts().live && self.cluster.instance(t.instance).group == spot
+            })
+            .collect();
+        for _ in 0..count {
+            if candidates.is_empty() {
+                break;
+            }
+            let tid = candidates.swap_remove(ctx.rng.timeline.below(candidates.len() as u64) as usize);
+            let t = &self.tasks[tid.index()];
+            let message =
+                format!("(task {}) {SPOT_TASK_INTERRUPTED} Fargate reclaims its capacity in 2 minutes.", t.name);
+            let name = self.services[sid.index()].spec.name.clone();
+            ctx.notice(Notice::log("FARGATE_SPOT_INTERRUPTION").service(&name).task(t.name.as_str()).message(message));
+            self.stop_task(ctx, tid, StopCode::TerminationNotice, SPOT_TASK_INTERRUPTED);
+        }
+    }
+
+    /// No FARGATE_SPOT (or FARGATE) capacity in `zone` (every zone when `None`) for `duration`.
+    pub fn fargate_capacity_unavailable(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        spot: bool,
+        zone: Option<ZoneId>,
+        duration: SimDuration,
+    ) {
+        let Some(group) = self.fargate_group(spot) else { return };
+        self.set_fargate_capacity(ctx, group, zone, false);
+        ctx.at(ctx.now.after(duration), Event::FargateCapacityBack { group, zone });
+    }
+
+    /// Opens or closes the stand-ins of `group` in `zone` (or all zones) to new tasks.
+    pub fn set_fargate_capacity(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: Option<ZoneId>, available: bool) {
+        let hosts: Vec<crate::ids::InstanceId> = self
+            .cluster
+            .live_instances()
+            .filter(|ci| ci.group == group && zone.is_none_or(|z| ci.zone == z))
+            .map(|ci| ci.id)
+            .collect();
+        for iid in hosts {
+            // A closed stand-in takes no task; those running on it go on.
+            self.cluster.instance_mut(iid).agent_connected = available;
+            self.cluster.sync_slot(iid);
+        }
+        let provider = &self.cluster.groups[group.index()].name;
+        let place = zone.map_or("any Availability Zone".to_string(), |z| self.cluster.zone_name(z).to_string());
+        let (kind, message) = if available {
+            ("FARGATE_CAPACITY_AVAILABLE", format!("{provider} capacity is available again in {place}."))
+        } else {
+            ("FARGATE_CAPACITY_UNAVAILABLE", format!("{provider} capacity is unavailable in {place}: new tasks wait."))
+        };
+        ctx.notice(Notice::log(kind).message(message));
+        if available {
+            self.capacity_freed(ctx);
+        }
+    }
+}
