@@ -175,11 +175,16 @@ pub fn run(args: RunArgs) -> ExitCode {
     let target_groups: Vec<String> = scenario.target_groups.iter().map(|g| g.name.clone()).collect();
     let capacity_providers: Vec<String> =
         scenario.capacity_providers.iter().filter(|p| !p.is_fargate()).map(|p| p.name.clone()).collect();
+    let instance_groups: Vec<String> = scenario.groups.iter().filter(|g| !g.fargate).map(|g| g.name.clone()).collect();
+    let fargate: Vec<String> =
+        scenario.groups.iter().filter(|g| g.fargate && g.count > 0).map(|g| g.name.clone()).collect();
     let subjects = Subjects {
         services: &services,
         workloads: &workloads,
         target_groups: &target_groups,
         capacity_providers: &capacity_providers,
+        instance_groups: &instance_groups,
+        fargate: &fargate,
     };
     for text in &args.expect {
         match scenario::parse_expect_arg(text, &subjects) {

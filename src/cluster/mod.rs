@@ -138,6 +138,12 @@ pub struct Cluster {
     pub group_live_instances: Vec<u32>,
     /// Some group is Fargate's stand-in (placement then checks each instance's pool).
     pub has_fargate: bool,
+    /// CPU and memory registered and reserved per group (Fargate's stand-ins included), kept by
+    /// `sync_slot`: what usage in instance-hours and Fargate vCPU- and GB-hours integrates.
+    pub group_usage: Vec<Usage>,
+    /// Groups whose usage or live instances changed since the observer last heard (each once).
+    pub groups_changed: Vec<GroupId>,
+    group_changed: Vec<bool>,
     /// Instances per instance group holding at least one task not of a DAEMON service (what
     /// managed scaling calls busy).
     pub group_busy_instances: Vec<u32>,
@@ -164,6 +170,9 @@ impl Cluster {
             draining_instances: 0,
             group_live_instances: vec![0; n],
             has_fargate,
+            group_usage: vec![Usage::default(); n],
+            groups_changed: Vec::new(),
+            group_changed: vec![false; n],
             group_busy_instances: vec![0; n],
             start_epoch_ms: 0,
         }
@@ -262,6 +271,14 @@ impl Cluster {
             self.usage.apply(old, ci, -1);
             self.usage.apply(new, ci, 1);
         }
+        let g = ci.group.index();
+        let before = self.group_usage[g];
+        self.group_usage[g].apply(old, ci, -1);
+        self.group_usage[g].apply(new, ci, 1);
+        if (before != self.group_usage[g] || old.live != new.live) && !self.group_changed[g] {
+            self.group_changed[g] = true;
+            self.groups_changed.push(ci.group);
+        }
         self.slots[id.index()] = new;
         if old.live != new.live {
             let live = &mut self.group_live_instances[ci.group.index()];
@@ -306,6 +323,14 @@ impl Cluster {
     /// The instances not INACTIVE, in registration order.
     pub fn live_instances(&self) -> impl Iterator<Item = &ContainerInstance> + Clone {
         self.live.iter().map(|id| &self.instances[id.index()])
+    }
+
+    /// The groups whose usage changed since the last call, each once, in the order they changed.
+    pub fn take_changed_groups(&mut self) -> Vec<GroupId> {
+        for g in &self.groups_changed {
+            self.group_changed[g.index()] = false;
+        }
+        std::mem::take(&mut self.groups_changed)
     }
 
     pub fn live_instances_in_group(&self, group: GroupId) -> u32 {

@@ -5,6 +5,7 @@
 pub mod capacity_providers;
 mod metrics;
 mod target_groups;
+pub mod usage;
 
 pub use metrics::{Accum, Values};
 use target_groups::TargetGroupObs;
@@ -78,6 +79,13 @@ pub enum Notice {
     },
     /// The cluster's registered and reserved CPU and memory changed.
     ClusterUsage(crate::cluster::Usage),
+    /// An instance group's live instances or reserved CPU and memory changed (at the end of an
+    /// instant).
+    GroupUsage {
+        group: crate::ids::GroupId,
+        instances: u32,
+        usage: crate::cluster::Usage,
+    },
     /// A capacity provider's managed-scaling datapoint, when it differs from the last one.
     CapacityProvider(ProviderReading),
     /// A task left PROVISIONING: placed on an instance, or given up (timeout, scale-in).
@@ -248,6 +256,8 @@ pub struct RunResult {
     pub usage: Vec<(SimTime, crate::cluster::Usage)>,
     /// Per capacity provider: scaling, PROVISIONING waits, and its datapoints.
     pub capacity_providers: Vec<capacity_providers::ProviderResult>,
+    /// Per instance group (Fargate's stand-ins included): instance-hours, vCPU- and GB-hours.
+    pub groups: Vec<usage::GroupUsageResult>,
 }
 
 pub struct Observer {
@@ -267,6 +277,7 @@ pub struct Observer {
     usage: Vec<(SimTime, crate::cluster::Usage)>,
     usage_step_ms: u64,
     providers: Vec<capacity_providers::ProviderObs>,
+    groups: Vec<usage::GroupObs>,
     /// Each provider's instances at the start (its group's initial count).
     providers_initial: Vec<u32>,
 }
@@ -292,6 +303,11 @@ impl Observer {
             log: Vec::new(),
             usage: Vec::new(),
             usage_step_ms: scenario.duration.0 / 2000,
+            groups: scenario
+                .groups
+                .iter()
+                .map(|g| usage::GroupObs::new(&g.name, &g.instance_type, g.fargate))
+                .collect(),
             // The scenario's own providers; FARGATE and FARGATE_SPOT come after them and report
             // no scaling.
             providers: scenario
@@ -334,6 +350,9 @@ impl Observer {
                 }
                 Notice::Log(entry) => self.log.push((now, entry)),
                 Notice::CapacityProvider(r) => self.providers[r.provider].reading(now, r),
+                Notice::GroupUsage { group, instances, usage } => {
+                    self.groups[group.index()].changed(now, instances, usage)
+                }
                 Notice::Provisioned { provider, waited, placed } => {
                     self.providers[provider].provisioned(waited, placed)
                 }
@@ -455,6 +474,7 @@ impl Observer {
             target_group_rows: self.target_group_rows,
             log: self.log,
             usage: self.usage,
+            groups: self.groups.into_iter().map(|g| g.result(end)).collect(),
             capacity_providers: self
                 .providers
                 .into_iter()

@@ -3,7 +3,10 @@
 
 use serde_json::{Value, json};
 
-use crate::scenario::expect::{CAPACITY_PROVIDER_METRICS, SERVICE_METRICS, TARGET_GROUP_METRICS, WORKLOAD_METRICS};
+use crate::scenario::expect::{
+    CAPACITY_PROVIDER_METRICS, FARGATE_METRICS, INSTANCE_GROUP_METRICS, SERVICE_METRICS, TARGET_GROUP_METRICS,
+    WORKLOAD_METRICS,
+};
 
 /// Which way a metric improves.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,11 +112,13 @@ const NOT_METRICS: [&str; 4] = ["deployments", "desired_count", "minimum_healthy
 /// baseline value (any worsening at all from a baseline of 0 or with tolerance 0). A time to
 /// recover that became unknown (null: no recovery by the end) is a regression.
 pub fn compare(before: &Value, after: &Value, tolerance: f64) -> Vec<Change> {
-    let sections: [(&'static str, &[&'static str]); 4] = [
+    let sections: [(&'static str, &[&'static str]); 6] = [
         ("services", &SERVICE_METRICS),
         ("workloads", &WORKLOAD_METRICS),
         ("target_groups", &TARGET_GROUP_METRICS),
         ("capacity_providers", &CAPACITY_PROVIDER_METRICS),
+        ("instance_groups", &INSTANCE_GROUP_METRICS),
+        ("fargate", &FARGATE_METRICS),
     ];
     let empty = serde_json::Map::new();
     let mut out = Vec::new();

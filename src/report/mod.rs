@@ -296,6 +296,114 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
             .iter()
             .map(|p| (p.name.clone(), capacity_provider_json(p)))
             .collect::<serde_json::Map<String, Value>>(),
+        "instance_groups": instance_groups_json(result, &scenario.pricing),
+        "fargate": fargate_json(result, scenario),
+        "usage": usage_json(result, scenario),
+    })
+}
+
+/// Hours with three decimals.
+fn hours(h: f64) -> Value {
+    json!((h * 1000.0).round() / 1000.0)
+}
+
+/// Money with four decimals; `null` without a price.
+fn money(cost: Option<f64>) -> Value {
+    cost.map_or(Value::Null, |c| json!((c * 10_000.0).round() / 10_000.0))
+}
+
+/// `instance_groups.<name>` (EC2 groups): keys [`crate::scenario::expect::INSTANCE_GROUP_METRICS`].
+fn instance_groups_json(result: &RunResult, pricing: &crate::scenario::Pricing) -> Value {
+    result
+        .groups
+        .iter()
+        .filter(|g| !g.fargate)
+        .map(|g| {
+            let price = pricing.instance_hour.iter().find(|(t, _)| *t == g.instance_type).map(|(_, p)| *p);
+            (
+                g.name.clone(),
+                json!({
+                    "instance_type": g.instance_type,
+                    "instance_hours": hours(g.instance_hours),
+                    "cost": money(price.map(|p| p * g.instance_hours)),
+                }),
+            )
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
+/// The price per vCPU-hour and GB-hour of FARGATE (`spot` false) or FARGATE_SPOT.
+fn fargate_prices(pricing: &crate::scenario::Pricing, spot: bool) -> (Option<f64>, Option<f64>) {
+    if spot {
+        (pricing.fargate_spot_vcpu_hour, pricing.fargate_spot_gb_hour)
+    } else {
+        (pricing.fargate_vcpu_hour, pricing.fargate_gb_hour)
+    }
+}
+
+/// The cost of `vcpu_hours` and `gb_hours` when both prices are known.
+fn fargate_cost(prices: (Option<f64>, Option<f64>), vcpu_hours: f64, gb_hours: f64) -> Option<f64> {
+    Some(prices.0? * vcpu_hours + prices.1? * gb_hours)
+}
+
+/// `fargate.FARGATE` and `fargate.FARGATE_SPOT` (those a service uses): keys
+/// [`crate::scenario::expect::FARGATE_METRICS`].
+fn fargate_json(result: &RunResult, scenario: &Scenario) -> Value {
+    result
+        .groups
+        .iter()
+        .zip(&scenario.groups)
+        .filter(|(g, spec)| g.fargate && spec.count > 0)
+        .map(|(g, _)| {
+            let prices = fargate_prices(&scenario.pricing, g.name == "FARGATE_SPOT");
+            (
+                g.name.clone(),
+                json!({
+                    "vcpu_hours": hours(g.vcpu_hours),
+                    "gb_hours": hours(g.gb_hours),
+                    "cost": money(fargate_cost(prices, g.vcpu_hours, g.gb_hours)),
+                }),
+            )
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
+/// `usage`: the run's totals (instance-hours by type, Fargate and Fargate Spot vCPU- and
+/// GB-hours, and the cost where every part has a price).
+fn usage_json(result: &RunResult, scenario: &Scenario) -> Value {
+    let mut by_type: Vec<(String, f64)> = Vec::new();
+    let (mut fargate, mut spot) = ((0.0, 0.0), (0.0, 0.0));
+    for g in &result.groups {
+        match (g.fargate, g.name == "FARGATE_SPOT") {
+            (true, true) => spot = (spot.0 + g.vcpu_hours, spot.1 + g.gb_hours),
+            (true, false) => fargate = (fargate.0 + g.vcpu_hours, fargate.1 + g.gb_hours),
+            _ => match by_type.iter_mut().find(|(t, _)| *t == g.instance_type) {
+                Some((_, h)) => *h += g.instance_hours,
+                None => by_type.push((g.instance_type.clone(), g.instance_hours)),
+            },
+        }
+    }
+    by_type.sort_by(|a, b| a.0.cmp(&b.0));
+    let pricing = &scenario.pricing;
+    let mut cost: Option<f64> = Some(0.0);
+    for (t, h) in &by_type {
+        let price = pricing.instance_hour.iter().find(|(k, _)| k == t).map(|(_, p)| *p);
+        cost = cost.zip(price.map(|p| p * h)).map(|(a, b)| a + b);
+    }
+    for (spot_prices, (v, g)) in [(false, fargate), (true, spot)] {
+        if v > 0.0 || g > 0.0 {
+            cost = cost.zip(fargate_cost(fargate_prices(pricing, spot_prices), v, g)).map(|(a, b)| a + b);
+        }
+    }
+    json!({
+        "instance_hours": by_type.iter().map(|(t, h)| (t.clone(), hours(*h))).collect::<serde_json::Map<String, Value>>(),
+        "fargate_vcpu_hours": hours(fargate.0),
+        "fargate_gb_hours": hours(fargate.1),
+        "fargate_spot_vcpu_hours": hours(spot.0),
+        "fargate_spot_gb_hours": hours(spot.1),
+        "cost": if pricing.is_empty() { Value::Null } else { money(cost) },
     })
 }
 

@@ -35,8 +35,18 @@ pub fn is_text_metric(metric: &str) -> bool {
 }
 
 /// The keys of an `[[expect]]` table.
-pub(crate) const EXPECT_KEYS: &[&str] =
-    &["service", "workload", "target_group", "capacity_provider", "metric", "min", "max", "equals"];
+pub(crate) const EXPECT_KEYS: &[&str] = &[
+    "service",
+    "workload",
+    "target_group",
+    "capacity_provider",
+    "instance_group",
+    "fargate",
+    "metric",
+    "min",
+    "max",
+    "equals",
+];
 
 /// Per-workload metrics (`workloads.<name>`).
 pub const WORKLOAD_METRICS: [&str; 6] =
@@ -62,6 +72,12 @@ pub const CAPACITY_PROVIDER_METRICS: [&str; 13] = [
     "provisioning_given_up",
 ];
 
+/// Per-instance-group metrics (`instance_groups.<name>`).
+pub const INSTANCE_GROUP_METRICS: [&str; 2] = ["instance_hours", "cost"];
+
+/// Per Fargate provider (`fargate.FARGATE`, `fargate.FARGATE_SPOT`).
+pub const FARGATE_METRICS: [&str; 3] = ["vcpu_hours", "gb_hours", "cost"];
+
 /// What an expectation is about.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubjectKind {
@@ -69,6 +85,8 @@ pub enum SubjectKind {
     Workload,
     TargetGroup,
     CapacityProvider,
+    InstanceGroup,
+    Fargate,
 }
 
 impl SubjectKind {
@@ -79,6 +97,8 @@ impl SubjectKind {
             SubjectKind::Workload => "workloads",
             SubjectKind::TargetGroup => "target_groups",
             SubjectKind::CapacityProvider => "capacity_providers",
+            SubjectKind::InstanceGroup => "instance_groups",
+            SubjectKind::Fargate => "fargate",
         }
     }
 
@@ -88,6 +108,8 @@ impl SubjectKind {
             SubjectKind::Workload => "workload",
             SubjectKind::TargetGroup => "target_group",
             SubjectKind::CapacityProvider => "capacity_provider",
+            SubjectKind::InstanceGroup => "instance_group",
+            SubjectKind::Fargate => "fargate",
         }
     }
 
@@ -97,6 +119,8 @@ impl SubjectKind {
             SubjectKind::Workload => &WORKLOAD_METRICS,
             SubjectKind::TargetGroup => &TARGET_GROUP_METRICS,
             SubjectKind::CapacityProvider => &CAPACITY_PROVIDER_METRICS,
+            SubjectKind::InstanceGroup => &INSTANCE_GROUP_METRICS,
+            SubjectKind::Fargate => &FARGATE_METRICS,
         }
     }
 }
@@ -150,6 +174,9 @@ pub struct Subjects<'a> {
     pub workloads: &'a [String],
     pub target_groups: &'a [String],
     pub capacity_providers: &'a [String],
+    pub instance_groups: &'a [String],
+    /// FARGATE and FARGATE_SPOT, those the scenario uses.
+    pub fargate: &'a [String],
 }
 
 impl Subjects<'_> {
@@ -159,12 +186,20 @@ impl Subjects<'_> {
             SubjectKind::Workload => self.workloads,
             SubjectKind::TargetGroup => self.target_groups,
             SubjectKind::CapacityProvider => self.capacity_providers,
+            SubjectKind::InstanceGroup => self.instance_groups,
+            SubjectKind::Fargate => self.fargate,
         }
     }
 }
 
-const KINDS: [SubjectKind; 4] =
-    [SubjectKind::Service, SubjectKind::Workload, SubjectKind::TargetGroup, SubjectKind::CapacityProvider];
+const KINDS: [SubjectKind; 6] = [
+    SubjectKind::Service,
+    SubjectKind::Workload,
+    SubjectKind::TargetGroup,
+    SubjectKind::CapacityProvider,
+    SubjectKind::InstanceGroup,
+    SubjectKind::Fargate,
+];
 
 /// One `[[expect]]` table.
 pub fn read_expectation(r: &mut Reader<'_>, node: &Node, path: &str, subjects: &Subjects<'_>) -> Option<Expectation> {

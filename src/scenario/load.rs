@@ -42,6 +42,7 @@ pub(crate) const TOP: &[&str] = &[
     "task_definitions",
     "target_groups",
     "capacity_providers",
+    "pricing",
     "services",
     "events",
     "faults",
@@ -77,6 +78,8 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
 pub(crate) const CLUSTER_KEYS: &[&str] =
     &["name", "zones", "subnets", "capacityProviders", "defaultCapacityProviderStrategy"];
 pub(crate) const CAPACITY_PROVIDER_FILE_KEYS: &[&str] = &["file", "name"];
+pub(crate) const PRICING_KEYS: &[&str] =
+    &["instance_hour", "fargate_vcpu_hour", "fargate_gb_hour", "fargate_spot_vcpu_hour", "fargate_spot_gb_hour"];
 pub(crate) const TASK_DEFINITION_FILE_KEYS: &[&str] = &["file", "behavior"];
 pub(crate) const TARGET_GROUP_FILE_KEYS: &[&str] = &["file", "name"];
 pub(crate) const SERVICE_FILE_KEYS: &[&str] = &["file", "service", "serviceName", "taskDefinition", "desiredCount"];
@@ -384,11 +387,17 @@ impl Loader<'_> {
             || raw_names(&f, "capacity_providers", "name"),
             |v| v.iter().filter(|p| !p.is_fargate()).map(|p| p.name.clone()).collect(),
         );
+        let fargate_names: Vec<String> = groups
+            .as_ref()
+            .map(|g| g.iter().filter(|g| g.fargate && g.count > 0).map(|g| g.name.clone()).collect())
+            .unwrap_or_default();
         let subjects = super::Subjects {
             services: &names.services,
             workloads: &workload_names,
             target_groups: &tg_names,
             capacity_providers: &cp_names,
+            instance_groups: &names.groups,
+            fargate: &fargate_names,
         };
         let (mut expectations, mut expectations_ok) = (Vec::new(), true);
         for (node, path) in self.array_of_tables(&f, "expect") {
@@ -420,6 +429,7 @@ impl Loader<'_> {
             task_definitions: tds?,
             target_groups: target_groups?.into_iter().map(|g| g.spec).collect(),
             capacity_providers: capacity_providers?,
+            pricing: self.read_pricing(&f)?,
             default_capacity_provider_strategy: capacity.default_strategy,
             services: services?,
             timeline: timeline?,
@@ -805,6 +815,38 @@ impl Loader<'_> {
         };
         self.absorb(inner);
         cp
+    }
+
+    /// `[pricing]`: prices per instance-hour by type, and per Fargate vCPU-hour and GB-hour.
+    fn read_pricing(&mut self, top: &Fields<'_>) -> Option<Pricing> {
+        let Some(node) = top.node("pricing") else { return Some(Pricing::default()) };
+        let f = self.r.table(node, "pricing", PRICING_KEYS)?;
+        let r = &mut self.r;
+        let mut p = Pricing {
+            fargate_vcpu_hour: r.opt_f64(&f, "fargate_vcpu_hour", 0.0, 1e9),
+            fargate_gb_hour: r.opt_f64(&f, "fargate_gb_hour", 0.0, 1e9),
+            fargate_spot_vcpu_hour: r.opt_f64(&f, "fargate_spot_vcpu_hour", 0.0, 1e9),
+            fargate_spot_gb_hour: r.opt_f64(&f, "fargate_spot_gb_hour", 0.0, 1e9),
+            ..Pricing::default()
+        };
+        if let Some(table) = f.node("instance_hour") {
+            let Value::Table(entries) = &table.value else {
+                let found = format!("expected a table of instance types and prices, found {}", table.describe());
+                r.error(&table.span, "pricing.instance_hour", found);
+                return None;
+            };
+            for e in entries {
+                match e.node.value {
+                    Value::Int(i) if i >= 0 => p.instance_hour.push((e.key.clone(), i as f64)),
+                    Value::Float(x) if x.is_finite() && x >= 0.0 => p.instance_hour.push((e.key.clone(), x)),
+                    _ => {
+                        let found = format!("expected a price (a number, 0 or more), found {}", e.node.describe());
+                        r.error(&e.node.span, &format!("pricing.instance_hour.{}", e.key), found);
+                    }
+                }
+            }
+        }
+        Some(p)
     }
 
     /// `[cluster] subnets = { "subnet-0a1b" = "us-east-1a", ... }`: the zone of each subnet a

@@ -294,6 +294,8 @@ pub struct Scenario {
     /// `[[capacity_providers]]`: Auto Scaling group providers (FARGATE and FARGATE_SPOT exist
     /// without being listed).
     pub capacity_providers: Vec<crate::ecs::capacity_provider::CapacityProviderSpec>,
+    /// `[pricing]`: the user's prices, for the cost of the run's usage (no built-in price list).
+    pub pricing: Pricing,
     /// `[cluster] defaultCapacityProviderStrategy`: what services and RunTask calls without a
     /// launch type or strategy of their own use.
     pub default_capacity_provider_strategy: Vec<crate::ecs::capacity_provider_strategy::StrategyItem>,
@@ -309,4 +311,21 @@ pub struct Scenario {
     pub ignored_fields: Vec<String>,
     /// Defaults ecsim chose where the files leave a simulated quantity open.
     pub assumptions: Vec<String>,
+}
+
+/// `[pricing]`: prices per hour, in the user's currency. A usage without a price has no cost.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Pricing {
+    /// Per instance type, the price of an instance-hour.
+    pub instance_hour: Vec<(String, f64)>,
+    pub fargate_vcpu_hour: Option<f64>,
+    pub fargate_gb_hour: Option<f64>,
+    pub fargate_spot_vcpu_hour: Option<f64>,
+    pub fargate_spot_gb_hour: Option<f64>,
+}
+
+impl Pricing {
+    pub fn is_empty(&self) -> bool {
+        *self == Pricing::default()
+    }
 }

@@ -7,11 +7,14 @@
 
 use serde_json::{Map, Value, json};
 
-use super::expect::{CAPACITY_PROVIDER_METRICS, EXPECT_KEYS, SERVICE_METRICS, TARGET_GROUP_METRICS, WORKLOAD_METRICS};
+use super::expect::{
+    CAPACITY_PROVIDER_METRICS, EXPECT_KEYS, FARGATE_METRICS, INSTANCE_GROUP_METRICS, SERVICE_METRICS,
+    TARGET_GROUP_METRICS, WORKLOAD_METRICS,
+};
 use super::instance_group::GROUP_KEYS;
 use super::load::{
-    CAPACITY_PROVIDER_FILE_KEYS, CLUSTER_KEYS, FAULT_KEYS, SCENARIO_KEYS, SERVICE_FILE_KEYS, SETTINGS_KEYS,
-    TARGET_GROUP_FILE_KEYS, TASK_DEFINITION_FILE_KEYS, TOP, WORKLOAD_KEYS,
+    CAPACITY_PROVIDER_FILE_KEYS, CLUSTER_KEYS, FAULT_KEYS, PRICING_KEYS, SCENARIO_KEYS, SERVICE_FILE_KEYS,
+    SETTINGS_KEYS, TARGET_GROUP_FILE_KEYS, TASK_DEFINITION_FILE_KEYS, TOP, WORKLOAD_KEYS,
 };
 use super::swarm::SWARM_KEYS;
 use super::timeline::{ACTIONS, EVENT_KEYS, action_keys};
@@ -312,7 +315,20 @@ pub fn scenario_schema() -> Value {
         .chain(&WORKLOAD_METRICS)
         .chain(&TARGET_GROUP_METRICS)
         .chain(&CAPACITY_PROVIDER_METRICS)
+        .chain(&INSTANCE_GROUP_METRICS)
+        .chain(&FARGATE_METRICS)
         .copied()
+        .collect();
+    // Several subjects share a metric's name (instance_hours, cost): each word once.
+    let mut seen = Vec::new();
+    let metrics: Vec<&str> = metrics
+        .into_iter()
+        .filter(|m| {
+            !seen.contains(m) && {
+                seen.push(*m);
+                true
+            }
+        })
         .collect();
     let mut expect = table(
         EXPECT_KEYS,
@@ -321,6 +337,8 @@ pub fn scenario_schema() -> Value {
             ("workload", text()),
             ("target_group", text()),
             ("capacity_provider", text()),
+            ("instance_group", text()),
+            ("fargate", words(&["FARGATE", "FARGATE_SPOT"])),
             ("metric", words(&metrics)),
             ("min", json!({ "type": "number" })),
             ("max", json!({ "type": "number" })),
@@ -350,6 +368,23 @@ pub fn scenario_schema() -> Value {
         ("task_definitions", array_of(task_definition)),
         ("target_groups", array_of(target_group)),
         ("capacity_providers", array_of(capacity_provider)),
+        (
+            "pricing",
+            table(
+                PRICING_KEYS,
+                &[
+                    (
+                        "instance_hour",
+                        json!({ "type": "object", "additionalProperties": { "type": "number", "minimum": 0 } }),
+                    ),
+                    ("fargate_vcpu_hour", json!({ "type": "number", "minimum": 0 })),
+                    ("fargate_gb_hour", json!({ "type": "number", "minimum": 0 })),
+                    ("fargate_spot_vcpu_hour", json!({ "type": "number", "minimum": 0 })),
+                    ("fargate_spot_gb_hour", json!({ "type": "number", "minimum": 0 })),
+                ],
+                "Your prices per hour (no built-in price list): the run's usage then has a cost.",
+            ),
+        ),
         ("services", json!({ "type": "array", "maxItems": 5000, "items": service })),
         ("events", array_of(event)),
         ("faults", array_of(fault)),

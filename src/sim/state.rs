@@ -252,6 +252,11 @@ impl State {
             self.reported_usage = self.cluster.usage;
             ctx.notice(Notice::ClusterUsage(self.cluster.usage));
         }
+        for group in self.cluster.take_changed_groups() {
+            let usage = self.cluster.group_usage[group.index()];
+            let instances = self.cluster.group_live_instances[group.index()];
+            ctx.notice(Notice::GroupUsage { group, instances, usage });
+        }
     }
 
     /// ECS keeps a stopped task visible for about an hour and then forgets it (SCHEDULING.md

@@ -191,3 +191,24 @@ fn fargate_spot_capacity_unavailable_tasks_wait() {
     assert!(refusals.iter().all(|e| e.message.contains("Capacity is unavailable at this time.")));
     assert!(!refusals.is_empty());
 }
+
+/// Usage: each FARGATE task of 0.25 vCPU and 0.5 GB held from time zero to the end of the hour
+/// bills 0.25 vCPU-hours and 0.5 GB-hours; with prices, a cost; an EC2 group's instance-hours are
+/// its instances times the hours.
+#[test]
+fn usage_in_vcpu_hours_gb_hours_and_instance_hours_with_the_users_prices() {
+    let toml = fargate(4, ALL, "")
+        + "\n[pricing]\nfargate_vcpu_hour = 0.04\nfargate_gb_hour = 0.004\ninstance_hour = { \"m5.large\" = 0.1 }\n\
+           \n[[instance_groups]]\nname = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 3\n";
+    let s = scenario(&toml);
+    let r = ecsim::sim::Simulation::new(&s, s.seed).run().unwrap();
+    let rendered = ecsim::report::render(&r, &s, None).unwrap();
+    let summary = &rendered.summary;
+    assert_eq!(summary["fargate"]["FARGATE"]["vcpu_hours"], 1.0, "4 x 0.25 vCPU x 1 h");
+    assert_eq!(summary["fargate"]["FARGATE"]["gb_hours"], 2.0);
+    assert_eq!(summary["fargate"]["FARGATE"]["cost"], 1.0 * 0.04 + 2.0 * 0.004);
+    assert!(summary["fargate"].get("FARGATE_SPOT").is_none(), "not used");
+    assert_eq!(summary["instance_groups"]["fleet"]["instance_hours"], 3.0);
+    assert_eq!(summary["instance_groups"]["fleet"]["cost"], 0.3);
+    assert_eq!(summary["usage"]["cost"], 0.3 + 0.048);
+}
