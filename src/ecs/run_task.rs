@@ -4,6 +4,11 @@
 //! Standalone tasks are never replaced; draining leaves them alone.
 
 use crate::cluster::InstanceStatus;
+use crate::ecs::capacity_provider_strategy::{StrategyItem, next_provider};
+
+/// RunTask's failure reason when Fargate has no capacity for a task.
+const FARGATE_UNAVAILABLE: &str =
+    "Capacity is unavailable at this time. Please try again later or in a different availability zone";
 use crate::ecs::placement::{self, Constraint, PlacementRequest, Strategy, TieBreak};
 use crate::ids::{TaskDefId, TaskId};
 use crate::observer::Notice;
@@ -15,14 +20,16 @@ impl State {
         self.cluster.task_group(&name)
     }
 
+    /// RunTask: `count` tasks of `td`, placed by the strategies and constraints, each on the
+    /// capacity provider the call's strategy assigns it (base and weights counted within the
+    /// call, §2.1; on Fargate, Fargate's capacity) or, without one, on any EC2 instance.
     pub fn run_task(
         &mut self,
         ctx: &mut Ctx<'_>,
         td: TaskDefId,
         count: u32,
         group: Option<&str>,
-        strategies: &[Strategy],
-        constraints: &[Constraint],
+        (strategies, constraints, providers): (&[Strategy], &[Constraint], &[StrategyItem]),
     ) -> Vec<TaskId> {
         let group = self.standalone_group(td, group);
         // RunTask's default placement is random.
@@ -32,11 +39,14 @@ impl State {
         constraints.extend(self.task_definitions[td.index()].placement_constraints.iter().cloned());
         let mut started = Vec::new();
         let mut failures: Vec<String> = Vec::new();
+        let mut held = vec![0u32; providers.len()];
         for _ in 0..count {
+            let provider = next_provider(providers, &held);
+            let pool = provider.map(|p| self.provider_group(p));
             let req = PlacementRequest {
                 task: &self.requirements[td.index()],
                 group,
-                pool: None,
+                pool,
                 strategies,
                 constraints: &constraints,
                 tie_break: TieBreak::Random,
@@ -50,6 +60,9 @@ impl State {
                     if let Some(e) = explanation {
                         self.log_placed(ctx, tid, random, &e);
                     }
+                    if let Some(i) = provider.and_then(|p| providers.iter().position(|it| it.provider == p)) {
+                        held[i] += 1;
+                    }
                     started.push(tid);
                 }
                 Err(f) => {
@@ -57,7 +70,10 @@ impl State {
                         let who = format!("RunTask {}", self.task_definitions[td.index()].name());
                         self.log_unplaced(ctx, &who, None, &e);
                     }
+                    let on_fargate = pool.is_some_and(|g| self.cluster.groups[g.index()].fargate);
                     let (code, arn) = match f.closest {
+                        // Fargate's failure reason names no instance.
+                        _ if on_fargate => (FARGATE_UNAVAILABLE, Default::default()),
                         Some((iid, r)) => (r.code(), self.cluster.instance(iid).ec2_instance_id.clone()),
                         None => ("MISSING", Default::default()),
                     };

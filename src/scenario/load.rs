@@ -100,28 +100,27 @@ pub(crate) const WORKLOAD_KEYS: &[&str] = &[
     "placementStrategy",
 ];
 
-/// When a service's strategy names FARGATE or FARGATE_SPOT (indices after the scenario's own
-/// providers), the two providers and their stand-in groups (one "instance" per zone, see
-/// [`InstanceGroupSpec::fargate`]) join the scenario, in that order.
+/// When a strategy (a service's or a RunTask's, all of them in `strategies`) names FARGATE or
+/// FARGATE_SPOT (indices after the scenario's own providers), the two providers and their
+/// stand-in groups (one "instance" per zone, see [`InstanceGroupSpec::fargate`]) join the
+/// scenario, in that order.
 fn add_fargate(
     groups: Option<Vec<InstanceGroupSpec>>,
     providers: Option<Vec<CapacityProviderSpec>>,
-    services: Option<&[ServiceSpec]>,
+    strategies: &[&[crate::ecs::capacity_provider_strategy::StrategyItem]],
     capacity: &CapacityContext,
     zones: usize,
 ) -> (Option<Vec<InstanceGroupSpec>>, Option<Vec<CapacityProviderSpec>>) {
     let first = capacity.fargate_index(0);
-    let used =
-        services.is_some_and(|s| s.iter().any(|s| s.capacity_provider_strategy.iter().any(|i| i.provider >= first)));
+    let uses = |k: usize| strategies.iter().any(|s| s.iter().any(|i| i.provider == first + k));
     let (Some(mut groups), Some(mut providers)) = (groups, providers) else { return (None, None) };
-    if !used || providers.len() != first {
+    if !(uses(0) || uses(1)) || providers.len() != first {
         return (Some(groups), Some(providers));
     }
     let all: Vec<ZoneId> = (0..zones).map(|z| ZoneId(z as u16)).collect();
-    let services = services.unwrap_or_default();
     for (k, name) in crate::ecs::capacity_provider::FARGATE_PROVIDERS.into_iter().enumerate() {
-        // Capacity stands in only for the provider some service uses.
-        let used = services.iter().any(|s| s.capacity_provider_strategy.iter().any(|i| i.provider == first + k));
+        // Capacity stands in only for the provider something uses.
+        let used = uses(k);
         providers.push(CapacityProviderSpec {
             name: name.to_string(),
             group: GroupId(groups.len() as u16),
@@ -246,6 +245,9 @@ pub(super) struct Names<'a> {
     pub(super) services: Vec<String>,
     pub(super) families: Families,
     pub(super) task_definitions: &'a [TaskDefinition],
+    /// What a RunTask's capacity provider strategy can name, and the cluster's subnets.
+    pub(super) capacity: &'a CapacityContext,
+    pub(super) subnets: &'a [(String, String)],
 }
 
 pub(super) fn lookup<T: From<u16>>(
@@ -355,9 +357,6 @@ impl Loader<'_> {
             groups.as_deref(),
             (&capacity, &zone_names, &subnets),
         );
-        // Services on FARGATE or FARGATE_SPOT run on stand-ins for Fargate capacity, one per zone.
-        let (groups, capacity_providers) =
-            add_fargate(groups, capacity_providers, services.as_deref(), &capacity, zone_names.len());
         // Services read from files are named there (or by `serviceName` beside `file`).
         let service_names = match &services {
             Some(list) => list.iter().map(|s| s.name.clone()).collect(),
@@ -369,9 +368,21 @@ impl Loader<'_> {
             services: service_names,
             families,
             task_definitions: tds.as_deref().unwrap_or(&[]),
+            capacity: &capacity,
+            subnets: &subnets,
         };
         let Header { duration, name, seed, measure_from, start_epoch_ms } = header?;
         let timeline = self.read_events(&f, &names, duration, groups.as_deref().unwrap_or(&[]));
+        // What runs on FARGATE or FARGATE_SPOT runs on stand-ins for Fargate capacity, one per zone.
+        let mut strategies: Vec<&[crate::ecs::capacity_provider_strategy::StrategyItem]> =
+            services.iter().flatten().map(|s| &s.capacity_provider_strategy[..]).collect();
+        for e in timeline.iter().flatten() {
+            if let Action::RunTask { capacity_provider_strategy, .. } = &e.action {
+                strategies.push(capacity_provider_strategy);
+            }
+        }
+        let (groups, capacity_providers) =
+            add_fargate(groups, capacity_providers, &strategies, &capacity, names.zones.len());
         let faults = self.read_faults(&f, &names, duration);
         let workloads = self.read_named(
             &f,

@@ -166,6 +166,9 @@ pub enum Action {
         group: Option<String>,
         strategies: Vec<crate::ecs::placement::Strategy>,
         constraints: Vec<crate::ecs::placement::Constraint>,
+        /// The call's capacity provider strategy (its own, else the cluster's default unless a
+        /// launch type is given); empty: the EC2 launch type.
+        capacity_provider_strategy: Vec<crate::ecs::capacity_provider_strategy::StrategyItem>,
     },
     /// StartTask: one standalone task on each named instance (at most 10).
     StartTask {

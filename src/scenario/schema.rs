@@ -541,6 +541,9 @@ fn event_types() -> Vec<(&'static str, Value)> {
         ("task", text()),
         ("reason", text()),
         ("capacity_provider", words(&["FARGATE_SPOT", "FARGATE"])),
+        ("launchType", words(&["EC2", "FARGATE", "EXTERNAL", ""])),
+        ("capacityProviderStrategy", strategy()),
+        ("networkConfiguration", json!({ "type": "object" })),
     ]
 }
 

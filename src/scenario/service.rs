@@ -334,7 +334,7 @@ pub fn read_service(
 /// (its own, else the cluster's default unless a launch type is given). A Fargate (or ECS
 /// Anywhere) launch type is accepted, as AWS accepts it, and its tasks are placed on the
 /// scenario's instances; `validate` says so.
-fn read_capacity(
+pub(super) fn read_capacity(
     r: &mut Reader<'_>,
     f: &Fields<'_>,
     cx: Option<&super::capacity_provider::CapacityContext>,

@@ -34,6 +34,9 @@ pub(crate) const EVENT_KEYS: &[&str] = &[
     "task",
     "reason",
     "capacity_provider",
+    "launchType",
+    "capacityProviderStrategy",
+    "networkConfiguration",
 ];
 
 /// The keys an event with `action` may have (an unknown action: every event key, so only the
@@ -49,9 +52,18 @@ pub(crate) fn action_keys(action: &str) -> &'static [&'static str] {
         | "deregister_instances"
         | "stop_instances"
         | "start_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
-        "run_task" => {
-            &["at", "action", "taskDefinition", "count", "group", "placementStrategy", "placementConstraints"]
-        }
+        "run_task" => &[
+            "at",
+            "action",
+            "taskDefinition",
+            "count",
+            "group",
+            "placementStrategy",
+            "placementConstraints",
+            "launchType",
+            "capacityProviderStrategy",
+            "networkConfiguration",
+        ],
         "start_task" => &["at", "action", "taskDefinition", "containerInstances", "group"],
         "retirement_notice" => &["at", "action", "instances", "group", "zone", "count", "pick", "deadline", "drain"],
         "az_outage" => &["at", "action", "zone", "duration"],
@@ -267,12 +279,33 @@ pub(super) fn read_event(
                 let count = r.opt_u32(&f, "count", 1, 10).unwrap_or(1);
                 let strategies = read_strategies(r, &f)?;
                 let constraints = read_constraints(r, &f)?;
+                let capacity_provider_strategy = super::service::read_capacity(r, &f, Some(names.capacity))?;
                 let td = td?;
+                let mut constraints = constraints;
+                // On Fargate: AWS's refusals, and the zones of the call's subnets.
+                if capacity_provider_strategy.iter().any(|i| i.provider >= names.capacity.names.len()) {
+                    let t = &names.task_definitions[td.index()];
+                    constraints.extend(super::fargate::service_zones(
+                        r,
+                        &f,
+                        node,
+                        Some(t),
+                        names.subnets,
+                        &names.zones,
+                    ));
+                }
                 let total = constraints.len() + names.task_definitions[td.index()].placement_constraints.len();
                 if total > 10 {
                     r.error(&node.span, path, format!("expected at most 10 placement constraints per task (task definition and request together), found {total}"));
                 }
-                Action::RunTask { task_definition: td, count, group, strategies, constraints }
+                Action::RunTask {
+                    task_definition: td,
+                    count,
+                    group,
+                    strategies,
+                    constraints,
+                    capacity_provider_strategy,
+                }
             } else {
                 if !f.has("containerInstances") {
                     r.missing(&f, "containerInstances", "the instances to start tasks on");

@@ -47,8 +47,9 @@ impl State {
                     self.retirement_notice(ctx, iid, deadline, drain);
                 }
             }
-            Action::RunTask { task_definition, count, group, strategies, constraints } => {
-                self.run_task(ctx, task_definition, count, group.as_deref(), &strategies, &constraints);
+            Action::RunTask { task_definition, count, group, strategies, constraints, capacity_provider_strategy } => {
+                let placement = (&strategies[..], &constraints[..], &capacity_provider_strategy[..]);
+                self.run_task(ctx, task_definition, count, group.as_deref(), placement);
             }
             Action::StartTask { task_definition, instances, group } => {
                 self.start_task(ctx, task_definition, &instances, group.as_deref());

@@ -156,3 +156,73 @@ fn run_task_placements_are_explained() {
         e[0].message
     );
 }
+
+/// RunTask with a capacity provider strategy: base and weights count within the call (§2.1:
+/// base 2 on A, weights 1 and 3, 10 tasks: A 4, B 6); with launchType FARGATE the tasks run on
+/// Fargate, never on the instances.
+#[test]
+fn run_task_follows_its_capacity_provider_strategy() {
+    let toml = r#"[scenario]
+duration = "10m"
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b"]
+
+[[instance_groups]]
+name = "a"
+instance_type = "m5.xlarge"
+count = 4
+
+[[instance_groups]]
+name = "b"
+instance_type = "m5.xlarge"
+count = 4
+
+[[capacity_providers]]
+name = "cp-a"
+autoScalingGroupProvider = { autoScalingGroupArn = "a" }
+
+[[capacity_providers]]
+name = "cp-b"
+autoScalingGroupProvider = { autoScalingGroupArn = "b" }
+
+[[task_definitions]]
+family = "job"
+networkMode = "awsvpc"
+cpu = "256"
+memory = "512"
+behavior = { run = "1h" }
+containerDefinitions = [{ name = "job", image = "job:1", essential = true }]
+
+[[events]]
+at = "1m"
+action = "run_task"
+taskDefinition = "job"
+count = 10
+capacityProviderStrategy = [{ capacityProvider = "cp-a", base = 2, weight = 1 }, { capacityProvider = "cp-b", weight = 3 }]
+placementStrategy = [{ type = "spread", field = "instanceId" }]
+
+[[events]]
+at = "2m"
+action = "run_task"
+taskDefinition = "job"
+count = 3
+group = "fargate-jobs"
+launchType = "FARGATE"
+networkConfiguration = { awsvpcConfiguration = { subnets = ["subnet-1"] } }
+"#;
+    let mut sim = sim(toml);
+    sim.run_until(at_s(61.0)).unwrap();
+    let on = |sim: &ecsim::sim::Simulation, name: &str| {
+        let c = sim.cluster();
+        sim.state()
+            .tasks
+            .iter()
+            .filter(|t| t.counts().live && c.groups[c.instance(t.instance).group.index()].name == name)
+            .count()
+    };
+    assert_eq!((on(&sim, "a"), on(&sim, "b")), (4, 6));
+    sim.run_until(at_s(121.0)).unwrap();
+    assert_eq!(on(&sim, "FARGATE"), 3);
+    assert_eq!((on(&sim, "a"), on(&sim, "b")), (4, 6));
+}
