@@ -194,30 +194,8 @@ fn worked_example_18_provisioning_quota_of_500() {
 /// own group's instances.
 #[test]
 fn worked_example_19_strategy_base_and_weights() {
-    let toml = r#"[scenario]
-duration = "10m"
-
-[cluster]
-zones = ["us-east-1a", "us-east-1b"]
-
-[[instance_groups]]
-name = "a"
-instance_type = "m5.xlarge"
-count = 4
-
-[[instance_groups]]
-name = "b"
-instance_type = "m5.xlarge"
-count = 4
-
-[[capacity_providers]]
-name = "cp-a"
-autoScalingGroupProvider = { autoScalingGroupArn = "a" }
-
-[[capacity_providers]]
-name = "cp-b"
-autoScalingGroupProvider = { autoScalingGroupArn = "b" }
-
+    let toml = TWO_PROVIDERS.to_string()
+        + r#"
 [[task_definitions]]
 family = "app"
 cpu = "256"
@@ -231,14 +209,11 @@ desiredCount = 10
 capacityProviderStrategy = [{ capacityProvider = "cp-a", base = 2, weight = 1 }, { capacityProvider = "cp-b", weight = 3 }]
 "#;
     let sim = {
-        let mut s = sim(toml);
+        let mut s = sim(&toml);
         s.run_until(at_s(1.0)).unwrap();
         s
     };
-    let on_group = |g: u16| {
-        sim.state().tasks.iter().filter(|t| t.counts().live && sim.cluster().instance(t.instance).group.0 == g).count()
-    };
-    assert_eq!((on_group(0), on_group(1)), (4, 6));
+    assert_eq!((live_on_group(&sim, "a"), live_on_group(&sim, "b")), (4, 6));
     assert_eq!(sim.state().services[0].provider_tasks, [4, 6]);
 }
 

@@ -76,3 +76,41 @@ pub fn python_with(modules: &str) -> Option<std::path::PathBuf> {
     }
     ok.then_some(python)
 }
+
+/// Ten minutes of two groups of 4 m5.xlarge, `a` and `b`, behind capacity providers `cp-a` and
+/// `cp-b` (no managed scaling): the setting of §2.1's strategy example. Task definitions and
+/// services follow.
+pub const TWO_PROVIDERS: &str = r#"[scenario]
+duration = "10m"
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b"]
+
+[[instance_groups]]
+name = "a"
+instance_type = "m5.xlarge"
+count = 4
+
+[[instance_groups]]
+name = "b"
+instance_type = "m5.xlarge"
+count = 4
+
+[[capacity_providers]]
+name = "cp-a"
+autoScalingGroupProvider = { autoScalingGroupArn = "a" }
+
+[[capacity_providers]]
+name = "cp-b"
+autoScalingGroupProvider = { autoScalingGroupArn = "b" }
+"#;
+
+/// Live tasks on the instances of group `name`.
+pub fn live_on_group(sim: &ecsim::sim::Simulation, name: &str) -> usize {
+    let c = sim.cluster();
+    sim.state()
+        .tasks
+        .iter()
+        .filter(|t| t.counts().live && c.groups[c.instance(t.instance).group.index()].name == name)
+        .count()
+}

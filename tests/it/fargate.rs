@@ -129,12 +129,7 @@ fn spot_mix(desired: u32, events: &str) -> String {
 }
 
 fn on_spot(sim: &ecsim::sim::Simulation) -> usize {
-    let c = sim.cluster();
-    sim.state()
-        .tasks
-        .iter()
-        .filter(|t| t.counts().live && c.groups[c.instance(t.instance).group.index()].name == "FARGATE_SPOT")
-        .count()
+    live_on_group(sim, "FARGATE_SPOT")
 }
 
 /// Worked example 25: a Fargate Spot warning at t gives the task SIGTERM at t; an app that

@@ -162,30 +162,8 @@ fn run_task_placements_are_explained() {
 /// Fargate, never on the instances.
 #[test]
 fn run_task_follows_its_capacity_provider_strategy() {
-    let toml = r#"[scenario]
-duration = "10m"
-
-[cluster]
-zones = ["us-east-1a", "us-east-1b"]
-
-[[instance_groups]]
-name = "a"
-instance_type = "m5.xlarge"
-count = 4
-
-[[instance_groups]]
-name = "b"
-instance_type = "m5.xlarge"
-count = 4
-
-[[capacity_providers]]
-name = "cp-a"
-autoScalingGroupProvider = { autoScalingGroupArn = "a" }
-
-[[capacity_providers]]
-name = "cp-b"
-autoScalingGroupProvider = { autoScalingGroupArn = "b" }
-
+    let toml = TWO_PROVIDERS.to_string()
+        + r#"
 [[task_definitions]]
 family = "job"
 networkMode = "awsvpc"
@@ -211,18 +189,10 @@ group = "fargate-jobs"
 launchType = "FARGATE"
 networkConfiguration = { awsvpcConfiguration = { subnets = ["subnet-1"] } }
 "#;
-    let mut sim = sim(toml);
+    let mut sim = sim(&toml);
     sim.run_until(at_s(61.0)).unwrap();
-    let on = |sim: &ecsim::sim::Simulation, name: &str| {
-        let c = sim.cluster();
-        sim.state()
-            .tasks
-            .iter()
-            .filter(|t| t.counts().live && c.groups[c.instance(t.instance).group.index()].name == name)
-            .count()
-    };
-    assert_eq!((on(&sim, "a"), on(&sim, "b")), (4, 6));
+    assert_eq!((live_on_group(&sim, "a"), live_on_group(&sim, "b")), (4, 6));
     sim.run_until(at_s(121.0)).unwrap();
-    assert_eq!(on(&sim, "FARGATE"), 3);
-    assert_eq!((on(&sim, "a"), on(&sim, "b")), (4, 6));
+    assert_eq!(live_on_group(&sim, "FARGATE"), 3);
+    assert_eq!((live_on_group(&sim, "a"), live_on_group(&sim, "b")), (4, 6));
 }
