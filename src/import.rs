@@ -18,6 +18,11 @@ pub struct ImportInput {
     pub task_definitions: Vec<InputFile>,
     pub container_instances: Option<InputFile>,
     pub target_groups: Option<InputFile>,
+    /// describe-capacity-providers output: the Auto Scaling group providers and their managed
+    /// scaling.
+    pub capacity_providers: Option<InputFile>,
+    /// describe-clusters output: the cluster's providers and default strategy.
+    pub cluster: Option<InputFile>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -213,6 +218,30 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
             s.get("clusterArn").and_then(Value::as_str).map(|a| a.rsplit('/').next().unwrap_or(a).to_string())
         })
         .unwrap_or_else(|| "imported".into());
+    // Auto Scaling group providers (describe-capacity-providers): provider name -> its group's
+    // name (the part of the group's ARN after `autoScalingGroupName/`).
+    let mut providers: Vec<Value> = Vec::new();
+    let mut provider_groups: Vec<(String, String)> = Vec::new();
+    if let Some(f) = &input.capacity_providers {
+        let v = parse(f)?;
+        let list = match v.get("capacityProviders") {
+            Some(Value::Array(items)) => items.clone(),
+            _ if v.get("autoScalingGroupProvider").is_some() => vec![v.clone()],
+            _ => return Err(shape(f, "expected describe-capacity-providers output ({\"capacityProviders\": [...]})")),
+        };
+        for cp in list {
+            let (Some(name), Some(asg)) = (cp["name"].as_str(), cp["autoScalingGroupProvider"].as_object()) else {
+                continue; // FARGATE and FARGATE_SPOT are listed too, without a group
+            };
+            let arn = asg.get("autoScalingGroupArn").and_then(Value::as_str).unwrap_or_default();
+            let group = arn.rsplit_once("autoScalingGroupName/").map_or(arn, |(_, n)| n).to_string();
+            provider_groups.push((name.to_string(), group));
+            let mut asg = asg.clone();
+            // The scenario names the group; the ARN still says which.
+            asg.insert("autoScalingGroupArn".into(), json!(arn));
+            providers.push(json!({ "name": name, "autoScalingGroupProvider": Value::Object(asg) }));
+        }
+    }
     let mut groups: Vec<Value> = Vec::new();
     let mut zones: Vec<String> = Vec::new();
     if let Some(f) = &input.container_instances {
@@ -220,8 +249,9 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
         let Some(list) = v.get("containerInstances").and_then(Value::as_array) else {
             return Err(shape(f, "expected describe-container-instances output ({\"containerInstances\": [...]})"));
         };
-        // (type, cpu, memory) -> zones of its instances
-        let mut by_type: Vec<((String, u64, u64), Vec<String>)> = Vec::new();
+        // (group name, type, cpu, memory) -> zones of its instances; an instance of a capacity
+        // provider belongs to the provider's group
+        let mut by_type: Vec<(FleetKey, Vec<String>)> = Vec::new();
         for ci in list {
             if ci["status"].as_str().is_some_and(|s| s != "ACTIVE" && s != "DRAINING") {
                 continue;
@@ -240,7 +270,11 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
             };
             let itype = attr("ecs.instance-type").unwrap_or("unknown").to_string();
             let zone = attr("ecs.availability-zone").map(str::to_string);
-            let key = (itype, resource("CPU").unwrap_or(2048), resource("MEMORY").unwrap_or(3943));
+            let group = ci["capacityProviderName"]
+                .as_str()
+                .and_then(|p| provider_groups.iter().find(|(n, _)| n == p))
+                .map_or_else(|| itype.replace('.', "-"), |(_, g)| g.clone());
+            let key = (group, itype, resource("CPU").unwrap_or(2048), resource("MEMORY").unwrap_or(3943));
             let zone = zone.unwrap_or_else(|| format!("{}a", region.clone().unwrap_or_else(|| "us-east-1".into())));
             if !zones.contains(&zone) {
                 zones.push(zone.clone());
@@ -250,12 +284,18 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
                 None => by_type.push((key, vec![zone])),
             }
         }
-        for ((itype, cpu, memory), inst_zones) in &by_type {
+        for ((group, itype, cpu, memory), inst_zones) in &by_type {
             let mut gz: Vec<String> = inst_zones.clone();
             gz.sort();
             gz.dedup();
+            // A group of several instance types is split by type (one type per group for now).
+            let taken = groups.iter().any(|g| g["name"] == group.as_str());
+            let name = if taken { format!("{group}-{}", itype.replace('.', "-")) } else { group.clone() };
+            if taken {
+                review.push(format!("instances: {group} runs several instance types; ecsim models one per group, so the {itype} instances are group {name}"));
+            }
             groups.push(json!({
-                "name": itype.replace('.', "-"),
+                "name": name,
                 "instance_type": itype,
                 "cpu": cpu,
                 "memory_mib": memory,
@@ -296,6 +336,36 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
             zones.join(", ")
         ));
         groups.push(json!({ "name": "fleet", "instance_type": "m5.xlarge", "count": count }));
+    }
+
+    // A provider's group that no instance of the files is in: empty, to be scaled out.
+    for (provider, group) in &provider_groups {
+        if !groups.iter().any(|g| g["name"] == group.as_str()) {
+            review.push(format!("capacity provider {provider}: none of the instances given is in its group {group}, so it starts empty (m5.xlarge); pass describe-container-instances output with capacityProviderName"));
+            groups.push(json!({ "name": group, "instance_type": "m5.xlarge", "count": 0 }));
+        }
+    }
+    // The cluster's providers and default strategy (describe-clusters).
+    let mut cluster = json!({ "name": cluster_name, "zones": zones });
+    if let Some(f) = &input.cluster {
+        let v = parse(f)?;
+        let c = match v.get("clusters") {
+            Some(Value::Array(items)) if items.len() == 1 => items[0].clone(),
+            Some(Value::Array(items)) => {
+                items.iter().find(|c| c["clusterName"] == cluster_name.as_str()).cloned().ok_or_else(|| {
+                    shape(
+                        f,
+                        format!("expected the cluster {cluster_name:?} among the clusters of describe-clusters output"),
+                    )
+                })?
+            }
+            _ => return Err(shape(f, "expected describe-clusters output ({\"clusters\": [...]})")),
+        };
+        for key in ["capacityProviders", "defaultCapacityProviderStrategy"] {
+            if let Some(x) = c.get(key).filter(|x| x.as_array().is_some_and(|a| !a.is_empty())) {
+                cluster[key] = x.clone();
+            }
+        }
     }
 
     // Target groups: those given, and stand-ins for ARNs the services name.
@@ -358,8 +428,11 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
 
     let mut doc = Map::new();
     doc.insert("scenario".into(), json!({ "name": cluster_name, "duration": "1h", "seed": 1 }));
-    doc.insert("cluster".into(), json!({ "name": cluster_name, "zones": zones }));
+    doc.insert("cluster".into(), cluster);
     doc.insert("instance_groups".into(), Value::Array(groups));
+    if !providers.is_empty() {
+        doc.insert("capacity_providers".into(), Value::Array(providers));
+    }
     doc.insert("task_definitions".into(), Value::Array(tds.into_iter().map(|t| t.2).collect()));
     if !target_groups.is_empty() {
         doc.insert("target_groups".into(), Value::Array(target_groups));
@@ -379,6 +452,8 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
         .chain(&input.task_definitions)
         .chain(&input.container_instances)
         .chain(&input.target_groups)
+        .chain(&input.capacity_providers)
+        .chain(&input.cluster)
     {
         toml.push_str(&format!("#   {}\n", f.name));
     }
@@ -390,6 +465,9 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
     toml.push_str(&body);
     Ok(Imported { toml, review })
 }
+
+/// An imported instance group: its name, instance type, registered CPU and memory.
+type FleetKey = (String, String, u64, u64);
 
 /// A task definition's memory in MiB: task level, else its containers' limits or reservations.
 fn td_memory_mib(td: &Value) -> u64 {

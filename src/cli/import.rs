@@ -22,6 +22,12 @@ pub struct ImportArgs {
     /// describe-target-groups output for the services' target groups.
     #[arg(long)]
     pub target_groups: Option<PathBuf>,
+    /// describe-capacity-providers output: Auto Scaling group providers and managed scaling.
+    #[arg(long)]
+    pub capacity_providers: Option<PathBuf>,
+    /// describe-clusters output: the cluster's capacity providers and default strategy.
+    #[arg(long)]
+    pub cluster: Option<PathBuf>,
 }
 
 fn read(path: &PathBuf) -> Result<InputFile, String> {
@@ -37,6 +43,8 @@ pub fn run(args: ImportArgs) -> ExitCode {
             task_definitions: args.task_definitions.iter().map(read).collect::<Result<_, _>>()?,
             container_instances: args.container_instances.as_ref().map(read).transpose()?,
             target_groups: args.target_groups.as_ref().map(read).transpose()?,
+            capacity_providers: args.capacity_providers.as_ref().map(read).transpose()?,
+            cluster: args.cluster.as_ref().map(read).transpose()?,
         })
     };
     let input = match files() {

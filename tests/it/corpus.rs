@@ -398,6 +398,8 @@ fn imported_describe_services_files_load_and_run() {
             task_definitions: td.into_iter().map(corpus_file).collect(),
             container_instances: None,
             target_groups: None,
+            capacity_providers: None,
+            cluster: None,
         };
         let imported = ecsim::import::import(&input).unwrap_or_else(|e| panic!("{services}: {e}"));
         let s = ecsim::scenario::load_str("imported.toml", &imported.toml, None)
@@ -435,6 +437,8 @@ fn container_instances_become_instance_groups() {
         task_definitions: vec![corpus_file("task-definitions/aws-ome-dev__ecs__describe-output-with-tags.json")],
         container_instances: Some(ecsim::import::InputFile { name: "ci.json".into(), text }),
         target_groups: Some(corpus_file("target-groups/aws-ome-dev__acm__describe-target-groups.json")),
+        capacity_providers: None,
+        cluster: None,
     };
     let imported = ecsim::import::import(&input).unwrap_or_else(|e| panic!("{e}"));
     let s = ecsim::scenario::load_str("imported.toml", &imported.toml, None).unwrap_or_else(|d| panic!("{d}"));
@@ -477,4 +481,46 @@ fn bare_files_get_suggestions_placeholders_and_aws_rejections() {
     )
     .unwrap_err();
     assert!(e.contains("essential"), "{e}");
+}
+
+/// describe-capacity-providers and describe-clusters output: the Auto Scaling group provider
+/// becomes a [[capacity_providers]] entry on a group named after its Auto Scaling group, holding
+/// the container instances that name the provider; the cluster's providers and default strategy
+/// carry over, so a service without a strategy runs on the provider.
+#[test]
+fn capacity_providers_and_clusters_import() {
+    let file = |name: &str, text: &str| ecsim::import::InputFile { name: name.into(), text: text.into() };
+    let service = r#"{"services": [{"serviceName": "web", "clusterArn": "arn:aws:ecs:us-east-1:1:cluster/prod", "taskDefinition": "arn:aws:ecs:us-east-1:1:task-definition/web:3", "desiredCount": 2}]}"#;
+    let td = r#"{"taskDefinition": {"family": "web", "revision": 3, "cpu": "512", "memory": "1024", "containerDefinitions": [{"name": "web", "image": "web:3", "essential": true}]}}"#;
+    let providers = r#"{"capacityProviders": [
+        {"name": "FARGATE", "status": "ACTIVE"},
+        {"name": "prod-cp", "capacityProviderArn": "arn:aws:ecs:us-east-1:1:capacity-provider/prod-cp", "status": "ACTIVE",
+         "autoScalingGroupProvider": {"autoScalingGroupArn": "arn:aws:autoscaling:us-east-1:1:autoScalingGroup:abc:autoScalingGroupName/prod-asg",
+           "managedScaling": {"status": "ENABLED", "targetCapacity": 90, "minimumScalingStepSize": 1, "maximumScalingStepSize": 10, "instanceWarmupPeriod": 180},
+           "managedTerminationProtection": "ENABLED", "managedDraining": "ENABLED"}}]}"#;
+    let cluster = r#"{"clusters": [{"clusterName": "prod", "capacityProviders": ["prod-cp", "FARGATE"], "defaultCapacityProviderStrategy": [{"capacityProvider": "prod-cp", "weight": 1, "base": 0}]}]}"#;
+    let instances = r#"{"containerInstances": [
+        {"ec2InstanceId": "i-1", "status": "ACTIVE", "capacityProviderName": "prod-cp", "attributes": [{"name": "ecs.instance-type", "value": "m5.large"}, {"name": "ecs.availability-zone", "value": "us-east-1a"}], "registeredResources": [{"name": "CPU", "integerValue": 2048}, {"name": "MEMORY", "integerValue": 7680}]},
+        {"ec2InstanceId": "i-2", "status": "ACTIVE", "capacityProviderName": "prod-cp", "attributes": [{"name": "ecs.instance-type", "value": "m5.large"}, {"name": "ecs.availability-zone", "value": "us-east-1b"}], "registeredResources": [{"name": "CPU", "integerValue": 2048}, {"name": "MEMORY", "integerValue": 7680}]}]}"#;
+    let input = ecsim::import::ImportInput {
+        services: vec![file("services.json", service)],
+        task_definitions: vec![file("td.json", td)],
+        container_instances: Some(file("ci.json", instances)),
+        target_groups: None,
+        capacity_providers: Some(file("cp.json", providers)),
+        cluster: Some(file("cluster.json", cluster)),
+    };
+    let imported = ecsim::import::import(&input).unwrap_or_else(|e| panic!("{e}"));
+    let s = ecsim::scenario::load_str("imported.toml", &imported.toml, None)
+        .unwrap_or_else(|d| panic!("{d}\n{}", imported.toml));
+    let cp = &s.capacity_providers[0];
+    assert_eq!(cp.name, "prod-cp");
+    assert_eq!(s.groups[cp.group.index()].name, "prod-asg");
+    assert_eq!(s.groups[cp.group.index()].count, 2);
+    let scaling = cp.managed_scaling.expect("managed scaling");
+    assert_eq!((scaling.target_capacity, scaling.maximum_scaling_step_size), (90, 10));
+    assert!(cp.managed_termination_protection);
+    assert_eq!(s.services[0].capacity_provider_strategy.len(), 1, "the cluster's default strategy");
+    let r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    assert_eq!(r.capacity_providers[0].name, "prod-cp");
 }
