@@ -26,6 +26,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
         arm64: false,
         launch_time: SimDuration::ZERO,
         replacement_delay: None,
+        health_check_grace_period: ecsim::engine::SimDuration::ZERO,
         spot_instance_draining: false,
         az_rebalance: true,
         eni_task_slots: 3,

@@ -70,6 +70,8 @@ pub struct ContainerInstance {
     pub draining_since: Option<SimTime>,
     /// A Spot interruption notice arrived: the instance terminates two minutes after it.
     pub spot_notice: bool,
+    /// Its EC2 status checks fail (impaired) since then.
+    pub impaired_since: Option<SimTime>,
     /// Tasks holding resources here (placed and not yet STOPPED).
     pub tasks: Vec<TaskId>,
     /// Of those, the ones not of a DAEMON service: an instance with none is "empty" for managed
@@ -172,6 +174,7 @@ mod tests {
             arm64: false,
             launch_time: SimDuration::ZERO,
             replacement_delay: None,
+            health_check_grace_period: crate::engine::SimDuration::ZERO,
             spot_instance_draining: false,
             az_rebalance: true,
             eni_task_slots: 2,

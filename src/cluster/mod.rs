@@ -34,6 +34,9 @@ pub struct InstanceGroupSpec {
     /// When set, the Auto Scaling group launches a replacement this long after an instance is
     /// lost.
     pub replacement_delay: Option<SimDuration>,
+    /// The Auto Scaling group ignores an instance's failed health checks this long after it
+    /// launched (the console's default 300 s; the API's 0).
+    pub health_check_grace_period: SimDuration,
     /// `ECS_ENABLE_SPOT_INSTANCE_DRAINING`: a Spot interruption notice sets the instance DRAINING.
     pub spot_instance_draining: bool,
     /// EC2 Auto Scaling's AZRebalance process (on unless suspended): when the group's zones hold
@@ -72,6 +75,7 @@ impl InstanceGroupSpec {
             arm64: false,
             launch_time: SimDuration::ZERO,
             replacement_delay: None,
+            health_check_grace_period: SimDuration::ZERO,
             spot_instance_draining: false,
             az_rebalance: false,
             gpus: 0,
@@ -248,6 +252,7 @@ impl Cluster {
             lost_reason: None,
             draining_since: None,
             spot_notice: false,
+            impaired_since: None,
             tasks: Vec::new(),
             non_daemon_tasks: 0,
             terminate_when_drained: false,

@@ -22,6 +22,7 @@ pub(crate) const GROUP_KEYS: &[&str] = &[
     "attributes",
     "launch_time",
     "replacement_delay",
+    "health_check_grace_period",
     "spot_instance_draining",
     "az_rebalance",
     "max_enis",
@@ -128,6 +129,9 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
     attributes.sort();
     let launch_time = r.opt_duration(&f, "launch_time").unwrap_or(SimDuration::from_secs(120));
     let replacement_delay = r.opt_duration(&f, "replacement_delay");
+    // The console's default; the API's is 0 (LOAD-BALANCING §5.4).
+    let health_check_grace_period =
+        r.opt_duration(&f, "health_check_grace_period").unwrap_or(SimDuration::from_secs(300));
     let spot_instance_draining = r.opt_bool(&f, "spot_instance_draining").unwrap_or(false);
     let az_rebalance = r.opt_bool(&f, "az_rebalance").unwrap_or(true);
     // awsvpc: one ENI per task, all but the primary ENI ([DOC] c5.large: 3 ENIs, 2 tasks);
@@ -149,6 +153,7 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
         arm64: known.is_some_and(|t| t.arm64),
         launch_time,
         replacement_delay,
+        health_check_grace_period,
         spot_instance_draining,
         az_rebalance,
         eni_task_slots,

@@ -74,6 +74,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "provisioning_tasks_limit",
     "managed_draining_timeout",
     "fargate_provisioning",
+    "impaired_instance_tolerance",
 ];
 pub(crate) const CLUSTER_KEYS: &[&str] =
     &["name", "zones", "subnets", "capacityProviders", "defaultCapacityProviderStrategy"];
@@ -555,6 +556,9 @@ impl Loader<'_> {
         }
         if let Some(d) = r.opt_duration(&f, "fargate_provisioning") {
             s.fargate_provisioning = d;
+        }
+        if let Some(d) = r.opt_duration(&f, "impaired_instance_tolerance") {
+            s.impaired_instance_tolerance = d;
         }
         if let Some(d) = r.opt_duration(&f, "throttle_base_delay") {
             s.throttle_base_delay = d;

@@ -61,6 +61,9 @@ pub struct Settings {
     /// How long a task waits in PROVISIONING for a capacity provider's instances before it is
     /// STOPPED (§2.5: "between 10 and 30 minutes" [INFER] 30 min).
     pub provisioning_timeout: SimDuration,
+    /// How long an Auto Scaling group tolerates an impaired EC2 status check before it marks the
+    /// instance unhealthy (§5.4: "a few minutes", [INFER] 4 min).
+    pub impaired_instance_tolerance: SimDuration,
     /// How long a Fargate task stays in PROVISIONING (its micro-VM and ENI) before the image
     /// pull starts ([INFER] 20 s: "several seconds" for the ENI, more for the host).
     pub fargate_provisioning: SimDuration,
@@ -98,6 +101,7 @@ impl Default for Settings {
             provisioning_timeout: SimDuration::from_mins(30),
             provisioning_tasks_limit: 500,
             fargate_provisioning: SimDuration::from_secs(20),
+            impaired_instance_tolerance: SimDuration::from_mins(4),
             managed_draining_timeout: SimDuration::from_mins(60),
             explain: None,
         }
@@ -198,6 +202,10 @@ pub enum Action {
         count: u32,
         reason: String,
     },
+    /// EC2 status checks of the instances fail (`impaired`): their Auto Scaling group replaces
+    /// each once the impairment has lasted `impaired_instance_tolerance` and the group's health
+    /// check grace period is over.
+    ImpairInstances(InstanceTarget),
     /// Fargate reclaims `count` of the service's FARGATE_SPOT tasks (drawn from the timeline
     /// stream): a two-minute warning and SIGTERM at once.
     FargateSpotInterruption {

@@ -51,7 +51,8 @@ pub(crate) fn action_keys(action: &str) -> &'static [&'static str] {
         | "reconnect_agent"
         | "deregister_instances"
         | "stop_instances"
-        | "start_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
+        | "start_instances"
+        | "impair_instances" => &["at", "action", "instances", "group", "zone", "count", "pick"],
         "run_task" => &[
             "at",
             "action",
@@ -106,6 +107,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "start_task",
     "fargate_spot_interruption",
     "fargate_capacity_unavailable",
+    "impair_instances",
 ];
 
 pub(super) fn read_event(
@@ -153,7 +155,7 @@ pub(super) fn read_event(
         }
     };
     let action = match which {
-        0 | 5..=13 => {
+        0 | 5..=13 | 18 => {
             let count = r.opt_u32(&f, "count", 1, 5000);
             let pick = r
                 .opt_enum(
@@ -192,6 +194,7 @@ pub(super) fn read_event(
             };
             match which {
                 0 => Action::TerminateInstances(target),
+                18 => Action::ImpairInstances(target),
                 5 => Action::DrainInstances(target),
                 6 => Action::ActivateInstances(target),
                 7 => Action::SpotInterruption(target),

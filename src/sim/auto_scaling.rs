@@ -217,6 +217,38 @@ impl State {
     }
 }
 
+impl State {
+    /// EC2 status checks of `iid` fail from now on (§5.4). ECS notices nothing (the agent may
+    /// stay connected, tasks go on); the Auto Scaling group marks the instance unhealthy once the
+    /// impairment has lasted `impaired_instance_tolerance`, and not within its health check grace
+    /// period after launch, and then replaces it.
+    pub fn impair_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
+        let ci = self.cluster.instance_mut(iid);
+        if ci.impaired_since.is_some() || ci.status == crate::cluster::InstanceStatus::Inactive {
+            return;
+        }
+        ci.impaired_since = Some(ctx.now);
+        let ci = self.cluster.instance(iid);
+        let spec = &self.cluster.groups[ci.group.index()];
+        // Launched `launch_time` before it registered (those of time zero at zero).
+        let launched = ci.registered_at.0.saturating_sub(if ci.registered_at.0 > 0 { spec.launch_time.0 } else { 0 });
+        let grace_over = crate::engine::SimTime(launched).after(spec.health_check_grace_period);
+        let at = ctx.now.after(self.settings.impaired_instance_tolerance).max(grace_over);
+        let message = format!("EC2 instance {} fails its status checks (impaired).", ci.ec2_instance_id);
+        let name = ci.ec2_instance_id.clone();
+        ctx.notice(Notice::log("INSTANCE_IMPAIRED").instance(&name).message(message));
+        ctx.at(at, Event::AsgHealthCheck(iid));
+    }
+
+    pub fn asg_health_check(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
+        let ci = self.cluster.instance(iid);
+        if ci.impaired_since.is_none() || ci.status == crate::cluster::InstanceStatus::Inactive {
+            return;
+        }
+        self.terminate_instance(ctx, iid, "replaced by its Auto Scaling group (unhealthy: failed EC2 status checks)");
+    }
+}
+
 /// The event of `fault` striking `iid`.
 fn strike(fault: &Fault, iid: InstanceId) -> Event {
     match fault {

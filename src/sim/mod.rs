@@ -96,6 +96,9 @@ pub enum Event {
     },
     /// Managed draining's lifecycle hook times out: the instance is terminated, drained or not.
     DrainedTermination(InstanceId),
+    /// The Auto Scaling group's health check of an impaired instance: past the tolerance and the
+    /// grace period it is replaced.
+    AsgHealthCheck(InstanceId),
     /// A window without Fargate capacity ends (`zone` `None`: every zone).
     FargateCapacityBack {
         group: GroupId,

@@ -180,6 +180,7 @@ impl State {
             Event::ManagedScaling(p) => self.managed_scaling_tick(ctx, usize::from(p)),
             Event::ProvisioningTimeout { service, serial } => self.provisioning_timeout(ctx, service, serial),
             Event::DrainedTermination(iid) => self.drained_termination_timeout(ctx, iid),
+            Event::AsgHealthCheck(iid) => self.asg_health_check(ctx, iid),
             Event::FargateCapacityBack { group, zone } => self.set_fargate_capacity(ctx, group, zone, true),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
             Event::Arrival(w) => self.workload_arrival(ctx, w),

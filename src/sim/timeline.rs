@@ -54,6 +54,11 @@ impl State {
             Action::StartTask { task_definition, instances, group } => {
                 self.start_task(ctx, task_definition, &instances, group.as_deref());
             }
+            Action::ImpairInstances(target) => {
+                for iid in self.resolve_instances(ctx, &target) {
+                    self.impair_instance(ctx, iid);
+                }
+            }
             Action::SpotInterruption(target) => {
                 for iid in self.resolve_instances(ctx, &target) {
                     self.spot_notice(ctx, iid);

@@ -465,3 +465,38 @@ fn groups_stay_within_their_sizes() {
         "{err}"
     );
 }
+
+/// Worked example 26: an instance whose status checks fail 100 s after launch is not replaced
+/// within the group's health check grace period (300 s), and not before the impairment has
+/// lasted the tolerance ([INFER] 4 min by default): replaced at max(100 + tolerance, 300). With
+/// a 1-minute tolerance the grace period decides (300 s); without a grace period the tolerance
+/// does (160 s).
+#[test]
+fn worked_example_26_asg_health_check_grace() {
+    let scenario = |grace: &str, tolerance: &str| {
+        cluster(
+            "20m",
+            &["us-east-1a", "us-east-1b"],
+            &format!(
+                "name = \"fleet\"\ninstance_type = \"m5.large\"\ncount = 2\nreplacement_delay = \"0s\"\nlaunch_time = \"1m\"\nhealth_check_grace_period = \"{grace}\""
+            ),
+        ) + &format!("\n[settings]\nimpaired_instance_tolerance = \"{tolerance}\"\n")
+            + &app(256, 512, "", "")
+            + &service("web", 2, "")
+            + "\n[[events]]\nat = \"100s\"\naction = \"impair_instances\"\ninstances = [\"fleet-1\"]\n"
+    };
+    let replaced_at = |toml: &str| {
+        let r = run(toml);
+        r.log
+            .iter()
+            .find(|(_, e)| e.kind == "INSTANCE_TERMINATED" && e.instance == "fleet-1")
+            .map(|(t, _)| t.as_secs_f64())
+    };
+    assert_eq!(replaced_at(&scenario("300s", "4m")), Some(340.0));
+    assert_eq!(replaced_at(&scenario("300s", "1m")), Some(300.0), "not within the grace period");
+    assert_eq!(replaced_at(&scenario("0s", "1m")), Some(160.0));
+    // The group replaces it: two instances again once the new one registers.
+    let mut sim = sim(&scenario("300s", "1m"));
+    sim.run_until(at_s(300.0 + 60.0)).unwrap();
+    assert_eq!(sim.cluster().group_live_instances[0], 2);
+}

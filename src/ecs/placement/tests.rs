@@ -21,6 +21,7 @@ fn random_cluster(rng: &mut SimRng) -> (Cluster, Vec<TaskGroupId>) {
         arm64: false,
         launch_time: SimDuration::ZERO,
         replacement_delay: None,
+        health_check_grace_period: crate::engine::SimDuration::ZERO,
         spot_instance_draining: false,
         az_rebalance: true,
         eni_task_slots: 2,
