@@ -258,6 +258,8 @@ pub struct RunResult {
     pub capacity_providers: Vec<capacity_providers::ProviderResult>,
     /// Per instance group (Fargate's stand-ins included): instance-hours, vCPU- and GB-hours.
     pub groups: Vec<usage::GroupUsageResult>,
+    /// Live EC2 instances over time (a step function): what time to capacity reads.
+    pub instances: Vec<(SimTime, u32)>,
 }
 
 pub struct Observer {
@@ -278,6 +280,8 @@ pub struct Observer {
     usage_step_ms: u64,
     providers: Vec<capacity_providers::ProviderObs>,
     groups: Vec<usage::GroupObs>,
+    /// Live EC2 instances (Fargate's stand-ins left out) whenever the count changes.
+    instances: Vec<(SimTime, u32)>,
     /// Each provider's instances at the start (its group's initial count).
     providers_initial: Vec<u32>,
 }
@@ -308,6 +312,7 @@ impl Observer {
                 .iter()
                 .map(|g| usage::GroupObs::new(&g.name, &g.instance_type, g.fargate))
                 .collect(),
+            instances: Vec::new(),
             // The scenario's own providers; FARGATE and FARGATE_SPOT come after them and report
             // no scaling.
             providers: scenario
@@ -351,7 +356,15 @@ impl Observer {
                 Notice::Log(entry) => self.log.push((now, entry)),
                 Notice::CapacityProvider(r) => self.providers[r.provider].reading(now, r),
                 Notice::GroupUsage { group, instances, usage } => {
-                    self.groups[group.index()].changed(now, instances, usage)
+                    let g = &mut self.groups[group.index()];
+                    if !g.fargate {
+                        let total = self.instances.last().map_or(0, |(_, n)| *n) + instances - g.instances();
+                        match self.instances.last_mut() {
+                            Some((t, n)) if *t == now => *n = total,
+                            _ => self.instances.push((now, total)),
+                        }
+                    }
+                    g.changed(now, instances, usage)
                 }
                 Notice::Provisioned { provider, waited, placed } => {
                     self.providers[provider].provisioned(waited, placed)
@@ -475,6 +488,7 @@ impl Observer {
             log: self.log,
             usage: self.usage,
             groups: self.groups.into_iter().map(|g| g.result(end)).collect(),
+            instances: self.instances,
             capacity_providers: self
                 .providers
                 .into_iter()

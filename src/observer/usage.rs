@@ -46,6 +46,11 @@ impl GroupObs {
         self.since = now;
     }
 
+    /// Live instances as last heard.
+    pub fn instances(&self) -> u32 {
+        self.instances
+    }
+
     pub fn changed(&mut self, now: SimTime, instances: u32, usage: Usage) {
         self.advance(now);
         self.instances = instances;

@@ -236,11 +236,22 @@ fn disruptions_section(s: &Value) -> String {
                 format!("{name}: {} → {} healthy, {ttr}", x["healthy_before"], x["healthy_lowest"])
             })
             .collect();
-        rows.push(vec![cell(&d["time_s"]), cell(&d["kind"]), cell(&d["what"]), esc(&affected.join("; "))]);
+        let capacity = match &d["time_to_capacity_s"] {
+            Value::Null => "not back".to_string(),
+            t => format!("{t} s"),
+        };
+        rows.push(vec![
+            cell(&d["time_s"]),
+            cell(&d["kind"]),
+            cell(&d["what"]),
+            esc(&capacity),
+            esc(&affected.join("; ")),
+        ]);
     }
     let note =
         if rows.is_empty() { "<p>No instance failure, AZ outage, Spot interruption, stop or drain.</p>\n" } else { "" };
-    format!("<h2>Disruptions</h2>\n{note}{}", table("disruptions", &["time s", "kind", "what", "services"], &rows))
+    let header = ["time s", "kind", "what", "time to capacity", "services"];
+    format!("<h2>Disruptions</h2>\n{note}{}", table("disruptions", &header, &rows))
 }
 
 fn expectations_section(r: &Rendered) -> String {

@@ -277,6 +277,7 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
             "time_s": secs(d.time.0),
             "kind": d.kind,
             "what": d.what,
+            "time_to_capacity_s": d.time_to_capacity_ms.map(secs),
             "services": d.services.iter().map(|x| (result.services[x.service].name.clone(), json!({
                 "healthy_before": x.healthy_before,
                 "healthy_lowest": x.healthy_lowest,

@@ -25,6 +25,9 @@ pub struct Disruption {
     pub kind: &'static str,
     /// Instances or the zone it hit, as the log names them.
     pub what: String,
+    /// From the disruption until the cluster had as many live EC2 instances as just before
+    /// (`None` if it never did; `Some(0)` if it lost none).
+    pub time_to_capacity_ms: Option<u64>,
     pub services: Vec<ServiceImpact>,
 }
 
@@ -58,7 +61,7 @@ pub fn disruptions(result: &RunResult) -> Vec<Disruption> {
             _ => {
                 let mut what = String::new();
                 add_target(&mut what, e);
-                out.push(Disruption { time: *t, kind: e.kind, what, services: Vec::new() });
+                out.push(Disruption { time: *t, kind: e.kind, what, time_to_capacity_ms: None, services: Vec::new() });
             }
         }
     }
@@ -69,6 +72,7 @@ pub fn disruptions(result: &RunResult) -> Vec<Disruption> {
         by_service[r.service.index()].push(r);
     }
     for (i, d) in out.iter_mut().enumerate() {
+        d.time_to_capacity_ms = time_to_capacity(&result.instances, d.time);
         let window_end = starts.get(i + 1).copied().unwrap_or(end);
         for (s, rows) in by_service.iter().enumerate() {
             if let Some(impact) = impact(rows, s, d.time, window_end) {
@@ -77,6 +81,27 @@ pub fn disruptions(result: &RunResult) -> Vec<Disruption> {
         }
     }
     out
+}
+
+/// From `t0` until the live instances are back to their count just before `t0` (`instances` is
+/// a step function in time order).
+fn time_to_capacity(instances: &[(SimTime, u32)], t0: SimTime) -> Option<u64> {
+    let first = instances.partition_point(|(t, _)| *t < t0);
+    let before = if first == 0 { 0 } else { instances[first - 1].1 };
+    let mut at_t0 = before;
+    for &(t, n) in &instances[first..] {
+        if t == t0 {
+            at_t0 = n;
+            continue;
+        }
+        if at_t0 >= before {
+            return Some(0);
+        }
+        if n >= before {
+            return Some(t.since(t0).0);
+        }
+    }
+    (at_t0 >= before).then_some(0)
 }
 
 /// Lists at most this many targets of one disruption.

@@ -193,6 +193,8 @@ fn managed_scaling_az_outage_capacity_returns_with_the_replacements() {
     let cp = &r.capacity_providers[0];
     assert_eq!(cp.max_provisioning_tasks, 4);
     assert_eq!(cp.provisioning_wait_max_s, 180.0, "the replacements launch at once and take 3 minutes");
+    let outage = &ecsim::report::recovery::disruptions(&r)[0];
+    assert_eq!(outage.time_to_capacity_ms, Some(180_000), "instances back with the replacements");
     assert_eq!(r.services[0].accum.min_healthy, Some(8));
     assert!(r.log.iter().all(|(_, e)| e.kind != "AZ_REBALANCE_LAUNCH"));
 }
@@ -253,4 +255,16 @@ fn fargate_spot_mix_keeps_its_on_demand_share() {
     assert_eq!(started_in_window.count(), 0, "no fallback to FARGATE");
     assert_eq!(crate::common::log_of(&r, "FARGATE_SPOT_INTERRUPTION").len(), 6);
     assert!(recovery_s(&r) < 30.0 * 60.0);
+}
+
+/// Time to capacity: the group replaces a lost instance after its replacement delay (5 min) and
+/// the new one registers after its launch time (2 min): capacity is back 420 s after each loss.
+#[test]
+fn instance_failure_capacity_returns_after_replacement_and_launch() {
+    let r = run_bundled("instance-failure");
+    let d = ecsim::report::recovery::disruptions(&r);
+    assert!(!d.is_empty());
+    for x in &d {
+        assert_eq!(x.time_to_capacity_ms, Some(420_000), "{}", x.what);
+    }
 }
