@@ -149,6 +149,9 @@ impl State {
         // goes straight to PENDING (the ENI of an awsvpc task is attached within the pull).
         if self.cluster.groups[asg.index()].fargate {
             self.update_task(ctx, tid, |t| t.desired_status = DesiredStatus::Running);
+            if self.cluster.groups[asg.index()].name == "FARGATE_SPOT" {
+                self.schedule_spot_reclaim(ctx, tid);
+            }
             ctx.at(ctx.now.after(self.settings.fargate_provisioning), Event::TaskStep { task: tid, epoch });
             return tid;
         }

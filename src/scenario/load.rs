@@ -84,7 +84,7 @@ pub(crate) const PRICING_KEYS: &[&str] =
 pub(crate) const TASK_DEFINITION_FILE_KEYS: &[&str] = &["file", "behavior"];
 pub(crate) const TARGET_GROUP_FILE_KEYS: &[&str] = &["file", "name"];
 pub(crate) const SERVICE_FILE_KEYS: &[&str] = &["file", "service", "serviceName", "taskDefinition", "desiredCount"];
-pub(crate) const FAULT_KEYS: &[&str] = &["kind", "groups", "mtbf", "count", "between"];
+pub(crate) const FAULT_KEYS: &[&str] = &["kind", "groups", "services", "mtbf", "count", "between"];
 pub(crate) const WORKLOAD_KEYS: &[&str] = &[
     "name",
     "task_definition",
@@ -1157,9 +1157,44 @@ impl Loader<'_> {
                 continue;
             };
             if !f.has("kind") {
-                r.missing(&f, "kind", "\"instance_failures\" or \"spot_interruptions\"");
+                r.missing(
+                    &f,
+                    "kind",
+                    "\"instance_failures\", \"spot_interruptions\" or \"fargate_spot_interruptions\"",
+                );
             }
-            let kind = r.opt_enum(&f, "kind", &[("instance_failures", false), ("spot_interruptions", true)]);
+            let kind = r.opt_enum(
+                &f,
+                "kind",
+                &[("instance_failures", 0), ("spot_interruptions", 1), ("fargate_spot_interruptions", 2)],
+            );
+            if kind == Some(2) {
+                let services: Option<Vec<ServiceId>> = match r.opt_array(&f, "services") {
+                    None => Some(Vec::new()),
+                    Some(items) => {
+                        let p = f.path("services");
+                        items
+                            .iter()
+                            .enumerate()
+                            .map(|(i, n)| lookup::<ServiceId>(r, &names.services, n, &format!("{p}[{i}]"), "service"))
+                            .collect()
+                    }
+                };
+                match (services, read_fault_schedule(r, &f, end)) {
+                    (Some(services), Some(schedule)) => {
+                        out.push(Fault::FargateSpotInterruptions { services, schedule })
+                    }
+                    _ => ok = false,
+                }
+                continue;
+            }
+            if let Some(n) = f.node("services") {
+                r.error(
+                    &n.span,
+                    &f.path("services"),
+                    "`services` is for kind = \"fargate_spot_interruptions\"; instance faults take `groups`",
+                );
+            }
             let groups: Option<Vec<GroupId>> = match r.opt_array(&f, "groups") {
                 None => Some((0..names.groups.len()).map(|i| GroupId(i as u16)).collect()),
                 Some(items) => {
@@ -1173,8 +1208,8 @@ impl Loader<'_> {
             };
             let schedule = read_fault_schedule(r, &f, end);
             match (kind, groups, schedule) {
-                (Some(false), Some(groups), Some(schedule)) => out.push(Fault::InstanceFailures { groups, schedule }),
-                (Some(true), Some(groups), Some(schedule)) => out.push(Fault::SpotInterruptions { groups, schedule }),
+                (Some(0), Some(groups), Some(schedule)) => out.push(Fault::InstanceFailures { groups, schedule }),
+                (Some(_), Some(groups), Some(schedule)) => out.push(Fault::SpotInterruptions { groups, schedule }),
                 _ => ok = false,
             }
         }

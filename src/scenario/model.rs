@@ -233,16 +233,25 @@ pub enum Fault {
     InstanceFailures { groups: Vec<GroupId>, schedule: FaultSchedule },
     /// Instances of these groups get a Spot interruption notice (terminated two minutes later).
     SpotInterruptions { groups: Vec<GroupId>, schedule: FaultSchedule },
+    /// FARGATE_SPOT tasks of these services (all when empty) are reclaimed: with `mtbf`, each
+    /// task after an exponential lifetime from its placement; with `count`, tasks drawn at the
+    /// strike times.
+    FargateSpotInterruptions { services: Vec<ServiceId>, schedule: FaultSchedule },
 }
 
 impl Fault {
+    /// The instance groups whose instances it strikes (none for Fargate Spot: it strikes tasks).
     pub fn groups(&self) -> &[GroupId] {
-        let (Fault::InstanceFailures { groups, .. } | Fault::SpotInterruptions { groups, .. }) = self;
-        groups
+        match self {
+            Fault::InstanceFailures { groups, .. } | Fault::SpotInterruptions { groups, .. } => groups,
+            Fault::FargateSpotInterruptions { .. } => &[],
+        }
     }
 
     pub fn schedule(&self) -> &FaultSchedule {
-        let (Fault::InstanceFailures { schedule, .. } | Fault::SpotInterruptions { schedule, .. }) = self;
+        let (Fault::InstanceFailures { schedule, .. }
+        | Fault::SpotInterruptions { schedule, .. }
+        | Fault::FargateSpotInterruptions { schedule, .. }) = self;
         schedule
     }
 }

@@ -283,8 +283,9 @@ pub fn scenario_schema() -> Value {
     let mut fault = table(
         FAULT_KEYS,
         &[
-            ("kind", words(&["instance_failures", "spot_interruptions"])),
+            ("kind", words(&["instance_failures", "spot_interruptions", "fargate_spot_interruptions"])),
             ("groups", array_of(text())),
+            ("services", array_of(text())),
             ("mtbf", duration()),
             ("count", int(1, 1_000_000)),
             ("between", json!({ "type": "array", "items": duration(), "minItems": 2, "maxItems": 2 })),

@@ -253,7 +253,8 @@ impl State {
 fn strike(fault: &Fault, iid: InstanceId) -> Event {
     match fault {
         Fault::InstanceFailures { .. } => Event::InstanceFailure(iid),
-        Fault::SpotInterruptions { .. } => Event::SpotNotice(iid),
+        // Fargate Spot strikes tasks (`fault_strike`, `schedule_spot_reclaim`), never instances.
+        Fault::SpotInterruptions { .. } | Fault::FargateSpotInterruptions { .. } => Event::SpotNotice(iid),
     }
 }
 
@@ -276,6 +277,11 @@ impl State {
     /// A windowed fault strikes an instance of its groups alive now, drawn uniformly.
     pub fn fault_strike(&mut self, ctx: &mut Ctx<'_>, f: usize) {
         let fault = &self.faults[f];
+        if let Fault::FargateSpotInterruptions { services, .. } = fault {
+            let services = services.clone();
+            self.reclaim_a_spot_task(ctx, &services);
+            return;
+        }
         let alive: Vec<InstanceId> = self
             .cluster
             .instances

@@ -39,12 +39,69 @@ impl State {
                 break;
             }
             let tid = candidates.swap_remove(ctx.rng.timeline.below(candidates.len() as u64) as usize);
-            let t = &self.tasks[tid.index()];
-            let message =
-                format!("(task {}) {SPOT_TASK_INTERRUPTED} Fargate reclaims its capacity in 2 minutes.", t.name);
-            let name = self.services[sid.index()].spec.name.clone();
-            ctx.notice(Notice::log("FARGATE_SPOT_INTERRUPTION").service(&name).task(t.name.as_str()).message(message));
-            self.stop_task(ctx, tid, StopCode::TerminationNotice, SPOT_TASK_INTERRUPTED);
+            self.interrupt_spot_task(ctx, tid);
+        }
+    }
+
+    /// The warning and SIGTERM for one FARGATE_SPOT task.
+    fn interrupt_spot_task(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
+        let t = &self.tasks[tid.index()];
+        let message = format!("(task {}) {SPOT_TASK_INTERRUPTED} Fargate reclaims its capacity in 2 minutes.", t.name);
+        let mut entry = Notice::log("FARGATE_SPOT_INTERRUPTION").task(t.name.as_str());
+        if let Some(sid) = t.service {
+            entry = entry.service(&self.services[sid.index()].spec.name);
+        }
+        ctx.notice(entry.message(message));
+        self.stop_task(ctx, tid, StopCode::TerminationNotice, SPOT_TASK_INTERRUPTED);
+    }
+
+    /// A seeded reclaim strikes one FARGATE_SPOT task of `services` (all when empty), drawn
+    /// uniformly from the failures stream.
+    pub fn reclaim_a_spot_task(&mut self, ctx: &mut Ctx<'_>, services: &[ServiceId]) {
+        let Some(spot) = self.fargate_group(true) else { return };
+        let candidates: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|t| {
+                t.counts().live
+                    && self.cluster.instance(t.instance).group == spot
+                    && t.service.is_some_and(|s| services.is_empty() || services.contains(&s))
+            })
+            .map(|t| t.id)
+            .collect();
+        if candidates.is_empty() {
+            return;
+        }
+        let tid = candidates[ctx.rng.failures.below(candidates.len() as u64) as usize];
+        self.interrupt_spot_task(ctx, tid);
+    }
+
+    /// A task placed on FARGATE_SPOT: each `mtbf` fault covering its service draws its lifetime.
+    pub fn schedule_spot_reclaim(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
+        let t = &self.tasks[tid.index()];
+        let Some(sid) = t.service else { return };
+        let epoch = t.epoch;
+        for fault in &self.faults {
+            if let crate::scenario::Fault::FargateSpotInterruptions {
+                services,
+                schedule: crate::scenario::FaultSchedule::Mtbf(mtbf),
+            } = fault
+                && (services.is_empty() || services.contains(&sid))
+            {
+                let life = crate::engine::Distribution::Exponential { mean: *mtbf }.sample(&mut ctx.rng.failures);
+                let at = ctx.now.after(life);
+                if at < self.end {
+                    ctx.at(at, Event::SpotReclaim { task: tid, epoch });
+                }
+            }
+        }
+    }
+
+    /// A seeded reclaim of `tid`, unless the task has moved on since.
+    pub fn spot_reclaim(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, epoch: u32) {
+        let t = &self.tasks[tid.index()];
+        if t.epoch == epoch && t.counts().live {
+            self.interrupt_spot_task(ctx, tid);
         }
     }
 

@@ -99,6 +99,11 @@ pub enum Event {
     /// The Auto Scaling group's health check of an impaired instance: past the tolerance and the
     /// grace period it is replaced.
     AsgHealthCheck(InstanceId),
+    /// A seeded Fargate Spot reclaim of a task (stale if the task moved on).
+    SpotReclaim {
+        task: TaskId,
+        epoch: u32,
+    },
     /// A window without Fargate capacity ends (`zone` `None`: every zone).
     FargateCapacityBack {
         group: GroupId,

@@ -181,6 +181,7 @@ impl State {
             Event::ProvisioningTimeout { service, serial } => self.provisioning_timeout(ctx, service, serial),
             Event::DrainedTermination(iid) => self.drained_termination_timeout(ctx, iid),
             Event::AsgHealthCheck(iid) => self.asg_health_check(ctx, iid),
+            Event::SpotReclaim { task, epoch } => self.spot_reclaim(ctx, task, epoch),
             Event::FargateCapacityBack { group, zone } => self.set_fargate_capacity(ctx, group, zone, true),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
             Event::Arrival(w) => self.workload_arrival(ctx, w),

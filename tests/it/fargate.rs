@@ -207,3 +207,29 @@ fn usage_in_vcpu_hours_gb_hours_and_instance_hours_with_the_users_prices() {
     assert_eq!(summary["instance_groups"]["fleet"]["cost"], 0.3);
     assert_eq!(summary["usage"]["cost"], 0.3 + 0.048);
 }
+
+/// Seeded Fargate Spot reclaims: `count` strikes in a window hit that many Spot tasks, each
+/// replaced on Spot; with `mtbf`, every Spot task draws its own lifetime from its placement, and
+/// the FARGATE base task is never touched.
+#[test]
+fn seeded_fargate_spot_interruptions() {
+    let window = "\n[[faults]]\nkind = \"fargate_spot_interruptions\"\nservices = [\"api\"]\ncount = 3\nbetween = [\"10m\", \"20m\"]\n";
+    let r = run(&spot_mix(4, window));
+    let times: Vec<f64> =
+        r.log.iter().filter(|(_, e)| e.kind == "FARGATE_SPOT_INTERRUPTION").map(|(t, _)| t.as_secs_f64()).collect();
+    assert_eq!(times.len(), 3);
+    assert!(times.iter().all(|t| (600.0..=1200.0).contains(t)), "{times:?}");
+    let end = r.rows.iter().rfind(|row| row.service.0 == 0).unwrap();
+    assert_eq!(end.values.healthy, 4, "each reclaimed task replaced");
+
+    let mtbf = "\n[[faults]]\nkind = \"fargate_spot_interruptions\"\nmtbf = \"30m\"\n";
+    let mut sim = sim(&spot_mix(4, mtbf));
+    sim.run_until(at_s(1.0)).unwrap();
+    let c = sim.cluster();
+    let on_demand = sim.state().tasks.iter().find(|t| c.groups[c.instance(t.instance).group.index()].name == "FARGATE");
+    let base = on_demand.unwrap().name.as_str().to_string();
+    let r = sim.run().unwrap();
+    let reclaimed = r.log.iter().filter(|(_, e)| e.kind == "FARGATE_SPOT_INTERRUPTION").count();
+    assert!(reclaimed >= 2, "an hour of 3 Spot tasks with a 30-minute mean life: {reclaimed}");
+    assert!(r.log.iter().all(|(_, e)| e.kind != "FARGATE_SPOT_INTERRUPTION" || e.task != base.as_str()));
+}
