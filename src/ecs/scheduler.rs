@@ -349,9 +349,13 @@ impl State {
             healthy -= u32::from(task_healthy);
             stopped_one_for_room |= !replaced;
             let reason = self.unhealthy_stop_reason(tid);
+            let retired = self.tasks[tid.index()].doomed == Some(crate::ecs::task::Doom::Retirement);
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason);
-            // A task replaced after failing its health checks counts for the circuit breaker.
-            self.circuit_breaker_failure(ctx, sid, d);
+            // A task replaced after failing its health checks counts for the circuit breaker (one
+            // Fargate retires does not).
+            if !retired {
+                self.circuit_breaker_failure(ctx, sid, d);
+            }
             self.log_task_batch(ctx, sid, &[tid], "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
         }
     }

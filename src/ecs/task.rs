@@ -129,6 +129,8 @@ pub enum Doom {
     ContainerHealth,
     /// The target in this target group (index) was unhealthy.
     TargetGroup(usize),
+    /// Fargate retires the infrastructure under it (maintenance): replaced, then stopped.
+    Retirement,
 }
 
 /// How a task counts in a service's numbers.

@@ -136,6 +136,7 @@ impl State {
                 task.name, self.target_groups[g].name
             ),
             Doom::ContainerHealth => format!("(service {svc}) (task {}) failed container health checks.", task.name),
+            Doom::Retirement => format!("(service {svc}) (task {}) is due for Fargate task retirement.", task.name),
         };
         let entry = Notice::log("SERVICE_TASK_UNHEALTHY").service(svc).task(&task.name).message(message);
         ctx.notice(entry.instance(&self.cluster.instance(task.instance).ec2_instance_id));
@@ -149,6 +150,7 @@ impl State {
             Some(Doom::TargetGroup(g)) => {
                 format!("Task failed ELB health checks in (target-group {})", self.target_groups[g].name)
             }
+            Some(Doom::Retirement) => crate::sim::FARGATE_RETIREMENT.to_string(),
             Some(Doom::ContainerHealth) | None => "Task failed container health checks".to_string(),
         }
     }

@@ -45,6 +45,10 @@ impl SimDuration {
         SimDuration(m * 60_000)
     }
 
+    pub const fn from_days(d: u64) -> SimDuration {
+        SimDuration(d * 86_400_000)
+    }
+
     pub fn ms(self) -> u64 {
         self.0
     }

@@ -75,6 +75,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "managed_draining_timeout",
     "fargate_provisioning",
     "impaired_instance_tolerance",
+    "fargate_task_retirement_wait_period",
 ];
 pub(crate) const CLUSTER_KEYS: &[&str] =
     &["name", "zones", "subnets", "capacityProviders", "defaultCapacityProviderStrategy"];
@@ -559,6 +560,20 @@ impl Loader<'_> {
         }
         if let Some(d) = r.opt_duration(&f, "impaired_instance_tolerance") {
             s.impaired_instance_tolerance = d;
+        }
+        if let Some(d) = r.opt_duration(&f, "fargate_task_retirement_wait_period") {
+            // The account setting takes 0, 7 or 14 days.
+            if [0, 7, 14].iter().any(|days| d == SimDuration::from_days(*days)) {
+                s.fargate_task_retirement_wait_period = d;
+            } else {
+                let n = f.node("fargate_task_retirement_wait_period");
+                let at = n.and_then(|n| n.span.clone());
+                r.error(
+                    &at,
+                    "settings.fargate_task_retirement_wait_period",
+                    format!("expected 0s, 7d or 14d (the values of fargateTaskRetirementWaitPeriod), found {d}"),
+                );
+            }
         }
         if let Some(d) = r.opt_duration(&f, "throttle_base_delay") {
             s.throttle_base_delay = d;

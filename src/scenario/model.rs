@@ -61,6 +61,9 @@ pub struct Settings {
     /// How long a task waits in PROVISIONING for a capacity provider's instances before it is
     /// STOPPED (§2.5: "between 10 and 30 minutes" [INFER] 30 min).
     pub provisioning_timeout: SimDuration,
+    /// `fargateTaskRetirementWaitPeriod` (account setting): 0, 7 (default) or 14 days from a
+    /// retirement notice to the retirement.
+    pub fargate_task_retirement_wait_period: SimDuration,
     /// How long an Auto Scaling group tolerates an impaired EC2 status check before it marks the
     /// instance unhealthy (§5.4: "a few minutes", [INFER] 4 min).
     pub impaired_instance_tolerance: SimDuration,
@@ -102,6 +105,7 @@ impl Default for Settings {
             provisioning_tasks_limit: 500,
             fargate_provisioning: SimDuration::from_secs(20),
             impaired_instance_tolerance: SimDuration::from_mins(4),
+            fargate_task_retirement_wait_period: SimDuration::from_days(7),
             managed_draining_timeout: SimDuration::from_mins(60),
             explain: None,
         }
@@ -202,6 +206,8 @@ pub enum Action {
         count: u32,
         reason: String,
     },
+    /// Fargate announces task retirement for a service's Fargate tasks (all when `None`).
+    FargateTaskRetirement(Option<ServiceId>),
     /// EC2 status checks of the instances fail (`impaired`): their Auto Scaling group replaces
     /// each once the impairment has lasted `impaired_instance_tolerance` and the group's health
     /// check grace period is over.

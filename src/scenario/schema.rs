@@ -120,6 +120,7 @@ pub fn scenario_schema() -> Value {
             ("managed_draining_timeout", duration()),
             ("fargate_provisioning", duration()),
             ("impaired_instance_tolerance", duration()),
+            ("fargate_task_retirement_wait_period", duration()),
             ("initial_target_failures_count", json!({ "type": "boolean" })),
             ("target_check_phase", words(&["random", "zero"])),
             ("log_completed_standalone_tasks", json!({ "type": "boolean" })),

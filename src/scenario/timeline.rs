@@ -80,6 +80,7 @@ pub(crate) fn action_keys(action: &str) -> &'static [&'static str] {
         ],
         "stop_task" => &["at", "action", "service", "task", "count", "reason"],
         "fargate_spot_interruption" => &["at", "action", "service", "count"],
+        "fargate_task_retirement" => &["at", "action", "service"],
         "fargate_capacity_unavailable" => &["at", "action", "capacity_provider", "zone", "duration"],
         // An unknown or missing action is reported once; its other keys are not also called
         // unknown (they may well be right for the action meant).
@@ -108,6 +109,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "fargate_spot_interruption",
     "fargate_capacity_unavailable",
     "impair_instances",
+    "fargate_task_retirement",
 ];
 
 pub(super) fn read_event(
@@ -324,6 +326,13 @@ pub(super) fn read_event(
                 }
                 Action::StartTask { task_definition: td?, instances, group }
             }
+        }
+        19 => {
+            let s = match f.node("service") {
+                Some(n) => Some(lookup::<ServiceId>(r, &names.services, n, &f.path("service"), "service")?),
+                None => None,
+            };
+            Action::FargateTaskRetirement(s)
         }
         16 => {
             let count = r.opt_u32(&f, "count", 1, 5000).unwrap_or(1);

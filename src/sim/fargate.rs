@@ -13,6 +13,9 @@ use crate::sim::{Ctx, Event, State};
 /// What ECS says of a reclaimed Fargate Spot task (the documented example event).
 pub const SPOT_TASK_INTERRUPTED: &str = "Your Spot Task was interrupted.";
 
+/// The stopped reason of a task Fargate retired (maintenance).
+pub const FARGATE_RETIREMENT: &str = "ECS is performing maintenance on the underlying infrastructure hosting the task";
+
 impl State {
     /// The stand-in group of FARGATE (`spot` false) or FARGATE_SPOT, if the scenario uses Fargate.
     fn fargate_group(&self, spot: bool) -> Option<GroupId> {
@@ -102,6 +105,51 @@ impl State {
         let t = &self.tasks[tid.index()];
         if t.epoch == epoch && t.counts().live {
             self.interrupt_spot_task(ctx, tid);
+        }
+    }
+
+    /// Fargate announces the retirement of the infrastructure under the Fargate tasks of
+    /// `service` (every service when `None`, standalone tasks included); they are retired after
+    /// `fargate_task_retirement_wait_period` (the account setting, 7 days by default).
+    pub fn fargate_retirement_notice(&mut self, ctx: &mut Ctx<'_>, service: Option<ServiceId>) {
+        let wait = self.settings.fargate_task_retirement_wait_period;
+        let whose = service.map_or("every Fargate task".to_string(), |s| {
+            format!("the Fargate tasks of service {}", self.services[s.index()].spec.name)
+        });
+        let message = format!("Fargate task retirement scheduled for {whose} in {wait}.");
+        ctx.notice(Notice::log("FARGATE_TASK_RETIREMENT_SCHEDULED").message(message));
+        ctx.at(ctx.now.after(wait), Event::FargateRetirement { service, noticed: ctx.now });
+    }
+
+    /// The retirement: service tasks launched before the notice are replaced first and stopped
+    /// once their replacement is healthy, within minimumHealthyPercent (with the default 100 %,
+    /// start before stop); standalone tasks are stopped.
+    pub fn fargate_retirement(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        service: Option<ServiceId>,
+        noticed: crate::engine::SimTime,
+    ) {
+        let on_fargate = |s: &State, t: &crate::ecs::task::Task| {
+            t.counts().live
+                && s.cluster.groups[s.cluster.instance(t.instance).group.index()].fargate
+                && t.created_at <= noticed
+        };
+        let chosen: Vec<TaskId> = self
+            .tasks
+            .iter()
+            .filter(|t| on_fargate(self, t) && (service.is_none() || t.service == service))
+            .map(|t| t.id)
+            .collect();
+        for tid in chosen {
+            match self.tasks[tid.index()].service {
+                Some(sid) if self.tasks[tid.index()].doomed.is_none() => {
+                    self.update_task(ctx, tid, |t| t.doomed = Some(crate::ecs::task::Doom::Retirement));
+                    self.request_reconcile(ctx, sid);
+                }
+                Some(_) => {}
+                None => self.stop_task(ctx, tid, StopCode::TerminationNotice, FARGATE_RETIREMENT),
+            }
         }
     }
 

@@ -12,6 +12,7 @@ mod state;
 mod timeline;
 mod workload;
 
+pub use fargate::FARGATE_RETIREMENT;
 pub use workload::WorkloadState;
 
 pub use state::{State, deployment_id};
@@ -99,6 +100,11 @@ pub enum Event {
     /// The Auto Scaling group's health check of an impaired instance: past the tolerance and the
     /// grace period it is replaced.
     AsgHealthCheck(InstanceId),
+    /// Fargate retires the infrastructure under the tasks announced at `noticed`.
+    FargateRetirement {
+        service: Option<ServiceId>,
+        noticed: SimTime,
+    },
     /// A seeded Fargate Spot reclaim of a task (stale if the task moved on).
     SpotReclaim {
         task: TaskId,

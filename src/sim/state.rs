@@ -182,6 +182,7 @@ impl State {
             Event::DrainedTermination(iid) => self.drained_termination_timeout(ctx, iid),
             Event::AsgHealthCheck(iid) => self.asg_health_check(ctx, iid),
             Event::SpotReclaim { task, epoch } => self.spot_reclaim(ctx, task, epoch),
+            Event::FargateRetirement { service, noticed } => self.fargate_retirement(ctx, service, noticed),
             Event::FargateCapacityBack { group, zone } => self.set_fargate_capacity(ctx, group, zone, true),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
             Event::Arrival(w) => self.workload_arrival(ctx, w),

@@ -54,6 +54,7 @@ impl State {
             Action::StartTask { task_definition, instances, group } => {
                 self.start_task(ctx, task_definition, &instances, group.as_deref());
             }
+            Action::FargateTaskRetirement(service) => self.fargate_retirement_notice(ctx, service),
             Action::ImpairInstances(target) => {
                 for iid in self.resolve_instances(ctx, &target) {
                     self.impair_instance(ctx, iid);

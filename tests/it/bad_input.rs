@@ -241,7 +241,7 @@ fn references() {
         "unknown action",
         &replace("action = \"terminate_instances\"", "action = \"explode\""),
         &[
-            "events[0].action: expected one of terminate_instances, az_outage, add_instances, update_service, stop_task, drain_instances, activate_instances, spot_interruption, disconnect_agent, reconnect_agent, deregister_instances, stop_instances, start_instances, retirement_notice, run_task, start_task, fargate_spot_interruption, fargate_capacity_unavailable, impair_instances, found \"explode\"",
+            "events[0].action: expected one of terminate_instances, az_outage, add_instances, update_service, stop_task, drain_instances, activate_instances, spot_interruption, disconnect_agent, reconnect_agent, deregister_instances, stop_instances, start_instances, retirement_notice, run_task, start_task, fargate_spot_interruption, fargate_capacity_unavailable, impair_instances, fargate_task_retirement, found \"explode\"",
         ],
     );
     check(

@@ -233,3 +233,33 @@ fn seeded_fargate_spot_interruptions() {
     assert!(reclaimed >= 2, "an hour of 3 Spot tasks with a 30-minute mean life: {reclaimed}");
     assert!(r.log.iter().all(|(_, e)| e.kind != "FARGATE_SPOT_INTERRUPTION" || e.task != base.as_str()));
 }
+
+/// Fargate task retirement with the wait period at 0: the service's tasks are replaced first
+/// and stopped once the replacements are healthy (20 s provisioning, 30 s pull, 5 s start, 40 s
+/// to count healthy: 95 s), so with minimumHealthyPercent 100 the service never dips; the
+/// retired tasks stop with ECS's maintenance reason and count for no circuit breaker.
+#[test]
+fn fargate_task_retirement_replaces_start_first() {
+    let toml = fargate(
+        4,
+        ALL,
+        "deploymentConfiguration = { deploymentCircuitBreaker = { enable = true, rollback = true } }\n",
+    )
+    .replace(
+        "[[task_definitions]]",
+        "[settings]\nfargate_task_retirement_wait_period = \"0s\"\n\n[[task_definitions]]",
+    ) + "\n[[events]]\nat = \"10m\"\naction = \"fargate_task_retirement\"\nservice = \"api\"\n";
+    let mut sim = sim(&toml);
+    sim.run_until(at_s(600.0)).unwrap();
+    assert_eq!(sim.counts("api").live, 8, "4 replacements started first");
+    sim.run_until(at_s(694.0)).unwrap();
+    assert_eq!(sim.counts("api").live, 8);
+    sim.run_until(at_s(695.0)).unwrap();
+    assert_eq!(sim.counts("api").live, 4, "the retired tasks stop once replaced");
+    let r = sim.run().unwrap();
+    assert_eq!(r.services[0].accum.min_healthy, Some(4));
+    let retired =
+        r.log.iter().filter(|(_, e)| e.kind == "TASK_STOPPED" && e.message.contains("performing maintenance")).count();
+    assert_eq!(retired, 4);
+    assert!(r.services[0].deployments.iter().all(|d| d.failed_tasks == 0));
+}
