@@ -17,7 +17,7 @@ const STRATEGIES: [&str; 6] = [
     "placementStrategy = [{ type = \"spread\", field = \"instanceId\" }]",
     "placementConstraints = [{ type = \"distinctInstance\" }]",
 ];
-const ACTIONS: [&str; 7] = [
+const ACTIONS: [&str; 11] = [
     "action = \"terminate_instances\"\ngroup = \"g0\"",
     "action = \"drain_instances\"\ngroup = \"g0\"\ncount = 2",
     "action = \"spot_interruption\"\ngroup = \"g1\"",
@@ -25,6 +25,10 @@ const ACTIONS: [&str; 7] = [
     "action = \"disconnect_agent\"\ngroup = \"g1\"",
     "action = \"add_instances\"\ngroup = \"g1\"\ncount = 2",
     "action = \"stop_instances\"\ngroup = \"g0\"",
+    "action = \"impair_instances\"\ngroup = \"g1\"",
+    "action = \"fargate_spot_interruption\"\nservice = \"s0\"\ncount = 2",
+    "action = \"fargate_capacity_unavailable\"\nduration = \"10m\"",
+    "action = \"fargate_task_retirement\"",
 ];
 
 /// How the second revision of a service's task definition behaves when deployed.
@@ -130,7 +134,7 @@ fn toml(c: &Case) -> String {
     let zones: Vec<String> = (0..c.zones).map(|z| format!("\"z{z}\"")).collect();
     let mut t = format!("[scenario]\nduration = \"1h\"\n[cluster]\nzones = [{}]\n", zones.join(", "));
     // PROVISIONING tasks that never find room time out within the hour.
-    t += "[settings]\nprovisioning_timeout = \"10m\"\n";
+    t += "[settings]\nprovisioning_timeout = \"10m\"\nfargate_task_retirement_wait_period = \"0s\"\n";
     if let Some(cp) = &c.capacity {
         let on = |b: bool| if b { "ENABLED" } else { "DISABLED" };
         t += &format!(
@@ -248,8 +252,10 @@ fn config(cases: u32) -> ProptestConfig {
 proptest! {
     #![proptest_config(config(256))]
 
-    /// Whatever the cluster, services, builds and timeline (failures, drains, AZ outages, Spot,
-    /// deployments good and bad, scaling): every invariant holds after every event.
+    /// Whatever the cluster, capacity providers, services (on instances, providers or Fargate),
+    /// builds and timeline (failures, drains, AZ outages, Spot, impaired instances, Fargate Spot
+    /// reclaims and capacity windows, Fargate retirement, deployments good and bad, scaling): every
+    /// invariant holds after every event.
     #[test]
     fn invariants_hold_for_random_scenarios(c in case()) {
         let text = toml(&c);
