@@ -124,6 +124,7 @@ pub fn report_html(r: &Rendered, result: &RunResult) -> String {
     );
     h += &services_section(s);
     h += &capacity_providers_section(s);
+    h += &usage_section(s);
     h += &plots_section(r);
     h += &deployments_section(s);
     h += &disruptions_section(s);
@@ -178,6 +179,33 @@ fn capacity_providers_section(s: &Value) -> String {
     let mut header = vec!["metric"];
     header.extend(providers.iter().map(|(name, _)| name.as_str()));
     format!("<h2>Capacity providers</h2>\n{}", table("capacity-providers", &header, &rows))
+}
+
+/// Instance-hours by type, Fargate vCPU- and GB-hours, and the cost with the user's prices.
+fn usage_section(s: &Value) -> String {
+    let u = &s["usage"];
+    let mut rows: Vec<Vec<String>> = u["instance_hours"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(t, h)| vec![format!("{} instance-hours", esc(t)), cell(h)])
+        .collect();
+    for (key, label) in [
+        ("fargate_vcpu_hours", "FARGATE vCPU-hours"),
+        ("fargate_gb_hours", "FARGATE GB-hours"),
+        ("fargate_spot_vcpu_hours", "FARGATE_SPOT vCPU-hours"),
+        ("fargate_spot_gb_hours", "FARGATE_SPOT GB-hours"),
+    ] {
+        if u[key].as_f64().is_some_and(|x| x > 0.0) {
+            rows.push(vec![label.to_string(), cell(&u[key])]);
+        }
+    }
+    let cost = match &u["cost"] {
+        Value::Null => "no [pricing] given".to_string(),
+        c => cell(c),
+    };
+    rows.push(vec!["cost".to_string(), cost]);
+    format!("<h2>Usage</h2>\n{}", table("usage", &["usage", "amount"], &rows))
 }
 
 fn plots_section(r: &Rendered) -> String {
