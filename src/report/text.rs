@@ -76,7 +76,31 @@ pub fn summary_table(result: &RunResult) -> String {
         }
     };
     out.push_str(&format!("{measured}; {}\n", crate::words::count(result.events, "event")));
+    out.push_str(&usage_line(result));
     out
+}
+
+/// "usage: m5.large 48.0 instance-hours; FARGATE 8.0 vCPU-hours, 16.0 GB-hours" (costs are in
+/// summary.json and report.html, with the scenario's prices).
+fn usage_line(result: &RunResult) -> String {
+    let mut by_type: Vec<(&str, f64)> = Vec::new();
+    let mut parts = Vec::new();
+    for g in &result.groups {
+        if g.fargate {
+            if g.vcpu_hours > 0.0 {
+                parts.push(format!("{} {:.1} vCPU-hours, {:.1} GB-hours", g.name, g.vcpu_hours, g.gb_hours));
+            }
+            continue;
+        }
+        match by_type.iter_mut().find(|(t, _)| *t == g.instance_type) {
+            Some((_, h)) => *h += g.instance_hours,
+            None => by_type.push((&g.instance_type, g.instance_hours)),
+        }
+    }
+    by_type.sort_by(|a, b| a.0.cmp(b.0));
+    let mut all: Vec<String> = by_type.iter().map(|(t, h)| format!("{t} {h:.1} instance-hours")).collect();
+    all.extend(parts);
+    if all.is_empty() { String::new() } else { format!("usage: {}\n", all.join("; ")) }
 }
 
 /// Capacity providers: instances, scaling activity and PROVISIONING waits.
