@@ -13,6 +13,11 @@ pub struct StrategyItem {
     pub weight: u32,
 }
 
+/// The position in `items` of `provider`'s entry, if the strategy names it.
+pub fn item_of(items: &[StrategyItem], provider: usize) -> Option<usize> {
+    items.iter().position(|it| it.provider == provider)
+}
+
 /// The provider for the next task, given how many tasks each item's provider holds now
 /// (`held[i]` for `items[i]`). `None` when no item can take tasks (every weight 0 and the base
 /// met), which AWS refuses when the strategy is created.
@@ -41,7 +46,7 @@ mod tests {
         let mut held = vec![0u32; items.len()];
         for _ in 0..tasks {
             let p = next_provider(items, &held).expect("a provider");
-            let i = items.iter().position(|it| it.provider == p).unwrap();
+            let i = item_of(items, p).unwrap();
             held[i] += 1;
         }
         held

@@ -4,7 +4,7 @@
 //! Standalone tasks are never replaced; draining leaves them alone.
 
 use crate::cluster::InstanceStatus;
-use crate::ecs::capacity_provider_strategy::{StrategyItem, next_provider};
+use crate::ecs::capacity_provider_strategy::{StrategyItem, item_of, next_provider};
 
 /// RunTask's failure reason when Fargate has no capacity for a task.
 const FARGATE_UNAVAILABLE: &str =
@@ -60,7 +60,7 @@ impl State {
                     if let Some(e) = explanation {
                         self.log_placed(ctx, tid, random, &e);
                     }
-                    if let Some(i) = provider.and_then(|p| providers.iter().position(|it| it.provider == p)) {
+                    if let Some(i) = provider.and_then(|p| item_of(providers, p)) {
                         held[i] += 1;
                     }
                     started.push(tid);

@@ -27,7 +27,7 @@ pub struct ProviderResult {
     pub name: String,
     pub instances_min: u32,
     pub instances_max: u32,
-    /// Registered instances integrated over the run, from the datapoints.
+    /// Registered instances integrated over the run (its group's instance-hours).
     pub instance_hours: f64,
     pub scale_outs: u32,
     pub scale_ins: u32,
@@ -74,17 +74,11 @@ impl ProviderObs {
         }
     }
 
-    pub fn result(mut self, end: SimTime, initial_instances: u32) -> ProviderResult {
-        let mut instance_ms = 0u128;
-        let (mut min, mut max) = (initial_instances, initial_instances);
-        let mut last = (SimTime::ZERO, initial_instances);
-        for (t, r) in &self.rows {
-            instance_ms += u128::from(t.since(last.0).0) * u128::from(last.1);
-            last = (*t, r.instances);
-            min = min.min(r.instances);
-            max = max.max(r.instances);
-        }
-        instance_ms += u128::from(end.since(last.0).0) * u128::from(last.1);
+    /// The figures of the run; `instance_hours` is its group's, integrated exactly from the
+    /// group's usage (the datapoints come only once a minute).
+    pub fn result(mut self, initial_instances: u32, instance_hours: f64) -> ProviderResult {
+        let min = self.rows.iter().map(|(_, r)| r.instances).fold(initial_instances, u32::min);
+        let max = self.rows.iter().map(|(_, r)| r.instances).fold(initial_instances, u32::max);
         self.waits_ms.sort_unstable();
         let rank = |q: f64| -> f64 {
             if self.waits_ms.is_empty() {
@@ -96,7 +90,7 @@ impl ProviderObs {
         ProviderResult {
             instances_min: min,
             instances_max: max,
-            instance_hours: instance_ms as f64 / 3_600_000.0,
+            instance_hours,
             scale_outs: self.scale_outs,
             scale_ins: self.scale_ins,
             instances_launched: self.instances_launched,

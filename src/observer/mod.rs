@@ -282,8 +282,8 @@ pub struct Observer {
     groups: Vec<usage::GroupObs>,
     /// Live EC2 instances (Fargate's stand-ins left out) whenever the count changes.
     instances: Vec<(SimTime, u32)>,
-    /// Each provider's instances at the start (its group's initial count).
-    providers_initial: Vec<u32>,
+    /// Each provider's group (whose usage gives its instance-hours) and initial instances.
+    provider_groups: Vec<(usize, u32)>,
 }
 
 impl Observer {
@@ -321,11 +321,11 @@ impl Observer {
                 .filter(|cp| !cp.is_fargate())
                 .map(|cp| capacity_providers::ProviderObs::new(&cp.name))
                 .collect(),
-            providers_initial: scenario
+            provider_groups: scenario
                 .capacity_providers
                 .iter()
                 .filter(|cp| !cp.is_fargate())
-                .map(|cp| scenario.groups[cp.group.index()].count)
+                .map(|cp| (cp.group.index(), scenario.groups[cp.group.index()].count))
                 .collect(),
         }
     }
@@ -468,6 +468,7 @@ impl Observer {
                 tg.result(measured.is_some())
             })
             .collect();
+        let groups: Vec<usage::GroupUsageResult> = self.groups.into_iter().map(|g| g.result(end)).collect();
         RunResult {
             workloads: Vec::new(),
             standalone_tasks: 0,
@@ -487,14 +488,14 @@ impl Observer {
             target_group_rows: self.target_group_rows,
             log: self.log,
             usage: self.usage,
-            groups: self.groups.into_iter().map(|g| g.result(end)).collect(),
-            instances: self.instances,
             capacity_providers: self
                 .providers
                 .into_iter()
-                .zip(self.providers_initial)
-                .map(|(p, initial)| p.result(end, initial))
+                .zip(self.provider_groups)
+                .map(|(p, (g, initial))| p.result(initial, groups[g].instance_hours))
                 .collect(),
+            groups,
+            instances: self.instances,
         }
     }
 }

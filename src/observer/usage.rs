@@ -69,3 +69,16 @@ impl GroupObs {
         }
     }
 }
+
+/// Instance-hours of the EC2 groups summed by instance type, in type order.
+pub fn instance_hours_by_type(groups: &[GroupUsageResult]) -> Vec<(&str, f64)> {
+    let mut by_type: Vec<(&str, f64)> = Vec::new();
+    for g in groups.iter().filter(|g| !g.fargate) {
+        match by_type.iter_mut().find(|(t, _)| *t == g.instance_type) {
+            Some((_, h)) => *h += g.instance_hours,
+            None => by_type.push((&g.instance_type, g.instance_hours)),
+        }
+    }
+    by_type.sort_by(|a, b| a.0.cmp(b.0));
+    by_type
+}

@@ -374,19 +374,12 @@ fn fargate_json(result: &RunResult, scenario: &Scenario) -> Value {
 /// `usage`: the run's totals (instance-hours by type, Fargate and Fargate Spot vCPU- and
 /// GB-hours, and the cost where every part has a price).
 fn usage_json(result: &RunResult, scenario: &Scenario) -> Value {
-    let mut by_type: Vec<(String, f64)> = Vec::new();
+    let by_type = crate::observer::usage::instance_hours_by_type(&result.groups);
     let (mut fargate, mut spot) = ((0.0, 0.0), (0.0, 0.0));
-    for g in &result.groups {
-        match (g.fargate, g.name == "FARGATE_SPOT") {
-            (true, true) => spot = (spot.0 + g.vcpu_hours, spot.1 + g.gb_hours),
-            (true, false) => fargate = (fargate.0 + g.vcpu_hours, fargate.1 + g.gb_hours),
-            _ => match by_type.iter_mut().find(|(t, _)| *t == g.instance_type) {
-                Some((_, h)) => *h += g.instance_hours,
-                None => by_type.push((g.instance_type.clone(), g.instance_hours)),
-            },
-        }
+    for g in result.groups.iter().filter(|g| g.fargate) {
+        let total = if g.name == "FARGATE_SPOT" { &mut spot } else { &mut fargate };
+        *total = (total.0 + g.vcpu_hours, total.1 + g.gb_hours);
     }
-    by_type.sort_by(|a, b| a.0.cmp(&b.0));
     let pricing = &scenario.pricing;
     let mut cost: Option<f64> = Some(0.0);
     for (t, h) in &by_type {
@@ -399,7 +392,7 @@ fn usage_json(result: &RunResult, scenario: &Scenario) -> Value {
         }
     }
     json!({
-        "instance_hours": by_type.iter().map(|(t, h)| (t.clone(), hours(*h))).collect::<serde_json::Map<String, Value>>(),
+        "instance_hours": by_type.iter().map(|(t, h)| (t.to_string(), hours(*h))).collect::<serde_json::Map<String, Value>>(),
         "fargate_vcpu_hours": hours(fargate.0),
         "fargate_gb_hours": hours(fargate.1),
         "fargate_spot_vcpu_hours": hours(spot.0),
@@ -414,7 +407,7 @@ fn capacity_provider_json(p: &crate::observer::capacity_providers::ProviderResul
     json!({
         "instances_min": p.instances_min,
         "instances_max": p.instances_max,
-        "instance_hours": (p.instance_hours * 1000.0).round() / 1000.0,
+        "instance_hours": hours(p.instance_hours),
         "scale_outs": p.scale_outs,
         "scale_ins": p.scale_ins,
         "instances_launched": p.instances_launched,

@@ -83,23 +83,15 @@ pub fn summary_table(result: &RunResult) -> String {
 /// "usage: m5.large 48.0 instance-hours; FARGATE 8.0 vCPU-hours, 16.0 GB-hours" (costs are in
 /// summary.json and report.html, with the scenario's prices).
 fn usage_line(result: &RunResult) -> String {
-    let mut by_type: Vec<(&str, f64)> = Vec::new();
-    let mut parts = Vec::new();
-    for g in &result.groups {
-        if g.fargate {
-            if g.vcpu_hours > 0.0 {
-                parts.push(format!("{} {:.1} vCPU-hours, {:.1} GB-hours", g.name, g.vcpu_hours, g.gb_hours));
-            }
-            continue;
-        }
-        match by_type.iter_mut().find(|(t, _)| *t == g.instance_type) {
-            Some((_, h)) => *h += g.instance_hours,
-            None => by_type.push((&g.instance_type, g.instance_hours)),
-        }
-    }
-    by_type.sort_by(|a, b| a.0.cmp(b.0));
+    let by_type = crate::observer::usage::instance_hours_by_type(&result.groups);
     let mut all: Vec<String> = by_type.iter().map(|(t, h)| format!("{t} {h:.1} instance-hours")).collect();
-    all.extend(parts);
+    all.extend(
+        result
+            .groups
+            .iter()
+            .filter(|g| g.fargate && g.vcpu_hours > 0.0)
+            .map(|g| format!("{} {:.1} vCPU-hours, {:.1} GB-hours", g.name, g.vcpu_hours, g.gb_hours)),
+    );
     if all.is_empty() { String::new() } else { format!("usage: {}\n", all.join("; ")) }
 }
 

@@ -552,14 +552,14 @@ impl Loader<'_> {
         if let Some(n) = r.opt_u32(&f, "provisioning_tasks_limit", 0, 1_000_000) {
             s.provisioning_tasks_limit = n;
         }
-        if let Some(d) = r.opt_duration(&f, "managed_draining_timeout") {
-            s.managed_draining_timeout = d;
-        }
-        if let Some(d) = r.opt_duration(&f, "fargate_provisioning") {
-            s.fargate_provisioning = d;
-        }
-        if let Some(d) = r.opt_duration(&f, "impaired_instance_tolerance") {
-            s.impaired_instance_tolerance = d;
+        for (key, slot) in [
+            ("managed_draining_timeout", &mut s.managed_draining_timeout),
+            ("fargate_provisioning", &mut s.fargate_provisioning),
+            ("impaired_instance_tolerance", &mut s.impaired_instance_tolerance),
+        ] {
+            if let Some(d) = r.opt_duration(&f, key) {
+                *slot = d;
+            }
         }
         if let Some(d) = r.opt_duration(&f, "fargate_task_retirement_wait_period") {
             // The account setting takes 0, 7 or 14 days.

@@ -12,6 +12,7 @@
 use std::cmp::Ordering;
 
 use crate::ecs::capacity_provider::CapacityProviderSpec;
+use crate::ecs::capacity_provider_strategy::item_of;
 use crate::ecs::managed_scaling::{InstanceShape, Reservation, instances_needed, scale_in_step};
 use crate::ecs::service::Provisioning;
 use crate::ecs::task::StopCode;
@@ -92,7 +93,7 @@ impl State {
         let g = self.cluster.instance(instance).group;
         let Some(p) = self.group_provider[g.index()] else { return };
         let svc = &mut self.services[sid.index()];
-        if let Some(i) = svc.spec.capacity_provider_strategy.iter().position(|it| it.provider == p) {
+        if let Some(i) = item_of(&svc.spec.capacity_provider_strategy, p) {
             svc.provider_tasks[i] = svc.provider_tasks[i].saturating_add_signed(delta);
         }
     }
@@ -150,7 +151,7 @@ impl State {
         }
         self.provisioning_total = self.provisioning_total.saturating_add_signed(delta);
         let svc = &mut self.services[sid.index()];
-        if let Some(i) = svc.spec.capacity_provider_strategy.iter().position(|it| it.provider == provider) {
+        if let Some(i) = item_of(&svc.spec.capacity_provider_strategy, provider) {
             svc.provider_tasks[i] = svc.provider_tasks[i].saturating_add_signed(delta);
         }
     }
