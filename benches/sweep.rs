@@ -16,7 +16,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn sweep_quickstart(c: &mut Criterion) {
     let scenario = load_str(QUICKSTART_NAME, QUICKSTART, None).expect("the quickstart loads");
-    let services: Vec<String> = scenario.services.iter().map(|s| s.name.clone()).collect();
+    let columns = sweep::columns(std::slice::from_ref(&scenario));
     let variant = Variant { overrides: Vec::new() };
     let specs = sweep::run_list(1, 1..=RUNS, None);
     let mut group = c.benchmark_group("sweep_quickstart_1000_runs");
@@ -29,7 +29,7 @@ fn sweep_quickstart(c: &mut Criterion) {
                 let rows: Vec<Vec<String>> = pool.install(|| {
                     specs
                         .par_iter()
-                        .map(|s| sweep::run_row(*s, &variant, &[], &scenario, &services).expect("runs"))
+                        .map(|s| sweep::run_row(*s, &variant, &[], &scenario, &columns).expect("runs"))
                         .collect()
                 });
                 black_box(rows)

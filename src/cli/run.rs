@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use ecsim::observer::RunResult;
 use ecsim::report::{self, Baseline};
-use ecsim::scenario::{self, Scenario, Subjects, overrides};
+use ecsim::scenario::{self, Scenario, overrides};
 use ecsim::sim::{SimError, Simulation};
 
 use super::{EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERNAL, bad_input, read_summary, say};
@@ -170,22 +170,8 @@ pub fn run(args: RunArgs) -> ExitCode {
     if let Err(e) = super::check_tolerance(args.tolerance) {
         return bad_input(&e);
     }
-    let services: Vec<String> = scenario.services.iter().map(|s| s.name.clone()).collect();
-    let workloads: Vec<String> = scenario.workloads.iter().map(|w| w.name.clone()).collect();
-    let target_groups: Vec<String> = scenario.target_groups.iter().map(|g| g.name.clone()).collect();
-    let capacity_providers: Vec<String> =
-        scenario.capacity_providers.iter().filter(|p| !p.is_fargate()).map(|p| p.name.clone()).collect();
-    let instance_groups: Vec<String> = scenario.groups.iter().filter(|g| !g.fargate).map(|g| g.name.clone()).collect();
-    let fargate: Vec<String> =
-        scenario.groups.iter().filter(|g| g.fargate && g.count > 0).map(|g| g.name.clone()).collect();
-    let subjects = Subjects {
-        services: &services,
-        workloads: &workloads,
-        target_groups: &target_groups,
-        capacity_providers: &capacity_providers,
-        instance_groups: &instance_groups,
-        fargate: &fargate,
-    };
+    let names = scenario.subject_names();
+    let subjects = names.borrow();
     for text in &args.expect {
         match scenario::parse_expect_arg(text, &subjects) {
             Ok(e) => scenario.expectations.push(e),

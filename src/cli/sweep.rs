@@ -34,8 +34,8 @@ pub struct SweepArgs {
     /// Threads (default: every core, or RAYON_NUM_THREADS).
     #[arg(long)]
     jobs: Option<usize>,
-    /// Metrics for the comparison table and plot (repeatable; default availability, min_healthy,
-    /// outage_s).
+    /// Metrics for the comparison table and plot, of any subject that has them (repeatable;
+    /// default availability, min_healthy, outage_s).
     #[arg(long = "metric", value_name = "METRIC")]
     metrics: Vec<String>,
     /// Run only slice K of N of the run list (1-based), for many machines; `ecsim merge` joins.
@@ -85,12 +85,12 @@ fn chosen_metrics(given: &[String]) -> Result<Vec<String>, String> {
     } else {
         given.to_vec()
     };
+    let known = sweep::numeric_metrics();
     for m in &chosen {
-        if !sweep::metrics().contains(&m.as_str()) || scenario::expect::is_text_metric(m) {
-            return Err(format!(
-                "--metric: expected a numeric service metric ({}), found {m:?}",
-                sweep::metrics().join(", ")
-            ));
+        if !known.contains(&m.as_str()) {
+            let hint =
+                scenario::reader::suggest(m, &known).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
+            return Err(format!("--metric: expected a numeric metric ({}), found {m:?}{hint}", known.join(", ")));
         }
     }
     Ok(chosen)
@@ -123,7 +123,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         }
     };
     let base = &scenarios[0];
-    let services: Vec<String> = base.services.iter().map(|s| s.name.clone()).collect();
+    let columns = sweep::columns(&scenarios);
     let swarm = if args.swarm { base.swarm.clone() } else { Vec::new() };
     if args.swarm && swarm.is_empty() {
         return bad_input(&format!("--swarm: {} has no [[swarm]] parameters to draw", args.scenario.display()));
@@ -153,7 +153,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         bar.set_style(style);
     }
     let swarm_paths: Vec<String> = swarm.iter().map(|p| p.path.clone()).collect();
-    let header = sweep::header(&vary, &swarm_paths, &services);
+    let header = sweep::header(&vary, &swarm_paths, &columns);
     let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(format!("{}-sweep", base.name)));
     // The folder is checked and claimed before the runs, and the rows go to disk as they come
     // (memory does not grow with the runs); the file joins the folder at the end.
@@ -179,13 +179,13 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
                 .map(|spec| {
                     let variant = &variants[spec.variant];
                     let out = if swarm.is_empty() {
-                        sweep::run_row(*spec, variant, &[], &scenarios[spec.variant], &services)
+                        sweep::run_row(*spec, variant, &[], &scenarios[spec.variant], &columns)
                             .map_err(|e| failed(spec, e))
                     } else {
                         let drawn = sweep::draw_swarm(&swarm, spec.seed);
                         let overrides: Vec<_> = variant.overrides.iter().chain(&drawn).cloned().collect();
                         match scenario::load_file_with(&args.scenario, &overrides) {
-                            Ok(s) => sweep::run_row(*spec, variant, &drawn, &s, &services).map_err(|e| failed(spec, e)),
+                            Ok(s) => sweep::run_row(*spec, variant, &drawn, &s, &columns).map_err(|e| failed(spec, e)),
                             Err(d) => Err((*spec, format!("the drawn values do not load:\n{d}"), EXIT_BAD_INPUT)),
                         }
                     };
@@ -225,7 +225,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         "runs": total,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
     });
-    write_outputs(&mut claim, &manifest, &header, rows, &variants, &services, &chosen, shard.is_none())
+    write_outputs(&mut claim, &manifest, &header, rows, &variants, &chosen, shard.is_none())
 }
 
 /// Checks and claims a sweep's output folder before any work.
@@ -291,16 +291,15 @@ fn read_records(path: &Path) -> Result<impl Iterator<Item = Result<csv::StringRe
 
 /// The columns of runs.csv that hold numbers: run, variant, seed, and every numeric metric.
 fn numeric_columns(header: &[String]) -> Vec<usize> {
-    header
+    let mut numeric: Vec<usize> = header
         .iter()
         .enumerate()
-        .filter(|(_, h)| match h.split_once('.') {
-            _ if matches!(h.as_str(), "run" | "variant" | "seed") => true,
-            Some((_, m)) => sweep::metrics().contains(&m) && !scenario::expect::is_text_metric(m),
-            None => false,
-        })
+        .filter(|(_, h)| matches!(h.as_str(), "run" | "variant" | "seed"))
         .map(|(c, _)| c)
-        .collect()
+        .collect();
+    numeric.extend(sweep::metric_columns(header).into_iter().filter(|(_, c)| c.numeric()).map(|(c, _)| c));
+    numeric.sort_unstable();
+    numeric
 }
 
 /// A shard's row, checked: every numeric cell empty (no value) or a finite number, else an error
@@ -338,7 +337,6 @@ fn write_outputs(
     header: &[String],
     mut rows: RowFile,
     variants: &[Variant],
-    services: &[String],
     chosen: &[String],
     whole: bool,
 ) -> ExitCode {
@@ -365,7 +363,7 @@ fn write_outputs(
             Ok(b) => files.push(("aggregate.csv".to_string(), b)),
             Err(e) => return fail(e.to_string()),
         }
-        match sweep::comparison_svg(&aggregate, variants, services, chosen) {
+        match sweep::comparison_svg(&aggregate, variants, chosen) {
             Ok(svg) => files.push(("comparison.svg".to_string(), svg.into_bytes())),
             Err(e) => return fail(e.to_string()),
         }
@@ -504,16 +502,7 @@ pub fn merge(dirs: &[PathBuf], out: &Path) -> ExitCode {
         })
         .collect();
     let variants = sweep::variants(&vary);
-    let mut services: Vec<String> = Vec::new();
-    for h in &header {
-        if let Some((s, m)) = h.split_once('.')
-            && sweep::metrics().contains(&m)
-            && !services.iter().any(|x| x == s)
-        {
-            services.push(s.to_string());
-        }
-    }
     let chosen: Vec<String> =
         first["metrics"].as_array().into_iter().flatten().filter_map(|m| m.as_str().map(str::to_string)).collect();
-    write_outputs(&mut claim, &first, &header, rows, &variants, &services, &chosen, true)
+    write_outputs(&mut claim, &first, &header, rows, &variants, &chosen, true)
 }

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::observer::RunResult;
 use crate::scenario::Scenario;
-use crate::scenario::expect::SERVICE_METRICS;
+use crate::scenario::expect::{KINDS, SERVICE_METRICS, SubjectKind};
 
 /// Every file of a report folder, rendered: what `ecsim run` writes and what the determinism
 /// test compares.
@@ -242,6 +242,7 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
         entry.insert("deployments".into(), Value::Array(deployments));
         services.insert(s.name.clone(), Value::Object(entry));
     }
+    let mut sections = subject_sections(result, scenario).into_iter().map(|(_, m)| Value::Object(m));
     json!({
         "ecsim_version": crate::VERSION,
         "scenario": result.scenario_name,
@@ -256,18 +257,7 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
         "passed": true,
         "expectations": [],
         "services": services,
-        "workloads": result
-            .workloads
-            .iter()
-            .map(|w| (w.name.clone(), json!({
-                "arrived": w.arrived,
-                "started": w.started,
-                "never_started": w.never_started,
-                "queue_delay_s_p50": secs(w.delay_ms_p50),
-                "queue_delay_s_p95": secs(w.delay_ms_p95),
-                "queue_delay_s_max": secs(w.delay_ms_max),
-            })))
-            .collect::<serde_json::Map<String, Value>>(),
+        "workloads": sections.next(),
         "standalone_tasks": {
             "launched": result.standalone_tasks,
             "completed": result.standalone_completed,
@@ -284,23 +274,54 @@ fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery
                 "time_to_recover_s": x.time_to_recover_ms.map(secs),
             }))).collect::<serde_json::Map<String, Value>>(),
         })).collect::<Vec<Value>>(),
-        "target_groups": result
-            .target_groups
-            .iter()
-            .map(|tg| (tg.name.clone(), json!({
-                "min_healthy_targets": tg.min_healthy_targets,
-                "fail_open_s": secs(tg.fail_open_ms),
-            })))
-            .collect::<serde_json::Map<String, Value>>(),
-        "capacity_providers": result
-            .capacity_providers
-            .iter()
-            .map(|p| (p.name.clone(), capacity_provider_json(p)))
-            .collect::<serde_json::Map<String, Value>>(),
-        "instance_groups": instance_groups_json(result, &scenario.pricing),
-        "fargate": fargate_json(result, scenario),
+        "target_groups": sections.next(),
+        "capacity_providers": sections.next(),
+        "instance_groups": sections.next(),
+        "fargate": sections.next(),
         "usage": usage_json(result, scenario),
     })
+}
+
+/// summary.json's sections for every kind of subject but services, in [`KINDS`] order: per
+/// subject its metrics (keys `kind.metrics()`) and what else the section says of it. One source
+/// for summary.json and a sweep's runs.csv.
+pub fn subject_sections(result: &RunResult, scenario: &Scenario) -> Vec<(SubjectKind, serde_json::Map<String, Value>)> {
+    let workloads = result
+        .workloads
+        .iter()
+        .map(|w| {
+            let entry = json!({
+                "arrived": w.arrived,
+                "started": w.started,
+                "never_started": w.never_started,
+                "queue_delay_s_p50": secs(w.delay_ms_p50),
+                "queue_delay_s_p95": secs(w.delay_ms_p95),
+                "queue_delay_s_max": secs(w.delay_ms_max),
+            });
+            (w.name.clone(), entry)
+        })
+        .collect();
+    let target_groups = result
+        .target_groups
+        .iter()
+        .map(|tg| {
+            let entry = json!({
+                "min_healthy_targets": tg.min_healthy_targets,
+                "fail_open_s": secs(tg.fail_open_ms),
+            });
+            (tg.name.clone(), entry)
+        })
+        .collect();
+    let providers = result.capacity_providers.iter().map(|p| (p.name.clone(), capacity_provider_json(p))).collect();
+    let sections = vec![
+        (SubjectKind::Workload, workloads),
+        (SubjectKind::TargetGroup, target_groups),
+        (SubjectKind::CapacityProvider, providers),
+        (SubjectKind::InstanceGroup, instance_groups_json(result, &scenario.pricing)),
+        (SubjectKind::Fargate, fargate_json(result, scenario)),
+    ];
+    debug_assert!(sections.iter().map(|(k, _)| *k).eq(KINDS[1..].iter().copied()));
+    sections
 }
 
 /// Hours with three decimals.
@@ -314,7 +335,7 @@ fn money(cost: Option<f64>) -> Value {
 }
 
 /// `instance_groups.<name>` (EC2 groups): keys [`crate::scenario::expect::INSTANCE_GROUP_METRICS`].
-fn instance_groups_json(result: &RunResult, pricing: &crate::scenario::Pricing) -> Value {
+fn instance_groups_json(result: &RunResult, pricing: &crate::scenario::Pricing) -> serde_json::Map<String, Value> {
     result
         .groups
         .iter()
@@ -330,8 +351,7 @@ fn instance_groups_json(result: &RunResult, pricing: &crate::scenario::Pricing) 
                 }),
             )
         })
-        .collect::<serde_json::Map<String, Value>>()
-        .into()
+        .collect()
 }
 
 /// The price per vCPU-hour and GB-hour of FARGATE (`spot` false) or FARGATE_SPOT.
@@ -350,7 +370,7 @@ fn fargate_cost(prices: (Option<f64>, Option<f64>), vcpu_hours: f64, gb_hours: f
 
 /// `fargate.FARGATE` and `fargate.FARGATE_SPOT` (those a service uses): keys
 /// [`crate::scenario::expect::FARGATE_METRICS`].
-fn fargate_json(result: &RunResult, scenario: &Scenario) -> Value {
+fn fargate_json(result: &RunResult, scenario: &Scenario) -> serde_json::Map<String, Value> {
     result
         .groups
         .iter()
@@ -367,8 +387,7 @@ fn fargate_json(result: &RunResult, scenario: &Scenario) -> Value {
                 }),
             )
         })
-        .collect::<serde_json::Map<String, Value>>()
-        .into()
+        .collect()
 }
 
 /// `usage`: the run's totals (instance-hours by type, Fargate and Fargate Spot vCPU- and

@@ -79,7 +79,7 @@ pub const INSTANCE_GROUP_METRICS: [&str; 2] = ["instance_hours", "cost"];
 pub const FARGATE_METRICS: [&str; 3] = ["vcpu_hours", "gb_hours", "cost"];
 
 /// What an expectation is about.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum SubjectKind {
     Service,
     Workload,
@@ -110,6 +110,26 @@ impl SubjectKind {
             SubjectKind::CapacityProvider => "capacity_provider",
             SubjectKind::InstanceGroup => "instance_group",
             SubjectKind::Fargate => "fargate",
+        }
+    }
+
+    /// `web`, or `capacity_provider:cp` for every kind but services: how a sweep's columns and
+    /// `--expect` name a subject whatever other kinds share its name.
+    pub fn qualified(self, subject: &str) -> String {
+        match self {
+            SubjectKind::Service => subject.to_string(),
+            k => format!("{}:{subject}", k.key()),
+        }
+    }
+
+    /// The kind and name of `web` or `capacity_provider:cp` (a kind this knows, or a service).
+    pub fn unqualified(name: &str) -> (Option<SubjectKind>, &str) {
+        match name.split_once(':') {
+            Some((k, rest)) => match KINDS.iter().find(|kind| kind.key() == k) {
+                Some(kind) => (Some(*kind), rest),
+                None => (None, name),
+            },
+            None => (None, name),
         }
     }
 
@@ -179,8 +199,33 @@ pub struct Subjects<'a> {
     pub fargate: &'a [String],
 }
 
+/// The names of every subject of a scenario, owned (see `Scenario::subject_names`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SubjectNames {
+    pub services: Vec<String>,
+    pub workloads: Vec<String>,
+    pub target_groups: Vec<String>,
+    pub capacity_providers: Vec<String>,
+    pub instance_groups: Vec<String>,
+    pub fargate: Vec<String>,
+}
+
+impl SubjectNames {
+    pub fn borrow(&self) -> Subjects<'_> {
+        Subjects {
+            services: &self.services,
+            workloads: &self.workloads,
+            target_groups: &self.target_groups,
+            capacity_providers: &self.capacity_providers,
+            instance_groups: &self.instance_groups,
+            fargate: &self.fargate,
+        }
+    }
+}
+
 impl Subjects<'_> {
-    fn names(&self, kind: SubjectKind) -> &[String] {
+    /// The subjects of `kind`.
+    pub fn names(&self, kind: SubjectKind) -> &[String] {
         match kind {
             SubjectKind::Service => self.services,
             SubjectKind::Workload => self.workloads,
@@ -192,7 +237,8 @@ impl Subjects<'_> {
     }
 }
 
-const KINDS: [SubjectKind; 6] = [
+/// Every kind of subject, in the order summary.json, sweeps and reports list them.
+pub const KINDS: [SubjectKind; 6] = [
     SubjectKind::Service,
     SubjectKind::Workload,
     SubjectKind::TargetGroup,
@@ -285,8 +331,13 @@ pub fn parse_expect_arg(text: &str, subjects: &Subjects<'_>) -> Result<Expectati
     let Some((subject, metric)) = lhs.rsplit_once('.') else {
         return Err(bad(format!("expected SUBJECT.METRIC before {op}, found {lhs:?}")));
     };
-    let kinds: Vec<SubjectKind> =
-        KINDS.iter().copied().filter(|k| subjects.names(*k).iter().any(|n| n == subject)).collect();
+    // `capacity_provider:cp.instance_hours` (as a sweep's columns say) names the kind too.
+    let (only, subject) = SubjectKind::unqualified(subject);
+    let kinds: Vec<SubjectKind> = KINDS
+        .iter()
+        .copied()
+        .filter(|k| only.is_none_or(|o| o == *k) && subjects.names(*k).iter().any(|n| n == subject))
+        .collect();
     let kind = match kinds[..] {
         [k] => k,
         [] => {
@@ -297,9 +348,8 @@ pub fn parse_expect_arg(text: &str, subjects: &Subjects<'_>) -> Result<Expectati
             )));
         }
         _ => {
-            return Err(bad(format!(
-                "{subject:?} names more than one service, workload, target group or capacity provider"
-            )));
+            let named: Vec<String> = kinds.iter().map(|k| k.qualified(subject)).collect();
+            return Err(bad(format!("{subject:?} names more than one subject: say which ({})", named.join(", "))));
         }
     };
     if !kind.metrics().contains(&metric) {

@@ -339,6 +339,23 @@ pub struct Scenario {
     pub assumptions: Vec<String>,
 }
 
+impl Scenario {
+    /// Every subject summary.json reports on, by kind: what expectations, baselines and sweeps
+    /// may name. The providers are the scenario's own (FARGATE and FARGATE_SPOT have no scaling
+    /// to report; their usage is under `fargate`, for those a service or RunTask uses).
+    pub fn subject_names(&self) -> super::expect::SubjectNames {
+        let names = |it: &mut dyn Iterator<Item = &String>| it.cloned().collect::<Vec<String>>();
+        super::expect::SubjectNames {
+            services: names(&mut self.services.iter().map(|s| &s.name)),
+            workloads: names(&mut self.workloads.iter().map(|w| &w.name)),
+            target_groups: names(&mut self.target_groups.iter().map(|g| &g.name)),
+            capacity_providers: names(&mut self.capacity_providers.iter().filter(|p| !p.is_fargate()).map(|p| &p.name)),
+            instance_groups: names(&mut self.groups.iter().filter(|g| !g.fargate).map(|g| &g.name)),
+            fargate: names(&mut self.groups.iter().filter(|g| g.fargate && g.count > 0).map(|g| &g.name)),
+        }
+    }
+}
+
 /// `[pricing]`: prices per hour, in the user's currency. A usage without a price has no cost.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Pricing {

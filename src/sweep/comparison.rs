@@ -6,14 +6,16 @@
 use plotters::prelude::*;
 
 use super::stats::Stats;
-use super::{Aggregate, Variant};
+use super::{Aggregate, Column, Variant};
+use crate::scenario::SubjectKind;
 
-/// The table: one line per variant and service, columns per metric.
+/// The table: one line per variant and subject with a chosen metric, columns per metric.
 pub fn comparison_table(aggregate: &[Vec<String>], chosen: &[String]) -> String {
     let col = |name: &str| aggregate[0].iter().position(|h| h == name).expect("aggregate column");
-    let (label, service, metric, mean, lo, hi, p5, p95) = (
+    let (label, kind, subject, metric, mean, lo, hi, p5, p95) = (
         col("label"),
-        col("service"),
+        col("kind"),
+        col("subject"),
         col("metric"),
         col("mean"),
         col("ci95_low"),
@@ -21,24 +23,25 @@ pub fn comparison_table(aggregate: &[Vec<String>], chosen: &[String]) -> String 
         col("p5"),
         col("p95"),
     );
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for r in &aggregate[1..] {
-        let k = (r[label].clone(), r[service].clone());
+    let mut keys: Vec<(&str, &str, &str)> = Vec::new();
+    for r in aggregate[1..].iter().filter(|r| chosen.contains(&r[metric])) {
+        let k = (r[label].as_str(), r[kind].as_str(), r[subject].as_str());
         if !keys.contains(&k) {
             keys.push(k);
         }
     }
     let short = |x: &str| x.parse::<f64>().map_or_else(|_| "-".to_string(), |v| format!("{v:.4}"));
     let mut rows: Vec<Vec<String>> = Vec::new();
-    let mut head = vec!["variant".to_string(), "service".to_string()];
+    let mut head = vec!["variant".to_string(), "subject".to_string()];
     for m in chosen {
         head.push(format!("{m} mean [95% CI]"));
         head.push(format!("{m} p5..p95"));
     }
-    for (l, s) in &keys {
-        let mut line = vec![l.clone(), s.clone()];
+    for (l, k, s) in keys {
+        let name = if k == "service" { s.to_string() } else { format!("{k}:{s}") };
+        let mut line = vec![l.to_string(), name];
         for m in chosen {
-            match aggregate[1..].iter().find(|r| &r[label] == l && &r[service] == s && &r[metric] == m) {
+            match aggregate[1..].iter().find(|r| r[label] == l && r[kind] == k && r[subject] == s && &r[metric] == m) {
                 Some(r) => {
                     line.push(format!("{} [{}, {}]", short(&r[mean]), short(&r[lo]), short(&r[hi])));
                     line.push(format!("{}..{}", short(&r[p5]), short(&r[p95])));
@@ -54,17 +57,26 @@ pub fn comparison_table(aggregate: &[Vec<String>], chosen: &[String]) -> String 
 
 const PANEL_HEIGHT: u32 = 300;
 
-/// comparison.svg: a panel per (service, chosen metric), the variants side by side.
+/// comparison.svg: a panel per (subject, chosen metric), subjects in runs.csv's order, the
+/// metrics in the order chosen, the variants side by side.
 pub fn comparison_svg(
     aggregate: &Aggregate,
     variants: &[Variant],
-    services: &[String],
     chosen: &[String],
 ) -> Result<String, Box<dyn std::error::Error>> {
-    let panels: Vec<&(String, Vec<Option<Stats>>)> = services
+    let mut subjects: Vec<(SubjectKind, &str)> = Vec::new();
+    for (c, _) in &aggregate.columns {
+        if !subjects.contains(&(c.kind, c.subject.as_str())) {
+            subjects.push((c.kind, &c.subject));
+        }
+    }
+    let panels: Vec<&(Column, Vec<Option<Stats>>)> = subjects
         .iter()
-        .flat_map(|s| chosen.iter().map(move |m| format!("{s}.{m}")))
-        .filter_map(|name| aggregate.columns.iter().find(|(c, _)| *c == name))
+        .flat_map(|&(kind, subject)| {
+            chosen.iter().filter_map(move |m| {
+                aggregate.columns.iter().find(|(c, _)| c.kind == kind && c.subject == subject && c.metric == m)
+            })
+        })
         .collect();
     let mut svg = String::new();
     {
@@ -96,15 +108,14 @@ pub fn comparison_svg(
         }
         let areas = plots.split_evenly((panels.len().max(1), 1));
         let labels: Vec<String> = (0..n).map(|i| format!("v{i}")).collect();
-        for ((name, per_variant), area) in panels.iter().map(|p| (&p.0, &p.1)).zip(areas) {
+        for ((column, per_variant), area) in panels.iter().map(|p| (&p.0, &p.1)).zip(areas) {
             let lo = per_variant.iter().flatten().map(|s| s.min).fold(f64::INFINITY, f64::min);
             let hi = per_variant.iter().flatten().map(|s| s.max).fold(f64::NEG_INFINITY, f64::max);
             // An axis needs a finite range (plotters never finishes laying out NaN or 1e999).
             let (lo, hi) = if lo.is_finite() && hi.is_finite() { (lo, hi) } else { (0.0, 1.0) };
             let pad = ((hi - lo) * 0.1).max(1e-6);
-            let metric = name.split_once('.').map_or(name.as_str(), |(_, m)| m);
             let mut chart = ChartBuilder::on(&area)
-                .caption(name, ("sans-serif", 18))
+                .caption(column.name(), ("sans-serif", 18))
                 .margin(10)
                 .x_label_area_size(36)
                 .y_label_area_size(80)
@@ -122,7 +133,7 @@ pub fn comparison_svg(
                 .x_labels(n.max(2))
                 .x_label_formatter(&label_of)
                 .x_desc("variant")
-                .y_desc(unit_of(metric))
+                .y_desc(unit_of(column.metric))
                 .y_label_formatter(&tick)
                 .label_style(("sans-serif", 13))
                 .light_line_style(WHITE.mix(0.0))
@@ -160,7 +171,7 @@ pub fn comparison_svg(
     Ok(svg)
 }
 
-/// The unit of a per-service metric, for its axis.
+/// The unit of a metric, for its axis.
 pub fn unit_of(metric: &str) -> &'static str {
     match metric {
         "availability" => "fraction of the measured time",
@@ -170,8 +181,20 @@ pub fn unit_of(metric: &str) -> &'static str {
         | "min_az_loss_margin"
         | "min_instance_loss_margin"
         | "tasks_started"
-        | "tasks_failed_to_start" => "tasks",
-        m if m.ends_with("_s") => "seconds",
+        | "tasks_failed_to_start"
+        | "arrived"
+        | "started"
+        | "never_started"
+        | "max_provisioning_tasks"
+        | "provisioned_tasks"
+        | "provisioning_given_up" => "tasks",
+        "min_healthy_targets" => "targets",
+        "instances_min" | "instances_max" | "instances_launched" | "instances_terminated" => "instances",
+        "instance_hours" => "instance-hours",
+        "vcpu_hours" => "vCPU-hours",
+        "gb_hours" => "GB-hours",
+        "cost" => "cost, in [pricing]'s currency",
+        m if m.ends_with("_s") || m.contains("_s_") => "seconds",
         _ => "count",
     }
 }

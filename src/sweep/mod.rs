@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use crate::engine::{SimRng, Stream};
 use crate::report;
-use crate::scenario::expect::SERVICE_METRICS;
+use crate::scenario::expect::{KINDS, SubjectKind, SubjectNames, is_text_metric};
 use crate::scenario::overrides::Override;
 use crate::scenario::swarm::SwarmParam;
 use crate::scenario::{Diagnostics, Scenario};
@@ -84,21 +84,95 @@ pub fn run_list(variants: usize, seeds: std::ops::RangeInclusive<u64>, shard: Op
         .collect()
 }
 
-/// The metrics runs.csv and aggregate.csv carry per service (rollout_state is text: in runs.csv
-/// only).
-pub fn metrics() -> &'static [&'static str] {
-    &SERVICE_METRICS
+/// One metric column of runs.csv: a subject (a service, workload, target group, capacity
+/// provider, instance group or Fargate) and one of its metrics in summary.json.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Column {
+    pub kind: SubjectKind,
+    pub subject: String,
+    pub metric: &'static str,
+}
+
+impl Column {
+    /// `web.availability`, `capacity_provider:cp.instance_hours`: the header cell, which
+    /// `--expect` also reads.
+    pub fn name(&self) -> String {
+        format!("{}.{}", self.kind.qualified(&self.subject), self.metric)
+    }
+
+    /// A header cell read back (None for one that names no metric).
+    pub fn parse(cell: &str) -> Option<Column> {
+        let (subject, metric) = cell.rsplit_once('.')?;
+        let (kind, subject) = SubjectKind::unqualified(subject);
+        let kind = kind.unwrap_or(SubjectKind::Service);
+        let metric = kind.metrics().iter().find(|m| **m == metric)?;
+        Some(Column { kind, subject: subject.to_string(), metric })
+    }
+
+    /// Text metrics (rollout_state, status) are in runs.csv only.
+    pub fn numeric(&self) -> bool {
+        !is_text_metric(self.metric)
+    }
+}
+
+/// Every numeric metric of any kind, each once: what `--metric` may choose for the comparison.
+pub fn numeric_metrics() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = Vec::new();
+    for m in KINDS.iter().flat_map(|k| k.metrics()) {
+        if !is_text_metric(m) && !all.contains(m) {
+            all.push(m);
+        }
+    }
+    all
+}
+
+/// runs.csv's metric columns: every metric of every subject that any of `scenarios` (the
+/// variants) reports on, kind by kind, each subject's metrics in summary.json's order.
+pub fn columns(scenarios: &[Scenario]) -> Vec<Column> {
+    let mut names = SubjectNames::default();
+    for s in scenarios {
+        let more = s.subject_names();
+        let (from, into) = (more.borrow(), &mut names);
+        for kind in KINDS {
+            let list = match kind {
+                SubjectKind::Service => &mut into.services,
+                SubjectKind::Workload => &mut into.workloads,
+                SubjectKind::TargetGroup => &mut into.target_groups,
+                SubjectKind::CapacityProvider => &mut into.capacity_providers,
+                SubjectKind::InstanceGroup => &mut into.instance_groups,
+                SubjectKind::Fargate => &mut into.fargate,
+            };
+            for n in from.names(kind) {
+                if !list.contains(n) {
+                    list.push(n.clone());
+                }
+            }
+        }
+    }
+    let names = names.borrow();
+    KINDS
+        .iter()
+        .flat_map(|&kind| {
+            names.names(kind).iter().flat_map(move |subject| {
+                kind.metrics().iter().map(move |metric| Column { kind, subject: subject.clone(), metric })
+            })
+        })
+        .collect()
+}
+
+/// The metric columns of a runs.csv header (those after `seed`), with their positions.
+pub fn metric_columns(header: &[String]) -> Vec<(usize, Column)> {
+    let first = header.iter().position(|h| h == "seed").map_or(header.len(), |p| p + 1);
+    header.iter().enumerate().skip(first).filter_map(|(c, h)| Column::parse(h).map(|col| (c, col))).collect()
 }
 
 /// runs.csv's header: the varied paths, then the swarm's (`swarm:PATH`), seed, metrics.
-pub fn header(vary: &[Vary], swarm: &[String], services: &[String]) -> Vec<String> {
+pub fn header(vary: &[Vary], swarm: &[String], columns: &[Column]) -> Vec<String> {
     let mut h = vec!["run".to_string(), "variant".to_string()];
     h.extend(vary.iter().map(|v| v.path.clone()));
     h.extend(swarm.iter().map(|p| format!("swarm:{p}")));
     h.push("seed".into());
-    for s in services {
-        h.extend(metrics().iter().map(|m| format!("{s}.{m}")));
-    }
+    h.extend(columns.iter().map(Column::name));
     h
 }
 
@@ -112,38 +186,43 @@ fn field(v: &Value) -> String {
 }
 
 /// Runs one (variant's scenario, seed) and returns its runs.csv row; `drawn` are the swarm's
-/// values for this run (already in `scenario`).
+/// values for this run (already in `scenario`). A subject this variant lacks has empty cells.
 pub fn run_row(
     spec: RunSpec,
     variant: &Variant,
     drawn: &[Override],
     scenario: &Scenario,
-    services: &[String],
+    columns: &[Column],
 ) -> Result<Vec<String>, SimError> {
     let result = Simulation::new(scenario, spec.seed).run()?;
     // The metrics without the rest of summary.json (a sweep runs thousands).
-    let values = report::service_metrics(&result, &report::recovery::disruptions(&result));
+    let services = report::service_metrics(&result, &report::recovery::disruptions(&result));
+    let sections = report::subject_sections(&result, scenario);
     let mut row = vec![spec.run.to_string(), spec.variant.to_string()];
     row.extend(variant.overrides.iter().chain(drawn).map(|o| o.text.clone()));
     row.push(spec.seed.to_string());
-    for s in services {
-        match result.services.iter().position(|r| r.name == *s) {
-            Some(i) => row.extend(values[i].iter().map(field)),
-            None => row.extend(metrics().iter().map(|_| String::new())),
-        }
+    for c in columns {
+        let value = match c.kind {
+            SubjectKind::Service => result.services.iter().position(|r| r.name == c.subject).and_then(|i| {
+                let m = c.kind.metrics().iter().position(|m| *m == c.metric)?;
+                services[i].get(m)
+            }),
+            kind => sections.iter().find(|(k, _)| *k == kind).and_then(|(_, m)| m.get(&c.subject)?.get(c.metric)),
+        };
+        row.push(value.map_or_else(String::new, field));
     }
     Ok(row)
 }
 
-/// What one pass over runs.csv gives: aggregate.csv's rows, and per (service.metric) column the
+/// What one pass over runs.csv gives: aggregate.csv's rows, and per numeric metric column the
 /// statistics of every variant (for the comparison plot).
 pub struct Aggregate {
     pub rows: Vec<Vec<String>>,
-    pub columns: Vec<(String, Vec<Option<stats::Stats>>)>,
+    pub columns: Vec<(Column, Vec<Option<stats::Stats>>)>,
 }
 
 /// aggregate.csv, from runs.csv's header and its rows in run order (variant by variant): per
-/// variant, service and numeric metric, the statistics of its values over the runs (runs without
+/// variant, subject and numeric metric, the statistics of its values over the runs (runs without
 /// a value, e.g. no recovery time, are left out and counted by `n`). Only one variant's values
 /// are held at a time, so memory follows the seeds, not the runs.
 pub fn aggregate<E>(
@@ -151,16 +230,12 @@ pub fn aggregate<E>(
     rows: impl Iterator<Item = Result<Vec<String>, E>>,
     variants: &[Variant],
 ) -> Result<Aggregate, E> {
-    let columns: Vec<(usize, &str, &str)> = header
-        .iter()
-        .enumerate()
-        .filter_map(|(c, name)| name.split_once('.').map(|(s, m)| (c, s, m)))
-        .filter(|(_, _, m)| metrics().contains(m) && !crate::scenario::expect::is_text_metric(m))
-        .collect();
+    let columns: Vec<(usize, Column)> = metric_columns(header).into_iter().filter(|(_, c)| c.numeric()).collect();
     let head = [
         "variant",
         "label",
-        "service",
+        "kind",
+        "subject",
         "metric",
         "runs",
         "n",
@@ -176,13 +251,19 @@ pub fn aggregate<E>(
     ];
     let mut out = Aggregate {
         rows: vec![head.map(String::from).to_vec()],
-        columns: columns.iter().map(|(c, _, _)| (header[*c].clone(), vec![None; variants.len()])).collect(),
+        columns: columns.iter().map(|(_, c)| (c.clone(), vec![None; variants.len()])).collect(),
     };
     let flush = |variant: usize, runs: usize, values: &mut Vec<Vec<f64>>, out: &mut Aggregate| {
         let label = variants.get(variant).map_or_else(String::new, Variant::label);
-        for (k, (_, service, metric)) in columns.iter().enumerate() {
-            let mut line =
-                vec![variant.to_string(), label.clone(), service.to_string(), metric.to_string(), runs.to_string()];
+        for (k, (_, col)) in columns.iter().enumerate() {
+            let mut line = vec![
+                variant.to_string(),
+                label.clone(),
+                col.kind.key().to_string(),
+                col.subject.clone(),
+                col.metric.to_string(),
+                runs.to_string(),
+            ];
             let st = stats::stats(&values[k], stats::seed_of(&[&variant.to_string(), &header[columns[k].0]]));
             match &st {
                 Some(s) => {
@@ -214,7 +295,7 @@ pub fn aggregate<E>(
         }
         current = Some(variant);
         runs += 1;
-        for (k, (c, _, _)) in columns.iter().enumerate() {
+        for (k, (c, _)) in columns.iter().enumerate() {
             // Non-finite values never reach the statistics or a plot (merge refuses them).
             if let Some(x) = row[*c].parse::<f64>().ok().filter(|x| x.is_finite()) {
                 values[k].push(x);

@@ -179,3 +179,76 @@ fn merge_refuses_cells_that_are_not_finite_numbers() {
         assert!(leftovers.is_empty(), "{leftovers:?}");
     }
 }
+
+/// Every subject summary.json reports on is a sweep's subject too: a Fargate Spot mix swept over
+/// two sizes carries the Fargate providers' usage and cost (`fargate:FARGATE_SPOT.cost`) beside
+/// the service's metrics, aggregate.csv names each row's kind and subject, `--metric cost` draws
+/// it, and a row's cells are exactly what `ecsim run` with that seed and variant puts in
+/// summary.json.
+#[test]
+fn a_sweep_carries_every_kind_of_subject_as_summary_json_does() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let s = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/fargate-spot-mix.toml").display().to_string();
+    let vary = "services[worker].desiredCount=6,10";
+    let args = ["sweep", &s, "--seeds", "1..3", "--vary", vary, "--metric", "cost", "--metric", "availability"];
+    let out = ecsim(&[&args[..], &["--out", "sw"]].concat(), dir);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("fargate:FARGATE_SPOT") && stdout.contains("cost mean [95% CI]"), "{stdout}");
+    let runs = std::fs::read_to_string(dir.join("sw/runs.csv")).unwrap();
+    let mut lines = runs.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    for column in [
+        "worker.availability",
+        "fargate:FARGATE.vcpu_hours",
+        "fargate:FARGATE_SPOT.gb_hours",
+        "fargate:FARGATE_SPOT.cost",
+    ] {
+        assert!(header.contains(&column), "{column} in {header:?}");
+    }
+    // Run 4 is variant 1 (desiredCount 10), seed 2: what `ecsim run` says of it.
+    let row: Vec<&str> = lines.nth(4).unwrap().split(',').collect();
+    assert_eq!((row[1], row[2], row[3]), ("1", "10", "2"));
+    let run = ecsim(&["run", &s, "--seed", "2", "--set", "services[worker].desiredCount=10", "--out", "r"], dir);
+    assert_eq!(run.status.code(), Some(0), "{}", String::from_utf8_lossy(&run.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("r/summary.json")).unwrap()).unwrap();
+    let mut compared = 0;
+    for (c, name) in header.iter().enumerate().skip(4) {
+        let (subject, metric) = name.rsplit_once('.').unwrap();
+        let (section, subject) = match subject.split_once(':') {
+            Some(("fargate", s)) => ("fargate", s),
+            Some((k, _)) => panic!("unexpected kind {k} in {name}"),
+            None => ("services", subject),
+        };
+        let want = &summary[section][subject][metric];
+        let cell = row[c];
+        match want {
+            serde_json::Value::Null => assert_eq!(cell, "", "{name}"),
+            serde_json::Value::String(s) => assert_eq!(cell, s, "{name}"),
+            v => assert_eq!(cell.parse::<f64>().ok(), v.as_f64(), "{name}"),
+        }
+        compared += 1;
+    }
+    assert_eq!(compared, 18 + 2 * 3, "every service and Fargate metric compared");
+    // Spot is cheaper, and 10 tasks cost more than 6.
+    let cost =
+        |r: &[&str]| r[header.iter().position(|h| *h == "fargate:FARGATE_SPOT.cost").unwrap()].parse::<f64>().unwrap();
+    let first: Vec<&str> = runs.lines().nth(2).unwrap().split(',').collect();
+    assert!(cost(&row) > cost(&first), "10 tasks cost more than 6: {} vs {}", cost(&row), cost(&first));
+    let aggregate = std::fs::read_to_string(dir.join("sw/aggregate.csv")).unwrap();
+    assert!(aggregate.starts_with("variant,label,kind,subject,metric,runs,n,"), "{aggregate}");
+    assert!(
+        aggregate.lines().any(|l| l.starts_with("1,desiredCount=10,fargate,FARGATE_SPOT,cost,3,3,")),
+        "{aggregate}"
+    );
+    let svg = std::fs::read_to_string(dir.join("sw/comparison.svg")).unwrap();
+    assert!(
+        svg.contains("fargate:FARGATE_SPOT.cost") && svg.contains("[pricing]"),
+        "a panel for the cost, with its unit"
+    );
+    // The column's name is an expectation's subject and metric, as written.
+    let expect = ecsim(&["run", &s, "--expect", "fargate:FARGATE_SPOT.cost<=0", "--out", "e"], dir);
+    assert_eq!(expect.status.code(), Some(1), "{}", String::from_utf8_lossy(&expect.stdout));
+}
