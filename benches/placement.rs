@@ -4,7 +4,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ecsim::cluster::{Cluster, InstanceGroupSpec};
+use ecsim::cluster::{Cluster, InstanceGroupSpec, InstanceTypeSpec};
 use ecsim::ecs::placement::{
     PlacementRequest, Resource, SpreadField, Strategy, TaskRequirements, TieBreak, default_service_strategies, place,
 };
@@ -15,30 +15,32 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
     let zones: Vec<String> = ["us-east-1a", "us-east-1b", "us-east-1c"].map(String::from).to_vec();
     let group = InstanceGroupSpec {
         name: "fleet".into(),
-        instance_type: "m5.xlarge".into(),
-        cpu: 4096,
-        memory_mib: 15_970,
+        types: vec![InstanceTypeSpec {
+            name: "m5.xlarge".into(),
+            cpu: 4096,
+            memory_mib: 15_970,
+            arm64: false,
+            gpus: 0,
+            eni_task_slots: 3,
+        }],
         count: 1000,
         min_size: 0,
         max_size: 5000,
         zones: (0..3).map(ZoneId).collect(),
         attributes: vec![],
-        arm64: false,
         launch_time: SimDuration::ZERO,
         replacement_delay: None,
         health_check_grace_period: ecsim::engine::SimDuration::ZERO,
         spot_instance_draining: false,
         az_rebalance: true,
-        eni_task_slots: 3,
         fargate: false,
-        gpus: 0,
         agent_version: "1.90.0".into(),
     };
     let mut c = Cluster::new(zones, vec![group]);
     let tg = c.task_group("service:web");
     let mut rng = SimRng::new(3, Stream::Test);
     for i in 0..1000u16 {
-        let id = c.register_instance(GroupId(0), ZoneId(i % 3), SimTime::ZERO);
+        let id = c.register_instance(GroupId(0), ZoneId(i % 3), 0, SimTime::ZERO);
         let used = rng.below(9) as u32;
         let ci = c.instance_mut(id);
         ci.cpu_free -= used * 256;

@@ -114,14 +114,14 @@ pub fn check(state: &State) -> Result<(), Violation> {
                 );
             }
         }
-        let gpu_total = state.cluster.groups[ci.group.index()].gpus;
+        let gpu_total = ci.gpus_registered;
         if gpus > gpu_total || ci.gpus_free + gpus != gpu_total {
             return fail(
                 "gpu_ledger_balances",
                 format!("{}: {} GPUs free, tasks hold {gpus} of {gpu_total}", ci.ec2_instance_id, ci.gpus_free),
             );
         }
-        let eni_slots = state.cluster.groups[ci.group.index()].eni_task_slots;
+        let eni_slots = ci.eni_task_slots;
         if enis > eni_slots || ci.eni_free + enis != eni_slots {
             return fail(
                 "eni_ledger_balances",
@@ -232,6 +232,7 @@ fn check_capacity(state: &State) -> Result<(), Violation> {
     let daemon = |t: &crate::ecs::task::Task| t.service.is_some_and(|s| state.services[s.index()].spec.daemon);
     let mut live = vec![0u32; cluster.groups.len()];
     let mut busy = vec![0u32; cluster.groups.len()];
+    let mut of_type: Vec<Vec<u32>> = cluster.groups.iter().map(|g| vec![0; g.types.len()]).collect();
     for ci in &cluster.instances {
         let non_daemon = ci.tasks.iter().filter(|t| !daemon(&state.tasks[t.index()])).count() as u32;
         if non_daemon != ci.non_daemon_tasks {
@@ -241,6 +242,13 @@ fn check_capacity(state: &State) -> Result<(), Violation> {
             );
         }
         live[ci.group.index()] += u32::from(ci.status != InstanceStatus::Inactive);
+        of_type[ci.group.index()][usize::from(ci.kind)] += u32::from(ci.status != InstanceStatus::Inactive);
+        if cluster.groups[ci.group.index()].types[usize::from(ci.kind)].name != ci.instance_type {
+            return fail(
+                "type_counts_add_up",
+                format!("{}: type {} is not its group's type #{}", ci.ec2_instance_id, ci.instance_type, ci.kind),
+            );
+        }
         busy[ci.group.index()] += u32::from(non_daemon > 0);
     }
     if live != cluster.group_live_instances || busy != cluster.group_busy_instances {
@@ -250,6 +258,12 @@ fn check_capacity(state: &State) -> Result<(), Violation> {
                 "per group: kept {:?} live and {:?} busy, instances say {live:?} and {busy:?}",
                 cluster.group_live_instances, cluster.group_busy_instances
             ),
+        );
+    }
+    if of_type != cluster.type_live {
+        return fail(
+            "type_counts_add_up",
+            format!("live instances per group and type: kept {:?}, instances say {of_type:?}", cluster.type_live),
         );
     }
     let mut per_provider = vec![std::collections::BTreeMap::<crate::ids::TaskDefId, u32>::new(); state.providers.len()];
@@ -321,7 +335,7 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
 }
 
 /// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
-pub const NAMES: [&str; 23] = [
+pub const NAMES: [&str; 24] = [
     "cluster_usage_adds_up",
     "launching_counts_add_up",
     "no_task_on_two_instances",
@@ -343,6 +357,7 @@ pub const NAMES: [&str; 23] = [
     "maximum_percent_respected",
     "minimum_healthy_percent_respected",
     "instance_counts_add_up",
+    "type_counts_add_up",
     "provisioning_counts_add_up",
     "provider_tasks_match_tasks",
 ];

@@ -42,6 +42,8 @@ pub struct ContainerInstance {
     pub group: GroupId,
     pub zone: ZoneId,
     pub instance_type: String,
+    /// Which of its group's types it is (an index into `InstanceGroupSpec::types`).
+    pub kind: u8,
     pub status: InstanceStatus,
     pub agent_connected: bool,
     pub registered_at: SimTime,
@@ -51,6 +53,9 @@ pub struct ContainerInstance {
     pub memory_mib_free: u32,
     /// awsvpc task slots left (one ENI per task).
     pub eni_free: u32,
+    /// awsvpc task slots and GPUs it registered with (its type's).
+    pub eni_task_slots: u32,
+    pub gpus_registered: u32,
     /// GPUs not assigned to a task.
     pub gpus_free: u32,
     /// Reserved TCP host ports (agent defaults plus static ports of tasks), sorted.
@@ -157,33 +162,12 @@ pub fn remove_sorted(v: &mut Vec<u16>, items: &[u16]) {
 mod tests {
     use super::*;
     use crate::cluster::{Cluster, InstanceGroupSpec};
-    use crate::engine::SimDuration;
     use crate::ids::{GroupId, ZoneId};
 
     fn instance() -> ContainerInstance {
-        let group = InstanceGroupSpec {
-            name: "g".into(),
-            instance_type: "m5.large".into(),
-            cpu: 2048,
-            memory_mib: 7985,
-            count: 1,
-            min_size: 0,
-            max_size: 5000,
-            zones: vec![ZoneId(0)],
-            attributes: vec![],
-            arm64: false,
-            launch_time: SimDuration::ZERO,
-            replacement_delay: None,
-            health_check_grace_period: crate::engine::SimDuration::ZERO,
-            spot_instance_draining: false,
-            az_rebalance: true,
-            eni_task_slots: 2,
-            fargate: false,
-            gpus: 0,
-            agent_version: "1.90.0".into(),
-        };
+        let group = InstanceGroupSpec::m5_large("g", 1, vec![ZoneId(0)]);
         let mut c = Cluster::new(vec!["a".into()], vec![group]);
-        let id = c.register_instance(GroupId(0), ZoneId(0), SimTime::ZERO);
+        let id = c.register_instance(GroupId(0), ZoneId(0), 0, SimTime::ZERO);
         c.instances[id.index()].clone()
     }
 

@@ -11,14 +11,29 @@ pub use capacity_index::Slot;
 use container_instance::{AGENT_RESERVED_PORTS, DYNAMIC_PORTS_LAST};
 pub use container_instance::{ContainerInstance, InstanceStatus};
 
-/// An instance group as the scenario describes it: an Auto Scaling group's worth of identical
-/// instances spread over zones.
+/// One instance type an Auto Scaling group may launch, with what its instances register.
+#[derive(Clone, Debug, PartialEq)]
+pub struct InstanceTypeSpec {
+    pub name: String,
+    pub cpu: u32,
+    pub memory_mib: u32,
+    pub arm64: bool,
+    /// GPUs per instance.
+    pub gpus: u32,
+    /// awsvpc tasks an instance can hold: its ENIs minus the primary one (or an explicit limit,
+    /// e.g. with awsvpcTrunking).
+    pub eni_task_slots: u32,
+}
+
+/// An instance group as the scenario describes it: an Auto Scaling group's worth of instances
+/// spread over zones, of one instance type or several (a mixed instances policy).
 #[derive(Clone, Debug, PartialEq)]
 pub struct InstanceGroupSpec {
     pub name: String,
-    pub instance_type: String,
-    pub cpu: u32,
-    pub memory_mib: u32,
+    /// The types it launches, in launch priority: the first one EC2 has capacity for in the
+    /// zone (the `prioritized` allocation strategy; `lowest-price` sorts them by the user's
+    /// prices at load).
+    pub types: Vec<InstanceTypeSpec>,
     /// Initial instances (the group's desired capacity).
     pub count: u32,
     /// The Auto Scaling group's minimum and maximum size: its desired capacity stays between
@@ -28,7 +43,6 @@ pub struct InstanceGroupSpec {
     pub zones: Vec<ZoneId>,
     /// Custom attributes, sorted by name.
     pub attributes: Vec<(String, String)>,
-    pub arm64: bool,
     /// EC2 launch + boot + agent registration for instances launched during the run.
     pub launch_time: SimDuration,
     /// When set, the Auto Scaling group launches a replacement this long after an instance is
@@ -44,13 +58,8 @@ pub struct InstanceGroupSpec {
     /// thinnest zone first, up to 10 % (at least one instance) above its capacity, and then
     /// terminates an instance in the most crowded one.
     pub az_rebalance: bool,
-    /// GPUs per instance.
-    pub gpus: u32,
     /// The ECS agent version its instances run (for `agentVersion` queries).
     pub agent_version: String,
-    /// awsvpc tasks an instance can hold: its ENIs minus the primary one (or an explicit limit,
-    /// e.g. with awsvpcTrunking).
-    pub eni_task_slots: u32,
     /// Fargate capacity, not EC2 instances: one stand-in "instance" per zone with room for any
     /// number of tasks, each task isolated as on its own host (see [`InstanceGroupSpec::fargate`]).
     pub fargate: bool,
@@ -64,25 +73,77 @@ impl InstanceGroupSpec {
     pub fn fargate(name: &str, zones: Vec<ZoneId>) -> InstanceGroupSpec {
         InstanceGroupSpec {
             name: name.to_string(),
-            instance_type: "fargate".into(),
-            cpu: 100_000 * 1024,
-            memory_mib: 4 << 20,
+            types: vec![InstanceTypeSpec {
+                name: "fargate".into(),
+                cpu: 100_000 * 1024,
+                memory_mib: 4 << 20,
+                arm64: false,
+                gpus: 0,
+                eni_task_slots: 1_000_000,
+            }],
             count: zones.len() as u32,
             min_size: 0,
             max_size: zones.len() as u32,
             zones,
             attributes: Vec::new(),
-            arm64: false,
             launch_time: SimDuration::ZERO,
             replacement_delay: None,
             health_check_grace_period: SimDuration::ZERO,
             spot_instance_draining: false,
             az_rebalance: false,
-            gpus: 0,
             agent_version: String::new(),
-            eni_task_slots: 1_000_000,
             fargate: true,
         }
+    }
+
+    /// A group of m5.large instances for unit tests (2 vCPU, 7,985 MiB, 2 awsvpc slots).
+    #[cfg(test)]
+    pub fn m5_large(name: &str, count: u32, zones: Vec<ZoneId>) -> InstanceGroupSpec {
+        InstanceGroupSpec {
+            name: name.into(),
+            types: vec![InstanceTypeSpec {
+                name: "m5.large".into(),
+                cpu: 2048,
+                memory_mib: 7985,
+                arm64: false,
+                gpus: 0,
+                eni_task_slots: 2,
+            }],
+            count,
+            min_size: 0,
+            max_size: 5000,
+            zones,
+            attributes: vec![],
+            launch_time: SimDuration::ZERO,
+            replacement_delay: None,
+            health_check_grace_period: SimDuration::ZERO,
+            spot_instance_draining: false,
+            az_rebalance: true,
+            agent_version: "1.90.0".into(),
+            fargate: false,
+        }
+    }
+
+    /// The type it launches first (its only one, for most groups).
+    pub fn first_type(&self) -> &InstanceTypeSpec {
+        &self.types[0]
+    }
+
+    /// Per parameter (CPU, memory, ENI slots, GPUs) the least and the most any of its types
+    /// offers: managed scaling's smallest and largest instance types (§2.3 step 2).
+    pub fn smallest_and_largest(&self) -> (InstanceTypeSpec, InstanceTypeSpec) {
+        let (mut small, mut large) = (self.types[0].clone(), self.types[0].clone());
+        for t in &self.types[1..] {
+            small.cpu = small.cpu.min(t.cpu);
+            small.memory_mib = small.memory_mib.min(t.memory_mib);
+            small.eni_task_slots = small.eni_task_slots.min(t.eni_task_slots);
+            small.gpus = small.gpus.min(t.gpus);
+            large.cpu = large.cpu.max(t.cpu);
+            large.memory_mib = large.memory_mib.max(t.memory_mib);
+            large.eni_task_slots = large.eni_task_slots.max(t.eni_task_slots);
+            large.gpus = large.gpus.max(t.gpus);
+        }
+        (small, large)
     }
 }
 
@@ -151,6 +212,14 @@ pub struct Cluster {
     /// Instances per instance group holding at least one task not of a DAEMON service (what
     /// managed scaling calls busy).
     pub group_busy_instances: Vec<u32>,
+    /// (group, type) of each EC2 instance that came or went since the observer last heard:
+    /// what instance-hours per type follow (rare: launches and terminations only).
+    pub type_live_changed: Vec<(GroupId, u8)>,
+    /// Live instances per group and type.
+    pub type_live: Vec<Vec<u32>>,
+    /// (type name, zone) pairs EC2 has no capacity for now (`insufficient_capacity` windows):
+    /// an Auto Scaling group launches another of its types there, or in another zone.
+    pub capacity_short: Vec<(String, ZoneId)>,
     /// Wall-clock time of simulated time zero, ms since the Unix epoch (for `registeredAt`).
     pub start_epoch_ms: i64,
 }
@@ -159,6 +228,7 @@ impl Cluster {
     pub fn new(zones: Vec<String>, groups: Vec<InstanceGroupSpec>) -> Cluster {
         let n = groups.len();
         let has_fargate = groups.iter().any(|g| g.fargate);
+        let type_live = groups.iter().map(|g| vec![0; g.types.len()]).collect();
         Cluster {
             zone_up: vec![true; zones.len()],
             zones,
@@ -178,6 +248,9 @@ impl Cluster {
             groups_changed: Vec::new(),
             group_changed: vec![false; n],
             group_busy_instances: vec![0; n],
+            type_live_changed: Vec::new(),
+            type_live,
+            capacity_short: Vec::new(),
             start_epoch_ms: 0,
         }
     }
@@ -208,19 +281,21 @@ impl Cluster {
         self.task_groups.iter().position(|g| g == name).map(|i| TaskGroupId(i as u32))
     }
 
-    /// Registers a new container instance of `group` in `zone`, ACTIVE and connected.
-    pub fn register_instance(&mut self, group: GroupId, zone: ZoneId, now: SimTime) -> InstanceId {
+    /// Registers a new container instance of `group` in `zone`, of the group's type `kind`
+    /// (an index into its types), ACTIVE and connected.
+    pub fn register_instance(&mut self, group: GroupId, zone: ZoneId, kind: u8, now: SimTime) -> InstanceId {
         let spec = &self.groups[group.index()];
+        let itype = &spec.types[usize::from(kind)];
         self.launched_per_group[group.index()] += 1;
         let n = self.launched_per_group[group.index()];
         let id = InstanceId(self.instances.len() as u32);
         let mut attributes = spec.attributes.clone();
         let builtin = [
             ("ecs.availability-zone", self.zones[zone.index()].clone()),
-            ("ecs.instance-type", spec.instance_type.clone()),
+            ("ecs.instance-type", itype.name.clone()),
             ("ecs.os-type", "linux".to_string()),
             ("ecs.os-family", "LINUX".to_string()),
-            ("ecs.cpu-architecture", if spec.arm64 { "arm64" } else { "x86_64" }.to_string()),
+            ("ecs.cpu-architecture", if itype.arm64 { "arm64" } else { "x86_64" }.to_string()),
         ];
         for (k, v) in builtin {
             if !attributes.iter().any(|(name, _)| name == k) {
@@ -233,16 +308,19 @@ impl Cluster {
             ec2_instance_id: format!("{}-{n}", spec.name).into(),
             group,
             zone,
-            instance_type: spec.instance_type.clone(),
+            instance_type: itype.name.clone(),
+            kind,
             status: InstanceStatus::Active,
             agent_connected: true,
             registered_at: now,
-            cpu_registered: spec.cpu,
-            memory_mib_registered: spec.memory_mib,
-            cpu_free: spec.cpu,
-            memory_mib_free: spec.memory_mib,
-            eni_free: spec.eni_task_slots,
-            gpus_free: spec.gpus,
+            cpu_registered: itype.cpu,
+            memory_mib_registered: itype.memory_mib,
+            cpu_free: itype.cpu,
+            memory_mib_free: itype.memory_mib,
+            eni_task_slots: itype.eni_task_slots,
+            eni_free: itype.eni_task_slots,
+            gpus_registered: itype.gpus,
+            gpus_free: itype.gpus,
             ports_tcp: AGENT_RESERVED_PORTS.to_vec(),
             ports_udp: Vec::new(),
             dynamic_ports_used: Default::default(),
@@ -286,11 +364,17 @@ impl Cluster {
         }
         self.slots[id.index()] = new;
         if old.live != new.live {
-            let live = &mut self.group_live_instances[ci.group.index()];
+            if !self.groups[g].fargate {
+                self.type_live_changed.push((ci.group, ci.kind));
+            }
+            let live = &mut self.group_live_instances[g];
+            let of_type = &mut self.type_live[g][usize::from(ci.kind)];
             if new.live {
-                *live += 1
+                *live += 1;
+                *of_type += 1;
             } else {
-                *live -= 1
+                *live -= 1;
+                *of_type -= 1;
             }
             // Ids grow with registration, so the list stays sorted.
             match (self.live.binary_search(&id), new.live) {
@@ -313,16 +397,28 @@ impl Cluster {
         *c = c.saturating_add_signed(delta);
     }
 
-    /// The zone of a group with the fewest instances among zones that are up, counting those
-    /// still booting there (`booting`, per zone): where an Auto Scaling group launches to stay
-    /// balanced. Ties go to the zone listed first.
+    /// The zone of a group with the fewest instances among zones that are up and have capacity
+    /// for one of its types, counting those still booting there (`booting`, per zone): where an
+    /// Auto Scaling group launches to stay balanced. Ties go to the zone listed first.
     pub fn zone_for_launch(&self, group: GroupId, booting: &[u32]) -> Option<ZoneId> {
         let mut per_zone = booting.to_vec();
         for ci in self.live_instances().filter(|ci| ci.group == group) {
             per_zone[ci.zone.index()] += 1;
         }
         let spec = &self.groups[group.index()];
-        spec.zones.iter().filter(|z| self.zone_up[z.index()]).min_by_key(|z| (per_zone[z.index()], z.0)).copied()
+        spec.zones
+            .iter()
+            .filter(|z| self.zone_up[z.index()] && self.launch_kind(group, **z).is_some())
+            .min_by_key(|z| (per_zone[z.index()], z.0))
+            .copied()
+    }
+
+    /// The type `group` launches in `zone`: the first of its types (in launch priority) EC2 has
+    /// capacity for there; None when it has none of them.
+    pub fn launch_kind(&self, group: GroupId, zone: ZoneId) -> Option<u8> {
+        let types = &self.groups[group.index()].types;
+        let short = |name: &str| self.capacity_short.iter().any(|(n, z)| n == name && *z == zone);
+        types.iter().position(|t| !short(&t.name)).map(|k| k as u8)
     }
 
     /// The instances not INACTIVE, in registration order.

@@ -44,15 +44,18 @@ pub struct Needed {
     pub incompatible_tasks: u32,
 }
 
-/// Instances needed for `groups` of (requirements, count) PROVISIONING tasks. ecsim's groups have
-/// one instance type, so the smallest and the largest type of step 2 are the same.
+/// Instances needed for `groups` of (requirements, count) PROVISIONING tasks (§2.3 steps 2-4): a
+/// group that does not fit the group's `smallest` type (per parameter, the least any of its
+/// types offers) is not compatible; the others are binpacked on the `largest` (per parameter,
+/// the most), the "maximum calculated instance count". With one type both are that type.
 pub fn instances_needed<'t>(
-    shape: InstanceShape,
+    smallest: InstanceShape,
+    largest: InstanceShape,
     groups: impl IntoIterator<Item = (&'t TaskRequirements, u32)>,
 ) -> Needed {
     let mut needed = Needed::default();
     for (t, count) in groups {
-        match tasks_per_instance(shape, t) {
+        match tasks_per_instance(smallest, t).min(1) * tasks_per_instance(largest, t) {
             0 => needed.incompatible_tasks += count,
             per => {
                 needed.instances += count.div_ceil(per);
@@ -183,13 +186,21 @@ mod tests {
         assert_eq!(Reservation::of(full, full, 5, &max2).desired(100), full + 2);
     }
 
-    /// Worked example 17: a 4-vCPU task on a 2-vCPU type is not compatible and needs nothing.
+    /// Worked example 17: an ASG of m5.large (2 vCPU) and m5.4xlarge (16 vCPU); a 4-vCPU task
+    /// does not fit the smallest type, so it is not compatible and needs nothing, though the
+    /// largest could run four. The tasks that fit are binpacked on the largest type.
     #[test]
     fn worked_example_17_oversized_tasks_are_not_compatible() {
         let small = InstanceShape { cpu: 2048, memory_mib: 7680, enis: 2, gpus: 0 };
+        let large = InstanceShape { cpu: 16384, memory_mib: 63488, enis: 7, gpus: 0 };
         let big = TaskRequirements { cpu: 4096, memory_mib: 1024, ..Default::default() };
         let fits = TaskRequirements { cpu: 512, memory_mib: 1024, ..Default::default() };
-        let n = instances_needed(small, [(&big, 3), (&fits, 9)]);
+        assert_eq!(tasks_per_instance(large, &big), 4);
+        let n = instances_needed(small, large, [(&big, 3), (&fits, 9)]);
+        // 9 tasks of 512 units: 32 fit on an m5.4xlarge, so one instance.
+        assert_eq!(n, Needed { instances: 1, compatible_tasks: 9, incompatible_tasks: 3 });
+        // With the small type alone the same 9 need ceil(9 / 4) = 3.
+        let n = instances_needed(small, small, [(&big, 3), (&fits, 9)]);
         assert_eq!(n, Needed { instances: 3, compatible_tasks: 9, incompatible_tasks: 3 });
         // Static ports: one task per instance.
         let web = TaskRequirements { cpu: 256, memory_mib: 512, ports_tcp: vec![80], ..Default::default() };

@@ -86,6 +86,12 @@ pub enum Notice {
         instances: u32,
         usage: crate::cluster::Usage,
     },
+    /// An EC2 group's live instances of one of its types changed (at the end of an instant).
+    InstanceTypeLive {
+        group: crate::ids::GroupId,
+        kind: u8,
+        instances: u32,
+    },
     /// A capacity provider's managed-scaling datapoint, when it differs from the last one.
     CapacityProvider(ProviderReading),
     /// A task left PROVISIONING: placed on an instance, or given up (timeout, scale-in).
@@ -310,7 +316,7 @@ impl Observer {
             groups: scenario
                 .groups
                 .iter()
-                .map(|g| usage::GroupObs::new(&g.name, &g.instance_type, g.fargate))
+                .map(|g| usage::GroupObs::new(&g.name, g.types.iter().map(|t| t.name.as_str()), g.fargate))
                 .collect(),
             instances: Vec::new(),
             // The scenario's own providers; FARGATE and FARGATE_SPOT come after them and report
@@ -355,6 +361,9 @@ impl Observer {
                 }
                 Notice::Log(entry) => self.log.push((now, entry)),
                 Notice::CapacityProvider(r) => self.providers[r.provider].reading(now, r),
+                Notice::InstanceTypeLive { group, kind, instances } => {
+                    self.groups[group.index()].type_changed(now, kind, instances)
+                }
                 Notice::GroupUsage { group, instances, usage } => {
                     let g = &mut self.groups[group.index()];
                     if !g.fargate {

@@ -341,15 +341,25 @@ fn instance_groups_json(result: &RunResult, pricing: &crate::scenario::Pricing) 
         .iter()
         .filter(|g| !g.fargate)
         .map(|g| {
-            let price = pricing.instance_hour.iter().find(|(t, _)| *t == g.instance_type).map(|(_, p)| *p);
-            (
-                g.name.clone(),
-                json!({
-                    "instance_type": g.instance_type,
-                    "instance_hours": hours(g.instance_hours),
-                    "cost": money(price.map(|p| p * g.instance_hours)),
-                }),
-            )
+            // A type that ran no instance costs nothing, priced or not.
+            let cost = g.instance_hours_by_type.iter().filter(|(_, h)| *h > 0.0).try_fold(0.0, |sum, (t, h)| {
+                pricing.instance_hour.iter().find(|(k, _)| k == t).map(|(_, p)| sum + p * h)
+            });
+            let mut entry = json!({
+                "instance_type": g.instance_hours_by_type[0].0,
+                "instance_hours": hours(g.instance_hours),
+                "cost": money(cost),
+            });
+            // A mixed instances group: which types ran, for how long.
+            if g.instance_hours_by_type.len() > 1 {
+                entry["instance_hours_by_type"] = g
+                    .instance_hours_by_type
+                    .iter()
+                    .map(|(t, h)| (t.clone(), hours(*h)))
+                    .collect::<serde_json::Map<_, _>>()
+                    .into();
+            }
+            (g.name.clone(), entry)
         })
         .collect()
 }

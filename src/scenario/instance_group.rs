@@ -3,9 +3,10 @@
 //! memory, with attributes, zones, launch and replacement times and the agent's settings.
 
 use super::load::lookup;
+use super::model::Pricing;
 use super::node::{Node, Value};
-use super::reader::{NameRule, Reader, suggest};
-use crate::cluster::{InstanceGroupSpec, instance_types};
+use super::reader::{Fields, NameRule, Reader, suggest};
+use crate::cluster::{InstanceGroupSpec, InstanceTypeSpec, instance_types};
 use crate::engine::SimDuration;
 use crate::ids::ZoneId;
 
@@ -13,6 +14,8 @@ use crate::ids::ZoneId;
 pub(crate) const GROUP_KEYS: &[&str] = &[
     "name",
     "instance_type",
+    "instance_types",
+    "allocation_strategy",
     "cpu",
     "memory_mib",
     "count",
@@ -35,7 +38,13 @@ pub(crate) const GROUP_KEYS: &[&str] = &[
 /// The agent version instances run unless their group says otherwise.
 const DEFAULT_AGENT_VERSION: &str = "1.90.0";
 
-pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[String]) -> Option<InstanceGroupSpec> {
+pub(super) fn read_group(
+    r: &mut Reader<'_>,
+    node: &Node,
+    path: &str,
+    zones: &[String],
+    pricing: Option<&Pricing>,
+) -> Option<InstanceGroupSpec> {
     let f = r.table(node, path, GROUP_KEYS)?;
     let name = r.req_name(&f, "name", "the group's name", NameRule::Aws);
     if !f.has("count") {
@@ -56,35 +65,24 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
             format!("Desired capacity:{c} must be between the specified min size:{min_size} and max size:{max_size}"),
         );
     }
-    let itype = r.opt_str(&f, "instance_type");
-    let cpu = r.opt_u32(&f, "cpu", 128, 1_048_576);
-    let memory = r.opt_u32(&f, "memory_mib", 128, u32::MAX);
-    let reserved = r.opt_u32(&f, "reserved_memory_mib", 0, u32::MAX).unwrap_or(0);
-    let known = itype.as_deref().and_then(instance_types::lookup_any);
-    let known = known.as_ref();
-    if let (Some(t), None) = (&itype, known)
-        && (cpu.is_none() || memory.is_none())
-    {
-        let names: Vec<&str> = instance_types::INSTANCE_TYPES
-            .iter()
-            .map(|t| t.name)
-            .chain(instance_types::GPU_TYPES.iter().map(|t| t.0))
-            .collect();
-        let hint = suggest(t, &names).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
-        let span = f.node("instance_type").and_then(|n| n.span.clone());
-        r.error(
-            &span,
-            &f.path("instance_type"),
-            format!("unknown instance type {t:?}; {hint}give `cpu` and `memory_mib` for a type ecsim does not know"),
-        );
-    }
-    if itype.is_none() && (cpu.is_none() || memory.is_none()) {
-        r.error(&node.span, path, "expected `instance_type`, or both `cpu` (units) and `memory_mib`");
-    }
-    let cpu = cpu.or(known.map(|t| t.cpu_units()));
-    let memory = memory.or(known.map(|t| t.registered_memory_mib())).map(|m| m.saturating_sub(reserved));
-    if memory == Some(0) {
-        r.error(&node.span, path, "reserved_memory_mib leaves the instance no memory for tasks");
+    let mut types = read_types(r, &f, node, path)?;
+    let lowest_price = r.opt_enum(&f, "allocation_strategy", &[("prioritized", false), ("lowest-price", true)]);
+    if lowest_price == Some(true) {
+        // EC2 launches the cheapest type in the zone first; ecsim's prices are the user's.
+        let price = |t: &InstanceTypeSpec| pricing?.instance_hour.iter().find(|(k, _)| *k == t.name).map(|(_, p)| *p);
+        let unpriced: Vec<&str> = types.iter().filter(|t| price(t).is_none()).map(|t| t.name.as_str()).collect();
+        if !unpriced.is_empty() && pricing.is_some() {
+            let n = f.node("allocation_strategy").unwrap_or(node);
+            r.error(
+                &n.span,
+                &f.path("allocation_strategy"),
+                format!(
+                    "\"lowest-price\" orders the types by [pricing] instance_hour, which has no price for {}",
+                    unpriced.join(", ")
+                ),
+            );
+        }
+        types.sort_by(|a, b| price(a).unwrap_or(f64::MAX).total_cmp(&price(b).unwrap_or(f64::MAX)));
     }
     let group_zones = match f.node("zones") {
         None => Some((0..zones.len()).map(|i| ZoneId(i as u16)).collect::<Vec<_>>()),
@@ -134,31 +132,126 @@ pub(super) fn read_group(r: &mut Reader<'_>, node: &Node, path: &str, zones: &[S
         r.opt_duration(&f, "health_check_grace_period").unwrap_or(SimDuration::from_secs(300));
     let spot_instance_draining = r.opt_bool(&f, "spot_instance_draining").unwrap_or(false);
     let az_rebalance = r.opt_bool(&f, "az_rebalance").unwrap_or(true);
-    // awsvpc: one ENI per task, all but the primary ENI ([DOC] c5.large: 3 ENIs, 2 tasks);
-    // awsvpc_task_limit overrides (awsvpcTrunking raises it, e.g. c5.large to 10).
-    let max_enis = r.opt_u32(&f, "max_enis", 1, 100).or(known.map(|t| t.max_enis)).unwrap_or(3);
-    let eni_task_slots = r.opt_u32(&f, "awsvpc_task_limit", 0, 1000).unwrap_or(max_enis - 1);
     let agent_version = r.opt_str(&f, "agent_version").unwrap_or_else(|| DEFAULT_AGENT_VERSION.into());
-    let gpus = r.opt_u32(&f, "gpus", 0, 64).unwrap_or_else(|| itype.as_deref().map_or(0, instance_types::gpus));
     Some(InstanceGroupSpec {
         name: name?,
-        instance_type: itype.unwrap_or_else(|| "custom".into()),
-        cpu: cpu?,
-        memory_mib: memory?,
+        types,
         count: count?,
         min_size,
         max_size,
         zones: group_zones?,
         attributes,
-        arm64: known.is_some_and(|t| t.arm64),
         launch_time,
         replacement_delay,
         health_check_grace_period,
         spot_instance_draining,
         az_rebalance,
-        eni_task_slots,
         fargate: false,
         agent_version,
-        gpus,
     })
+}
+
+/// The group's instance types: `instance_type` (with `cpu`, `memory_mib`, `max_enis`,
+/// `awsvpc_task_limit` and `gpus` to describe or adjust it), or `instance_types`, a mixed
+/// instances policy's list taken from the built-in table, in the order of
+/// `allocation_strategy` (`prioritized`, EC2 Auto Scaling's default for a list of types, or
+/// `lowest-price`, which `[pricing]` orders). `reserved_memory_mib` applies to each.
+fn read_types(r: &mut Reader<'_>, f: &Fields<'_>, node: &Node, path: &str) -> Option<Vec<InstanceTypeSpec>> {
+    let reserved = r.opt_u32(f, "reserved_memory_mib", 0, u32::MAX).unwrap_or(0);
+    let known_names = || -> Vec<&'static str> {
+        instance_types::INSTANCE_TYPES
+            .iter()
+            .map(|t| t.name)
+            .chain(instance_types::GPU_TYPES.iter().map(|t| t.0))
+            .collect()
+    };
+    let unknown = |r: &mut Reader<'_>, n: &Node, p: &str, t: &str, extra: &str| {
+        let hint = suggest(t, &known_names()).map(|s| format!("did you mean {s:?}? ")).unwrap_or_default();
+        r.error(&n.span, p, format!("unknown instance type {t:?}; {hint}{extra}"));
+    };
+    if let Some(list) = f.node("instance_types") {
+        for key in ["instance_type", "cpu", "memory_mib", "max_enis", "awsvpc_task_limit", "gpus"] {
+            if let Some(n) = f.node(key) {
+                r.error(
+                    &n.span,
+                    &f.path(key),
+                    format!("`{key}` describes a single instance type; with `instance_types` each type's resources come from ecsim's table"),
+                );
+            }
+        }
+        let items = r.array(list, &f.path("instance_types"))?;
+        if items.is_empty() || items.len() > 40 {
+            r.error(
+                &list.span,
+                &f.path("instance_types"),
+                format!("expected 1 to 40 instance types (EC2 Auto Scaling's limit), found {}", items.len()),
+            );
+            return None;
+        }
+        let mut types: Vec<InstanceTypeSpec> = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            let p = format!("{}[{i}]", f.path("instance_types"));
+            let name = r.str_value(item, &p)?;
+            let Some(t) = instance_types::lookup_any(&name) else {
+                unknown(r, item, &p, &name, "a mixed group lists types ecsim knows");
+                continue;
+            };
+            if types.iter().any(|x| x.name == name) {
+                r.error(&item.span, &p, format!("expected each instance type once, found {name:?} twice"));
+                continue;
+            }
+            let memory_mib = t.registered_memory_mib().saturating_sub(reserved);
+            if memory_mib == 0 {
+                r.error(&node.span, path, "reserved_memory_mib leaves the instance no memory for tasks");
+            }
+            types.push(InstanceTypeSpec {
+                name,
+                cpu: t.cpu_units(),
+                memory_mib,
+                arm64: t.arm64,
+                gpus: instance_types::gpus(t.name),
+                eni_task_slots: t.max_enis - 1,
+            });
+        }
+        if types.len() > 1 && types.iter().any(|t| t.arm64 != types[0].arm64) {
+            r.error(&list.span, &f.path("instance_types"), "expected instance types of one CPU architecture (one launch template's AMI runs on either x86_64 or arm64)");
+        }
+        return (types.len() == items.len()).then_some(types);
+    }
+    let itype = r.opt_str(f, "instance_type");
+    let cpu = r.opt_u32(f, "cpu", 128, 1_048_576);
+    let memory = r.opt_u32(f, "memory_mib", 128, u32::MAX);
+    let known = itype.as_deref().and_then(instance_types::lookup_any);
+    let known = known.as_ref();
+    if let (Some(t), None) = (&itype, known)
+        && (cpu.is_none() || memory.is_none())
+    {
+        let n = f.node("instance_type").unwrap_or(node);
+        unknown(r, n, &f.path("instance_type"), t, "give `cpu` and `memory_mib` for a type ecsim does not know");
+    }
+    if itype.is_none() && (cpu.is_none() || memory.is_none()) {
+        r.error(
+            &node.span,
+            path,
+            "expected `instance_type` (or `instance_types`), or both `cpu` (units) and `memory_mib`",
+        );
+    }
+    let cpu = cpu.or(known.map(|t| t.cpu_units()));
+    let memory = memory.or(known.map(|t| t.registered_memory_mib())).map(|m| m.saturating_sub(reserved));
+    if memory == Some(0) {
+        r.error(&node.span, path, "reserved_memory_mib leaves the instance no memory for tasks");
+    }
+    // awsvpc: one ENI per task, all but the primary ENI ([DOC] c5.large: 3 ENIs, 2 tasks);
+    // awsvpc_task_limit overrides (awsvpcTrunking raises it, e.g. c5.large to 10).
+    let max_enis = r.opt_u32(f, "max_enis", 1, 100).or(known.map(|t| t.max_enis)).unwrap_or(3);
+    let eni_task_slots = r.opt_u32(f, "awsvpc_task_limit", 0, 1000).unwrap_or(max_enis - 1);
+    let gpus = r.opt_u32(f, "gpus", 0, 64).unwrap_or_else(|| itype.as_deref().map_or(0, instance_types::gpus));
+    Some(vec![InstanceTypeSpec {
+        name: itype.unwrap_or_else(|| "custom".into()),
+        cpu: cpu?,
+        memory_mib: memory?,
+        arm64: known.is_some_and(|t| t.arm64),
+        gpus,
+        eni_task_slots,
+    }])
 }

@@ -318,7 +318,9 @@ impl Loader<'_> {
         };
         let zones = self.read_cluster(&f);
         let zone_names = zones.clone().unwrap_or_default();
-        let groups = self.read_groups(&f, &zone_names);
+        // Prices first: a group that launches its lowest-price type first is ordered by them.
+        let pricing = self.read_pricing(&f);
+        let groups = self.read_groups(&f, &zone_names, pricing.as_ref());
         // Names come from the raw tables, so a section with an error of its own does not make every
         // reference to it an error too.
         let group_names = raw_names(&f, "instance_groups", "name");
@@ -442,7 +444,7 @@ impl Loader<'_> {
             task_definitions: tds?,
             target_groups: target_groups?.into_iter().map(|g| g.spec).collect(),
             capacity_providers: capacity_providers?,
-            pricing: self.read_pricing(&f)?,
+            pricing: pricing?,
             default_capacity_provider_strategy: capacity.default_strategy,
             services: services?,
             timeline: timeline?,
@@ -631,12 +633,17 @@ impl Loader<'_> {
         items.iter().enumerate().map(|(i, n)| (n, format!("{key}[{i}]"))).collect()
     }
 
-    fn read_groups(&mut self, top: &Fields<'_>, zones: &[String]) -> Option<Vec<InstanceGroupSpec>> {
+    fn read_groups(
+        &mut self,
+        top: &Fields<'_>,
+        zones: &[String],
+        pricing: Option<&Pricing>,
+    ) -> Option<Vec<InstanceGroupSpec>> {
         self.read_named(
             top,
             "instance_groups",
             "instance group",
-            |ld, node, path| read_group(&mut ld.r, node, path, zones),
+            |ld, node, path| read_group(&mut ld.r, node, path, zones, pricing),
             |g| &g.name,
         )
     }

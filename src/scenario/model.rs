@@ -225,6 +225,14 @@ pub enum Action {
         zone: Option<ZoneId>,
         duration: SimDuration,
     },
+    /// EC2 has no capacity of `instance_type` in `zone` (every zone when `None`) for `duration`
+    /// (InsufficientInstanceCapacity): Auto Scaling groups launch their next type in priority
+    /// there, or go to another zone; running instances go on.
+    InsufficientCapacity {
+        instance_type: String,
+        zone: Option<ZoneId>,
+        duration: SimDuration,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]

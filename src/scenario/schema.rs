@@ -144,6 +144,11 @@ pub fn scenario_schema() -> Value {
         &[
             ("name", name()),
             ("instance_type", text()),
+            (
+                "instance_types",
+                json!({ "type": "array", "items": { "type": "string" }, "minItems": 1, "maxItems": 40 }),
+            ),
+            ("allocation_strategy", words(&["prioritized", "lowest-price"])),
             ("cpu", int(128, 1_048_576)),
             ("memory_mib", int(1, i64::from(u32::MAX))),
             ("count", int(0, 5000)),
@@ -548,6 +553,7 @@ fn event_types() -> Vec<(&'static str, Value)> {
         ("launchType", words(&["EC2", "FARGATE", "EXTERNAL", ""])),
         ("capacityProviderStrategy", strategy()),
         ("networkConfiguration", json!({ "type": "object" })),
+        ("instance_type", text()),
     ]
 }
 

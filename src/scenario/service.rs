@@ -279,12 +279,16 @@ pub fn read_service(
     }
     if !fargate
         && !groups.is_empty()
-        && !groups.iter().any(|g| g.cpu >= t.reserved_cpu() && g.memory_mib >= t.reserved_memory_mib())
+        && !groups
+            .iter()
+            .flat_map(|g| &g.types)
+            .any(|k| k.cpu >= t.reserved_cpu() && k.memory_mib >= t.reserved_memory_mib())
     {
         let biggest = groups
             .iter()
-            .max_by_key(|g| (g.memory_mib, g.cpu))
-            .map(|g| format!("{} CPU units and {} MiB ({})", g.cpu, g.memory_mib, g.instance_type))
+            .flat_map(|g| &g.types)
+            .max_by_key(|k| (k.memory_mib, k.cpu))
+            .map(|k| format!("{} CPU units and {} MiB ({})", k.cpu, k.memory_mib, k.name))
             .unwrap_or_default();
         let n = f.node("taskDefinition").unwrap_or(node);
         let problem = format!(
@@ -306,7 +310,7 @@ pub fn read_service(
         }
     }
     let gpus: u32 = t.containers.iter().map(|c| c.gpus).sum();
-    if gpus > 0 && !groups.is_empty() && !groups.iter().any(|g| g.gpus >= gpus) {
+    if gpus > 0 && !groups.is_empty() && !groups.iter().flat_map(|g| &g.types).any(|k| k.gpus >= gpus) {
         let n = f.node("taskDefinition").unwrap_or(node);
         r.error(&n.span, &f.path("taskDefinition"), format!("task definition {} needs {gpus} GPUs, more than any instance group has; no task of this service could ever be placed", t.name()));
     }

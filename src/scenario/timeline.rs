@@ -5,7 +5,7 @@
 use super::load::{Names, lookup};
 use super::model::*;
 use super::node::{Node, Value};
-use super::reader::Reader;
+use super::reader::{Reader, suggest};
 use super::service::{read_constraints, read_strategies, required_task_definition, resolve_task_definition};
 use crate::cluster::InstanceGroupSpec;
 use crate::engine::{SimDuration, SimTime};
@@ -82,6 +82,7 @@ pub(crate) fn action_keys(action: &str) -> &'static [&'static str] {
         "fargate_spot_interruption" => &["at", "action", "service", "count"],
         "fargate_task_retirement" => &["at", "action", "service"],
         "fargate_capacity_unavailable" => &["at", "action", "capacity_provider", "zone", "duration"],
+        "insufficient_capacity" => &["at", "action", "instance_type", "zone", "duration"],
         // An unknown or missing action is reported once; its other keys are not also called
         // unknown (they may well be right for the action meant).
         _ => EVENT_KEYS,
@@ -110,6 +111,7 @@ pub(crate) const ACTIONS: &[&str] = &[
     "fargate_capacity_unavailable",
     "impair_instances",
     "fargate_task_retirement",
+    "insufficient_capacity",
 ];
 
 pub(super) fn read_event(
@@ -337,6 +339,37 @@ pub(super) fn read_event(
         16 => {
             let count = r.opt_u32(&f, "count", 1, 5000).unwrap_or(1);
             Action::FargateSpotInterruption { service: service(r)?, count }
+        }
+        20 => {
+            if !f.has("instance_type") {
+                r.missing(&f, "instance_type", "the EC2 instance type that runs short, e.g. \"m5.large\"");
+            }
+            if !f.has("duration") {
+                r.missing(&f, "duration", "how long EC2 has no capacity of the type, e.g. \"1h\"");
+            }
+            let duration = r.opt_duration(&f, "duration");
+            let instance_type = r.opt_str(&f, "instance_type")?;
+            let launched: Vec<&str> =
+                groups.iter().filter(|g| !g.fargate).flat_map(|g| &g.types).map(|t| t.name.as_str()).collect();
+            if !launched.contains(&instance_type.as_str()) {
+                let hint =
+                    suggest(&instance_type, &launched).map(|k| format!(" (did you mean {k:?}?)")).unwrap_or_default();
+                let n = f.node("instance_type")?;
+                r.error(
+                    &n.span,
+                    &f.path("instance_type"),
+                    format!(
+                        "expected an instance type an instance group launches ({}), found {instance_type:?}{hint}",
+                        launched.join(", ")
+                    ),
+                );
+                return None;
+            }
+            let z = zone(r);
+            if f.has("zone") && z.is_none() {
+                return None;
+            }
+            Action::InsufficientCapacity { instance_type, zone: z, duration: duration? }
         }
         17 => {
             let spot =

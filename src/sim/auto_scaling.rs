@@ -10,8 +10,8 @@ use crate::sim::{Ctx, Event, State};
 impl State {
     /// A container instance registers: it can take tasks from now on, and its seeded lifetime
     /// starts.
-    pub fn register_instance(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId) -> InstanceId {
-        let iid = self.cluster.register_instance(group, zone, ctx.now);
+    pub fn register_instance(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId, kind: u8) -> InstanceId {
+        let iid = self.cluster.register_instance(group, zone, kind, ctx.now);
         self.capacity_changed(ctx, group);
         let fargate = self.cluster.groups[group.index()].fargate;
         if ctx.now.0 > 0 && fargate {
@@ -77,29 +77,38 @@ impl State {
             self.group_zone_launching[g][z.index()] -= 1;
         }
         let booting = &self.group_zone_launching[g];
-        let zone =
-            given.filter(|z| self.cluster.zone_up[z.index()]).or_else(|| self.cluster.zone_for_launch(group, booting));
+        let zone = given
+            .filter(|z| self.cluster.zone_up[z.index()] && self.cluster.launch_kind(group, *z).is_some())
+            .or_else(|| self.cluster.zone_for_launch(group, booting));
         if let Some(z) = given.filter(|z| zone != Some(*z)) {
             // A rebalancing launch that cannot go where it was meant to is no longer one.
             let meant = &mut self.rebalance_launching[g][z.index()];
             *meant = meant.saturating_sub(1);
         }
         let spec = &self.cluster.groups[g];
-        match zone {
-            Some(zone) => {
+        match zone.and_then(|z| Some((z, self.cluster.launch_kind(group, z)?))) {
+            Some((zone, kind)) => {
                 self.group_zone_launching[g][zone.index()] += 1;
-                ctx.at(ctx.now.after(spec.launch_time), Event::InstanceRegistered { group, zone })
+                ctx.at(ctx.now.after(spec.launch_time), Event::InstanceRegistered { group, zone, kind })
             }
             None => {
-                // Every zone of the group is down: the launch fails; recovery tops the group up.
+                // Every zone of the group is down or out of every type it launches: the launch
+                // fails; the zone's recovery or the capacity's return tops the group up.
                 self.group_launching[g] -= 1;
                 for z in self.rebalance_launching[g].iter_mut() {
                     *z = 0;
                 }
-                let message = format!(
-                    "Auto Scaling group {} could not launch an instance: no Availability Zone of the group is up.",
-                    spec.name
-                );
+                let up = spec.zones.iter().any(|z| self.cluster.zone_up[z.index()]);
+                let why = if up {
+                    let types: Vec<&str> = spec.types.iter().map(|t| t.name.as_str()).collect();
+                    format!(
+                        "We currently do not have sufficient {} capacity in the Availability Zones you requested.",
+                        types.join(" or ")
+                    )
+                } else {
+                    "no Availability Zone of the group is up.".to_string()
+                };
+                let message = format!("Auto Scaling group {} could not launch an instance: {why}", spec.name);
                 ctx.notice(Notice::log("INSTANCE_LAUNCH_FAILED").message(message));
             }
         }
@@ -118,13 +127,60 @@ impl State {
                 // Fargate capacity in the zone is back (for a provider some service uses).
                 let there = self.cluster.live_instances().any(|ci| ci.group == group && ci.zone == zone);
                 if !there && self.cluster.groups[g].count > 0 {
-                    self.register_instance(ctx, group, zone);
+                    self.register_instance(ctx, group, zone, 0);
                 }
                 continue;
             }
             let have = self.cluster.live_instances_in_group(group) + self.group_launching[g];
             for _ in have..self.group_desired[g] {
                 self.schedule_launch(ctx, group, Some(zone), crate::engine::SimDuration::ZERO);
+            }
+            self.rebalance_group(ctx, group);
+        }
+    }
+
+    /// EC2 runs out of (`short`) or has again capacity of `instance_type` in `zone` (every zone
+    /// when `None`). Windows may overlap: each holds its own entries. When capacity returns,
+    /// every group that launches the type tops itself up to its desired capacity and looks at
+    /// its zones' balance (launches that failed meanwhile are not retried on a timer: nothing
+    /// could succeed before this).
+    pub fn set_capacity_short(&mut self, ctx: &mut Ctx<'_>, instance_type: &str, zone: Option<ZoneId>, short: bool) {
+        let zones: Vec<ZoneId> = match zone {
+            Some(z) => vec![z],
+            None => (0..self.cluster.zones.len()).map(|z| ZoneId(z as u16)).collect(),
+        };
+        for z in &zones {
+            let entry = (instance_type.to_string(), *z);
+            if short {
+                self.cluster.capacity_short.push(entry);
+            } else if let Some(at) = self.cluster.capacity_short.iter().position(|e| *e == entry) {
+                self.cluster.capacity_short.remove(at);
+            }
+        }
+        let place = zone.map_or("any Availability Zone".to_string(), |z| self.cluster.zone_name(z).to_string());
+        let (kind, message) = if short {
+            (
+                "INSUFFICIENT_CAPACITY",
+                format!(
+                    "We currently do not have sufficient {instance_type} capacity in {place} (InsufficientInstanceCapacity)."
+                ),
+            )
+        } else {
+            ("CAPACITY_AVAILABLE", format!("EC2 has {instance_type} capacity in {place} again."))
+        };
+        ctx.notice(Notice::log(kind).message(message));
+        if short {
+            return;
+        }
+        for g in 0..self.cluster.groups.len() {
+            let spec = &self.cluster.groups[g];
+            if spec.fargate || !spec.types.iter().any(|t| t.name == instance_type) {
+                continue;
+            }
+            let group = GroupId(g as u16);
+            let have = self.cluster.live_instances_in_group(group) + self.group_launching[g];
+            for _ in have..self.group_desired[g] {
+                self.schedule_launch(ctx, group, None, crate::engine::SimDuration::ZERO);
             }
             self.rebalance_group(ctx, group);
         }
@@ -150,7 +206,13 @@ impl State {
             return;
         }
         let per_zone = self.group_zone_counts(group);
-        let up: Vec<ZoneId> = spec.zones.iter().copied().filter(|z| self.cluster.zone_up[z.index()]).collect();
+        // A zone EC2 has no capacity for in any of the group's types cannot be rebalanced into.
+        let up: Vec<ZoneId> = spec
+            .zones
+            .iter()
+            .copied()
+            .filter(|z| self.cluster.zone_up[z.index()] && self.cluster.launch_kind(group, *z).is_some())
+            .collect();
         let Some(&thinnest) = up.iter().min_by_key(|z| (per_zone[z.index()], z.0)) else { return };
         let most = up.iter().map(|z| per_zone[z.index()]).max().unwrap_or(0);
         if most <= per_zone[thinnest.index()] + 1 {

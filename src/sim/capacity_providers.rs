@@ -32,8 +32,10 @@ const SCALE_IN_AFTER_SCALE_OUT: SimDuration = SimDuration::from_mins(15);
 #[derive(Clone, Debug)]
 pub struct ProviderState {
     pub spec: CapacityProviderSpec,
-    /// What an empty instance of the group offers tasks.
-    pub shape: InstanceShape,
+    /// What an empty instance of the group offers tasks: of its smallest type and of its
+    /// largest (per parameter; the same for a group of one type).
+    pub smallest: InstanceShape,
+    pub largest: InstanceShape,
     /// The next datapoint is scheduled.
     pub armed: bool,
     /// The first of the current run of datapoints below target.
@@ -49,10 +51,11 @@ pub struct ProviderState {
 }
 
 impl ProviderState {
-    pub fn new(spec: CapacityProviderSpec, shape: InstanceShape) -> ProviderState {
+    pub fn new(spec: CapacityProviderSpec, smallest: InstanceShape, largest: InstanceShape) -> ProviderState {
         ProviderState {
             spec,
-            shape,
+            smallest,
+            largest,
             armed: false,
             below_since: None,
             last_scale_out: None,
@@ -249,7 +252,8 @@ impl State {
         let n = live + self.group_launching[g];
         let busy = self.cluster.group_busy_instances[g].min(live);
         let needed = instances_needed(
-            state.shape,
+            state.smallest,
+            state.largest,
             state.provisioning_by_td.iter().map(|(td, c)| (&self.requirements[td.index()], *c)),
         );
         (Reservation::of(busy, n, needed.instances, &scaling), needed)

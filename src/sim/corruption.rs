@@ -50,6 +50,10 @@ impl Simulation {
                 let Some(busy) = s.cluster.group_busy_instances.first_mut() else { return false };
                 *busy += 1;
             }
+            "type_counts_add_up" => {
+                let Some(n) = s.cluster.type_live.first_mut().and_then(|t| t.first_mut()) else { return false };
+                *n += 1;
+            }
             "provisioning_counts_add_up" => {
                 let Some(p) = s.providers.iter_mut().find(|p| p.provisioning > 0) else { return false };
                 p.provisioning -= 1;

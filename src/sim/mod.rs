@@ -74,6 +74,8 @@ pub enum Event {
     InstanceRegistered {
         group: GroupId,
         zone: ZoneId,
+        /// Which of the group's types EC2 launched.
+        kind: u8,
     },
     /// A seeded stochastic failure.
     InstanceFailure(InstanceId),
@@ -117,6 +119,8 @@ pub enum Event {
     },
     /// A scripted timeline entry.
     Timeline(usize),
+    /// The `insufficient_capacity` window of timeline event `i` ends.
+    CapacityBack(usize),
     /// The next task of a batch workload arrives.
     Arrival(usize),
     /// A batch workload's queue tries to place its head (capacity may have freed).

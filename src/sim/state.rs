@@ -127,7 +127,8 @@ impl State {
         for (g, spec) in scenario.groups.iter().enumerate() {
             for i in 0..spec.count as usize {
                 let zone = spec.zones[i % spec.zones.len()];
-                self.register_instance(ctx, crate::ids::GroupId(g as u16), zone);
+                // Nothing is short of capacity before the timeline starts: the first type.
+                self.register_instance(ctx, crate::ids::GroupId(g as u16), zone, 0);
             }
         }
         for i in 0..self.services.len() {
@@ -156,11 +157,11 @@ impl State {
             Event::GraceEnd { task, epoch } => self.grace_period_ended(ctx, task, epoch),
             Event::Reconcile(sid) => self.reconcile(ctx, sid),
             Event::AsgLaunch { group, zone } => self.asg_launch(ctx, group, zone),
-            Event::InstanceRegistered { group, zone } => {
+            Event::InstanceRegistered { group, zone, kind } => {
                 self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
                 let booting = &mut self.group_zone_launching[group.index()][zone.index()];
                 *booting = booting.saturating_sub(1);
-                self.register_instance(ctx, group, zone);
+                self.register_instance(ctx, group, zone, kind);
                 self.rebalance_registered(ctx, group, zone);
             }
             Event::InstanceFailure(iid) => {
@@ -185,6 +186,14 @@ impl State {
             Event::FargateRetirement { service, noticed } => self.fargate_retirement(ctx, service, noticed),
             Event::FargateCapacityBack { group, zone } => self.set_fargate_capacity(ctx, group, zone, true),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
+            Event::CapacityBack(i) => {
+                if let crate::scenario::Action::InsufficientCapacity { instance_type, zone, .. } =
+                    &self.timeline[i].action
+                {
+                    let (instance_type, zone) = (instance_type.clone(), *zone);
+                    self.set_capacity_short(ctx, &instance_type, zone, false);
+                }
+            }
             Event::Arrival(w) => self.workload_arrival(ctx, w),
             Event::Dispatch(w) => self.workload_dispatch(ctx, w),
         }
@@ -260,6 +269,13 @@ impl State {
             let instances = self.cluster.group_live_instances[group.index()];
             ctx.notice(Notice::GroupUsage { group, instances, usage });
         }
+        let mut changed = std::mem::take(&mut self.cluster.type_live_changed);
+        changed.sort_unstable();
+        changed.dedup();
+        for (group, kind) in changed {
+            let instances = self.cluster.type_live[group.index()][usize::from(kind)];
+            ctx.notice(Notice::InstanceTypeLive { group, kind, instances });
+        }
     }
 
     /// ECS keeps a stopped task visible for about an hour and then forgets it (SCHEDULING.md
@@ -290,14 +306,14 @@ fn providers(scenario: &Scenario) -> Vec<super::capacity_providers::ProviderStat
         .capacity_providers
         .iter()
         .map(|cp| {
-            let g = &scenario.groups[cp.group.index()];
-            let shape = crate::ecs::managed_scaling::InstanceShape {
-                cpu: g.cpu.saturating_sub(daemons.cpu),
-                memory_mib: g.memory_mib.saturating_sub(daemons.memory_mib),
-                enis: g.eni_task_slots.saturating_sub(daemons.enis),
-                gpus: g.gpus.saturating_sub(daemons.gpus),
+            let (smallest, largest) = scenario.groups[cp.group.index()].smallest_and_largest();
+            let shape = |k: &crate::cluster::InstanceTypeSpec| crate::ecs::managed_scaling::InstanceShape {
+                cpu: k.cpu.saturating_sub(daemons.cpu),
+                memory_mib: k.memory_mib.saturating_sub(daemons.memory_mib),
+                enis: k.eni_task_slots.saturating_sub(daemons.enis),
+                gpus: k.gpus.saturating_sub(daemons.gpus),
             };
-            super::capacity_providers::ProviderState::new(cp.clone(), shape)
+            super::capacity_providers::ProviderState::new(cp.clone(), shape(&smallest), shape(&largest))
         })
         .collect()
 }

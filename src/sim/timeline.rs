@@ -6,7 +6,7 @@ use crate::ecs::task::{DesiredStatus, StopCode};
 use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::observer::Notice;
 use crate::scenario::{Action, InstanceTarget, Pick};
-use crate::sim::{Ctx, State};
+use crate::sim::{Ctx, Event, State};
 
 impl State {
     pub fn run_timeline_action(&mut self, ctx: &mut Ctx<'_>, i: usize) {
@@ -111,6 +111,10 @@ impl State {
             Action::FargateSpotInterruption { service, count } => self.fargate_spot_interruption(ctx, service, count),
             Action::FargateCapacityUnavailable { spot, zone, duration } => {
                 self.fargate_capacity_unavailable(ctx, spot, zone, duration)
+            }
+            Action::InsufficientCapacity { instance_type, zone, duration } => {
+                self.set_capacity_short(ctx, &instance_type, zone, true);
+                ctx.at(ctx.now.after(duration), Event::CapacityBack(i));
             }
             Action::StopTask { service, task, count, reason } => {
                 let victims = self.resolve_tasks(ctx, service, task.as_deref(), count);

@@ -241,7 +241,7 @@ fn references() {
         "unknown action",
         &replace("action = \"terminate_instances\"", "action = \"explode\""),
         &[
-            "events[0].action: expected one of terminate_instances, az_outage, add_instances, update_service, stop_task, drain_instances, activate_instances, spot_interruption, disconnect_agent, reconnect_agent, deregister_instances, stop_instances, start_instances, retirement_notice, run_task, start_task, fargate_spot_interruption, fargate_capacity_unavailable, impair_instances, fargate_task_retirement, found \"explode\"",
+            "events[0].action: expected one of terminate_instances, az_outage, add_instances, update_service, stop_task, drain_instances, activate_instances, spot_interruption, disconnect_agent, reconnect_agent, deregister_instances, stop_instances, start_instances, retirement_notice, run_task, start_task, fargate_spot_interruption, fargate_capacity_unavailable, impair_instances, fargate_task_retirement, insufficient_capacity, found \"explode\"",
         ],
     );
     check(
@@ -789,4 +789,54 @@ fn the_cluster_default_strategy_applies_without_a_launch_type() {
     let ec2 = text.replace("capacityProviderStrategy = []", "launchType = \"EC2\"");
     let s = load_str("e.toml", &ec2, None).unwrap_or_else(|d| panic!("{d}"));
     assert!(s.services[0].capacity_provider_strategy.is_empty());
+}
+
+/// Mixed instances groups and EC2 capacity windows.
+#[test]
+fn instance_type_lists_and_capacity_windows() {
+    check(
+        "a list with a single type's resources",
+        &replace("instance_type = \"m5.large\"", "instance_types = [\"m5.large\", \"m5.xlarge\"]\ncpu = 2048"),
+        &[
+            "bad.toml:10:7: instance_groups[0].cpu: `cpu` describes a single instance type; with `instance_types` each type's resources come from ecsim's table",
+        ],
+    );
+    check(
+        "an unknown type in the list",
+        &replace("instance_type = \"m5.large\"", "instance_types = [\"m5.large\", \"m5.xlarg\"]"),
+        &["instance_groups[0].instance_types[1]: unknown instance type \"m5.xlarg\"; did you mean \"m5.xlarge\"?"],
+    );
+    check(
+        "a type twice",
+        &replace("instance_type = \"m5.large\"", "instance_types = [\"m5.large\", \"m5.large\"]"),
+        &["instance_groups[0].instance_types[1]: expected each instance type once, found \"m5.large\" twice"],
+    );
+    check(
+        "two architectures",
+        &replace("instance_type = \"m5.large\"", "instance_types = [\"m5.large\", \"m6g.large\"]"),
+        &["instance_groups[0].instance_types: expected instance types of one CPU architecture"],
+    );
+    check(
+        "an unknown allocation strategy",
+        &replace("count = 2", "count = 2\nallocation_strategy = \"cheapest\""),
+        &["instance_groups[0].allocation_strategy: expected one of prioritized, lowest-price, found \"cheapest\""],
+    );
+    check(
+        "a window for a type no group launches",
+        &replace(
+            "action = \"terminate_instances\"\ngroup = \"fleet\"",
+            "action = \"insufficient_capacity\"\ninstance_type = \"m5.xlarge\"\nduration = \"1h\"",
+        ),
+        &[
+            "events[0].instance_type: expected an instance type an instance group launches (m5.large), found \"m5.xlarge\"",
+        ],
+    );
+    check(
+        "a window without its length",
+        &replace(
+            "action = \"terminate_instances\"\ngroup = \"fleet\"",
+            "action = \"insufficient_capacity\"\ninstance_type = \"m5.large\"",
+        ),
+        &["bad.toml:23:1: events[0]: missing required field `duration` (how long EC2 has no capacity of the type"],
+    );
 }

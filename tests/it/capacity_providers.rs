@@ -173,6 +173,32 @@ fn worked_example_17_oversized_task_waits_and_times_out() {
     assert!(r.services[0].stats.tasks_failed_to_start >= 1);
 }
 
+/// Example 17 as written: the group has m5.large (2 vCPU) and m5.4xlarge (16 vCPU). The 4-vCPU
+/// task does not fit the smallest type, so it is not compatible although an m5.4xlarge could run
+/// it: no scale-out, PROVISIONING until the timeout.
+#[test]
+fn worked_example_17_with_the_smallest_and_largest_types() {
+    let mixed =
+        |toml: String| toml.replace("instance_type = \"m5.large\"", "instance_types = [\"m5.large\", \"m5.4xlarge\"]");
+    let r = run(&mixed(managed(1, "", "", 4096, 1, "")));
+    let cp = &r.capacity_providers[0];
+    assert_eq!((cp.scale_outs, cp.instances_max), (0, 1));
+    assert_eq!(times_of(&r, "SERVICE_TASK_PROVISIONING_TIMEOUT")[0], 1800.0);
+    // Compatible tasks are counted on the largest type (§2.3 step 4): 9 tasks of 512 units on one
+    // m5.large (4 fit) leave 5 PROVISIONING; on an m5.4xlarge (32 fit) they need 1 instance, so
+    // the first datapoint asks for M = 1 busy + 1 = 2 and the group grows by one (an m5.large:
+    // the prioritized type). A group of m5.large alone needs ceil(5 / 4) = 2 and grows by two.
+    for (toml, grows_to) in [(mixed(managed(1, "", "", 512, 9, "")), 2), (managed(1, "", "", 512, 9, ""), 3)] {
+        let mut sim = sim(&toml);
+        sim.run_until(at_s(59.0)).unwrap();
+        assert_eq!(sim.state().services[0].provisioning.len(), 5);
+        sim.run_until(at_s(60.0)).unwrap();
+        assert_eq!(sim.state().group_desired[0], grows_to);
+        sim.run_until(at_s(60.0 + LAUNCH_S)).unwrap();
+        assert!(sim.cluster().live_instances().all(|ci| ci.instance_type == "m5.large"));
+    }
+}
+
 /// Example 18: 600 tasks on an empty cluster: 500 enter PROVISIONING (the quota), the other 100
 /// fail to place and are retried; all 600 run once the group has grown.
 #[test]

@@ -444,7 +444,7 @@ fn container_instances_become_instance_groups() {
     let s = ecsim::scenario::load_str("imported.toml", &imported.toml, None).unwrap_or_else(|d| panic!("{d}"));
     assert_eq!(s.zones, ["us-east-1a", "us-east-1b"]);
     let groups: Vec<(&str, u32, u32)> =
-        s.groups.iter().filter(|g| !g.fargate).map(|g| (g.name.as_str(), g.count, g.memory_mib)).collect();
+        s.groups.iter().filter(|g| !g.fargate).map(|g| (g.name.as_str(), g.count, g.first_type().memory_mib)).collect();
     assert_eq!(groups, [("m5-large", 2, 7680), ("c5-xlarge", 1, 7680)]);
     // The service runs on Fargate (its strategy names FARGATE): stand-ins for FARGATE join.
     assert!(s.groups.iter().any(|g| g.fargate && g.name == "FARGATE" && g.count == 2));

@@ -376,20 +376,13 @@ fn simultaneous_replacements_spread_over_the_zones() {
         + &service("web", 3, "")
         + "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-1\", \"fleet-2\", \"fleet-3\"]\n";
     let mut s = sim(&toml);
-    let per_zone = |s: &ecsim::sim::Simulation| {
-        let mut n = [0u32; 3];
-        for ci in s.cluster().live_instances() {
-            n[ci.zone.index()] += 1;
-        }
-        n
-    };
     s.run_until(at_s(600.0)).unwrap();
-    assert_eq!(per_zone(&s), [1, 1, 1], "fleet-1..3 were one per zone");
+    assert_eq!(instances_per_zone(&s), [1, 1, 1], "fleet-1..3 were one per zone");
     // Lost at 10 min, replaced from 11 min, registered at 13 min.
     s.run_until(at_s(779.999)).unwrap();
-    assert_eq!(per_zone(&s), [1, 1, 1]);
+    assert_eq!(instances_per_zone(&s), [1, 1, 1]);
     s.run_until(at_s(780.0)).unwrap();
-    assert_eq!(per_zone(&s), [2, 2, 2], "one replacement per zone");
+    assert_eq!(instances_per_zone(&s), [2, 2, 2], "one replacement per zone");
 }
 
 /// EC2 Auto Scaling's AZRebalance: zone a fails for 30 min, its two instances are replaced in b
@@ -409,22 +402,23 @@ fn az_rebalance_launches_in_the_recovered_zone_then_terminates_in_the_crowded_on
             + &service("web", 3, "")
             + "[[events]]\nat = \"10m\"\naction = \"az_outage\"\nzone = \"us-east-1a\"\nduration = \"30m\"\n"
     };
-    let per_zone = |s: &ecsim::sim::Simulation| {
-        let mut n = [0u32; 3];
-        for ci in s.cluster().live_instances() {
-            n[ci.zone.index()] += 1;
-        }
-        n
-    };
     let mut s = sim(&toml(true));
     s.run_until(at_s(13.0 * 60.0)).unwrap();
-    assert_eq!(per_zone(&s), [0, 3, 3], "replaced in the zones that are up (lost at 10 min, registered at 13)");
+    assert_eq!(
+        instances_per_zone(&s),
+        [0, 3, 3],
+        "replaced in the zones that are up (lost at 10 min, registered at 13)"
+    );
     s.run_until(at_s(41.0 * 60.0)).unwrap();
-    assert_eq!(per_zone(&s), [0, 3, 3], "a is back at 40 min; the rebalancing launch is booting");
+    assert_eq!(instances_per_zone(&s), [0, 3, 3], "a is back at 40 min; the rebalancing launch is booting");
     s.run_until(at_s(42.0 * 60.0)).unwrap();
-    assert_eq!(per_zone(&s), [1, 2, 3], "registered in a at 42 min; one terminated in b (crowded, listed first)");
+    assert_eq!(
+        instances_per_zone(&s),
+        [1, 2, 3],
+        "registered in a at 42 min; one terminated in b (crowded, listed first)"
+    );
     s.run_until(at_s(44.0 * 60.0)).unwrap();
-    assert_eq!(per_zone(&s), [2, 2, 2], "the second step at 44 min");
+    assert_eq!(instances_per_zone(&s), [2, 2, 2], "the second step at 44 min");
     let r = s.run().unwrap();
     assert_eq!(r.log.iter().filter(|(_, e)| e.kind == "AZ_REBALANCE_LAUNCH").count(), 2);
     let terminated: Vec<_> = r
@@ -437,7 +431,7 @@ fn az_rebalance_launches_in_the_recovered_zone_then_terminates_in_the_crowded_on
 
     let mut s = sim(&toml(false));
     s.run_until(at_s(59.0 * 60.0)).unwrap();
-    assert_eq!(per_zone(&s), [0, 3, 3], "AZRebalance suspended: the fleet stays lopsided");
+    assert_eq!(instances_per_zone(&s), [0, 3, 3], "AZRebalance suspended: the fleet stays lopsided");
 }
 
 /// An Auto Scaling group's sizes: adding instances stops at `max_size` (said in the log), and a
@@ -499,4 +493,102 @@ fn worked_example_26_asg_health_check_grace() {
     let mut sim = sim(&scenario("300s", "1m"));
     sim.run_until(at_s(300.0 + 60.0)).unwrap();
     assert_eq!(sim.cluster().group_live_instances[0], 2);
+}
+
+/// Instances per zone and per type name of the group's live instances.
+fn fleet_by_zone_and_type(s: &ecsim::sim::Simulation) -> Vec<(usize, String)> {
+    let mut v: Vec<(usize, String)> =
+        s.cluster().live_instances().map(|ci| (ci.zone.index(), ci.instance_type.clone())).collect();
+    v.sort();
+    v
+}
+
+/// A mixed instances group (m5.large first, then m5.xlarge, the `prioritized` order) of 6 over
+/// three zones; EC2 runs out of m5.large in us-east-1a from 5 min for an hour (`extra` events
+/// follow).
+fn mixed(extra: &str) -> String {
+    cluster(
+        "2h",
+        &["us-east-1a", "us-east-1b", "us-east-1c"],
+        "name = \"fleet\"\ninstance_types = [\"m5.large\", \"m5.xlarge\"]\ncount = 6\nreplacement_delay = \"1m\"\nlaunch_time = \"2m\"",
+    ) + &app(256, 512, "", "")
+        + &service("web", 3, "")
+        + "[[events]]\nat = \"5m\"\naction = \"insufficient_capacity\"\ninstance_type = \"m5.large\"\nzone = \"us-east-1a\"\nduration = \"1h\"\n"
+        + extra
+}
+
+/// InsufficientInstanceCapacity in one zone for the first type: the group's replacements in that
+/// zone are its next type (m5.xlarge, registering 4,096 CPU units), the zone stays balanced, and
+/// summary.json's instance-hours split by type: m5.xlarge ran 2 instances from 13 min to the end
+/// (1 h 47 min each).
+#[test]
+fn a_mixed_group_launches_its_next_type_where_ec2_runs_short() {
+    let toml =
+        mixed("[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-1\", \"fleet-4\"]\n");
+    let mut s = sim(&toml);
+    s.run_until(at_s(599.0)).unwrap();
+    let large = |z: usize| (z, "m5.large".to_string());
+    assert_eq!(fleet_by_zone_and_type(&s), [large(0), large(0), large(1), large(1), large(2), large(2)]);
+    // fleet-1 and fleet-4 are the two in us-east-1a; lost at 10 min, relaunched at 11, up at 13.
+    s.run_until(at_s(780.0)).unwrap();
+    let xlarge = |z: usize| (z, "m5.xlarge".to_string());
+    assert_eq!(fleet_by_zone_and_type(&s), [xlarge(0), xlarge(0), large(1), large(1), large(2), large(2)]);
+    let ci = s.cluster().live_instances().find(|ci| ci.instance_type == "m5.xlarge").unwrap();
+    assert_eq!((ci.cpu_registered, ci.attribute("ecs.instance-type")), (4096, Some("m5.xlarge")));
+    let r = s.run().unwrap();
+    assert_eq!(log_of(&r, "INSUFFICIENT_CAPACITY").len(), 1);
+    assert_eq!(log_of(&r, "CAPACITY_AVAILABLE").len(), 1);
+    let g = &r.groups[0];
+    let hours = |t: &str| g.instance_hours_by_type.iter().find(|(k, _)| k == t).unwrap().1;
+    let xlarge_h = 2.0 * (7200.0 - 780.0) / 3600.0;
+    assert!((hours("m5.xlarge") - xlarge_h).abs() < 1e-9, "{}", hours("m5.xlarge"));
+    // m5.large: four all run, two until 10 min.
+    let large_h = (4.0 * 7200.0 + 2.0 * 600.0) / 3600.0;
+    assert!((hours("m5.large") - large_h).abs() < 1e-9, "{}", hours("m5.large"));
+}
+
+/// When EC2 has none of the group's types in a zone, the group launches in the other zones
+/// (balanced between them); when the capacity returns, AZRebalance launches in the zone again
+/// and terminates in the crowded ones until 2-2-2.
+#[test]
+fn with_no_type_left_in_a_zone_the_group_launches_elsewhere_and_rebalances_when_it_returns() {
+    let toml = mixed(
+        "[[events]]\nat = \"5m\"\naction = \"insufficient_capacity\"\ninstance_type = \"m5.xlarge\"\nzone = \"us-east-1a\"\nduration = \"1h\"\n\
+         [[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-1\", \"fleet-4\"]\n",
+    );
+    let mut s = sim(&toml);
+    s.run_until(at_s(780.0)).unwrap();
+    assert_eq!(instances_per_zone(&s), [0, 3, 3], "replaced in b and c, nothing to launch in a");
+    // Capacity is back at 65 min: a rebalancing launch in a registers at 67, one in b goes.
+    s.run_until(at_s(67.0 * 60.0 - 1.0)).unwrap();
+    assert_eq!(instances_per_zone(&s), [0, 3, 3]);
+    s.run_until(at_s(67.0 * 60.0)).unwrap();
+    assert_eq!(instances_per_zone(&s), [1, 2, 3]);
+    s.run_until(at_s(69.0 * 60.0)).unwrap();
+    assert_eq!(instances_per_zone(&s), [2, 2, 2]);
+    assert!(s.cluster().live_instances().all(|ci| ci.instance_type == "m5.large"), "m5.large is back in a too");
+}
+
+/// `allocation_strategy = "lowest-price"` launches the cheapest type by the user's [pricing]
+/// (here m5.xlarge is priced below m5.large, so the group runs m5.xlarge); without a price for
+/// every type it is refused.
+#[test]
+fn lowest_price_allocation_launches_the_cheapest_type() {
+    let group = "name = \"fleet\"\ninstance_types = [\"m5.large\", \"m5.xlarge\"]\nallocation_strategy = \"lowest-price\"\ncount = 2";
+    let base = cluster("10m", &["us-east-1a"], group) + &app(256, 512, "", "") + &service("web", 1, "");
+    let priced = base.clone() + "[pricing]\ninstance_hour = { \"m5.large\" = 0.096, \"m5.xlarge\" = 0.05 }\n";
+    let s = sim(&priced);
+    assert!(s.cluster().live_instances().all(|ci| ci.instance_type == "m5.xlarge"));
+    let unpriced = base + "[pricing]\ninstance_hour = { \"m5.large\" = 0.096 }\n";
+    let err = ecsim::scenario::load_str("t.toml", &unpriced, None).unwrap_err().to_string();
+    assert!(err.contains("instance_groups[0].allocation_strategy") && err.contains("no price for m5.xlarge"), "{err}");
+}
+
+/// Live instances in each of three zones.
+fn instances_per_zone(s: &ecsim::sim::Simulation) -> [u32; 3] {
+    let mut n = [0u32; 3];
+    for ci in s.cluster().live_instances() {
+        n[ci.zone.index()] += 1;
+    }
+    n
 }

@@ -29,7 +29,12 @@ fn provisioning() -> ecsim::sim::Simulation {
 #[test]
 fn every_invariant_fires_on_the_corruption_named_after_it() {
     for name in NAMES {
-        let capacity = ["instance_counts_add_up", "provisioning_counts_add_up", "provider_tasks_match_tasks"];
+        let capacity = [
+            "instance_counts_add_up",
+            "type_counts_add_up",
+            "provisioning_counts_add_up",
+            "provider_tasks_match_tasks",
+        ];
         let mut s = if capacity.contains(&name) { provisioning() } else { mid_run() };
         s.check_now().unwrap_or_else(|e| panic!("before corrupting {name}: {e}"));
         assert_eq!(s.corrupt(name), Ok(true), "{name}: this state offers something to corrupt");

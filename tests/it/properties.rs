@@ -17,7 +17,7 @@ const STRATEGIES: [&str; 6] = [
     "placementStrategy = [{ type = \"spread\", field = \"instanceId\" }]",
     "placementConstraints = [{ type = \"distinctInstance\" }]",
 ];
-const ACTIONS: [&str; 11] = [
+const ACTIONS: [&str; 12] = [
     "action = \"terminate_instances\"\ngroup = \"g0\"",
     "action = \"drain_instances\"\ngroup = \"g0\"\ncount = 2",
     "action = \"spot_interruption\"\ngroup = \"g1\"",
@@ -29,6 +29,8 @@ const ACTIONS: [&str; 11] = [
     "action = \"fargate_spot_interruption\"\nservice = \"s0\"\ncount = 2",
     "action = \"fargate_capacity_unavailable\"\nduration = \"10m\"",
     "action = \"fargate_task_retirement\"",
+    // g0 always launches m5.xlarge (first or as its fallback).
+    "action = \"insufficient_capacity\"\ninstance_type = \"m5.xlarge\"\nzone = \"z0\"\nduration = \"20m\"",
 ];
 
 /// How the second revision of a service's task definition behaves when deployed.
@@ -149,9 +151,14 @@ fn toml(c: &Case) -> String {
         );
     }
     for (i, (ty, n)) in c.groups.iter().enumerate() {
+        // The first group is a mixed instances group, m5.xlarge its fallback (unless its only type).
+        let types = match TYPES[*ty] {
+            t if i > 0 => format!("instance_type = \"{t}\""),
+            "m5.xlarge" => "instance_types = [\"m5.xlarge\"]".to_string(),
+            t => format!("instance_types = [\"{t}\", \"m5.xlarge\"]"),
+        };
         t += &format!(
-            "[[instance_groups]]\nname = \"g{i}\"\ninstance_type = \"{}\"\ncount = {n}\nlaunch_time = \"1m\"\nspot_instance_draining = {}\n{}",
-            TYPES[*ty],
+            "[[instance_groups]]\nname = \"g{i}\"\n{types}\ncount = {n}\nlaunch_time = \"1m\"\nspot_instance_draining = {}\n{}",
             i == 1,
             // The first group replaces what it loses (and so rebalances its zones after an outage).
             if i == 0 { "replacement_delay = \"1m\"\n" } else { "" }

@@ -3,36 +3,19 @@
 
 use super::*;
 use crate::cluster::InstanceGroupSpec;
-use crate::engine::{SimDuration, SimTime, Stream};
+use crate::engine::{SimTime, Stream};
 use crate::ids::GroupId;
 
 fn random_cluster(rng: &mut SimRng) -> (Cluster, Vec<TaskGroupId>) {
     let zones: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
     let group = InstanceGroupSpec {
-        name: "fleet".into(),
-        instance_type: "m5.large".into(),
-        cpu: 2048,
-        memory_mib: 7985,
-        count: 0,
-        min_size: 0,
-        max_size: 5000,
-        zones: (0..3).map(ZoneId).collect(),
         attributes: vec![("rack".into(), "r1".into())],
-        arm64: false,
-        launch_time: SimDuration::ZERO,
-        replacement_delay: None,
-        health_check_grace_period: crate::engine::SimDuration::ZERO,
-        spot_instance_draining: false,
-        az_rebalance: true,
-        eni_task_slots: 2,
-        fargate: false,
-        gpus: 0,
-        agent_version: "1.90.0".into(),
+        ..InstanceGroupSpec::m5_large("fleet", 0, (0..3).map(ZoneId).collect())
     };
     let mut c = Cluster::new(zones, vec![group]);
     let groups = vec![c.task_group("service:a"), c.task_group("service:b")];
     for i in 0..(5 + rng.below(40)) {
-        let id = c.register_instance(GroupId(0), ZoneId((rng.below(3)) as u16), SimTime::ZERO);
+        let id = c.register_instance(GroupId(0), ZoneId((rng.below(3)) as u16), 0, SimTime::ZERO);
         let ci = c.instance_mut(id);
         // Coarse steps so that ties are common.
         ci.cpu_free -= 256 * rng.below(9) as u32;
