@@ -293,6 +293,10 @@ fn check_capacity(state: &State) -> Result<(), Violation> {
             );
         }
     }
+    for e in &state.standalone_provisioning {
+        *per_provider[e.provider].entry(e.task_definition).or_insert(0) += 1;
+        total += 1;
+    }
     for (p, want) in state.providers.iter().zip(&per_provider) {
         if p.provisioning_by_td != *want || p.provisioning != want.values().sum::<u32>() {
             return fail(

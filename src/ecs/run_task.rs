@@ -12,6 +12,7 @@ const FARGATE_UNAVAILABLE: &str =
 use crate::ecs::placement::{self, Constraint, PlacementRequest, Strategy, TieBreak};
 use crate::ids::{TaskDefId, TaskId};
 use crate::observer::Notice;
+use crate::sim::standalone_provisioning::StandaloneProvisioning;
 use crate::sim::{Ctx, State};
 
 impl State {
@@ -39,6 +40,7 @@ impl State {
         constraints.extend(self.task_definitions[td.index()].placement_constraints.iter().cloned());
         let mut started = Vec::new();
         let mut failures: Vec<String> = Vec::new();
+        let mut provisioning = 0u32;
         let mut held = vec![0u32; providers.len()];
         for _ in 0..count {
             let provider = next_provider(providers, &held);
@@ -66,6 +68,26 @@ impl State {
                     started.push(tid);
                 }
                 Err(f) => {
+                    // With managed scaling the task waits in PROVISIONING for the group to grow.
+                    let waits = provider.is_some_and(|p| {
+                        let entry = StandaloneProvisioning {
+                            serial: 0,
+                            task_definition: td,
+                            group,
+                            provider: p,
+                            strategies: strategies.to_vec(),
+                            constraints: constraints.clone(),
+                            since: ctx.now,
+                        };
+                        self.start_standalone_provisioning(ctx, entry)
+                    });
+                    if waits {
+                        if let Some(i) = provider.and_then(|p| item_of(providers, p)) {
+                            held[i] += 1;
+                        }
+                        provisioning += 1;
+                        continue;
+                    }
                     if let Some(e) = explanation {
                         let who = format!("RunTask {}", self.task_definitions[td.index()].name());
                         self.log_unplaced(ctx, &who, None, &e);
@@ -83,6 +105,14 @@ impl State {
             }
         }
         self.log_run_task(ctx, td, "RunTask", &started, &failures);
+        if provisioning > 0 {
+            let message = format!(
+                "RunTask {}: {} in PROVISIONING, waiting for capacity.",
+                self.task_definitions[td.index()].name(),
+                crate::words::count(u64::from(provisioning), "task")
+            );
+            ctx.notice(Notice::log("RUN_TASK_PROVISIONING").message(message));
+        }
         started
     }
 

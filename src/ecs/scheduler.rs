@@ -67,6 +67,9 @@ impl State {
         for sid in std::mem::take(&mut self.waiting_services) {
             self.request_reconcile(ctx, sid);
         }
+        if !self.standalone_provisioning.is_empty() {
+            self.place_standalone_provisioning(ctx);
+        }
         self.wake_workloads(ctx);
     }
 

@@ -37,6 +37,7 @@ pub(crate) const EVENT_KEYS: &[&str] = &[
     "launchType",
     "capacityProviderStrategy",
     "networkConfiguration",
+    "instance_type",
 ];
 
 /// The keys an event with `action` may have (an unknown action: every event key, so only the

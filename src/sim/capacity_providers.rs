@@ -108,7 +108,7 @@ impl State {
         }
     }
 
-    fn arm_managed_scaling(&mut self, ctx: &mut Ctx<'_>, p: usize) {
+    pub(super) fn arm_managed_scaling(&mut self, ctx: &mut Ctx<'_>, p: usize) {
         let state = &mut self.providers[p];
         if state.armed || state.spec.managed_scaling.is_none() {
             return;
@@ -145,6 +145,15 @@ impl State {
 
     /// Keeps the provider's, the cluster's and the service's PROVISIONING counts together.
     fn adjust_provisioning(&mut self, sid: ServiceId, provider: usize, td: TaskDefId, delta: i32) {
+        self.adjust_provider_provisioning(provider, td, delta);
+        let svc = &mut self.services[sid.index()];
+        if let Some(i) = item_of(&svc.spec.capacity_provider_strategy, provider) {
+            svc.provider_tasks[i] = svc.provider_tasks[i].saturating_add_signed(delta);
+        }
+    }
+
+    /// Keeps the provider's and the cluster's PROVISIONING counts.
+    pub(super) fn adjust_provider_provisioning(&mut self, provider: usize, td: TaskDefId, delta: i32) {
         let state = &mut self.providers[provider];
         state.provisioning = state.provisioning.saturating_add_signed(delta);
         let n = state.provisioning_by_td.entry(td).or_insert(0);
@@ -153,10 +162,6 @@ impl State {
             state.provisioning_by_td.remove(&td);
         }
         self.provisioning_total = self.provisioning_total.saturating_add_signed(delta);
-        let svc = &mut self.services[sid.index()];
-        if let Some(i) = item_of(&svc.spec.capacity_provider_strategy, provider) {
-            svc.provider_tasks[i] = svc.provider_tasks[i].saturating_add_signed(delta);
-        }
     }
 
     /// Removes the PROVISIONING task at `index` of the service's list.

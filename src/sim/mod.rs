@@ -8,6 +8,7 @@ mod corruption;
 mod draining;
 mod fargate;
 mod faults;
+pub mod standalone_provisioning;
 mod state;
 mod timeline;
 mod workload;
@@ -92,6 +93,8 @@ pub enum Event {
     ZoneRecovered(ZoneId),
     /// A capacity provider's CapacityProviderReservation datapoint (managed scaling).
     ManagedScaling(u16),
+    /// A RunTask task (by its serial) has waited its time in PROVISIONING.
+    StandaloneProvisioningTimeout(u32),
     /// A task has waited its time in PROVISIONING.
     ProvisioningTimeout {
         service: ServiceId,

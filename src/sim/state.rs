@@ -47,6 +47,9 @@ pub struct State {
     pub group_provider: Vec<Option<usize>>,
     /// Tasks in PROVISIONING in the cluster (the quota's count).
     pub provisioning_total: u32,
+    /// RunTask tasks waiting in PROVISIONING, oldest first, and the last serial given.
+    pub standalone_provisioning: Vec<super::standalone_provisioning::StandaloneProvisioning>,
+    pub standalone_provisioning_serial: u32,
     /// Services whose last placement failed, waiting for capacity.
     pub waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
@@ -107,6 +110,8 @@ impl State {
                 of
             },
             provisioning_total: 0,
+            standalone_provisioning: Vec::new(),
+            standalone_provisioning_serial: 0,
             waiting_services: Vec::new(),
             touched_services: Vec::new(),
             faults: scenario.faults.clone(),
@@ -180,6 +185,7 @@ impl State {
             Event::ZoneRecovered(zone) => self.zone_recovered(ctx, zone),
             Event::ManagedScaling(p) => self.managed_scaling_tick(ctx, usize::from(p)),
             Event::ProvisioningTimeout { service, serial } => self.provisioning_timeout(ctx, service, serial),
+            Event::StandaloneProvisioningTimeout(serial) => self.standalone_provisioning_timeout(ctx, serial),
             Event::DrainedTermination(iid) => self.drained_termination_timeout(ctx, iid),
             Event::AsgHealthCheck(iid) => self.asg_health_check(ctx, iid),
             Event::SpotReclaim { task, epoch } => self.spot_reclaim(ctx, task, epoch),

@@ -17,7 +17,7 @@ const STRATEGIES: [&str; 6] = [
     "placementStrategy = [{ type = \"spread\", field = \"instanceId\" }]",
     "placementConstraints = [{ type = \"distinctInstance\" }]",
 ];
-const ACTIONS: [&str; 12] = [
+const ACTIONS: [&str; 13] = [
     "action = \"terminate_instances\"\ngroup = \"g0\"",
     "action = \"drain_instances\"\ngroup = \"g0\"\ncount = 2",
     "action = \"spot_interruption\"\ngroup = \"g1\"",
@@ -31,6 +31,9 @@ const ACTIONS: [&str; 12] = [
     "action = \"fargate_task_retirement\"",
     // g0 always launches m5.xlarge (first or as its fallback).
     "action = \"insufficient_capacity\"\ninstance_type = \"m5.xlarge\"\nzone = \"z0\"\nduration = \"20m\"",
+    // RunTask of the first service's task definition, on the scaling provider when there is one
+    // (its tasks may wait in PROVISIONING).
+    "run_task",
 ];
 
 /// How the second revision of a service's task definition behaves when deployed.
@@ -220,6 +223,14 @@ fn toml(c: &Case) -> String {
     }
     for (minute, a) in &c.events {
         let action = match a.checked_sub(ACTIONS.len()) {
+            None if ACTIONS[*a] == "run_task" => {
+                let strategy = if c.capacity.is_some() {
+                    "\ncapacityProviderStrategy = [{ capacityProvider = \"cp1\", weight = 1 }]"
+                } else {
+                    ""
+                };
+                format!("action = \"run_task\"\ntaskDefinition = \"app0:1\"\ncount = {}{strategy}", minute % 10 + 1)
+            }
             None => ACTIONS[*a].to_string(),
             Some(k) => {
                 let service = (k / 3) % c.services.len();

@@ -196,3 +196,81 @@ networkConfiguration = { awsvpcConfiguration = { subnets = ["subnet-1"] } }
     assert_eq!(live_on_group(&sim, "FARGATE"), 3);
     assert_eq!((live_on_group(&sim, "a"), live_on_group(&sim, "b")), (4, 6));
 }
+
+/// RunTask on a capacity provider with managed scaling: tasks that find no instance wait in
+/// PROVISIONING (not RunTask failures), count in the provider's reservation, and start when the
+/// group's instances register. Here an empty group of m5.large (2 vCPU) and RunTask of 6 tasks of
+/// 1 vCPU at 5 min: the datapoint at 6 min reads 200 % (need, no instances) and the group goes
+/// to 2, which register 90 s later and take 4; the 2 left ask for one more instance, launched
+/// at 11 min when the first two are out of their 300 s warm-up, and start when it registers at
+/// 12.5 min. An oversized task (4 vCPU) is not compatible and stops after the
+/// provisioning timeout; nothing replaces it.
+#[test]
+fn run_task_waits_in_provisioning_for_managed_scaling() {
+    let toml = r#"[scenario]
+duration = "1h"
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b"]
+
+[[instance_groups]]
+name = "asg"
+instance_type = "m5.large"
+count = 0
+launch_time = "90s"
+
+[[capacity_providers]]
+name = "asg-cp"
+autoScalingGroupProvider = { autoScalingGroupArn = "asg", managedScaling = { status = "ENABLED", targetCapacity = 100 } }
+
+[[task_definitions]]
+family = "job"
+cpu = "1024"
+memory = "512"
+behavior = { run = "2h" }
+containerDefinitions = [{ name = "job", image = "job:1", essential = true }]
+
+[[task_definitions]]
+family = "huge"
+cpu = "4096"
+memory = "512"
+containerDefinitions = [{ name = "huge", image = "huge:1", essential = true }]
+
+[[events]]
+at = "5m"
+action = "run_task"
+taskDefinition = "job"
+count = 6
+capacityProviderStrategy = [{ capacityProvider = "asg-cp", weight = 1 }]
+
+[[events]]
+at = "5m"
+action = "run_task"
+taskDefinition = "huge"
+capacityProviderStrategy = [{ capacityProvider = "asg-cp", weight = 1 }]
+"#;
+    let mut sim = sim(toml);
+    sim.run_until(at_s(300.0)).unwrap();
+    assert_eq!(sim.state().provisioning_total, 7, "6 jobs and the huge task wait");
+    assert_eq!(sim.state().standalone_tasks, 0);
+    sim.run_until(at_s(360.0)).unwrap();
+    assert_eq!(sim.state().group_desired[0], 2, "CPR 200 from zero: 2 instances");
+    sim.run_until(at_s(450.0)).unwrap();
+    assert_eq!(sim.state().standalone_tasks, 4, "two per m5.large once they register at 7.5 min");
+    assert_eq!(sim.state().provisioning_total, 3);
+    let r = sim.run().unwrap();
+    let times = |kind: &str| -> Vec<f64> { log_of_times(&r, kind) };
+    assert_eq!(times("MANAGED_SCALING_SCALE_OUT"), [360.0, 660.0]);
+    assert_eq!(times("RUN_TASK_PROVISIONED"), [450.0, 450.0, 750.0]);
+    assert_eq!(r.standalone_tasks, 6, "every job ran in the end");
+    assert!(log_of(&r, "RUN_TASK_FAILURE").is_empty(), "waiting in PROVISIONING is not a RunTask failure");
+    assert_eq!(log_of(&r, "RUN_TASK_PROVISIONING").len(), 2);
+    assert_eq!(times("RUN_TASK_PROVISIONING_TIMEOUT"), [300.0 + 1800.0], "the huge task stops 30 min after RunTask");
+    assert!(r.run_task_failures.contains(&("PROVISIONING_TIMEOUT".to_string(), 1)), "{:?}", r.run_task_failures);
+    let cp = &r.capacity_providers[0];
+    assert_eq!((cp.provisioned_tasks, cp.provisioning_given_up, cp.instances_max), (6, 1, 3));
+}
+
+fn log_of_times(r: &ecsim::observer::RunResult, kind: &str) -> Vec<f64> {
+    r.log.iter().filter(|(_, e)| e.kind == kind).map(|(t, _)| t.as_secs_f64()).collect()
+}

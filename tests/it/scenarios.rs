@@ -6,6 +6,8 @@ use ecsim::observer::RunResult;
 use ecsim::scenario::load_file;
 use ecsim::sim::Simulation;
 
+use crate::common::log_of;
+
 fn run_bundled(name: &str) -> RunResult {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios").join(format!("{name}.toml"));
     let mut s = load_file(&path).unwrap_or_else(|d| panic!("{d}"));
@@ -197,6 +199,26 @@ fn managed_scaling_az_outage_capacity_returns_with_the_replacements() {
     assert_eq!(outage.time_to_capacity_ms, Some(180_000), "instances back with the replacements");
     assert_eq!(r.services[0].accum.min_healthy, Some(8));
     assert!(r.log.iter().all(|(_, e)| e.kind != "AZ_REBALANCE_LAUNCH"));
+}
+
+/// With m5.large gone from the surviving zones, the group replaces the zone's 2 instances with
+/// its second type, m5.xlarge, one in each (registered 3 min after the outage at 30 min); the 4
+/// tasks start there, and the m5.xlarge run to the end: 2 x (3 h - 33 min) = 4.9 instance-hours,
+/// costed at the scenario's prices beside the m5.large hours (6 x 30 min + 4 x 2.5 h = 13).
+#[test]
+fn insufficient_capacity_brings_the_second_type() {
+    let r = run_bundled("insufficient-capacity");
+    let registered: Vec<&str> = log_of(&r, "INSTANCE_REGISTERED").iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(registered.len(), 2, "{registered:?}");
+    assert!(registered[0].contains("(m5.xlarge, us-east-1b)") && registered[1].contains("(m5.xlarge, us-east-1c)"));
+    let g = &r.groups[0];
+    assert_eq!(
+        g.instance_hours_by_type,
+        [("m5.large".to_string(), 13.0), ("m5.xlarge".to_string(), 2.0 * (10800.0 - 1980.0) / 3600.0)]
+    );
+    assert_eq!(r.services[0].accum.min_healthy, Some(8));
+    let last = r.rows.iter().rfind(|row| row.service.0 == 0).unwrap();
+    assert_eq!(last.values.healthy, 12);
 }
 
 /// scale-1k on a managed-scaling provider: with targetCapacity 90 the group grows to at least
