@@ -24,6 +24,7 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
             eni_task_slots: 3,
         }],
         count: 1000,
+        initial_by_type: vec![1000],
         min_size: 0,
         max_size: 5000,
         zones: (0..3).map(ZoneId).collect(),

@@ -284,15 +284,46 @@ pub fn import(input: &ImportInput) -> Result<Imported, ImportError> {
                 None => by_type.push((key, vec![zone])),
             }
         }
+        // A group running several types ecsim knows becomes a mixed instances group (its
+        // current fleet as count_by_type, the most numerous type first in launch priority).
+        let mut mixed: Vec<String> = Vec::new();
+        for ((group, _, _, _), _) in &by_type {
+            let types: Vec<&String> =
+                by_type.iter().filter(|((g, ..), _)| g == group).map(|((_, t, ..), _)| t).collect();
+            if types.len() > 1
+                && !mixed.contains(group)
+                && types.iter().all(|t| crate::cluster::instance_types::lookup_any(t).is_some())
+            {
+                mixed.push(group.clone());
+                let mut counts: Vec<(&String, usize)> =
+                    by_type.iter().filter(|((g, ..), _)| g == group).map(|((_, t, ..), z)| (t, z.len())).collect();
+                counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+                let mut gz: Vec<String> =
+                    by_type.iter().filter(|((g, ..), _)| g == group).flat_map(|(_, z)| z.clone()).collect();
+                gz.sort();
+                gz.dedup();
+                let names: Vec<&String> = counts.iter().map(|(t, _)| *t).collect();
+                review.push(format!("instances: {group} runs {} types; it is a mixed instances group launching them in that order (EC2's prioritized strategy: put your launch template overrides' order), each type's resources from ecsim's table", names.len()));
+                groups.push(json!({
+                    "name": group,
+                    "instance_types": names,
+                    "count_by_type": counts.iter().map(|(t, n)| ((*t).clone(), json!(n))).collect::<serde_json::Map<String, Value>>(),
+                    "zones": gz,
+                }));
+            }
+        }
         for ((group, itype, cpu, memory), inst_zones) in &by_type {
+            if mixed.contains(group) {
+                continue;
+            }
             let mut gz: Vec<String> = inst_zones.clone();
             gz.sort();
             gz.dedup();
-            // A group of several instance types is split by type (one type per group for now).
+            // A group of several types, one of them unknown to ecsim, is split by type.
             let taken = groups.iter().any(|g| g["name"] == group.as_str());
             let name = if taken { format!("{group}-{}", itype.replace('.', "-")) } else { group.clone() };
             if taken {
-                review.push(format!("instances: {group} runs several instance types; ecsim models one per group, so the {itype} instances are group {name}"));
+                review.push(format!("instances: {group} runs several instance types, one unknown to ecsim's table, so the {itype} instances are group {name} (with their registered CPU and memory)"));
             }
             groups.push(json!({
                 "name": name,

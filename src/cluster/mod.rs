@@ -36,6 +36,9 @@ pub struct InstanceGroupSpec {
     pub types: Vec<InstanceTypeSpec>,
     /// Initial instances (the group's desired capacity).
     pub count: u32,
+    /// How many of them are of each type, index for index with `types` (all of the first type
+    /// unless the scenario says: a fleet as it runs now, say an imported one).
+    pub initial_by_type: Vec<u32>,
     /// The Auto Scaling group's minimum and maximum size: its desired capacity stays between
     /// them (adding instances past the maximum is capped, as EC2 caps SetDesiredCapacity).
     pub min_size: u32,
@@ -82,6 +85,7 @@ impl InstanceGroupSpec {
                 eni_task_slots: 1_000_000,
             }],
             count: zones.len() as u32,
+            initial_by_type: vec![zones.len() as u32],
             min_size: 0,
             max_size: zones.len() as u32,
             zones,
@@ -110,6 +114,7 @@ impl InstanceGroupSpec {
                 eni_task_slots: 2,
             }],
             count,
+            initial_by_type: vec![count],
             min_size: 0,
             max_size: 5000,
             zones,
@@ -122,6 +127,13 @@ impl InstanceGroupSpec {
             agent_version: "1.90.0".into(),
             fargate: false,
         }
+    }
+
+    /// The type of each initial instance, in registration order: the types interleaved over
+    /// the zones as the counts allow (4 m5.large and 2 m5.xlarge over three zones: large in a, b,
+    /// c and a, xlarge in b and c).
+    pub fn initial_kinds(&self) -> impl Iterator<Item = u8> + '_ {
+        self.initial_by_type.iter().enumerate().flat_map(|(k, n)| std::iter::repeat_n(k as u8, *n as usize))
     }
 
     /// The type it launches first (its only one, for most groups).
@@ -228,6 +240,10 @@ impl Cluster {
     pub fn new(zones: Vec<String>, groups: Vec<InstanceGroupSpec>) -> Cluster {
         let n = groups.len();
         let has_fargate = groups.iter().any(|g| g.fargate);
+        debug_assert!(
+            groups.iter().all(|g| g.initial_by_type.iter().sum::<u32>() == g.count),
+            "initial fleets by type add up"
+        );
         let type_live = groups.iter().map(|g| vec![0; g.types.len()]).collect();
         Cluster {
             zone_up: vec![true; zones.len()],

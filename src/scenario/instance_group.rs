@@ -19,6 +19,7 @@ pub(crate) const GROUP_KEYS: &[&str] = &[
     "cpu",
     "memory_mib",
     "count",
+    "count_by_type",
     "min_size",
     "max_size",
     "zones",
@@ -47,14 +48,51 @@ pub(super) fn read_group(
 ) -> Option<InstanceGroupSpec> {
     let f = r.table(node, path, GROUP_KEYS)?;
     let name = r.req_name(&f, "name", "the group's name", NameRule::Aws);
-    if !f.has("count") {
+    if !f.has("count") && !f.has("count_by_type") {
         r.missing(&f, "count", "how many instances the group starts with");
     }
-    let count = r.opt_u32(&f, "count", 0, 5000);
+    let mut count = r.opt_u32(&f, "count", 0, 5000);
     // EC2 Auto Scaling's sizes; without them the group may grow to ECS's limit of container
     // instances per cluster.
     let min_size = r.opt_u32(&f, "min_size", 0, 5000).unwrap_or(0);
     let max_size = r.opt_u32(&f, "max_size", 0, 5000).unwrap_or(5000);
+    let mut types = read_types(r, &f, node, path)?;
+    // The initial fleet by type (names and counts, in the order given).
+    let mut by_type: Vec<(String, u32)> = Vec::new();
+    if let Some(n) = f.node("count_by_type") {
+        let p = f.path("count_by_type");
+        let Value::Table(entries) = &n.value else {
+            r.error(&n.span, &p, format!("expected a table of instance types to counts, found {}", n.describe()));
+            return None;
+        };
+        if !f.has("instance_types") {
+            r.error(&n.span, &p, "expected `instance_types` with `count_by_type` (the types a mixed group launches)");
+            return None;
+        }
+        for e in entries {
+            let ep = format!("{p}.{}", e.key);
+            if !types.iter().any(|t| t.name == e.key) {
+                let names: Vec<&str> = types.iter().map(|t| t.name.as_str()).collect();
+                r.error(
+                    &e.key_span,
+                    &ep,
+                    format!("expected one of the group's instance_types ({}), found {:?}", names.join(", "), e.key),
+                );
+                continue;
+            }
+            if let Some(c) = r.int_value(&e.node, &ep, 0, 5000, false) {
+                by_type.push((e.key.clone(), c as u32));
+            }
+        }
+        let total: u32 = by_type.iter().map(|(_, c)| c).sum();
+        match count {
+            Some(c) if c != total => {
+                let cn = f.node("count").unwrap_or(node);
+                r.error(&cn.span, &f.path("count"), format!("expected the sum of count_by_type ({total}), found {c}"));
+            }
+            _ => count = Some(total),
+        }
+    }
     if let Some(c) = count
         && !(min_size <= c && c <= max_size)
     {
@@ -65,7 +103,6 @@ pub(super) fn read_group(
             format!("Desired capacity:{c} must be between the specified min size:{min_size} and max size:{max_size}"),
         );
     }
-    let mut types = read_types(r, &f, node, path)?;
     let lowest_price = r.opt_enum(&f, "allocation_strategy", &[("prioritized", false), ("lowest-price", true)]);
     if lowest_price == Some(true) {
         // EC2 launches the cheapest type in the zone first; ecsim's prices are the user's.
@@ -134,6 +171,16 @@ pub(super) fn read_group(
     let az_rebalance = r.opt_bool(&f, "az_rebalance").unwrap_or(true);
     let agent_version = r.opt_str(&f, "agent_version").unwrap_or_else(|| DEFAULT_AGENT_VERSION.into());
     Some(InstanceGroupSpec {
+        initial_by_type: types
+            .iter()
+            .enumerate()
+            .map(|(k, t)| match by_type.iter().find(|(n, _)| *n == t.name) {
+                Some((_, c)) => *c,
+                // Without count_by_type every initial instance is of the first type.
+                None if by_type.is_empty() && k == 0 => count.unwrap_or(0),
+                None => 0,
+            })
+            .collect(),
         name: name?,
         types,
         count: count?,

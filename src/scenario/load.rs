@@ -133,6 +133,7 @@ fn add_fargate(
         let mut group = InstanceGroupSpec::fargate(name, all.clone());
         if !used {
             group.count = 0;
+            group.initial_by_type = vec![0];
         }
         groups.push(group);
     }

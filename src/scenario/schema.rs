@@ -152,6 +152,7 @@ pub fn scenario_schema() -> Value {
             ("cpu", int(128, 1_048_576)),
             ("memory_mib", int(1, i64::from(u32::MAX))),
             ("count", int(0, 5000)),
+            ("count_by_type", json!({ "type": "object", "additionalProperties": int(0, 5000) })),
             ("min_size", int(0, 5000)),
             ("max_size", int(0, 5000)),
             ("zones", array_of(text())),

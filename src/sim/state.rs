@@ -130,10 +130,9 @@ impl State {
     /// Time zero: the initial instances register, services are created, the timeline is queued.
     pub fn start(&mut self, ctx: &mut Ctx<'_>, scenario: &Scenario) {
         for (g, spec) in scenario.groups.iter().enumerate() {
-            for i in 0..spec.count as usize {
+            for (i, kind) in spec.initial_kinds().enumerate() {
                 let zone = spec.zones[i % spec.zones.len()];
-                // Nothing is short of capacity before the timeline starts: the first type.
-                self.register_instance(ctx, crate::ids::GroupId(g as u16), zone, 0);
+                self.register_instance(ctx, crate::ids::GroupId(g as u16), zone, kind);
             }
         }
         for i in 0..self.services.len() {

@@ -822,6 +822,29 @@ fn instance_type_lists_and_capacity_windows() {
         &["instance_groups[0].allocation_strategy: expected one of prioritized, lowest-price, found \"cheapest\""],
     );
     check(
+        "a fleet by type with a type the group does not launch",
+        &replace(
+            "instance_type = \"m5.large\"",
+            "instance_types = [\"m5.large\", \"m5.xlarge\"]\ncount_by_type = { \"m5.large\" = 1, \"c5.large\" = 1 }",
+        ),
+        &[
+            "instance_groups[0].count_by_type.c5.large: expected one of the group's instance_types (m5.large, m5.xlarge), found \"c5.large\"",
+        ],
+    );
+    check(
+        "a fleet by type that does not add up to count",
+        &replace(
+            "instance_type = \"m5.large\"",
+            "instance_types = [\"m5.large\", \"m5.xlarge\"]\ncount_by_type = { \"m5.large\" = 1, \"m5.xlarge\" = 2 }",
+        ),
+        &["instance_groups[0].count: expected the sum of count_by_type (3), found 2"],
+    );
+    check(
+        "a fleet by type without a list of types",
+        &replace("count = 2", "count_by_type = { \"m5.large\" = 2 }"),
+        &["instance_groups[0].count_by_type: expected `instance_types` with `count_by_type`"],
+    );
+    check(
         "a window for a type no group launches",
         &replace(
             "action = \"terminate_instances\"\ngroup = \"fleet\"",

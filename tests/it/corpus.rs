@@ -501,7 +501,8 @@ fn capacity_providers_and_clusters_import() {
     let cluster = r#"{"clusters": [{"clusterName": "prod", "capacityProviders": ["prod-cp", "FARGATE"], "defaultCapacityProviderStrategy": [{"capacityProvider": "prod-cp", "weight": 1, "base": 0}]}]}"#;
     let instances = r#"{"containerInstances": [
         {"ec2InstanceId": "i-1", "status": "ACTIVE", "capacityProviderName": "prod-cp", "attributes": [{"name": "ecs.instance-type", "value": "m5.large"}, {"name": "ecs.availability-zone", "value": "us-east-1a"}], "registeredResources": [{"name": "CPU", "integerValue": 2048}, {"name": "MEMORY", "integerValue": 7680}]},
-        {"ec2InstanceId": "i-2", "status": "ACTIVE", "capacityProviderName": "prod-cp", "attributes": [{"name": "ecs.instance-type", "value": "m5.large"}, {"name": "ecs.availability-zone", "value": "us-east-1b"}], "registeredResources": [{"name": "CPU", "integerValue": 2048}, {"name": "MEMORY", "integerValue": 7680}]}]}"#;
+        {"ec2InstanceId": "i-2", "status": "ACTIVE", "capacityProviderName": "prod-cp", "attributes": [{"name": "ecs.instance-type", "value": "m5.large"}, {"name": "ecs.availability-zone", "value": "us-east-1b"}], "registeredResources": [{"name": "CPU", "integerValue": 2048}, {"name": "MEMORY", "integerValue": 7680}]},
+        {"ec2InstanceId": "i-3", "status": "ACTIVE", "capacityProviderName": "prod-cp", "attributes": [{"name": "ecs.instance-type", "value": "m5.xlarge"}, {"name": "ecs.availability-zone", "value": "us-east-1c"}], "registeredResources": [{"name": "CPU", "integerValue": 4096}, {"name": "MEMORY", "integerValue": 15616}]}]}"#;
     let input = ecsim::import::ImportInput {
         services: vec![file("services.json", service)],
         task_definitions: vec![file("td.json", td)],
@@ -516,11 +517,24 @@ fn capacity_providers_and_clusters_import() {
     let cp = &s.capacity_providers[0];
     assert_eq!(cp.name, "prod-cp");
     assert_eq!(s.groups[cp.group.index()].name, "prod-asg");
-    assert_eq!(s.groups[cp.group.index()].count, 2);
+    // Two m5.large and an m5.xlarge: one mixed instances group, its fleet as it runs.
+    let g = &s.groups[cp.group.index()];
+    let types: Vec<&str> = g.types.iter().map(|t| t.name.as_str()).collect();
+    assert_eq!((g.count, types, g.initial_by_type.clone()), (3, vec!["m5.large", "m5.xlarge"], vec![2, 1]));
+    assert!(imported.review.iter().any(|r| r.contains("prod-asg runs 2 types")), "{:?}", imported.review);
     let scaling = cp.managed_scaling.expect("managed scaling");
     assert_eq!((scaling.target_capacity, scaling.maximum_scaling_step_size), (90, 10));
     assert!(cp.managed_termination_protection);
     assert_eq!(s.services[0].capacity_provider_strategy.len(), 1, "the cluster's default strategy");
-    let r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    let mut sim = ecsim::sim::Simulation::new(&s, 1);
+    sim.run_until(ecsim::engine::SimTime(0)).unwrap();
+    let mut fleet: Vec<(String, &str)> =
+        sim.cluster().live_instances().map(|ci| (ci.instance_type.clone(), sim.cluster().zone_name(ci.zone))).collect();
+    fleet.sort();
+    assert_eq!(
+        fleet,
+        [("m5.large".into(), "us-east-1a"), ("m5.large".into(), "us-east-1b"), ("m5.xlarge".into(), "us-east-1c")]
+    );
+    let r = sim.run().unwrap();
     assert_eq!(r.capacity_providers[0].name, "prod-cp");
 }
