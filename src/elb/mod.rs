@@ -1,3 +1,5 @@
 //! Elastic Load Balancing as ECS uses it: target groups, their health checks and target states.
 
+pub mod routing;
 pub mod target_group;
+pub mod traffic;

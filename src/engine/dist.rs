@@ -65,7 +65,7 @@ impl Distribution {
 }
 
 /// Box-Muller on libm.
-fn standard_normal(rng: &mut SimRng) -> f64 {
+pub(crate) fn standard_normal(rng: &mut SimRng) -> f64 {
     let u1 = 1.0 - rng.unit_f64();
     let u2 = rng.unit_f64();
     libm::sqrt(-2.0 * libm::log(u1)) * libm::cos(2.0 * std::f64::consts::PI * u2)

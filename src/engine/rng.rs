@@ -26,16 +26,27 @@ pub enum Stream {
     Swarm = 8,
     /// A sweep's bootstrap resamples for confidence intervals (outside any run).
     Bootstrap = 9,
+    /// Traffic noise: one sub-stream per traffic stream (`SimRng::substream`).
+    Traffic = 10,
     /// Unit tests and benchmarks.
     Test = 99,
 }
 
+#[derive(Clone, Debug)]
 pub struct SimRng(ChaCha8Rng);
 
 impl SimRng {
     pub fn new(master_seed: u64, stream: Stream) -> SimRng {
         let mut rng = ChaCha8Rng::seed_from_u64(master_seed);
         rng.set_stream(stream as u64);
+        SimRng(rng)
+    }
+
+    /// Sub-stream `k` of `stream`: for consumers that come in numbers (one per traffic stream),
+    /// each independent of the others and of how many there are.
+    pub fn substream(master_seed: u64, stream: Stream, k: u32) -> SimRng {
+        let mut rng = ChaCha8Rng::seed_from_u64(master_seed);
+        rng.set_stream(((stream as u64) << 32) | u64::from(k));
         SimRng(rng)
     }
 
