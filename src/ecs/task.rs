@@ -95,6 +95,8 @@ pub struct Task {
     pub container_health: Health,
     /// The task's targets: (target group index, state), one per service load balancer.
     pub targets: Vec<(usize, TargetState)>,
+    /// When each target's health checks began (registration, delay and phase), index for index.
+    pub target_first_checks: Vec<SimTime>,
     /// Unhealthy past the grace period: the scheduler replaces it (§3.3). Why is fixed when the
     /// decision is taken: the check that failed then, whatever the task does afterwards.
     pub doomed: Option<Doom>,
@@ -104,6 +106,8 @@ pub struct Task {
     pub start_error: Option<String>,
     /// The host died under it; ECS has not noticed yet. Never healthy.
     pub host_lost: bool,
+    /// Its app no longer answers requests (a build failing the load balancer's checks).
+    pub app_broken: bool,
     /// CPU units and MiB reserved on the instance (the task definition's, or RunTask overrides).
     pub cpu: u32,
     pub memory_mib: u32,

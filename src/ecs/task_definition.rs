@@ -115,6 +115,10 @@ pub struct Behavior {
     pub fault: Option<BuildFault>,
     /// Containers that exit on their own.
     pub containers: Vec<ContainerBehavior>,
+    /// Requests per second one task serves at 100 % of its CPU reservation (None: no limit).
+    pub capacity_rps: Option<f64>,
+    /// CPU utilization (percent) past which a task's share of requests fails as overload.
+    pub max_utilization_percent: f64,
 }
 
 /// How a bad build's tasks fail.
@@ -163,6 +167,8 @@ impl Default for Behavior {
             ready_after: Distribution::Fixed(SimDuration::ZERO),
             fault: None,
             containers: Vec::new(),
+            capacity_rps: None,
+            max_utilization_percent: 100.0,
         }
     }
 }

@@ -38,7 +38,15 @@ impl State {
             Some(sid) => self.services[sid.index()].spec.load_balancers.clone(),
             None => Vec::new(),
         };
+        // A build that fails the load balancer's checks stops answering requests too: where
+        // requests are counted, that moment is a change of its own.
+        if let (Some(FaultKind::TargetHealth), Some(at)) = (fault, fails_after)
+            && lbs.iter().any(|lb| self.traffic_on[lb.target_group])
+        {
+            ctx.at(at, Event::AppBreaks { task: tid, epoch });
+        }
         let mut targets = Vec::with_capacity(lbs.len());
+        let mut first_checks = Vec::with_capacity(lbs.len());
         for (i, lb) in lbs.iter().enumerate() {
             let tg = &self.target_groups[lb.target_group];
             let phase = match self.settings.target_check_phase {
@@ -52,11 +60,13 @@ impl State {
                 ctx.at(t, Event::TargetHealth { task: tid, epoch, index: i as u8, state });
             }
             targets.push((lb.target_group, TargetState::Initial));
+            first_checks.push(first_check);
         }
         let registered = !targets.is_empty();
         self.update_task(ctx, tid, |t| {
             t.needs_container_health = needs_container_health;
             t.targets = targets;
+            t.target_first_checks = first_checks;
         });
         if registered {
             self.notify_targets(ctx, tid, None);
@@ -90,6 +100,31 @@ impl State {
         self.update_task(ctx, tid, |t| t.targets[index].1 = state);
         self.notify_targets(ctx, tid, Some(&before));
         self.health_changed(ctx, tid);
+    }
+
+    /// The task's host is gone at `now`: its app answers no health check from here on, so each
+    /// target the load balancer still checks goes unhealthy after `unhealthy_threshold` failed
+    /// checks (LOAD-BALANCING §7 example 3: 35-65 s with the defaults), unless ECS stops the
+    /// task first. Where requests are counted (a target group with traffic) that detection
+    /// window is when its share fails.
+    pub fn host_lost_target_checks(&mut self, ctx: &mut Ctx<'_>, tid: TaskId) {
+        let task = &self.tasks[tid.index()];
+        for (i, ((g, state), first)) in task.targets.iter().zip(&task.target_first_checks).enumerate() {
+            let checked = matches!(state, TargetState::Healthy)
+                || (*state == TargetState::Initial && self.settings.initial_target_failures_count);
+            if !self.traffic_on[*g] || !checked {
+                continue;
+            }
+            let tg = &self.target_groups[*g];
+            let interval = tg.interval.max(crate::engine::SimDuration(1));
+            let k = container_health::first_check_at_or_after(*first, interval, 0, ctx.now);
+            let ut = u64::from(tg.unhealthy_threshold.max(1));
+            let at = crate::engine::SimTime(first.0 + (k + ut - 1) * interval.0).after(tg.timeout);
+            ctx.at(
+                at,
+                Event::TargetHealth { task: tid, epoch: task.epoch, index: i as u8, state: TargetState::Unhealthy },
+            );
+        }
     }
 
     /// Unhealthy inside the grace period: looked at again when it ends; after it: replaced.

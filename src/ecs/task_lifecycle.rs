@@ -129,6 +129,8 @@ impl State {
             ready_after,
             start_error: None,
             host_lost: false,
+            app_broken: false,
+            target_first_checks: Vec::new(),
             cpu,
             memory_mib,
             run_override: None,

@@ -14,7 +14,7 @@
 //! is ([INFER]: DNS changes take effect at once; clients' caches are not modelled).
 
 use crate::elb::target_group::{LoadBalancerType, TargetState};
-use crate::ids::ZoneId;
+use crate::ids::{ServiceId, TaskDefId, ZoneId};
 
 /// Targets alike for routing: how many, where, in what health state, whether they can answer
 /// (their task RUNNING, its essential containers up, its instance and zone alive, its build
@@ -28,6 +28,14 @@ pub struct TargetKind {
     pub capacity_rps: f64,
     pub weight: f64,
     pub count: u32,
+}
+
+/// Targets alike for routing, and whose they are.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RoutedKind {
+    pub service: Option<ServiceId>,
+    pub task_definition: TaskDefId,
+    pub kind: TargetKind,
 }
 
 /// A target group's failover thresholds (`target_group_health.*.minimum_healthy_targets`): a
@@ -176,30 +184,45 @@ impl Outcome {
 /// rest of its share fails as overload). Exact: a share's excess over its capacity is a linear
 /// function clipped at zero, integrated in closed form.
 pub fn outcome(kinds: &[TargetKind], fractions: &[f64], r0: f64, r1: f64, seconds: f64) -> Outcome {
+    let (per_kind, no_target) = outcome_per_kind(kinds, fractions, r0, r1, seconds);
+    let mut o = Outcome { no_target, ..Outcome::default() };
+    for k in &per_kind {
+        o.add(k);
+    }
+    o
+}
+
+/// [`outcome`] kind by kind (what each kind's targets served and failed), and the requests no
+/// target was routed (all of them when nothing is routable). The routed fractions sum to 1, so
+/// the parts add up to what was offered.
+pub fn outcome_per_kind(
+    kinds: &[TargetKind],
+    fractions: &[f64],
+    r0: f64,
+    r1: f64,
+    seconds: f64,
+) -> (Vec<Outcome>, f64) {
     let offered = (r0 + r1) / 2.0 * seconds;
-    let mut o = Outcome::default();
+    let mut out = vec![Outcome::default(); kinds.len()];
     let routed: f64 = kinds.iter().zip(fractions).map(|(k, f)| f * f64::from(k.count)).sum();
     if routed <= 0.0 {
-        o.no_target = offered;
-        return o;
+        return (out, offered);
     }
-    for (k, f) in kinds.iter().zip(fractions) {
+    for ((k, f), o) in kinds.iter().zip(fractions).zip(&mut out) {
         if *f <= 0.0 {
             continue;
         }
         let n = f64::from(k.count);
         let share = (r0 * f + r1 * f) / 2.0 * seconds * n;
         if !k.answering {
-            o.dead_target += share;
+            o.dead_target = share;
             continue;
         }
         let excess = n * excess_over(r0 * f, r1 * f, k.capacity_rps, seconds);
-        o.overload += excess;
-        o.served += share - excess;
+        o.overload = excess;
+        o.served = share - excess;
     }
-    // Rounding aside, the fractions of routed targets sum to 1: whatever is left is no one's.
-    o.no_target += (offered - o.offered()).max(0.0);
-    o
+    (out, 0.0)
 }
 
 /// The integral over `seconds` of max(0, x(t) - cap), x linear from `x0` to `x1`.

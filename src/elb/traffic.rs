@@ -149,16 +149,20 @@ impl Traffic {
     /// The requests offered from `a` to `b`: the exact integral of r.
     pub fn requests(&mut self, a: SimTime, b: SimTime) -> f64 {
         let mut total = 0.0;
+        self.for_each_piece(a, b, |x, y, r0, r1| total += (r0 + r1) / 2.0 * (y.0 - x.0) as f64 / 1000.0);
+        total
+    }
+
+    /// Calls `f(x, y, r0, r1)` for each piece [x, y) of [a, b) on which r is linear, from r0
+    /// just after x to r1 just before y.
+    pub fn for_each_piece(&mut self, a: SimTime, b: SimTime, mut f: impl FnMut(SimTime, SimTime, f64, f64)) {
         let mut x = a;
         while x < b {
             let y = self.next_break(x).min(b);
-            // Linear on [x, y): its value just after x and just before y.
             let factor = self.spike_factor(x) * self.noise(x.0 / MINUTE_MS);
-            let (rx, ry) = (self.base(x), self.base_before(y));
-            total += (rx + ry) / 2.0 * factor * (y.0 - x.0) as f64 / 1000.0;
+            f(x, y, self.base(x) * factor, self.base_before(y) * factor);
             x = y;
         }
-        total
     }
 
     /// The profile's value approaching `t` from the left (the linear piece ending at `t`).

@@ -4,6 +4,7 @@
 
 pub mod capacity_providers;
 mod metrics;
+pub mod requests;
 mod target_groups;
 pub mod usage;
 
@@ -50,7 +51,7 @@ impl LogEntry {
 }
 
 /// A state change reported by the control plane.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Notice {
     /// A service task's counts changed (before and after). `instance` is `None` for a task that
     /// is its own host (Fargate).
@@ -91,6 +92,11 @@ pub enum Notice {
         group: crate::ids::GroupId,
         kind: u8,
         instances: u32,
+    },
+    /// A target group with traffic: its targets by kind, after they changed (end of an instant).
+    Routing {
+        target_group: usize,
+        kinds: Vec<crate::elb::routing::RoutedKind>,
     },
     /// A capacity provider's managed-scaling datapoint, when it differs from the last one.
     CapacityProvider(ProviderReading),
@@ -233,6 +239,10 @@ impl WorkloadResult {
 /// What a run produced, ready for the report writer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunResult {
+    /// Per target group, its requests over the measured time (None without traffic).
+    pub requests: Vec<Option<crate::elb::routing::Outcome>>,
+    /// Per service, the requests of its target groups with traffic that were its to answer.
+    pub service_requests: Vec<Option<crate::elb::routing::Outcome>>,
     pub scenario_name: String,
     pub scenario_file: String,
     pub scenario_sha256: String,
@@ -290,6 +300,8 @@ pub struct Observer {
     instances: Vec<(SimTime, u32)>,
     /// Each provider's group (whose usage gives its instance-hours) and initial instances.
     provider_groups: Vec<(usize, u32)>,
+    /// Per target group with traffic, its requests.
+    requests: Vec<Option<requests::RequestObs>>,
 }
 
 impl Observer {
@@ -333,6 +345,7 @@ impl Observer {
                 .filter(|cp| !cp.is_fargate())
                 .map(|cp| (cp.group.index(), scenario.groups[cp.group.index()].count))
                 .collect(),
+            requests: requests_of(scenario, seed),
         }
     }
 
@@ -360,6 +373,11 @@ impl Observer {
                     }
                 }
                 Notice::Log(entry) => self.log.push((now, entry)),
+                Notice::Routing { target_group, kinds } => {
+                    if let Some(r) = self.requests[target_group].as_mut() {
+                        r.routing_changed(now, kinds, self.measure_start);
+                    }
+                }
                 Notice::CapacityProvider(r) => self.providers[r.provider].reading(now, r),
                 Notice::InstanceTypeLive { group, kind, instances } => {
                     self.groups[group.index()].type_changed(now, kind, instances)
@@ -478,7 +496,27 @@ impl Observer {
             })
             .collect();
         let groups: Vec<usage::GroupUsageResult> = self.groups.into_iter().map(|g| g.result(end)).collect();
+        let pick = |r: &requests::RequestObs| if measured.is_some() { r.measured } else { r.total };
+        let mut service_requests: Vec<Option<crate::elb::routing::Outcome>> = vec![None; self.services.len()];
+        let requests = self
+            .requests
+            .iter_mut()
+            .map(|r| {
+                r.as_mut().map(|r| {
+                    r.advance(end, measured);
+                    let per = if measured.is_some() { &r.per_service_measured } else { &r.per_service_total };
+                    for (s, o) in per.iter().enumerate() {
+                        if r.serves(s) {
+                            service_requests[s].get_or_insert_with(Default::default).add(o);
+                        }
+                    }
+                    pick(r)
+                })
+            })
+            .collect();
         RunResult {
+            requests,
+            service_requests,
             workloads: Vec::new(),
             standalone_tasks: 0,
             standalone_completed: 0,
@@ -507,4 +545,25 @@ impl Observer {
             instances: self.instances,
         }
     }
+}
+
+/// A request observer per target group with a `[[traffic]]` stream (stream k of the run's
+/// traffic sub-streams, k the target group's index).
+fn requests_of(scenario: &Scenario, seed: u64) -> Vec<Option<requests::RequestObs>> {
+    let day_offset_ms = scenario.start_epoch_ms.rem_euclid(86_400_000) as u64;
+    (0..scenario.target_groups.len())
+        .map(|g| {
+            let stream = scenario.traffic.iter().find(|t| t.target_group == g)?;
+            let traffic = crate::elb::traffic::Traffic::new(stream.spec.clone(), seed, g as u32, day_offset_ms);
+            let routing = crate::elb::routing::Routing::of(scenario.target_groups[g].lb_type);
+            let services: Vec<ServiceId> = scenario
+                .services
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
+                .map(|(i, _)| ServiceId(i as u16))
+                .collect();
+            Some(requests::RequestObs::new(traffic, routing, services, scenario.services.len()))
+        })
+        .collect()
 }

@@ -31,6 +31,7 @@ fn better(metric: &str) -> Better {
         | "min_az_loss_margin"
         | "min_instance_loss_margin"
         | "min_healthy_targets"
+        | "request_availability"
         | "started" => Better::Higher,
         "outage_s"
         | "degraded_s"
@@ -44,7 +45,11 @@ fn better(metric: &str) -> Better {
         | "queue_delay_s_p50"
         | "queue_delay_s_p95"
         | "queue_delay_s_max"
-        | "fail_open_s" => Better::Lower,
+        | "fail_open_s"
+        | "requests_failed"
+        | "requests_failed_no_target"
+        | "requests_failed_dead_target"
+        | "requests_failed_overload" => Better::Lower,
         "rollout_state" => Better::Completed,
         _ => Better::Neither,
     }
@@ -155,6 +160,9 @@ pub fn compare(before: &Value, after: &Value, tolerance: f64) -> Vec<Change> {
                 let (b, a) = (then.get(&metric), now.get(&metric));
                 let (b, a, presence) = match (b, a) {
                     (None, None) => continue,
+                    // A metric that does not apply (null) is no difference from one that was
+                    // not reported: a baseline from before a metric existed stays valid.
+                    (Some(b), None) | (None, Some(b)) if b.is_null() => continue,
                     (Some(b), None) => (b, &Value::Null, Presence::BaselineOnly),
                     (None, Some(a)) => (&Value::Null, a, Presence::NewOnly),
                     (Some(b), Some(a)) if b == a => continue,

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 
 use crate::observer::RunResult;
 use crate::scenario::Scenario;
-use crate::scenario::expect::{KINDS, SERVICE_METRICS, SubjectKind};
+use crate::scenario::expect::{KINDS, REQUEST_METRICS, SERVICE_METRICS, SubjectKind};
 
 /// Every file of a report folder, rendered: what `ecsim run` writes and what the determinism
 /// test compares.
@@ -203,7 +203,10 @@ pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption])
                 json!(max_deployment),
                 json!(s.deployments.last().map(|d| d.rollout_state)),
                 json!(status::of(a)),
-            ];
+            ]
+            .into_iter()
+            .chain(request_values(result.service_requests[i].as_ref()))
+            .collect::<Vec<Value>>();
             debug_assert_eq!(values.len(), SERVICE_METRICS.len());
             values.to_vec()
         })
@@ -304,11 +307,15 @@ pub fn subject_sections(result: &RunResult, scenario: &Scenario) -> Vec<(Subject
     let target_groups = result
         .target_groups
         .iter()
-        .map(|tg| {
-            let entry = json!({
+        .enumerate()
+        .map(|(g, tg)| {
+            let mut entry = json!({
                 "min_healthy_targets": tg.min_healthy_targets,
                 "fail_open_s": secs(tg.fail_open_ms),
             });
+            for (k, v) in REQUEST_METRICS.iter().zip(request_values(result.requests[g].as_ref())) {
+                entry[*k] = v;
+            }
             (tg.name.clone(), entry)
         })
         .collect();
@@ -322,6 +329,25 @@ pub fn subject_sections(result: &RunResult, scenario: &Scenario) -> Vec<(Subject
     ];
     debug_assert!(sections.iter().map(|(k, _)| *k).eq(KINDS[1..].iter().copied()));
     sections
+}
+
+/// The request metrics ([`REQUEST_METRICS`], in order) of an outcome, nulls without traffic.
+/// Counts are requests to 0.001; availability is served / offered (1 when nothing was offered).
+fn request_values(o: Option<&crate::elb::routing::Outcome>) -> Vec<Value> {
+    let Some(o) = o else { return vec![Value::Null; REQUEST_METRICS.len()] };
+    let count = |x: f64| json!((x * 1000.0).round() / 1000.0);
+    let offered = o.offered();
+    let failed = o.no_target + o.dead_target + o.overload;
+    let availability = if offered > 0.0 { o.served / offered } else { 1.0 };
+    vec![
+        json!(availability),
+        count(offered),
+        count(o.served),
+        count(failed),
+        count(o.no_target),
+        count(o.dead_target),
+        count(o.overload),
+    ]
 }
 
 /// Hours with three decimals.

@@ -65,6 +65,10 @@ pub fn summary_table(result: &RunResult) -> String {
         })
         .collect();
     let mut out = table(&header, body);
+    if result.requests.iter().any(Option::is_some) {
+        out.push('\n');
+        out.push_str(&requests_table(result));
+    }
     if !result.capacity_providers.is_empty() {
         out.push('\n');
         out.push_str(&providers_table(result));
@@ -93,6 +97,30 @@ fn usage_line(result: &RunResult) -> String {
             .map(|g| format!("{} {:.1} vCPU-hours, {:.1} GB-hours", g.name, g.vcpu_hours, g.gb_hours)),
     );
     if all.is_empty() { String::new() } else { format!("usage: {}\n", all.join("; ")) }
+}
+
+/// Target groups with traffic: requests offered, the share served, and the failed ones by cause.
+fn requests_table(result: &RunResult) -> String {
+    let header = ["target group", "requests", "availability", "no target", "dead target", "overload"];
+    let body = result
+        .target_groups
+        .iter()
+        .zip(&result.requests)
+        .filter_map(|(tg, o)| {
+            let o = o.as_ref()?;
+            let offered = o.offered();
+            let availability = if offered > 0.0 { o.served / offered } else { 1.0 };
+            Some(vec![
+                tg.name.clone(),
+                format!("{offered:.0}"),
+                format!("{availability:.5}"),
+                format!("{:.0}", o.no_target),
+                format!("{:.0}", o.dead_target),
+                format!("{:.0}", o.overload),
+            ])
+        })
+        .collect();
+    table(&header, body)
 }
 
 /// Capacity providers: instances, scaling activity and PROVISIONING waits.

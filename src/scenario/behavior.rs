@@ -7,7 +7,8 @@ use crate::ecs::task_definition::{Behavior, BuildFault, ContainerBehavior, Fault
 use crate::engine::Distribution;
 use crate::engine::SimDuration;
 
-pub(crate) const FIELDS: &[&str] = &["image_pull", "startup", "run", "stop", "ready_after", "fault", "containers"];
+pub(crate) const FIELDS: &[&str] =
+    &["image_pull", "startup", "run", "stop", "ready_after", "fault", "containers", "capacity_rps", "max_utilization"];
 pub(crate) const FAULT_KEYS: &[&str] = &["kind", "after", "fraction"];
 pub(crate) const DISTRIBUTION_KEYS: &[&str] = &["distribution", "value", "min", "max", "mean", "median", "p99"];
 
@@ -60,6 +61,12 @@ pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Beha
             },
             None => ok = false,
         }
+    }
+    // What one task serves (DESIGN.md §6.1): requests per second at 100 % of its CPU
+    // reservation, and the utilization beyond which its share fails as overload.
+    b.capacity_rps = r.opt_f64(&f, "capacity_rps", 1e-6, 1e9);
+    if let Some(u) = r.opt_f64(&f, "max_utilization", 1.0, 1000.0) {
+        b.max_utilization_percent = u;
     }
     ok.then_some(b)
 }

@@ -7,7 +7,7 @@ use super::node::{Node, Value};
 use super::reader::{Reader, suggest};
 
 /// Per-service metrics an expectation can name (keys of `services.<name>` in summary.json).
-pub const SERVICE_METRICS: [&str; 18] = [
+pub const SERVICE_METRICS: [&str; 25] = [
     "availability",
     "capacity_ratio",
     "min_healthy",
@@ -26,6 +26,24 @@ pub const SERVICE_METRICS: [&str; 18] = [
     "max_deployment_s",
     "rollout_state",
     "status",
+    "request_availability",
+    "requests_offered",
+    "requests_served",
+    "requests_failed",
+    "requests_failed_no_target",
+    "requests_failed_dead_target",
+    "requests_failed_overload",
+];
+
+/// The request metrics of a service or target group with traffic (null without), in order.
+pub const REQUEST_METRICS: [&str; 7] = [
+    "request_availability",
+    "requests_offered",
+    "requests_served",
+    "requests_failed",
+    "requests_failed_no_target",
+    "requests_failed_dead_target",
+    "requests_failed_overload",
 ];
 
 /// Metrics whose value is a word, not a number: the last deployment's `rollout_state`
@@ -53,7 +71,17 @@ pub const WORKLOAD_METRICS: [&str; 6] =
     ["arrived", "started", "never_started", "queue_delay_s_p50", "queue_delay_s_p95", "queue_delay_s_max"];
 
 /// Per-target-group metrics (`target_groups.<name>`).
-pub const TARGET_GROUP_METRICS: [&str; 2] = ["min_healthy_targets", "fail_open_s"];
+pub const TARGET_GROUP_METRICS: [&str; 9] = [
+    "min_healthy_targets",
+    "fail_open_s",
+    "request_availability",
+    "requests_offered",
+    "requests_served",
+    "requests_failed",
+    "requests_failed_no_target",
+    "requests_failed_dead_target",
+    "requests_failed_overload",
+];
 
 /// Per-capacity-provider metrics (`capacity_providers.<name>`).
 pub const CAPACITY_PROVIDER_METRICS: [&str; 13] = [
@@ -377,4 +405,17 @@ pub fn parse_expect_arg(text: &str, subjects: &Subjects<'_>) -> Result<Expectati
         _ => return Err(bad(format!("expected a number after {op}, found {value:?}"))),
     }
     Ok(e)
+}
+
+#[cfg(test)]
+mod request_metric_tests {
+    use super::*;
+
+    /// Services and target groups list the request metrics last, in one order (the report
+    /// fills both from one list).
+    #[test]
+    fn request_metrics_close_both_lists() {
+        assert!(SERVICE_METRICS.ends_with(&REQUEST_METRICS));
+        assert!(TARGET_GROUP_METRICS.ends_with(&REQUEST_METRICS));
+    }
 }

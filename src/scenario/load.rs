@@ -47,6 +47,7 @@ pub(crate) const TOP: &[&str] = &[
     "events",
     "faults",
     "workloads",
+    "traffic",
     "expect",
     "swarm",
 ];
@@ -398,6 +399,7 @@ impl Loader<'_> {
         );
         let workload_names = raw_names(&f, "workloads", "name");
         let tg_names: Vec<String> = self.target_groups.iter().map(|(name, _)| name.clone()).collect();
+        let traffic = self.read_traffic(&f, &tg_names);
         // The scenario's own providers (FARGATE and FARGATE_SPOT have no scaling to report).
         let cp_names: Vec<String> = capacity_providers.as_ref().map_or_else(
             || raw_names(&f, "capacity_providers", "name"),
@@ -451,6 +453,7 @@ impl Loader<'_> {
             timeline: timeline?,
             faults: faults?,
             workloads: workloads?,
+            traffic: traffic?,
             expectations: expectations_ok.then_some(expectations)?,
             swarm: swarm_ok.then_some(swarm)?,
             ignored_fields: std::mem::take(&mut self.r.ignored),
@@ -1125,19 +1128,88 @@ impl Loader<'_> {
 
     /// Arrival times, one a line: seconds (`12.5`) or durations (`3m`); `#` lines and a header
     /// line are skipped.
+    /// `[[traffic]]`: at most one stream per target group.
+    fn read_traffic(&mut self, top: &Fields<'_>, tg_names: &[String]) -> Option<Vec<super::traffic::TrafficStream>> {
+        let mut out: Vec<super::traffic::TrafficStream> = Vec::new();
+        let mut ok = true;
+        for (node, path) in self.array_of_tables(top, "traffic") {
+            let Some(f) = self.r.table(node, &path, super::traffic::TRAFFIC_KEYS) else {
+                ok = false;
+                continue;
+            };
+            let Some(tg_node) = f.node("target_group") else {
+                self.r.missing(&f, "target_group", "the target group whose load balancer receives the requests");
+                ok = false;
+                continue;
+            };
+            let Some(tg) = lookup::<u16>(&mut self.r, tg_names, tg_node, &f.path("target_group"), "target group")
+            else {
+                ok = false;
+                continue;
+            };
+            let tg = usize::from(tg);
+            if out.iter().any(|t| t.target_group == tg) {
+                self.r.error(
+                    &tg_node.span,
+                    &f.path("target_group"),
+                    format!(
+                        "target group {} already has a [[traffic]] stream; give each target group one",
+                        tg_names[tg]
+                    ),
+                );
+                ok = false;
+                continue;
+            }
+            let csv = match f.node("csv") {
+                Some(n) => {
+                    let Some(file) = self.r.str_value(n, &f.path("csv")) else {
+                        ok = false;
+                        continue;
+                    };
+                    match self.read_referenced(n, &f.path("csv"), &file) {
+                        Some(text) => Some((file, text)),
+                        None => {
+                            ok = false;
+                            continue;
+                        }
+                    }
+                }
+                None => None,
+            };
+            let csv = csv.as_ref().map(|(f, t)| (f.as_str(), t.as_str()));
+            match super::traffic::read_spec(&mut self.r, &f, node, &path, csv) {
+                Some(spec) => out.push(super::traffic::TrafficStream { target_group: tg, spec }),
+                None => ok = false,
+            }
+        }
+        ok.then_some(out)
+    }
+
+    /// The text of a file the scenario names (relative to the scenario's folder), hashed into
+    /// the scenario's digest; an error naming the field when it cannot be read.
+    fn read_referenced(&mut self, node: &Node, path: &str, file: &str) -> Option<String> {
+        let full = match &self.base {
+            Some(b) => b.join(file),
+            None => PathBuf::from(file),
+        };
+        match std::fs::read_to_string(&full) {
+            Ok(text) => {
+                self.hasher.update(text.as_bytes());
+                Some(text)
+            }
+            Err(e) => {
+                self.r.error(&node.span, path, format!("cannot read {}: {}", full.display(), io_reason(&e)));
+                None
+            }
+        }
+    }
+
     fn read_arrivals_csv(&mut self, node: &Node, path: &str, file: &str) -> Option<Arrivals> {
         let full = match &self.base {
             Some(b) => b.join(file),
             None => PathBuf::from(file),
         };
-        let text = match std::fs::read_to_string(&full) {
-            Ok(t) => t,
-            Err(e) => {
-                self.r.error(&node.span, path, format!("cannot read {}: {}", full.display(), io_reason(&e)));
-                return None;
-            }
-        };
-        self.hasher.update(text.as_bytes());
+        let text = self.read_referenced(node, path, file)?;
         let mut times = Vec::new();
         for (i, line) in text.lines().enumerate() {
             let cell = line.split(',').next().unwrap_or("").trim();

@@ -19,6 +19,7 @@ pub mod swarm;
 pub mod target_group;
 mod task_definition;
 mod timeline;
+pub mod traffic;
 
 pub use diag::{Diagnostic, Diagnostics};
 pub use expect::{Expectation, Expected, SubjectKind, Subjects, parse_expect_arg};

@@ -337,6 +337,8 @@ pub struct Scenario {
     pub timeline: Vec<TimelineEvent>,
     pub faults: Vec<Fault>,
     pub workloads: Vec<Workload>,
+    /// `[[traffic]]`: request streams, at most one per target group.
+    pub traffic: Vec<super::traffic::TrafficStream>,
     /// `[[expect]]` tables, plus any `--expect` the command line adds.
     pub expectations: Vec<super::Expectation>,
     /// `[[swarm]]`: parameters `ecsim sweep --swarm` draws per run (ignored otherwise).

@@ -399,6 +399,7 @@ pub fn scenario_schema() -> Value {
         ("events", array_of(event)),
         ("faults", array_of(fault)),
         ("workloads", array_of(workload)),
+        ("traffic", array_of(traffic())),
         ("expect", array_of(expect)),
         ("swarm", array_of(swarm)),
     ];
@@ -492,6 +493,50 @@ fn port_mapping() -> Value {
     )
 }
 
+/// A `[[traffic]]` stream.
+fn traffic() -> Value {
+    use super::traffic::{DIURNAL_KEYS, POINT_KEYS, SPIKE_KEYS, TRAFFIC_KEYS};
+    let rps = json!({ "type": "number", "minimum": 0 });
+    table(
+        TRAFFIC_KEYS,
+        &[
+            ("target_group", text()),
+            ("rps", rps.clone()),
+            (
+                "points",
+                array_of(table(POINT_KEYS, &[("at", duration()), ("rps", rps.clone())], "A point of the rate.")),
+            ),
+            (
+                "diurnal",
+                table(
+                    DIURNAL_KEYS,
+                    &[
+                        ("min_rps", rps.clone()),
+                        ("max_rps", rps),
+                        ("peak", json!({ "type": "string", "pattern": "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$" })),
+                    ],
+                    "A cosine over the day: min_rps and max_rps, max at `peak` (HH:MM, UTC).",
+                ),
+            ),
+            ("csv", text()),
+            (
+                "spikes",
+                array_of(table(
+                    SPIKE_KEYS,
+                    &[
+                        ("at", duration()),
+                        ("length", duration()),
+                        ("factor", json!({ "type": "number", "minimum": 0 })),
+                    ],
+                    "The rate times `factor` from `at` for `length`.",
+                )),
+            ),
+            ("noise", json!({ "type": "number", "minimum": 0, "maximum": 2 })),
+        ],
+        "A target group's requests per second over time (one of rps, points, diurnal, csv).",
+    )
+}
+
 fn behavior() -> Value {
     table(
         super::behavior::FIELDS,
@@ -501,6 +546,8 @@ fn behavior() -> Value {
             ("run", distribution()),
             ("stop", distribution()),
             ("ready_after", distribution()),
+            ("capacity_rps", json!({ "type": "number", "exclusiveMinimum": 0 })),
+            ("max_utilization", json!({ "type": "number", "minimum": 1, "maximum": 1000 })),
             (
                 "fault",
                 table(
@@ -593,7 +640,8 @@ mod tests {
                 assert!(t != &json!({}), "{section}.{k} has no type in the schema");
             }
         }
-        for section in ["instance_groups", "events", "faults", "workloads", "expect"] {
+        assert_eq!(keys(&p["traffic"]["items"]), sorted(super::super::traffic::TRAFFIC_KEYS));
+        for section in ["instance_groups", "events", "faults", "workloads", "traffic", "expect"] {
             for (k, t) in p[section]["items"]["properties"].as_object().unwrap() {
                 assert!(t != &json!({}), "{section}.{k} has no type in the schema");
             }

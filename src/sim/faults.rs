@@ -58,6 +58,7 @@ impl State {
         }
         for tid in self.cluster.instance(iid).tasks.clone() {
             self.update_task(ctx, tid, |t| t.host_lost = true);
+            self.host_lost_target_checks(ctx, tid);
         }
         let detection = self.settings.instance_loss_detection;
         if detection == SimDuration::ZERO {

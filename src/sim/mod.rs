@@ -8,6 +8,7 @@ mod corruption;
 mod draining;
 mod fargate;
 mod faults;
+pub mod load_balancing;
 pub mod standalone_provisioning;
 mod state;
 mod timeline;
@@ -122,6 +123,11 @@ pub enum Event {
     },
     /// A scripted timeline entry.
     Timeline(usize),
+    /// A task's app stops answering requests (its build fails the load balancer's checks).
+    AppBreaks {
+        task: TaskId,
+        epoch: u32,
+    },
     /// The `insufficient_capacity` window of timeline event `i` ends.
     CapacityBack(usize),
     /// The next task of a batch workload arrives.

@@ -50,6 +50,9 @@ pub struct State {
     /// RunTask tasks waiting in PROVISIONING, oldest first, and the last serial given.
     pub standalone_provisioning: Vec<super::standalone_provisioning::StandaloneProvisioning>,
     pub standalone_provisioning_serial: u32,
+    /// Per target group, its data plane when it has traffic (`[[traffic]]`), and whether it has.
+    pub traffic: Vec<Option<super::load_balancing::TargetGroupTraffic>>,
+    pub traffic_on: Vec<bool>,
     /// Services whose last placement failed, waiting for capacity.
     pub waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
@@ -111,6 +114,12 @@ impl State {
             },
             provisioning_total: 0,
             standalone_provisioning: Vec::new(),
+            traffic: (0..scenario.target_groups.len())
+                .map(|g| scenario.traffic.iter().any(|t| t.target_group == g).then(Default::default))
+                .collect(),
+            traffic_on: (0..scenario.target_groups.len())
+                .map(|g| scenario.traffic.iter().any(|t| t.target_group == g))
+                .collect(),
             standalone_provisioning_serial: 0,
             waiting_services: Vec::new(),
             touched_services: Vec::new(),
@@ -191,6 +200,7 @@ impl State {
             Event::FargateRetirement { service, noticed } => self.fargate_retirement(ctx, service, noticed),
             Event::FargateCapacityBack { group, zone } => self.set_fargate_capacity(ctx, group, zone, true),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
+            Event::AppBreaks { task, epoch } => self.app_breaks(ctx, task, epoch),
             Event::CapacityBack(i) => {
                 if let crate::scenario::Action::InsufficientCapacity { instance_type, zone, .. } =
                     &self.timeline[i].action
@@ -209,7 +219,19 @@ impl State {
     pub fn update_task(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, f: impl FnOnce(&mut Task)) {
         let task = &mut self.tasks[tid.index()];
         let before = task.counts();
+        // Only tasks with targets in a target group with traffic have routing to keep.
+        let keys = |t: &Task, on: &[bool]| {
+            if t.targets.is_empty() || !on.iter().any(|x| *x) {
+                Vec::new()
+            } else {
+                super::load_balancing::target_keys(t, on)
+            }
+        };
+        let keys_before = keys(task, &self.traffic_on);
         f(task);
+        let keys_after = keys(task, &self.traffic_on);
+        self.retally_targets(&keys_before, &keys_after);
+        let task = &self.tasks[tid.index()];
         let after = task.counts();
         if before == after {
             return;
@@ -269,6 +291,7 @@ impl State {
             self.reported_usage = self.cluster.usage;
             ctx.notice(Notice::ClusterUsage(self.cluster.usage));
         }
+        self.report_routing(ctx);
         for group in self.cluster.take_changed_groups() {
             let usage = self.cluster.group_usage[group.index()];
             let instances = self.cluster.group_live_instances[group.index()];

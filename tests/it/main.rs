@@ -18,6 +18,7 @@ mod outputs;
 mod placement;
 mod properties;
 mod reports;
+mod requests;
 mod run_task;
 mod scenarios;
 mod schema;

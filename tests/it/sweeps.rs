@@ -231,7 +231,11 @@ fn a_sweep_carries_every_kind_of_subject_as_summary_json_does() {
         }
         compared += 1;
     }
-    assert_eq!(compared, 18 + 2 * 3, "every service and Fargate metric compared");
+    assert_eq!(
+        compared,
+        ecsim::scenario::expect::SERVICE_METRICS.len() + 2 * 3,
+        "every service and Fargate metric compared"
+    );
     // Spot is cheaper, and 10 tasks cost more than 6.
     let cost =
         |r: &[&str]| r[header.iter().position(|h| *h == "fargate:FARGATE_SPOT.cost").unwrap()].parse::<f64>().unwrap();

@@ -1,0 +1,125 @@
+//! Requests (DESIGN.md §6.1): a target group's traffic routed by its load balancer, counted in
+//! requests: served, or failed for want of a target, on a target that cannot answer, or as
+//! overload; offered is always served plus failed.
+
+use crate::common::*;
+
+/// `web` of 3 tasks (one per zone, 1 vCPU, serving `capacity` requests/s each at 100 % CPU)
+/// behind an ALB target group checking every 10 s (timeout 5, unhealthy threshold 2) from the
+/// moment of registration, with `traffic` on it and `extra` appended. Tasks run 15 s after
+/// placement at t=0 and their targets are healthy at the first check.
+fn served(capacity: &str, traffic: &str, extra: &str) -> String {
+    format!(
+        r#"[scenario]
+duration = "30m"
+
+[settings]
+target_check_phase = "zero"
+instance_loss_detection = "2m"
+
+[cluster]
+zones = ["us-east-1a", "us-east-1b", "us-east-1c"]
+
+[[instance_groups]]
+name = "fleet"
+instance_type = "m5.xlarge"
+count = 3
+
+[[target_groups]]
+TargetGroupName = "web-tg"
+Protocol = "HTTP"
+Port = 80
+HealthCheckIntervalSeconds = 10
+HealthCheckTimeoutSeconds = 5
+HealthyThresholdCount = 3
+UnhealthyThresholdCount = 2
+registration_delay = "0s"
+
+[[task_definitions]]
+family = "web"
+cpu = "1024"
+memory = "1024"
+behavior = {{ image_pull = "10s", startup = "5s"{capacity} }}
+containerDefinitions = [{{ name = "web", image = "web:1", essential = true, portMappings = [{{ containerPort = 80 }}] }}]
+
+[[services]]
+serviceName = "web"
+taskDefinition = "web"
+desiredCount = 3
+placementStrategy = [{{ type = "spread", field = "attribute:ecs.availability-zone" }}]
+loadBalancers = [{{ targetGroupArn = "web-tg", containerName = "web", containerPort = 80 }}]
+
+[[traffic]]
+target_group = "web-tg"
+{traffic}
+{extra}"#
+    )
+}
+
+/// The measured time (the whole run when the services never all reached steady state).
+fn measured_s(r: &ecsim::observer::RunResult) -> f64 {
+    (r.simulated.0 - r.measure_start.map_or(0, |t| t.0)) as f64 / 1000.0
+}
+
+/// Three healthy targets and 300 requests/s: every request of the measured time is served,
+/// and offered is exactly the rate times the time.
+#[test]
+fn healthy_targets_serve_every_request() {
+    let r = run(&served("", "rps = 300", ""));
+    let o = r.requests[0].unwrap();
+    let t = measured_s(&r);
+    assert!((o.offered() - 300.0 * t).abs() < 1e-6 * o.offered(), "{o:?} over {t} s");
+    assert_eq!((o.no_target, o.dead_target, o.overload), (0.0, 0.0, 0.0));
+    assert_eq!(r.service_requests[0].unwrap(), o, "the target group is the service's");
+}
+
+/// Capacity 80 requests/s a task and 300 requests/s on 3 tasks: each gets 100 and fails 20 as
+/// overload, so a fifth of the requests fail.
+#[test]
+fn a_share_beyond_capacity_fails_as_overload() {
+    let r = run(&served(", capacity_rps = 80", "rps = 300", ""));
+    let o = r.requests[0].unwrap();
+    assert!((o.overload / o.offered() - 0.2).abs() < 1e-9, "{o:?}");
+    assert!((o.served / o.offered() - 0.8).abs() < 1e-9);
+    // At 90 % of CPU the share past 72 requests/s fails.
+    let r = run(&served(", capacity_rps = 80, max_utilization = 90", "rps = 300", ""));
+    let o = r.requests[0].unwrap();
+    assert!((o.served / o.offered() - 3.0 * 72.0 / 300.0).abs() < 1e-9, "{o:?}");
+}
+
+/// Example 3 in requests: fleet-1 is lost at 10 min. Its task's target is checked every 10 s
+/// from 15 s (registered when the task ran), so at 605 s and 615 s: both fail, judged 5 s later,
+/// and it is unhealthy at 620 s. For those 20 s it still gets its third of 300 requests/s, and
+/// they fail (2,000). Then the other two take everything; ECS notices the loss at 12 min
+/// (instance_loss_detection) and replaces the task.
+#[test]
+fn requests_fail_on_a_lost_target_until_its_health_checks_fail() {
+    let events = "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-1\"]\n";
+    let r = run(&served("", "rps = 300", events));
+    let o = r.requests[0].unwrap();
+    assert!((o.dead_target - 2000.0).abs() < 1e-6, "{o:?}");
+    assert_eq!((o.no_target, o.overload), (0.0, 0.0));
+    let availability = o.served / o.offered();
+    assert!((availability - (1.0 - 2000.0 / (300.0 * measured_s(&r)))).abs() < 1e-12);
+}
+
+/// A target group with traffic and no registered target fails every request (503): here the
+/// service runs no task at all (and so never reaches steady state: the whole run counts).
+#[test]
+fn no_registered_target_fails_everything() {
+    let r = run(&served("", "rps = 50", "").replace("desiredCount = 3", "desiredCount = 0"));
+    let o = r.requests[0].unwrap();
+    assert!((o.no_target - 50.0 * measured_s(&r)).abs() < 1e-6, "{o:?}");
+    assert_eq!(o.served, 0.0);
+}
+
+/// A spike tripling the rate for 5 minutes on tasks that serve 150 requests/s each: 300 rps is
+/// served, the spike's 900 overloads them by 450 for 300 s.
+#[test]
+fn a_spike_beyond_capacity_overloads_for_its_length() {
+    let traffic = "rps = 300\nspikes = [{ at = \"10m\", length = \"5m\", factor = 3 }]";
+    let r = run(&served(", capacity_rps = 150", traffic, ""));
+    let o = r.requests[0].unwrap();
+    assert!((o.overload - 450.0 * 300.0).abs() < 1e-6, "{o:?}");
+    assert!((o.offered() - (300.0 * measured_s(&r) + 600.0 * 300.0)).abs() < 1e-6);
+}
