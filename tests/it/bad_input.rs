@@ -863,3 +863,58 @@ fn instance_type_lists_and_capacity_windows() {
         &["bad.toml:23:1: events[0]: missing required field `duration` (how long EC2 has no capacity of the type"],
     );
 }
+
+/// `[[traffic]]` streams.
+#[test]
+fn traffic_streams() {
+    let tg = "[[target_groups]]\nTargetGroupName = \"web-tg\"\nProtocol = \"HTTP\"\nPort = 80\n";
+    let with = |traffic: &str| format!("{GOOD}{tg}[[traffic]]\n{traffic}\n");
+    load_str("good.toml", &with("target_group = \"web-tg\"\nrps = 100"), None).unwrap();
+    check(
+        "an unknown target group",
+        &with("target_group = \"web-gt\"\nrps = 100"),
+        &["traffic[0].target_group: no target group named \"web-gt\"; did you mean \"web-tg\"?"],
+    );
+    check(
+        "two shapes",
+        &with("target_group = \"web-tg\"\nrps = 100\ndiurnal = { min_rps = 1, max_rps = 2, peak = \"12:00\" }"),
+        &[
+            "traffic[0]: expected exactly one of `rps`, `points`, `diurnal` or `csv` (the rate over time), found rps, diurnal",
+        ],
+    );
+    check(
+        "a peak that is not a time of day",
+        &with("target_group = \"web-tg\"\ndiurnal = { min_rps = 1, max_rps = 2, peak = \"2pm\" }"),
+        &["traffic[0].diurnal.peak: expected a time of day HH:MM (UTC), found \"2pm\""],
+    );
+    check(
+        "min above max",
+        &with("target_group = \"web-tg\"\ndiurnal = { min_rps = 10, max_rps = 2, peak = \"12:00\" }"),
+        &["traffic[0].diurnal.min_rps: expected min_rps <= max_rps (2), found 10"],
+    );
+    check(
+        "points out of order",
+        &with("target_group = \"web-tg\"\npoints = [{ at = \"1h\", rps = 1 }, { at = \"10m\", rps = 2 }]"),
+        &["traffic[0].points[1]: expected points in increasing time order"],
+    );
+    check(
+        "a negative rate",
+        &with("target_group = \"web-tg\"\nrps = -5"),
+        &["traffic[0].rps: expected a number from 0 to 1000000000, found -5"],
+    );
+    check(
+        "a spike without a factor",
+        &with("target_group = \"web-tg\"\nrps = 5\nspikes = [{ at = \"1m\", length = \"1m\" }]"),
+        &["traffic[0].spikes[0]: missing required field `factor`"],
+    );
+    check(
+        "two streams on one target group",
+        &(with("target_group = \"web-tg\"\nrps = 5") + "[[traffic]]\ntarget_group = \"web-tg\"\nrps = 6\n"),
+        &["traffic[1].target_group: target group web-tg already has a [[traffic]] stream"],
+    );
+    check(
+        "a CSV that is not there",
+        &with("target_group = \"web-tg\"\ncsv = \"no-such-rates.csv\""),
+        &["traffic[0].csv: cannot read no-such-rates.csv"],
+    );
+}

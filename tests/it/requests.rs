@@ -123,3 +123,100 @@ fn a_spike_beyond_capacity_overloads_for_its_length() {
     assert!((o.overload - 450.0 * 300.0).abs() < 1e-6, "{o:?}");
     assert!((o.offered() - (300.0 * measured_s(&r) + 600.0 * 300.0)).abs() < 1e-6);
 }
+
+/// Example 8 in a run: a build whose app stops answering 5 minutes after it starts (every task).
+/// Both targets fail from 315 s (RUNNING at 15 s), are marked unhealthy together at 330 s
+/// (checks at 315 and 325, judged 5 s later), and then the load balancer fails open: it routes
+/// to both though both are unhealthy, so requests still fail as dead targets, not for want of a
+/// target, until ECS's replacements are healthy.
+#[test]
+fn fail_open_routes_to_the_broken_targets_until_replacements_are_healthy() {
+    let toml = served(", fault = { kind = \"target_health_failure\", after = \"5m\" }", "rps = 100", "")
+        .replace("desiredCount = 3", "desiredCount = 2")
+        .replace("duration = \"30m\"", "duration = \"8m\"");
+    let r = run(&toml);
+    let o = r.requests[0].unwrap();
+    assert_eq!(o.no_target, 0.0, "fail-open: never nothing to route to");
+    let healthy_again = r
+        .log
+        .iter()
+        .filter(|(t, e)| t.0 > 330_000 && e.kind == "TARGETS_REGISTERED")
+        .map(|(t, _)| t.as_secs_f64())
+        .next()
+        .expect("replacements registered");
+    // Dead from the break until the first replacement is healthy (at its first check, at
+    // registration): the whole rate.
+    assert!((o.dead_target - 100.0 * (healthy_again - 315.0)).abs() < 1e-6, "{o:?}, replacement at {healthy_again}");
+}
+
+/// A rate from a CSV of (time, rate) rows, linear between them: offered is the trapezoids'
+/// area exactly.
+#[test]
+fn a_csv_rate_is_linear_between_its_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("rates.csv"), "time_s,rps\n0,100\n600,300\n20m,300\n").unwrap();
+    // Measured from the start: the whole run's requests.
+    let toml = served("", "csv = \"rates.csv\"", "").replace("[scenario]\n", "[scenario]\nmeasure_from = \"0s\"\n");
+    std::fs::write(dir.path().join("s.toml"), toml).unwrap();
+    let s = ecsim::scenario::load_file(&dir.path().join("s.toml")).unwrap_or_else(|d| panic!("{d}"));
+    let r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    let o = r.requests[0].unwrap();
+    // 0-600 s: 100 -> 300 (120,000); 600-1800 s at 300 (360,000).
+    assert!((o.offered() - 480_000.0).abs() < 1e-6, "{o:?}");
+}
+
+mod properties {
+    use proptest::prelude::*;
+
+    use crate::common::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// Whatever the rate, its shape and the scaling and deployments of a service that never
+        /// loses a task, while every task can serve the whole rate: every request offered over
+        /// the measured time is served, and offered is the rate's integral.
+        #[test]
+        fn healthy_targets_under_capacity_serve_everything(
+            rps in 1.0f64..5000.0,
+            zones in 1usize..=3,
+            desired in prop::collection::vec(1u32..=4, 1..=4),
+            deploy_at in prop::collection::vec(1u64..25, 0..=2),
+            diurnal in any::<bool>(),
+            nlb in any::<bool>(),
+        ) {
+            let zone_names: Vec<String> = (0..zones).map(|z| format!("\"z{z}\"")).collect();
+            let shape = if diurnal {
+                format!("diurnal = {{ min_rps = {}, max_rps = {rps}, peak = \"00:10\" }}", rps / 3.0)
+            } else {
+                format!("rps = {rps}\nnoise = 0.2")
+            };
+            let mut t = format!(
+                "[scenario]\nduration = \"30m\"\n[cluster]\nzones = [{}]\n[[instance_groups]]\nname = \"g\"\ninstance_type = \"m5.4xlarge\"\ncount = {}\n\
+                 [[target_groups]]\nTargetGroupName = \"tg\"\nProtocol = \"{}\"\nPort = 80\n\
+                 [[task_definitions]]\nfamily = \"web\"\ncpu = \"256\"\nmemory = \"512\"\nbehavior = {{ image_pull = \"10s\", startup = \"5s\", capacity_rps = {} }}\n\
+                 containerDefinitions = [{{ name = \"web\", image = \"web:1\", essential = true, portMappings = [{{ containerPort = 80 }}] }}]\n\
+                 [[services]]\nserviceName = \"web\"\ntaskDefinition = \"web\"\ndesiredCount = {}\n\
+                 deploymentConfiguration = {{ minimumHealthyPercent = 100, maximumPercent = 200 }}\n\
+                 loadBalancers = [{{ targetGroupArn = \"tg\", containerName = \"web\", containerPort = 80 }}]\n\
+                 [[traffic]]\ntarget_group = \"tg\"\n{shape}\n",
+                zone_names.join(", "),
+                zones * 3,
+                if nlb { "TCP\"\nHealthCheckProtocol = \"TCP" } else { "HTTP" },
+                // A task serves the whole peak (noise included, with room).
+                rps * 10.0,
+                desired[0],
+            );
+            for (i, d) in desired.iter().enumerate().skip(1) {
+                t += &format!("[[events]]\nat = \"{}m\"\naction = \"update_service\"\nservice = \"web\"\ndesiredCount = {d}\n", 5 * i);
+            }
+            for m in &deploy_at {
+                t += &format!("[[events]]\nat = \"{m}m\"\naction = \"update_service\"\nservice = \"web\"\nforceNewDeployment = true\n");
+            }
+            let r = run(&t);
+            let o = r.requests[0].unwrap();
+            prop_assert!(o.offered() > 0.0);
+            prop_assert_eq!((o.no_target, o.dead_target, o.overload), (0.0, 0.0, 0.0), "{:?}\n{}", o, t);
+        }
+    }
+}
