@@ -243,6 +243,8 @@ pub struct RunResult {
     pub requests: Vec<Option<crate::elb::routing::Outcome>>,
     /// Per service, the requests of its target groups with traffic that were its to answer.
     pub service_requests: Vec<Option<crate::elb::routing::Outcome>>,
+    /// Per target group with traffic, its requests minute by minute over the whole run.
+    pub request_minutes: Vec<Option<Vec<requests::Minute>>>,
     pub scenario_name: String,
     pub scenario_file: String,
     pub scenario_sha256: String,
@@ -514,7 +516,10 @@ impl Observer {
                 })
             })
             .collect();
+        // After the last stretch is counted (above).
+        let request_minutes = self.requests.iter().map(|r| r.as_ref().map(|r| r.minutes.clone())).collect();
         RunResult {
+            request_minutes,
             requests,
             service_requests,
             workloads: Vec::new(),

@@ -24,7 +24,19 @@ pub struct RequestObs {
     /// Per service (indexed by service), over the whole run and the measured time.
     pub per_service_total: Vec<Outcome>,
     pub per_service_measured: Vec<Outcome>,
+    /// Per minute of the run (the index): its requests, and the routable targets integrated
+    /// over it (target-seconds), for the per-minute metrics.
+    pub minutes: Vec<Minute>,
 }
+
+/// One minute's requests.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Minute {
+    pub outcome: Outcome,
+    pub target_seconds: f64,
+}
+
+const MINUTE_MS: u64 = 60_000;
 
 impl RequestObs {
     pub fn new(traffic: Traffic, routing: Routing, services: Vec<ServiceId>, service_count: usize) -> RequestObs {
@@ -39,6 +51,7 @@ impl RequestObs {
             measured: Outcome::default(),
             per_service_total: vec![Outcome::default(); service_count],
             per_service_measured: vec![Outcome::default(); service_count],
+            minutes: Vec::new(),
         }
     }
 
@@ -71,7 +84,31 @@ impl RequestObs {
         self.since = now;
     }
 
+    /// Counts [a, b) minute by minute.
     fn count(&mut self, a: SimTime, b: SimTime, measured: bool) {
+        let mut x = a;
+        while x < b {
+            let y = SimTime((x.0 / MINUTE_MS + 1) * MINUTE_MS).min(b);
+            self.count_in_minute(x, y, measured);
+            x = y;
+        }
+    }
+
+    /// Counts [a, b), within one minute.
+    fn count_in_minute(&mut self, a: SimTime, b: SimTime, measured: bool) {
+        let m = (a.0 / MINUTE_MS) as usize;
+        if self.minutes.len() <= m {
+            self.minutes.resize(m + 1, Minute::default());
+        }
+        let routable: f64 = self
+            .kinds
+            .iter()
+            .zip(&self.fractions)
+            .filter(|(_, f)| **f > 0.0)
+            .map(|(k, _)| f64::from(k.kind.count))
+            .sum();
+        self.minutes[m].target_seconds += routable * (b.0 - a.0) as f64 / 1000.0;
+        let minute = &mut self.minutes[m].outcome;
         let plain: Vec<TargetKind> = self.kinds.iter().map(|k| k.kind).collect();
         let (kinds, fractions) = (&self.kinds, &self.fractions);
         let (total, measured_sum) = (&mut self.total, &mut self.measured);
@@ -81,6 +118,7 @@ impl RequestObs {
             let seconds = (y.0 - x.0) as f64 / 1000.0;
             let (per_kind, no_target) = routing::outcome_per_kind(&plain, fractions, r0, r1, seconds);
             let mut add = |o: &Outcome, service: Option<ServiceId>| {
+                minute.add(o);
                 total.add(o);
                 if measured {
                     measured_sum.add(o);
@@ -98,6 +136,7 @@ impl RequestObs {
             if no_target > 0.0 {
                 // Requests nobody was routed: the target group's, and its services' in equal parts.
                 let share = no_target / services.len().max(1) as f64;
+                minute.no_target += no_target;
                 total.no_target += no_target;
                 if measured {
                     measured_sum.no_target += no_target;

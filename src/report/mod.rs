@@ -53,6 +53,19 @@ pub fn render(
         let csv = capacity_providers_csv(result).map_err(|e| format(e.to_string()))?;
         files.push(("capacity_providers.csv".to_string(), csv));
     }
+    if result.request_minutes.iter().any(Option::is_some) {
+        files.push(("requests.csv".to_string(), requests_csv(result).map_err(|e| format(e.to_string()))?));
+        let tgs: Vec<&str> = result.target_groups.iter().map(|t| t.name.as_str()).collect();
+        for (g, minutes) in result.request_minutes.iter().enumerate() {
+            let Some(minutes) = minutes else { continue };
+            let name = &result.target_groups[g].name;
+            let plot = |e: Box<dyn std::error::Error>| format(format!("plot of target group {name}: {e}"));
+            files.push((
+                plot_file_name("requests", name, &tgs),
+                plots::requests_svg(result, scenario, g, minutes).map_err(plot)?.into_bytes(),
+            ));
+        }
+    }
     let names: Vec<&str> = scenario.services.iter().map(|s| s.name.as_str()).collect();
     for (s, spec) in scenario.services.iter().enumerate() {
         let plot = |e: Box<dyn std::error::Error>| format(format!("plot of {}: {e}", spec.name));
@@ -571,6 +584,47 @@ pub fn target_groups_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
             itoa::Buffer::new().format(c.draining),
             if c.fail_open { "true" } else { "false" },
         ])?;
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// requests.csv: per target group with traffic and minute of the run, the requests offered,
+/// served and failed by cause, and CloudWatch's RequestCountPerTarget (the minute's requests over
+/// its routable targets, time-averaged; empty with none). Times are the minute's start.
+pub fn requests_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "time_s",
+        "target_group",
+        "offered",
+        "served",
+        "failed_no_target",
+        "failed_dead_target",
+        "failed_overload",
+        "request_count_per_target",
+    ])?;
+    let mut time = String::new();
+    let count = |x: f64| format!("{:.3}", (x * 1000.0).round() / 1000.0);
+    for (tg, minutes) in result.request_minutes.iter().enumerate() {
+        let Some(minutes) = minutes else { continue };
+        for (m, minute) in minutes.iter().enumerate() {
+            secs_text(m as u64 * 60_000, &mut time);
+            let o = &minute.outcome;
+            // The minute's length: a whole minute but for the run's last.
+            let seconds = ((result.simulated.0 - m as u64 * 60_000).min(60_000)) as f64 / 1000.0;
+            let targets = minute.target_seconds / seconds;
+            let per_target = if targets > 0.0 { count(o.offered() / targets) } else { String::new() };
+            w.write_record([
+                time.as_str(),
+                result.target_groups[tg].name.as_str(),
+                &count(o.offered()),
+                &count(o.served),
+                &count(o.no_target),
+                &count(o.dead_target),
+                &count(o.overload),
+                &per_target,
+            ])?;
+        }
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }

@@ -326,3 +326,104 @@ pub fn reservation_svg(result: &RunResult, p: usize, target_percent: u32) -> Res
         line(chart, "targetCapacity", RGBColor(170, 30, 30), 1, vec![(0.0, target), (end, target)])
     })
 }
+
+/// Requests on target group `g`, minute by minute: offered and served (requests per second,
+/// the minute's average), and on a second axis the desired count of the services behind it.
+pub fn requests_svg(
+    result: &RunResult,
+    scenario: &Scenario,
+    g: usize,
+    minutes: &[crate::observer::requests::Minute],
+) -> Result<String, PlotError> {
+    let unit = time_unit(result.simulated.0);
+    let end = result.simulated.0 as f64 / unit.ms;
+    let seconds = |m: usize| (result.simulated.0 - m as u64 * 60_000).clamp(1, 60_000) as f64 / 1000.0;
+    // Each minute's average rate, drawn as a step over the minute.
+    let rate = |value: fn(&crate::elb::routing::Outcome) -> f64| {
+        let mut points = Vec::with_capacity(minutes.len() * 2);
+        for (m, minute) in minutes.iter().enumerate() {
+            let v = value(&minute.outcome) / seconds(m);
+            let (from, to) = (
+                (m as u64 * 60_000) as f64 / unit.ms,
+                ((m as u64 + 1) * 60_000).min(result.simulated.0) as f64 / unit.ms,
+            );
+            points.push((from, v));
+            points.push((to, v));
+        }
+        points
+    };
+    let offered = rate(|o| o.offered());
+    let served = rate(|o| o.served);
+    let y_max = offered.iter().map(|p| p.1).fold(1.0, f64::max) * 1.15;
+    let services: Vec<usize> = scenario
+        .services
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
+        .map(|(i, _)| i)
+        .collect();
+    let desired: Vec<Vec<(f64, f64)>> = services
+        .iter()
+        .map(|s| {
+            let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == *s).collect();
+            steps(&rows, unit, end, |r| r.values.desired)
+        })
+        .collect();
+    let d_max = desired.iter().flatten().map(|p| p.1).fold(1.0, f64::max) * 1.15 + 1.0;
+    let name = &result.target_groups[g].name;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(format!("target group {name}: requests per second, minute by minute"), ("sans-serif", 22))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .right_y_label_area_size(50)
+            .build_cartesian_2d(0f64..end, 0f64..y_max)?
+            .set_secondary_coord(0f64..end, 0f64..d_max);
+        chart
+            .configure_mesh()
+            .x_desc(format!("time ({})", unit.name))
+            .y_desc("requests per second")
+            .x_label_formatter(&axis_number)
+            .y_label_formatter(&axis_number)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15))
+            .light_line_style(WHITE.mix(0.0))
+            .draw()?;
+        chart
+            .configure_secondary_axes()
+            .y_desc("desired tasks")
+            .y_label_formatter(&axis_number)
+            .label_style(("sans-serif", 14))
+            .axis_desc_style(("sans-serif", 15))
+            .draw()?;
+        let (blue, green, purple) = (RGBColor(60, 120, 200), RGBColor(40, 160, 80), RGBColor(120, 60, 200));
+        chart
+            .draw_series(LineSeries::new(offered, blue.stroke_width(2)))?
+            .label("offered")
+            .legend(line_legend(blue, 2));
+        chart
+            .draw_series(LineSeries::new(served, green.stroke_width(2)))?
+            .label("served")
+            .legend(line_legend(green, 2));
+        for (s, points) in services.iter().zip(desired) {
+            let label = format!("desired tasks of {} (right axis)", scenario.services[*s].name);
+            chart
+                .draw_secondary_series(LineSeries::new(points, purple.stroke_width(1)))?
+                .label(label)
+                .legend(line_legend(purple, 1));
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.85))
+            .border_style(BLACK.mix(0.3))
+            .label_font(("sans-serif", 13))
+            .position(SeriesLabelPosition::LowerRight)
+            .draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}

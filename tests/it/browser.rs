@@ -87,8 +87,8 @@ fn every_bundled_report_renders_in_chromium() {
         let managed = scenario.capacity_providers.iter().filter(|p| p.managed_scaling.is_some()).count();
         assert_eq!(
             svgs,
-            2 * scenario.services.len() + 1 + 2 * managed,
-            "{name}: a tasks and a redundancy plot per service, cluster usage, and capacity and reservation per managed capacity provider"
+            2 * scenario.services.len() + 1 + 2 * managed + scenario.traffic.len(),
+            "{name}: a tasks and a redundancy plot per service, cluster usage, capacity and reservation per managed capacity provider, and requests per target group with traffic"
         );
         for id in ["header", "services", "deployments", "disruptions", "expectations", "log"] {
             assert!(dom.contains(&format!("id=\"{id}\"")), "{name}: no #{id}");

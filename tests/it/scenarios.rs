@@ -53,6 +53,47 @@ fn rolling_deploy_replaces_one_task_at_a_time() {
     assert_eq!(revision_healthy_at_end(&r), [(1, 4)]);
 }
 
+/// The same story in requests: the 3 old tasks serve all 300 a second (100 each, under their
+/// 150), so not one request fails. With minimumHealthyPercent 0 every old task stops at once: the
+/// load balancer has nothing healthy, routes nothing (503) until the new targets are unhealthy,
+/// then fails open to them, and they cannot answer: more than half the requests fail until 1.43.
+#[test]
+fn bad_build_without_breaker_in_requests() {
+    let r = run_bundled("bad-build-no-breaker");
+    let o = r.requests[0].unwrap();
+    assert!(o.offered() > 0.0);
+    assert_eq!((o.served, o.no_target + o.dead_target + o.overload), (o.offered(), 0.0));
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/bad-build-no-breaker.toml");
+    let text =
+        std::fs::read_to_string(path).unwrap().replace("minimumHealthyPercent = 50", "minimumHealthyPercent = 0");
+    let s = ecsim::scenario::load_str("min0.toml", &text, None).unwrap_or_else(|d| panic!("{d}"));
+    let r = Simulation::new(&s, s.seed).run().unwrap();
+    let o = r.requests[0].unwrap();
+    assert!(o.served / o.offered() < 0.5, "{o:?}");
+    assert!(o.no_target > 0.0 && o.dead_target > 0.0, "both 503s and fail-open 5xx: {o:?}");
+}
+
+/// The spike against the detection window: us-east-1a's 2 of 6 targets get a third of 300
+/// requests/s for the 15-25 s their checks take to fail (between 1,500 and 2,500 requests); the
+/// spike's 900 requests/s on 6 tasks of 100 fail 300 a second for 600 s: 180,000, a hundred times
+/// more. In tasks, the service never had an outage.
+#[test]
+fn spike_during_az_outage_loses_more_to_overload_than_to_detection() {
+    let r = run_bundled("spike-during-az-outage");
+    let o = r.requests[0].unwrap();
+    assert!((1500.0..=2500.0).contains(&o.dead_target), "{o:?}");
+    assert!((o.overload - 180_000.0).abs() < 1e-6, "{o:?}");
+    assert_eq!(o.no_target, 0.0);
+    assert_eq!(r.services[0].accum.outage_ms, 0);
+    // Minute by minute (the whole run, the ramp-up too): the spike's 10 minutes overload
+    // 18,000 each, and the minutes hold at least the measured time's requests.
+    let minutes = r.request_minutes[0].as_ref().unwrap();
+    let offered: f64 = minutes.iter().map(|m| m.outcome.offered()).sum();
+    assert!(offered >= o.offered() && (offered - 300.0 * 7200.0 - 600.0 * 600.0).abs() < 1e-6, "{offered}");
+    let spike: Vec<f64> = minutes[40..50].iter().map(|m| m.outcome.overload).collect();
+    assert!(spike.iter().all(|x| (x - 18_000.0).abs() < 1e-6), "{spike:?}");
+}
+
 /// The seeds' story: no outage, redundancy down to ceil(6 x 50%) = 3 until the good build.
 #[test]
 fn bad_build_without_breaker_costs_redundancy_not_uptime() {
