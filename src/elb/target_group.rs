@@ -29,6 +29,8 @@ pub struct TargetGroupSpec {
     pub deregistration_delay: SimDuration,
     /// From RegisterTargets until health checking starts ([INFER] ALB 5 s, NLB 60 s).
     pub registration_delay: SimDuration,
+    /// How its load balancer routes to it (cross-zone, failover thresholds).
+    pub routing: crate::elb::routing::Routing,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -106,6 +108,7 @@ mod tests {
             unhealthy_threshold: ut,
             deregistration_delay: SimDuration::from_secs(300),
             registration_delay: SimDuration::ZERO,
+            routing: crate::elb::routing::Routing::of(LoadBalancerType::Application),
         }
     }
 

@@ -560,7 +560,7 @@ fn requests_of(scenario: &Scenario, seed: u64) -> Vec<Option<requests::RequestOb
         .map(|g| {
             let stream = scenario.traffic.iter().find(|t| t.target_group == g)?;
             let traffic = crate::elb::traffic::Traffic::new(stream.spec.clone(), seed, g as u32, day_offset_ms);
-            let routing = crate::elb::routing::Routing::of(scenario.target_groups[g].lb_type);
+            let routing = scenario.target_groups[g].routing;
             let services: Vec<ServiceId> = scenario
                 .services
                 .iter()

@@ -6,6 +6,7 @@ use super::node::{Node, Value};
 use super::reader::{NameRule, Reader, suggest};
 use crate::ecs::service::LoadBalancer;
 use crate::ecs::task_definition::TaskDefinition;
+use crate::elb::routing::Routing;
 use crate::elb::target_group::{LoadBalancerType, TargetGroupSpec};
 use crate::engine::SimDuration;
 
@@ -88,17 +89,55 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
     let healthy_threshold = r.opt_u32(&f, "HealthyThresholdCount", 2, 10).unwrap_or(5);
     let unhealthy_threshold = r.opt_u32(&f, "UnhealthyThresholdCount", 2, 10).unwrap_or(2);
     let mut deregistration_delay = r.opt_duration(&f, "deregistration_delay");
+    let mut routing = Routing::of(lb_type);
     if let Some(items) = r.opt_array(&f, "Attributes") {
         let p = f.path("Attributes");
         for (i, item) in items.iter().enumerate() {
             let ip = format!("{p}[{i}]");
             let af = r.table(item, &ip, &["Key", "Value"])?;
             let key = r.opt_str(&af, "Key").unwrap_or_default();
-            if key == "deregistration_delay.timeout_seconds" {
-                let v = af.node("Value").and_then(|n| r.int_value(n, &af.path("Value"), 0, 3600, true));
-                deregistration_delay = v.map(|s| SimDuration::from_secs(s as u64)).or(deregistration_delay);
-            } else {
-                r.ignored.push(format!("{ip} ({key})"));
+            let vp = af.path("Value");
+            let value = af.node("Value");
+            // "off", or a whole number in range (AWS gives every value as a string).
+            let threshold = |r: &mut Reader<'_>, min: i64, max: i64| -> Option<Option<u32>> {
+                let n = value?;
+                if matches!(&n.value, Value::Str(s) if s == "off") {
+                    return Some(None);
+                }
+                r.int_value(n, &vp, min, max, true).map(|v| Some(v as u32))
+            };
+            match key.as_str() {
+                "deregistration_delay.timeout_seconds" => {
+                    let v = value.and_then(|n| r.int_value(n, &vp, 0, 3600, true));
+                    deregistration_delay = v.map(|s| SimDuration::from_secs(s as u64)).or(deregistration_delay);
+                }
+                "load_balancing.cross_zone.enabled" => {
+                    let text = value.and_then(|n| r.str_value(n, &vp)).unwrap_or_default();
+                    match text.as_str() {
+                        "true" => routing.cross_zone = true,
+                        "false" => routing.cross_zone = false,
+                        "use_load_balancer_configuration" => {}
+                        other => r.error(
+                            &value.and_then(|n| n.span.clone()),
+                            &vp,
+                            format!("expected true, false or use_load_balancer_configuration, found {other:?}"),
+                        ),
+                    }
+                }
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.count" => {
+                    routing.routing_failover.count = threshold(r, 1, 5000).flatten().unwrap_or(1);
+                }
+                "target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage" => {
+                    routing.routing_failover.percentage = threshold(r, 1, 100).flatten();
+                }
+                "target_group_health.dns_failover.minimum_healthy_targets.count" => {
+                    // "off": never leave DNS for want of healthy targets.
+                    routing.dns_failover.count = threshold(r, 1, 5000).map_or(1, |c| c.unwrap_or(0));
+                }
+                "target_group_health.dns_failover.minimum_healthy_targets.percentage" => {
+                    routing.dns_failover.percentage = threshold(r, 1, 100).flatten();
+                }
+                _ => r.ignored.push(format!("{ip} ({key})")),
             }
         }
     }
@@ -121,6 +160,7 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
             unhealthy_threshold,
             deregistration_delay: deregistration_delay.unwrap_or(SimDuration::from_secs(300)),
             registration_delay,
+            routing,
         },
         arn,
     })

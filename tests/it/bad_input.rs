@@ -913,6 +913,15 @@ fn traffic_streams() {
         &["traffic[1].target_group: target group web-tg already has a [[traffic]] stream"],
     );
     check(
+        "a cross-zone setting that is neither",
+        &(format!(
+            "{GOOD}[[target_groups]]\nTargetGroupName = \"x-tg\"\nAttributes = [{{ Key = \"load_balancing.cross_zone.enabled\", Value = \"yes\" }}]\n"
+        )),
+        &[
+            "target_groups[0].Attributes[0].Value: expected true, false or use_load_balancer_configuration, found \"yes\"",
+        ],
+    );
+    check(
         "a CSV that is not there",
         &with("target_group = \"web-tg\"\ncsv = \"no-such-rates.csv\""),
         &["traffic[0].csv: cannot read no-such-rates.csv"],

@@ -220,3 +220,47 @@ mod properties {
         }
     }
 }
+
+/// Cross-zone load balancing (example 10 in a run): 3 tasks over two zones, 2 and 1, each
+/// serving 100 requests/s, 300 arriving. An NLB (cross-zone off by default) gives each zone 150:
+/// the lone task in the second zone fails 50 a second as overload. With the target group's
+/// `load_balancing.cross_zone.enabled` attribute every task gets 100: nothing fails.
+#[test]
+fn cross_zone_off_overloads_the_thinner_zone() {
+    let nlb = |attributes: &str| {
+        served(", capacity_rps = 100", "rps = 300", "")
+            .replace(
+                "zones = [\"us-east-1a\", \"us-east-1b\", \"us-east-1c\"]",
+                "zones = [\"us-east-1a\", \"us-east-1b\"]",
+            )
+            .replace(
+                "Protocol = \"HTTP\"",
+                &format!("Protocol = \"TCP\"\nHealthCheckProtocol = \"HTTP\"\n{attributes}"),
+            )
+            .replace("HealthCheckTimeoutSeconds = 5", "HealthCheckTimeoutSeconds = 6")
+    };
+    let r = run(&nlb(""));
+    let o = r.requests[0].unwrap();
+    assert!((o.overload / o.offered() - 50.0 / 300.0).abs() < 1e-9, "{o:?}");
+    let on = "Attributes = [{ Key = \"load_balancing.cross_zone.enabled\", Value = \"true\" }]";
+    let r = run(&nlb(on));
+    let o = r.requests[0].unwrap();
+    assert_eq!(o.overload, 0.0, "{o:?}");
+}
+
+/// The target group's health thresholds come from its attributes in AWS's spelling ("off" or a
+/// number, as strings): here routing failover below 50 % and DNS failover off.
+#[test]
+fn target_group_health_thresholds_are_read_from_attributes() {
+    let attributes = "Attributes = [\
+        { Key = \"target_group_health.unhealthy_state_routing.minimum_healthy_targets.percentage\", Value = \"50\" },\
+        { Key = \"target_group_health.dns_failover.minimum_healthy_targets.count\", Value = \"off\" }]";
+    let s = scenario(
+        &served("", "rps = 1", "")
+            .replace("registration_delay = \"0s\"", &format!("registration_delay = \"0s\"\n{attributes}")),
+    );
+    let routing = s.target_groups[0].routing;
+    assert_eq!(routing.routing_failover, ecsim::elb::routing::Threshold { count: 1, percentage: Some(50) });
+    assert_eq!(routing.dns_failover, ecsim::elb::routing::Threshold { count: 0, percentage: None });
+    assert!(routing.cross_zone, "an ALB's default");
+}
