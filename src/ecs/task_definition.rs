@@ -119,6 +119,9 @@ pub struct Behavior {
     pub capacity_rps: Option<f64>,
     /// CPU utilization (percent) past which a task's share of requests fails as overload.
     pub max_utilization_percent: f64,
+    /// Memory a task uses: a base, plus this much per request per second it serves (MiB).
+    pub memory_base_mib: f64,
+    pub memory_mib_per_rps: f64,
 }
 
 /// How a bad build's tasks fail.
@@ -169,6 +172,8 @@ impl Default for Behavior {
             containers: Vec::new(),
             capacity_rps: None,
             max_utilization_percent: 100.0,
+            memory_base_mib: 0.0,
+            memory_mib_per_rps: 0.0,
         }
     }
 }

@@ -245,6 +245,9 @@ pub struct RunResult {
     pub service_requests: Vec<Option<crate::elb::routing::Outcome>>,
     /// Per target group with traffic, its requests minute by minute over the whole run.
     pub request_minutes: Vec<Option<Vec<requests::Minute>>>,
+    /// Per service behind a target group with traffic, its tasks' utilization minute by minute
+    /// (CloudWatch's ECSServiceAverageCPUUtilization and ...MemoryUtilization).
+    pub utilization: Vec<Option<Vec<requests::Utilization>>>,
     pub scenario_name: String,
     pub scenario_file: String,
     pub scenario_sha256: String,
@@ -518,7 +521,24 @@ impl Observer {
             .collect();
         // After the last stretch is counted (above).
         let request_minutes = self.requests.iter().map(|r| r.as_ref().map(|r| r.minutes.clone())).collect();
+        // A service behind several target groups with traffic: its tasks counted once (they
+        // are the same tasks), the load on them summed [INFER: memory's base counted once too].
+        let mut utilization: Vec<Option<Vec<requests::Utilization>>> = vec![None; self.services.len()];
+        for r in self.requests.iter().flatten() {
+            for (s, minutes) in r.utilization.iter().enumerate().filter(|(s, _)| r.serves(*s)) {
+                let merged = utilization[s].get_or_insert_with(Vec::new);
+                if merged.len() < minutes.len() {
+                    merged.resize(minutes.len(), requests::Utilization::default());
+                }
+                for (into, u) in merged.iter_mut().zip(minutes) {
+                    into.task_seconds = into.task_seconds.max(u.task_seconds);
+                    into.cpu_percent_seconds += u.cpu_percent_seconds;
+                    into.memory_percent_seconds = into.memory_percent_seconds.max(u.memory_percent_seconds);
+                }
+            }
+        }
         RunResult {
+            utilization,
             request_minutes,
             requests,
             service_requests,
@@ -568,7 +588,17 @@ fn requests_of(scenario: &Scenario, seed: u64) -> Vec<Option<requests::RequestOb
                 .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
                 .map(|(i, _)| ServiceId(i as u16))
                 .collect();
-            Some(requests::RequestObs::new(traffic, routing, services, scenario.services.len()))
+            let loads = scenario
+                .task_definitions
+                .iter()
+                .map(|td| requests::TaskLoad {
+                    capacity_rps: td.behavior.capacity_rps,
+                    memory_base_mib: td.behavior.memory_base_mib,
+                    memory_mib_per_rps: td.behavior.memory_mib_per_rps,
+                    memory_mib: f64::from(td.reserved_memory_mib()),
+                })
+                .collect();
+            Some(requests::RequestObs::new(traffic, routing, services, scenario.services.len(), loads))
         })
         .collect()
 }

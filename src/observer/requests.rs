@@ -27,6 +27,9 @@ pub struct RequestObs {
     /// Per minute of the run (the index): its requests, and the routable targets integrated
     /// over it (target-seconds), for the per-minute metrics.
     pub minutes: Vec<Minute>,
+    /// Per service (indexed by service, empty for those not behind it), per minute.
+    pub utilization: Vec<Vec<Utilization>>,
+    loads: Vec<TaskLoad>,
 }
 
 /// One minute's requests.
@@ -36,10 +39,38 @@ pub struct Minute {
     pub target_seconds: f64,
 }
 
+/// One minute of a service's tasks behind this target group, for CloudWatch's averages: the
+/// seconds of answering tasks, and their CPU and memory utilization (percent) integrated over
+/// them (percent-seconds). CPU is what a task serves over what it serves at 100 % of its CPU
+/// reservation; memory its base plus its slope times its requests per second, over its
+/// reservation.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Utilization {
+    pub task_seconds: f64,
+    pub cpu_percent_seconds: f64,
+    pub memory_percent_seconds: f64,
+}
+
+/// What the observer needs of a task definition for utilization: requests per second at 100 %
+/// CPU (None: unknown), memory base and slope, and the memory reservation (MiB).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TaskLoad {
+    pub capacity_rps: Option<f64>,
+    pub memory_base_mib: f64,
+    pub memory_mib_per_rps: f64,
+    pub memory_mib: f64,
+}
+
 const MINUTE_MS: u64 = 60_000;
 
 impl RequestObs {
-    pub fn new(traffic: Traffic, routing: Routing, services: Vec<ServiceId>, service_count: usize) -> RequestObs {
+    pub fn new(
+        traffic: Traffic,
+        routing: Routing,
+        services: Vec<ServiceId>,
+        service_count: usize,
+        loads: Vec<TaskLoad>,
+    ) -> RequestObs {
         RequestObs {
             traffic,
             routing,
@@ -52,6 +83,8 @@ impl RequestObs {
             per_service_total: vec![Outcome::default(); service_count],
             per_service_measured: vec![Outcome::default(); service_count],
             minutes: Vec::new(),
+            utilization: vec![Vec::new(); service_count],
+            loads,
         }
     }
 
@@ -107,13 +140,35 @@ impl RequestObs {
             .filter(|(_, f)| **f > 0.0)
             .map(|(k, _)| f64::from(k.kind.count))
             .sum();
-        self.minutes[m].target_seconds += routable * (b.0 - a.0) as f64 / 1000.0;
+        let dt = (b.0 - a.0) as f64 / 1000.0;
+        self.minutes[m].target_seconds += routable * dt;
+        // The services' tasks that answer count in their averages, routed to or not.
+        for k in self.kinds.iter().filter(|k| k.kind.answering) {
+            let Some(s) = k.service else { continue };
+            let u = &mut self.utilization[s.index()];
+            if u.len() <= m {
+                u.resize(m + 1, Utilization::default());
+            }
+            let load = self.loads[k.task_definition.index()];
+            let n = f64::from(k.kind.count);
+            u[m].task_seconds += n * dt;
+            if load.memory_mib > 0.0 {
+                u[m].memory_percent_seconds += n * dt * load.memory_base_mib / load.memory_mib * 100.0;
+            }
+        }
         let minute = &mut self.minutes[m].outcome;
         let plain: Vec<TargetKind> = self.kinds.iter().map(|k| k.kind).collect();
         let (kinds, fractions) = (&self.kinds, &self.fractions);
         let (total, measured_sum) = (&mut self.total, &mut self.measured);
         let (per_total, per_measured) = (&mut self.per_service_total, &mut self.per_service_measured);
         let services = &self.services;
+        let (loads, utilization) = (&self.loads, &mut self.utilization);
+        for s in services {
+            let u = &mut utilization[s.index()];
+            if u.len() <= m {
+                u.resize(m + 1, Utilization::default());
+            }
+        }
         self.traffic.for_each_piece(a, b, |x, y, r0, r1| {
             let seconds = (y.0 - x.0) as f64 / 1000.0;
             let (per_kind, no_target) = routing::outcome_per_kind(&plain, fractions, r0, r1, seconds);
@@ -132,6 +187,16 @@ impl RequestObs {
             };
             for (k, o) in kinds.iter().zip(&per_kind) {
                 add(o, k.service);
+                // Load follows what a task serves.
+                let (Some(s), true) = (k.service, o.served > 0.0) else { continue };
+                let load = loads[k.task_definition.index()];
+                let u = &mut utilization[s.index()][m];
+                if let Some(c) = load.capacity_rps {
+                    u.cpu_percent_seconds += o.served / c * 100.0;
+                }
+                if load.memory_mib > 0.0 {
+                    u.memory_percent_seconds += load.memory_mib_per_rps * o.served / load.memory_mib * 100.0;
+                }
             }
             if no_target > 0.0 {
                 // Requests nobody was routed: the target group's, and its services' in equal parts.

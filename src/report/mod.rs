@@ -55,6 +55,8 @@ pub fn render(
     }
     if result.request_minutes.iter().any(Option::is_some) {
         files.push(("requests.csv".to_string(), requests_csv(result).map_err(|e| format(e.to_string()))?));
+        let metrics = service_metrics_csv(result, scenario).map_err(|e| format(e.to_string()))?;
+        files.push(("service_metrics.csv".to_string(), metrics));
         let tgs: Vec<&str> = result.target_groups.iter().map(|t| t.name.as_str()).collect();
         for (g, minutes) in result.request_minutes.iter().enumerate() {
             let Some(minutes) = minutes else { continue };
@@ -623,6 +625,35 @@ pub fn requests_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
                 &count(o.dead_target),
                 &count(o.overload),
                 &per_target,
+            ])?;
+        }
+    }
+    w.into_inner().map_err(|e| e.into_error().into())
+}
+
+/// service_metrics.csv: per service behind a target group with traffic and minute of the run,
+/// CloudWatch's ECSServiceAverageCPUUtilization and ECSServiceAverageMemoryUtilization (percent,
+/// averaged over its tasks that answer; empty when none does or the task definition gives no
+/// `capacity_rps`) and the tasks averaged over the minute.
+pub fn service_metrics_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>, csv::Error> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record(["time_s", "service", "cpu_utilization", "memory_utilization", "tasks"])?;
+    let mut time = String::new();
+    let number = |x: f64| format!("{:.3}", (x * 1000.0).round() / 1000.0);
+    for (s, minutes) in result.utilization.iter().enumerate() {
+        let Some(minutes) = minutes else { continue };
+        let td = &scenario.task_definitions[scenario.services[s].task_definition.index()];
+        let known = td.behavior.capacity_rps.is_some();
+        for (m, u) in minutes.iter().enumerate() {
+            secs_text(m as u64 * 60_000, &mut time);
+            let seconds = ((result.simulated.0 - m as u64 * 60_000).min(60_000)) as f64 / 1000.0;
+            let avg = |x: f64| if u.task_seconds > 0.0 { number(x / u.task_seconds) } else { String::new() };
+            w.write_record([
+                time.as_str(),
+                result.services[s].name.as_str(),
+                &if known { avg(u.cpu_percent_seconds) } else { String::new() },
+                &avg(u.memory_percent_seconds),
+                &number(u.task_seconds / seconds),
             ])?;
         }
     }

@@ -7,8 +7,19 @@ use crate::ecs::task_definition::{Behavior, BuildFault, ContainerBehavior, Fault
 use crate::engine::Distribution;
 use crate::engine::SimDuration;
 
-pub(crate) const FIELDS: &[&str] =
-    &["image_pull", "startup", "run", "stop", "ready_after", "fault", "containers", "capacity_rps", "max_utilization"];
+pub(crate) const FIELDS: &[&str] = &[
+    "image_pull",
+    "startup",
+    "run",
+    "stop",
+    "ready_after",
+    "fault",
+    "containers",
+    "capacity_rps",
+    "max_utilization",
+    "memory_base_mib",
+    "memory_mib_per_rps",
+];
 pub(crate) const FAULT_KEYS: &[&str] = &["kind", "after", "fraction"];
 pub(crate) const DISTRIBUTION_KEYS: &[&str] = &["distribution", "value", "min", "max", "mean", "median", "p99"];
 
@@ -68,6 +79,9 @@ pub fn read_behavior(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<Beha
     if let Some(u) = r.opt_f64(&f, "max_utilization", 1.0, 1000.0) {
         b.max_utilization_percent = u;
     }
+    // How memory follows load: a base and a slope per request per second.
+    b.memory_base_mib = r.opt_f64(&f, "memory_base_mib", 0.0, 1e7).unwrap_or(0.0);
+    b.memory_mib_per_rps = r.opt_f64(&f, "memory_mib_per_rps", 0.0, 1e7).unwrap_or(0.0);
     ok.then_some(b)
 }
 

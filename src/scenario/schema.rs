@@ -548,6 +548,8 @@ fn behavior() -> Value {
             ("ready_after", distribution()),
             ("capacity_rps", json!({ "type": "number", "exclusiveMinimum": 0 })),
             ("max_utilization", json!({ "type": "number", "minimum": 1, "maximum": 1000 })),
+            ("memory_base_mib", json!({ "type": "number", "minimum": 0 })),
+            ("memory_mib_per_rps", json!({ "type": "number", "minimum": 0 })),
             (
                 "fault",
                 table(

@@ -264,3 +264,16 @@ fn target_group_health_thresholds_are_read_from_attributes() {
     assert_eq!(routing.dns_failover, ecsim::elb::routing::Threshold { count: 0, percentage: None });
     assert!(routing.cross_zone, "an ALB's default");
 }
+
+/// CloudWatch's service averages minute by minute: 300 requests/s on 3 tasks that serve 200 at
+/// 100 % CPU run at 50 %; memory is a 256 MiB base plus 1 MiB per request/s (100 each) of a
+/// 1,024 MiB reservation: 34.765625 %.
+#[test]
+fn service_utilization_follows_the_load() {
+    let r = run(&served(", capacity_rps = 200, memory_base_mib = 256, memory_mib_per_rps = 1", "rps = 300", ""));
+    let minutes = r.utilization[0].as_ref().unwrap();
+    let u = minutes[10];
+    assert!((u.task_seconds - 180.0).abs() < 1e-9, "3 tasks for the minute: {u:?}");
+    assert!((u.cpu_percent_seconds / u.task_seconds - 50.0).abs() < 1e-9);
+    assert!((u.memory_percent_seconds / u.task_seconds - 34.765625).abs() < 1e-9);
+}
