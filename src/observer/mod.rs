@@ -243,6 +243,9 @@ pub struct RunResult {
     pub requests: Vec<Option<crate::elb::routing::Outcome>>,
     /// Per service, the requests of its target groups with traffic that were its to answer.
     pub service_requests: Vec<Option<crate::elb::routing::Outcome>>,
+    /// The largest relative gap between requests offered and served plus failed over any
+    /// stretch of any target group (conservation: rounding only).
+    pub request_conservation_error: f64,
     /// Per target group with traffic, its requests minute by minute over the whole run.
     pub request_minutes: Vec<Option<Vec<requests::Minute>>>,
     /// Per service behind a target group with traffic, its tasks' utilization minute by minute
@@ -537,7 +540,10 @@ impl Observer {
                 }
             }
         }
+        let request_conservation_error =
+            self.requests.iter().flatten().map(|r| r.conservation_error).fold(0.0, f64::max);
         RunResult {
+            request_conservation_error,
             utilization,
             request_minutes,
             requests,

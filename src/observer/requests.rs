@@ -29,6 +29,10 @@ pub struct RequestObs {
     pub minutes: Vec<Minute>,
     /// Per service (indexed by service, empty for those not behind it), per minute.
     pub utilization: Vec<Vec<Utilization>>,
+    /// The largest difference seen between a stretch's requests offered (the rate's integral)
+    /// and its requests served plus failed, relative to the offered: conservation, checked on
+    /// every stretch (the tests hold it to rounding).
+    pub conservation_error: f64,
     loads: Vec<TaskLoad>,
 }
 
@@ -85,6 +89,7 @@ impl RequestObs {
             minutes: Vec::new(),
             utilization: vec![Vec::new(); service_count],
             loads,
+            conservation_error: 0.0,
         }
     }
 
@@ -169,8 +174,11 @@ impl RequestObs {
                 u.resize(m + 1, Utilization::default());
             }
         }
+        let conservation = &mut self.conservation_error;
         self.traffic.for_each_piece(a, b, |x, y, r0, r1| {
             let seconds = (y.0 - x.0) as f64 / 1000.0;
+            let offered = (r0 + r1) / 2.0 * seconds;
+            let before = total.offered();
             let (per_kind, no_target) = routing::outcome_per_kind(&plain, fractions, r0, r1, seconds);
             let mut add = |o: &Outcome, service: Option<ServiceId>| {
                 minute.add(o);
@@ -213,6 +221,57 @@ impl RequestObs {
                     }
                 }
             }
+            if offered > 0.0 {
+                let counted = total.offered() - before;
+                *conservation = conservation.max((counted - offered).abs() / offered);
+            }
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elb::target_group::{LoadBalancerType, TargetState};
+    use crate::elb::traffic::{Shape, TrafficSpec};
+    use crate::ids::{TaskDefId, ZoneId};
+
+    fn obs() -> RequestObs {
+        let spec = TrafficSpec { shape: Shape::Constant { rps: 100.0 }, spikes: vec![], noise_sigma: 0.0 };
+        let traffic = Traffic::new(spec, 1, 0, 0);
+        let mut o = RequestObs::new(
+            traffic,
+            Routing::of(LoadBalancerType::Application),
+            vec![ServiceId(0)],
+            1,
+            vec![TaskLoad::default()],
+        );
+        let kind = TargetKind {
+            zone: ZoneId(0),
+            state: TargetState::Healthy,
+            answering: true,
+            capacity_rps: f64::INFINITY,
+            weight: 1.0,
+            count: 2,
+        };
+        o.routing_changed(
+            SimTime::ZERO,
+            vec![RoutedKind { service: Some(ServiceId(0)), task_definition: TaskDefId(0), kind }],
+            None,
+        );
+        o
+    }
+
+    /// Conservation holds on honest routing, and the check fires when routing loses requests
+    /// (fractions that no longer add up to the whole).
+    #[test]
+    fn conservation_check_fires_on_lost_requests() {
+        let mut o = obs();
+        o.advance(SimTime(60_000), None);
+        assert!(o.conservation_error < 1e-12);
+        assert_eq!(o.total.served, 6000.0);
+        o.fractions[0] *= 0.5;
+        o.advance(SimTime(120_000), None);
+        assert!((o.conservation_error - 0.5).abs() < 1e-12, "{}", o.conservation_error);
     }
 }
