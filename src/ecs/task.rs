@@ -97,6 +97,9 @@ pub struct Task {
     pub targets: Vec<(usize, TargetState)>,
     /// When each target's health checks began (registration, delay and phase), index for index.
     pub target_first_checks: Vec<SimTime>,
+    /// Each target's slow-start step, index for index: 0-9 while it ramps up (its weight the
+    /// ramp's mean over the step, (step + 0.5) / 10), [`FULL_WEIGHT`] outside slow start.
+    pub target_weights: Vec<u8>,
     /// Unhealthy past the grace period: the scheduler replaces it (§3.3). Why is fixed when the
     /// decision is taken: the check that failed then, whatever the task does afterwards.
     pub doomed: Option<Doom>,
@@ -125,6 +128,9 @@ pub struct Task {
     /// Bumped on every stop decision; events scheduled under an older epoch are stale.
     pub epoch: u32,
 }
+
+/// A target's step outside slow start (weight 1).
+pub const FULL_WEIGHT: u8 = 10;
 
 /// Which health check condemned a task (LOAD-BALANCING §1.10 item 5: the stopped reason names it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

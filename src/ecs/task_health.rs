@@ -65,6 +65,7 @@ impl State {
         let registered = !targets.is_empty();
         self.update_task(ctx, tid, |t| {
             t.needs_container_health = needs_container_health;
+            t.target_weights = vec![crate::ecs::task::FULL_WEIGHT; targets.len()];
             t.targets = targets;
             t.target_first_checks = first_checks;
         });
@@ -97,9 +98,37 @@ impl State {
             return;
         }
         let before: Vec<TargetState> = task.targets.iter().map(|(_, s)| *s).collect();
-        self.update_task(ctx, tid, |t| t.targets[index].1 = state);
+        // ALB slow start: a target turning healthy ramps up while another healthy target,
+        // itself past slow start, carries the load; one that goes unhealthy leaves it.
+        let g = task.targets[index].0;
+        let slow = self.target_groups[g].slow_start;
+        let enters = state == TargetState::Healthy
+            && slow > crate::engine::SimDuration::ZERO
+            && self.traffic[g].as_ref().is_some_and(|t| {
+                t.kinds.iter().any(|k| k.kind.state == TargetState::Healthy && k.kind.weight >= 1.0 && k.kind.count > 0)
+            });
+        self.update_task(ctx, tid, |t| {
+            t.targets[index].1 = state;
+            t.target_weights[index] = if enters { 0 } else { crate::ecs::task::FULL_WEIGHT };
+        });
+        if enters {
+            ctx.at(ctx.now.after(slow_step(slow)), Event::SlowStartStep { task: tid, epoch, index: index as u8 });
+        }
         self.notify_targets(ctx, tid, Some(&before));
         self.health_changed(ctx, tid);
+    }
+
+    /// A target in slow start takes its next step (the tenth of the duration is over).
+    pub fn slow_start_step(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, epoch: u32, index: usize) {
+        let task = &self.tasks[tid.index()];
+        if task.epoch != epoch || task.target_weights.get(index).is_none_or(|w| *w >= crate::ecs::task::FULL_WEIGHT) {
+            return;
+        }
+        let slow = self.target_groups[task.targets[index].0].slow_start;
+        self.update_task(ctx, tid, |t| t.target_weights[index] += 1);
+        if self.tasks[tid.index()].target_weights[index] < crate::ecs::task::FULL_WEIGHT {
+            ctx.at(ctx.now.after(slow_step(slow)), Event::SlowStartStep { task: tid, epoch, index: index as u8 });
+        }
     }
 
     /// The task's host is gone at `now`: its app answers no health check from here on, so each
@@ -242,4 +271,10 @@ impl State {
             ctx.notice(Notice::log(kind).service(svc).task(&task.name).message(message));
         }
     }
+}
+
+/// Slow start ramps a target's weight up in ten steps, each the ramp's mean over it [INFER: the
+/// documented linear ramp, stepped so that routing changes at ten instants, not continuously].
+fn slow_step(duration: crate::engine::SimDuration) -> crate::engine::SimDuration {
+    crate::engine::SimDuration(duration.0 / 10)
 }

@@ -131,6 +131,7 @@ impl State {
             host_lost: false,
             app_broken: false,
             target_first_checks: Vec::new(),
+            target_weights: Vec::new(),
             cpu,
             memory_mib,
             run_override: None,

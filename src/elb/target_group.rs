@@ -31,6 +31,8 @@ pub struct TargetGroupSpec {
     pub registration_delay: SimDuration,
     /// How its load balancer routes to it (cross-zone, failover thresholds).
     pub routing: crate::elb::routing::Routing,
+    /// ALB slow start (`slow_start.duration_seconds`; zero: off).
+    pub slow_start: SimDuration,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,6 +111,7 @@ mod tests {
             deregistration_delay: SimDuration::from_secs(300),
             registration_delay: SimDuration::ZERO,
             routing: crate::elb::routing::Routing::of(LoadBalancerType::Application),
+            slow_start: SimDuration::ZERO,
         }
     }
 

@@ -90,6 +90,7 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
     let unhealthy_threshold = r.opt_u32(&f, "UnhealthyThresholdCount", 2, 10).unwrap_or(2);
     let mut deregistration_delay = r.opt_duration(&f, "deregistration_delay");
     let mut routing = Routing::of(lb_type);
+    let mut slow_start = SimDuration::ZERO;
     if let Some(items) = r.opt_array(&f, "Attributes") {
         let p = f.path("Attributes");
         for (i, item) in items.iter().enumerate() {
@@ -110,6 +111,17 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
                 "deregistration_delay.timeout_seconds" => {
                     let v = value.and_then(|n| r.int_value(n, &vp, 0, 3600, true));
                     deregistration_delay = v.map(|s| SimDuration::from_secs(s as u64)).or(deregistration_delay);
+                }
+                "slow_start.duration_seconds" => {
+                    let v = value.and_then(|n| r.int_value(n, &vp, 0, 900, true)).unwrap_or(0);
+                    if (1..30).contains(&v) {
+                        r.error(
+                            &value.and_then(|n| n.span.clone()),
+                            &vp,
+                            format!("expected 0 (off) or 30 to 900 seconds, found {v}"),
+                        );
+                    }
+                    slow_start = SimDuration::from_secs(v as u64);
                 }
                 "load_balancing.cross_zone.enabled" => {
                     let text = value.and_then(|n| r.str_value(n, &vp)).unwrap_or_default();
@@ -161,6 +173,7 @@ pub fn read_target_group(r: &mut Reader<'_>, node: &Node, path: &str) -> Option<
             deregistration_delay: deregistration_delay.unwrap_or(SimDuration::from_secs(300)),
             registration_delay,
             routing,
+            slow_start,
         },
         arn,
     })

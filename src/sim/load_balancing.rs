@@ -12,8 +12,9 @@ use crate::ids::{ServiceId, TaskDefId, TaskId, ZoneId};
 use crate::observer::Notice;
 use crate::sim::{Ctx, State};
 
-/// One target's routing key: target group, service, task definition, zone, state, answering.
-pub type TargetKey = (usize, Option<ServiceId>, TaskDefId, ZoneId, TargetState, bool);
+/// One target's routing key: target group, service, task definition, zone, state, answering,
+/// slow-start step.
+pub type TargetKey = (usize, Option<ServiceId>, TaskDefId, ZoneId, TargetState, bool, u8);
 
 /// A target group's data plane.
 #[derive(Clone, Debug, Default)]
@@ -32,8 +33,9 @@ pub fn target_keys(task: &Task, on: &[bool]) -> Vec<TargetKey> {
     let answers = answering(task);
     task.targets
         .iter()
-        .filter(|(tg, _)| on[*tg])
-        .map(|(tg, state)| (*tg, task.service, task.task_definition, task.zone, *state, answers))
+        .zip(&task.target_weights)
+        .filter(|((tg, _), _)| on[*tg])
+        .map(|((tg, state), step)| (*tg, task.service, task.task_definition, task.zone, *state, answers, *step))
         .collect()
 }
 
@@ -44,7 +46,8 @@ impl State {
             return;
         }
         for (keys, delta) in [(before, -1i64), (after, 1)] {
-            for &(tg, service, task_definition, zone, state, answers) in keys {
+            for &(tg, service, task_definition, zone, state, answers, step) in keys {
+                let weight = if step >= crate::ecs::task::FULL_WEIGHT { 1.0 } else { (f64::from(step) + 0.5) / 10.0 };
                 let Some(t) = self.traffic[tg].as_mut() else { continue };
                 t.changed = true;
                 let same = |k: &RoutedKind| {
@@ -53,6 +56,7 @@ impl State {
                         && k.kind.zone == zone
                         && k.kind.state == state
                         && k.kind.answering == answers
+                        && k.kind.weight == weight
                 };
                 match t.kinds.iter_mut().find(|k| same(k)) {
                     Some(k) => k.kind.count = k.kind.count.saturating_add_signed(delta as i32),
@@ -64,7 +68,7 @@ impl State {
                         t.kinds.push(RoutedKind {
                             service,
                             task_definition,
-                            kind: TargetKind { zone, state, answering: answers, capacity_rps, weight: 1.0, count: 1 },
+                            kind: TargetKind { zone, state, answering: answers, capacity_rps, weight, count: 1 },
                         });
                     }
                     None => {}

@@ -123,6 +123,12 @@ pub enum Event {
     },
     /// A scripted timeline entry.
     Timeline(usize),
+    /// A target in slow start takes its next step up.
+    SlowStartStep {
+        task: TaskId,
+        epoch: u32,
+        index: u8,
+    },
     /// A task's app stops answering requests (its build fails the load balancer's checks).
     AppBreaks {
         task: TaskId,

@@ -201,6 +201,7 @@ impl State {
             Event::FargateCapacityBack { group, zone } => self.set_fargate_capacity(ctx, group, zone, true),
             Event::Timeline(i) => self.run_timeline_action(ctx, i),
             Event::AppBreaks { task, epoch } => self.app_breaks(ctx, task, epoch),
+            Event::SlowStartStep { task, epoch, index } => self.slow_start_step(ctx, task, epoch, index.into()),
             Event::CapacityBack(i) => {
                 if let crate::scenario::Action::InsufficientCapacity { instance_type, zone, .. } =
                     &self.timeline[i].action

@@ -922,6 +922,13 @@ fn traffic_streams() {
         ],
     );
     check(
+        "a slow start too short",
+        &(format!(
+            "{GOOD}[[target_groups]]\nTargetGroupName = \"x-tg\"\nAttributes = [{{ Key = \"slow_start.duration_seconds\", Value = \"10\" }}]\n"
+        )),
+        &["target_groups[0].Attributes[0].Value: expected 0 (off) or 30 to 900 seconds, found 10"],
+    );
+    check(
         "a CSV that is not there",
         &with("target_group = \"web-tg\"\ncsv = \"no-such-rates.csv\""),
         &["traffic[0].csv: cannot read no-such-rates.csv"],

@@ -279,3 +279,28 @@ fn service_utilization_follows_the_load() {
     assert!((u.cpu_percent_seconds / u.task_seconds - 50.0).abs() < 1e-9);
     assert!((u.memory_percent_seconds / u.task_seconds - 34.765625).abs() < 1e-9);
 }
+
+/// Slow start (example 11 in a run): `old` has served alone for 10 minutes when `new`'s task
+/// turns healthy at 615 s behind the same target group, with slow start 120 s. Its weight ramps
+/// up in ten 12-second steps, each the linear ramp's mean over it (0.05, 0.15, ... 0.95), so it
+/// gets w / (1 + w) of the 100 requests/s in each, then half.
+#[test]
+fn slow_start_ramps_a_new_target_up() {
+    let toml = served("", "rps = 100", "")
+        .replace("duration = \"30m\"", "duration = \"20m\"")
+        .replace("desiredCount = 3", "desiredCount = 1")
+        .replace(
+            "registration_delay = \"0s\"",
+            "registration_delay = \"0s\"\nAttributes = [{ Key = \"slow_start.duration_seconds\", Value = \"120\" }]",
+        )
+        + "\n[[services]]\nserviceName = \"new\"\ntaskDefinition = \"web\"\ndesiredCount = 0\n\
+           loadBalancers = [{ targetGroupArn = \"web-tg\", containerName = \"web\", containerPort = 80 }]\n\
+           [[events]]\nat = \"10m\"\naction = \"update_service\"\nservice = \"new\"\ndesiredCount = 1\n";
+    let r = run(&toml);
+    let new = r.service_requests[1].unwrap();
+    let ramp: f64 = (0..10).map(|k| (k as f64 + 0.5) / 10.0).map(|w| 12.0 * 100.0 * w / (1.0 + w)).sum();
+    let expected = ramp + 50.0 * (1200.0 - 615.0 - 120.0);
+    assert!((new.served - expected).abs() < 1e-6, "{new:?}, expected {expected}");
+    let old = r.service_requests[0].unwrap();
+    assert!((old.served + new.served - old.offered() - new.offered()).abs() < 1e-6, "nothing fails");
+}
