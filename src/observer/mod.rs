@@ -243,7 +243,7 @@ pub struct RunResult {
     pub requests: Vec<Option<crate::elb::routing::Outcome>>,
     /// Per service, the requests of its target groups with traffic that were its to answer.
     pub service_requests: Vec<Option<crate::elb::routing::Outcome>>,
-    /// The largest relative gap between requests offered and served plus failed over any
+    /// The largest gap, in requests, between requests offered and served plus failed over any
     /// stretch of any target group (conservation: rounding only).
     pub request_conservation_error: f64,
     /// Per target group with traffic, its requests minute by minute over the whole run.

@@ -30,8 +30,8 @@ pub struct RequestObs {
     /// Per service (indexed by service, empty for those not behind it), per minute.
     pub utilization: Vec<Vec<Utilization>>,
     /// The largest difference seen between a stretch's requests offered (the rate's integral)
-    /// and its requests served plus failed, relative to the offered: conservation, checked on
-    /// every stretch (the tests hold it to rounding).
+    /// and its requests served plus failed, in requests: conservation, checked on every stretch
+    /// (the tests hold it far below one request).
     pub conservation_error: f64,
     loads: Vec<TaskLoad>,
 }
@@ -221,10 +221,8 @@ impl RequestObs {
                     }
                 }
             }
-            if offered > 0.0 {
-                let counted = total.offered() - before;
-                *conservation = conservation.max((counted - offered).abs() / offered);
-            }
+            let counted = total.offered() - before;
+            *conservation = conservation.max((counted - offered).abs());
         });
     }
 }
@@ -272,6 +270,10 @@ mod tests {
         assert_eq!(o.total.served, 6000.0);
         o.fractions[0] *= 0.5;
         o.advance(SimTime(120_000), None);
-        assert!((o.conservation_error - 0.5).abs() < 1e-12, "{}", o.conservation_error);
+        assert!(
+            (o.conservation_error - 3000.0).abs() < 1e-9,
+            "half of a minute's 6,000 lost: {}",
+            o.conservation_error
+        );
     }
 }

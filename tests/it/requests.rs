@@ -96,7 +96,7 @@ fn a_share_beyond_capacity_fails_as_overload() {
 fn requests_fail_on_a_lost_target_until_its_health_checks_fail() {
     let events = "[[events]]\nat = \"10m\"\naction = \"terminate_instances\"\ninstances = [\"fleet-1\"]\n";
     let r = run(&served("", "rps = 300", events));
-    assert!(r.request_conservation_error < 1e-10);
+    assert!(r.request_conservation_error < 1e-6);
     let o = r.requests[0].unwrap();
     assert!((o.dead_target - 2000.0).abs() < 1e-6, "{o:?}");
     assert_eq!((o.no_target, o.overload), (0.0, 0.0));
@@ -217,7 +217,7 @@ mod properties {
             let r = run(&t);
             let o = r.requests[0].unwrap();
             prop_assert!(o.offered() > 0.0);
-            prop_assert!(r.request_conservation_error < 1e-10, "offered = served + failed: {}", r.request_conservation_error);
+            prop_assert!(r.request_conservation_error < 1e-6, "offered = served + failed: {}", r.request_conservation_error);
             prop_assert_eq!((o.no_target, o.dead_target, o.overload), (0.0, 0.0, 0.0), "{:?}\n{}", o, t);
         }
     }
