@@ -590,6 +590,23 @@ pub fn target_groups_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
     w.into_inner().map_err(|e| e.into_error().into())
 }
 
+/// A non-negative number with three decimals ("12.345"), as integer arithmetic: these CSVs write
+/// a row a minute per target group and service, so a float formatter per cell would dominate
+/// a week's report. Not finite or negative: empty.
+fn decimal3(x: f64, out: &mut String) {
+    out.clear();
+    if !(x.is_finite() && x >= 0.0) {
+        return;
+    }
+    let thousandths = (x * 1000.0).round() as u64;
+    out.push_str(itoa::Buffer::new().format(thousandths / 1000));
+    out.push('.');
+    let frac = thousandths % 1000;
+    out.push(char::from(b'0' + (frac / 100) as u8));
+    out.push(char::from(b'0' + (frac / 10 % 10) as u8));
+    out.push(char::from(b'0' + (frac % 10) as u8));
+}
+
 /// requests.csv: per target group with traffic and minute of the run, the requests offered,
 /// served and failed by cause, and CloudWatch's RequestCountPerTarget (the minute's requests over
 /// its routable targets, time-averaged; empty with none). Times are the minute's start.
@@ -606,7 +623,7 @@ pub fn requests_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
         "request_count_per_target",
     ])?;
     let mut time = String::new();
-    let count = |x: f64| format!("{:.3}", (x * 1000.0).round() / 1000.0);
+    let mut cells = vec![String::new(); 6];
     for (tg, minutes) in result.request_minutes.iter().enumerate() {
         let Some(minutes) = minutes else { continue };
         for (m, minute) in minutes.iter().enumerate() {
@@ -615,17 +632,17 @@ pub fn requests_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
             // The minute's length: a whole minute but for the run's last.
             let seconds = ((result.simulated.0 - m as u64 * 60_000).min(60_000)) as f64 / 1000.0;
             let targets = minute.target_seconds / seconds;
-            let per_target = if targets > 0.0 { count(o.offered() / targets) } else { String::new() };
-            w.write_record([
-                time.as_str(),
-                result.target_groups[tg].name.as_str(),
-                &count(o.offered()),
-                &count(o.served),
-                &count(o.no_target),
-                &count(o.dead_target),
-                &count(o.overload),
-                &per_target,
-            ])?;
+            let per_target = if targets > 0.0 { o.offered() / targets } else { f64::NAN };
+            for (cell, x) in
+                cells.iter_mut().zip([o.offered(), o.served, o.no_target, o.dead_target, o.overload, per_target])
+            {
+                decimal3(x, cell);
+            }
+            w.write_record(
+                [time.as_str(), result.target_groups[tg].name.as_str()]
+                    .into_iter()
+                    .chain(cells.iter().map(String::as_str)),
+            )?;
         }
     }
     w.into_inner().map_err(|e| e.into_error().into())
@@ -639,7 +656,7 @@ pub fn service_metrics_csv(result: &RunResult, scenario: &Scenario) -> Result<Ve
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["time_s", "service", "cpu_utilization", "memory_utilization", "tasks"])?;
     let mut time = String::new();
-    let number = |x: f64| format!("{:.3}", (x * 1000.0).round() / 1000.0);
+    let mut cells = vec![String::new(); 3];
     for (s, minutes) in result.utilization.iter().enumerate() {
         let Some(minutes) = minutes else { continue };
         let td = &scenario.task_definitions[scenario.services[s].task_definition.index()];
@@ -647,14 +664,15 @@ pub fn service_metrics_csv(result: &RunResult, scenario: &Scenario) -> Result<Ve
         for (m, u) in minutes.iter().enumerate() {
             secs_text(m as u64 * 60_000, &mut time);
             let seconds = ((result.simulated.0 - m as u64 * 60_000).min(60_000)) as f64 / 1000.0;
-            let avg = |x: f64| if u.task_seconds > 0.0 { number(x / u.task_seconds) } else { String::new() };
-            w.write_record([
-                time.as_str(),
-                result.services[s].name.as_str(),
-                &if known { avg(u.cpu_percent_seconds) } else { String::new() },
-                &avg(u.memory_percent_seconds),
-                &number(u.task_seconds / seconds),
-            ])?;
+            // Averages over the tasks that answered (none: empty).
+            let avg = |x: f64| if u.task_seconds > 0.0 { x / u.task_seconds } else { f64::NAN };
+            let cpu = if known { avg(u.cpu_percent_seconds) } else { f64::NAN };
+            for (cell, x) in cells.iter_mut().zip([cpu, avg(u.memory_percent_seconds), u.task_seconds / seconds]) {
+                decimal3(x, cell);
+            }
+            w.write_record(
+                [time.as_str(), result.services[s].name.as_str()].into_iter().chain(cells.iter().map(String::as_str)),
+            )?;
         }
     }
     w.into_inner().map_err(|e| e.into_error().into())
