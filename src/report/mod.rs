@@ -695,6 +695,21 @@ mod tests {
     use super::*;
 
     #[test]
+    fn decimal3_writes_three_decimals_or_nothing() {
+        let mut out = String::new();
+        for (x, want) in
+            [(12.3456, "12.346"), (0.0, "0.000"), (7.0, "7.000"), (0.0996, "0.100"), (6e10, "60000000000.000")]
+        {
+            decimal3(x, &mut out);
+            assert_eq!(out, want);
+        }
+        for x in [f64::NAN, -1.0, f64::INFINITY] {
+            decimal3(x, &mut out);
+            assert_eq!(out, "", "{x}");
+        }
+    }
+
+    #[test]
     fn seconds_text_has_three_decimals_and_reads_back_exactly() {
         let mut out = String::new();
         let mut rng = crate::engine::SimRng::new(5, crate::engine::Stream::Test);
