@@ -269,7 +269,7 @@ fn proptest_seed() -> u64 {
     })
 }
 
-fn config(cases: u32) -> ProptestConfig {
+pub(crate) fn config(cases: u32) -> ProptestConfig {
     let seed = proptest_seed();
     eprintln!("property tests: seed {seed} (replay with ECSIM_PROPTEST_SEED={seed})");
     ProptestConfig { cases, rng_seed: proptest::test_runner::RngSeed::Fixed(seed), ..ProptestConfig::default() }

@@ -172,7 +172,8 @@ mod properties {
     use crate::common::*;
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        // Seeded like the other property tests (printed, replayed with ECSIM_PROPTEST_SEED).
+        #![proptest_config(crate::properties::config(48))]
 
         /// Whatever the rate, its shape and the scaling and deployments of a service that never
         /// loses a task, while every task can serve the whole rate: every request offered over
