@@ -53,6 +53,8 @@ pub struct State {
     /// Per target group, its data plane when it has traffic (`[[traffic]]`), and whether it has.
     pub traffic: Vec<Option<super::load_balancing::TargetGroupTraffic>>,
     pub traffic_on: Vec<bool>,
+    /// Some target group has traffic (else no task update has routing to keep).
+    pub any_traffic: bool,
     /// Services whose last placement failed, waiting for capacity.
     pub waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
@@ -120,6 +122,7 @@ impl State {
             traffic_on: (0..scenario.target_groups.len())
                 .map(|g| scenario.traffic.iter().any(|t| t.target_group == g))
                 .collect(),
+            any_traffic: !scenario.traffic.is_empty(),
             standalone_provisioning_serial: 0,
             waiting_services: Vec::new(),
             touched_services: Vec::new(),
@@ -221,12 +224,9 @@ impl State {
         let task = &mut self.tasks[tid.index()];
         let before = task.counts();
         // Only tasks with targets in a target group with traffic have routing to keep.
+        let any = self.any_traffic;
         let keys = |t: &Task, on: &[bool]| {
-            if t.targets.is_empty() || !on.iter().any(|x| *x) {
-                Vec::new()
-            } else {
-                super::load_balancing::target_keys(t, on)
-            }
+            if t.targets.is_empty() || !any { Vec::new() } else { super::load_balancing::target_keys(t, on) }
         };
         let keys_before = keys(task, &self.traffic_on);
         f(task);
