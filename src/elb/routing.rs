@@ -168,7 +168,17 @@ pub struct Outcome {
 
 impl Outcome {
     pub fn offered(&self) -> f64 {
-        self.served + self.no_target + self.dead_target + self.overload
+        self.served + self.failed()
+    }
+
+    pub fn failed(&self) -> f64 {
+        self.no_target + self.dead_target + self.overload
+    }
+
+    /// Served over offered; 1 when nothing was offered.
+    pub fn availability(&self) -> f64 {
+        let offered = self.offered();
+        if offered > 0.0 { self.served / offered } else { 1.0 }
     }
 
     pub fn add(&mut self, o: &Outcome) {

@@ -582,6 +582,16 @@ impl Observer {
 /// traffic sub-streams, k the target group's index).
 fn requests_of(scenario: &Scenario, seed: u64) -> Vec<Option<requests::RequestObs>> {
     let day_offset_ms = scenario.start_epoch_ms.rem_euclid(86_400_000) as u64;
+    let loads: Vec<requests::TaskLoad> = scenario
+        .task_definitions
+        .iter()
+        .map(|td| requests::TaskLoad {
+            capacity_rps: td.behavior.capacity_rps,
+            memory_base_mib: td.behavior.memory_base_mib,
+            memory_mib_per_rps: td.behavior.memory_mib_per_rps,
+            memory_mib: f64::from(td.reserved_memory_mib()),
+        })
+        .collect();
     (0..scenario.target_groups.len())
         .map(|g| {
             let stream = scenario.traffic.iter().find(|t| t.target_group == g)?;
@@ -594,17 +604,8 @@ fn requests_of(scenario: &Scenario, seed: u64) -> Vec<Option<requests::RequestOb
                 .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
                 .map(|(i, _)| ServiceId(i as u16))
                 .collect();
-            let loads = scenario
-                .task_definitions
-                .iter()
-                .map(|td| requests::TaskLoad {
-                    capacity_rps: td.behavior.capacity_rps,
-                    memory_base_mib: td.behavior.memory_base_mib,
-                    memory_mib_per_rps: td.behavior.memory_mib_per_rps,
-                    memory_mib: f64::from(td.reserved_memory_mib()),
-                })
-                .collect();
-            Some(requests::RequestObs::new(traffic, routing, services, scenario.services.len(), loads))
+
+            Some(requests::RequestObs::new(traffic, routing, services, scenario.services.len(), loads.clone()))
         })
         .collect()
 }

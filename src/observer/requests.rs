@@ -14,7 +14,11 @@ pub struct RequestObs {
     traffic: Traffic,
     routing: Routing,
     kinds: Vec<RoutedKind>,
+    /// What routing reads of them, each kind's fraction of the rate, and the targets routed to:
+    /// worked out once per routing change, not per stretch counted.
+    targets: Vec<TargetKind>,
     fractions: Vec<f64>,
+    routable: f64,
     since: SimTime,
     /// The services whose tasks are its targets (who a request nobody was routed to fails).
     services: Vec<ServiceId>,
@@ -79,7 +83,9 @@ impl RequestObs {
             traffic,
             routing,
             kinds: Vec::new(),
+            targets: Vec::new(),
             fractions: Vec::new(),
+            routable: 0.0,
             since: SimTime::ZERO,
             services,
             total: Outcome::default(),
@@ -101,8 +107,10 @@ impl RequestObs {
     /// The target group's kinds changed at `now`: what the old ones did until now is counted.
     pub fn routing_changed(&mut self, now: SimTime, kinds: Vec<RoutedKind>, measure_start: Option<SimTime>) {
         self.advance(now, measure_start);
-        let plain: Vec<TargetKind> = kinds.iter().map(|k| k.kind).collect();
-        self.fractions = routing::fractions(&self.routing, &plain);
+        self.targets = kinds.iter().map(|k| k.kind).collect();
+        self.fractions = routing::fractions(&self.routing, &self.targets);
+        self.routable =
+            self.targets.iter().zip(&self.fractions).filter(|(_, f)| **f > 0.0).map(|(k, _)| f64::from(k.count)).sum();
         self.kinds = kinds;
     }
 
@@ -138,15 +146,8 @@ impl RequestObs {
         if self.minutes.len() <= m {
             self.minutes.resize(m + 1, Minute::default());
         }
-        let routable: f64 = self
-            .kinds
-            .iter()
-            .zip(&self.fractions)
-            .filter(|(_, f)| **f > 0.0)
-            .map(|(k, _)| f64::from(k.kind.count))
-            .sum();
         let dt = (b.0 - a.0) as f64 / 1000.0;
-        self.minutes[m].target_seconds += routable * dt;
+        self.minutes[m].target_seconds += self.routable * dt;
         // The services' tasks that answer count in their averages, routed to or not.
         for k in self.kinds.iter().filter(|k| k.kind.answering) {
             let Some(s) = k.service else { continue };
@@ -162,8 +163,7 @@ impl RequestObs {
             }
         }
         let minute = &mut self.minutes[m].outcome;
-        let plain: Vec<TargetKind> = self.kinds.iter().map(|k| k.kind).collect();
-        let (kinds, fractions) = (&self.kinds, &self.fractions);
+        let (kinds, plain, fractions) = (&self.kinds, &self.targets, &self.fractions);
         let (total, measured_sum) = (&mut self.total, &mut self.measured);
         let (per_total, per_measured) = (&mut self.per_service_total, &mut self.per_service_measured);
         let services = &self.services;
@@ -179,7 +179,7 @@ impl RequestObs {
             let seconds = (y.0 - x.0) as f64 / 1000.0;
             let offered = (r0 + r1) / 2.0 * seconds;
             let before = total.offered();
-            let (per_kind, no_target) = routing::outcome_per_kind(&plain, fractions, r0, r1, seconds);
+            let (per_kind, no_target) = routing::outcome_per_kind(plain, fractions, r0, r1, seconds);
             let mut add = |o: &Outcome, service: Option<ServiceId>| {
                 minute.add(o);
                 total.add(o);

@@ -351,14 +351,11 @@ pub fn subject_sections(result: &RunResult, scenario: &Scenario) -> Vec<(Subject
 fn request_values(o: Option<&crate::elb::routing::Outcome>) -> Vec<Value> {
     let Some(o) = o else { return vec![Value::Null; REQUEST_METRICS.len()] };
     let count = |x: f64| json!((x * 1000.0).round() / 1000.0);
-    let offered = o.offered();
-    let failed = o.no_target + o.dead_target + o.overload;
-    let availability = if offered > 0.0 { o.served / offered } else { 1.0 };
     vec![
-        json!(availability),
-        count(offered),
+        json!(o.availability()),
+        count(o.offered()),
         count(o.served),
-        count(failed),
+        count(o.failed()),
         count(o.no_target),
         count(o.dead_target),
         count(o.overload),
@@ -383,9 +380,11 @@ fn instance_groups_json(result: &RunResult, pricing: &crate::scenario::Pricing) 
         .filter(|g| !g.fargate)
         .map(|g| {
             // A type that ran no instance costs nothing, priced or not.
-            let cost = g.instance_hours_by_type.iter().filter(|(_, h)| *h > 0.0).try_fold(0.0, |sum, (t, h)| {
-                pricing.instance_hour.iter().find(|(k, _)| k == t).map(|(_, p)| sum + p * h)
-            });
+            let cost = g
+                .instance_hours_by_type
+                .iter()
+                .filter(|(_, h)| *h > 0.0)
+                .try_fold(0.0, |sum, (t, h)| pricing.instance_hour_price(t).map(|p| sum + p * h));
             let mut entry = json!({
                 "instance_type": g.instance_hours_by_type[0].0,
                 "instance_hours": hours(g.instance_hours),
@@ -453,7 +452,7 @@ fn usage_json(result: &RunResult, scenario: &Scenario) -> Value {
     let pricing = &scenario.pricing;
     let mut cost: Option<f64> = Some(0.0);
     for (t, h) in &by_type {
-        let price = pricing.instance_hour.iter().find(|(k, _)| k == t).map(|(_, p)| *p);
+        let price = pricing.instance_hour_price(t);
         cost = cost.zip(price.map(|p| p * h)).map(|(a, b)| a + b);
     }
     for (spot_prices, (v, g)) in [(false, fargate), (true, spot)] {
@@ -607,6 +606,11 @@ fn decimal3(x: f64, out: &mut String) {
     out.push(char::from(b'0' + (frac % 10) as u8));
 }
 
+/// The length in seconds of minute `m` of the run: a whole minute but for the run's last.
+pub(crate) fn minute_seconds(result: &RunResult, m: usize) -> f64 {
+    (result.simulated.0 - m as u64 * 60_000).clamp(1, 60_000) as f64 / 1000.0
+}
+
 /// requests.csv: per target group with traffic and minute of the run, the requests offered,
 /// served and failed by cause, and CloudWatch's RequestCountPerTarget (the minute's requests over
 /// its routable targets, time-averaged; empty with none). Times are the minute's start.
@@ -629,8 +633,7 @@ pub fn requests_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
         for (m, minute) in minutes.iter().enumerate() {
             secs_text(m as u64 * 60_000, &mut time);
             let o = &minute.outcome;
-            // The minute's length: a whole minute but for the run's last.
-            let seconds = ((result.simulated.0 - m as u64 * 60_000).min(60_000)) as f64 / 1000.0;
+            let seconds = minute_seconds(result, m);
             let targets = minute.target_seconds / seconds;
             let per_target = if targets > 0.0 { o.offered() / targets } else { f64::NAN };
             for (cell, x) in
@@ -663,7 +666,7 @@ pub fn service_metrics_csv(result: &RunResult, scenario: &Scenario) -> Result<Ve
         let known = td.behavior.capacity_rps.is_some();
         for (m, u) in minutes.iter().enumerate() {
             secs_text(m as u64 * 60_000, &mut time);
-            let seconds = ((result.simulated.0 - m as u64 * 60_000).min(60_000)) as f64 / 1000.0;
+            let seconds = minute_seconds(result, m);
             // Averages over the tasks that answered (none: empty).
             let avg = |x: f64| if u.task_seconds > 0.0 { x / u.task_seconds } else { f64::NAN };
             let cpu = if known { avg(u.cpu_percent_seconds) } else { f64::NAN };

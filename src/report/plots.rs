@@ -337,7 +337,7 @@ pub fn requests_svg(
 ) -> Result<String, PlotError> {
     let unit = time_unit(result.simulated.0);
     let end = result.simulated.0 as f64 / unit.ms;
-    let seconds = |m: usize| (result.simulated.0 - m as u64 * 60_000).clamp(1, 60_000) as f64 / 1000.0;
+    let seconds = |m: usize| super::minute_seconds(result, m);
     // Each minute's average rate, drawn as a step over the minute.
     let rate = |value: fn(&crate::elb::routing::Outcome) -> f64| {
         let mut points = Vec::with_capacity(minutes.len() * 2);
@@ -383,16 +383,7 @@ pub fn requests_svg(
             .right_y_label_area_size(50)
             .build_cartesian_2d(0f64..end, 0f64..y_max)?
             .set_secondary_coord(0f64..end, 0f64..d_max);
-        chart
-            .configure_mesh()
-            .x_desc(format!("time ({})", unit.name))
-            .y_desc("requests per second")
-            .x_label_formatter(&axis_number)
-            .y_label_formatter(&axis_number)
-            .label_style(("sans-serif", 14))
-            .axis_desc_style(("sans-serif", 15))
-            .light_line_style(WHITE.mix(0.0))
-            .draw()?;
+        mesh(&mut chart, unit, "requests per second")?;
         chart
             .configure_secondary_axes()
             .y_desc("desired tasks")

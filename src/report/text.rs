@@ -108,12 +108,10 @@ fn requests_table(result: &RunResult) -> String {
         .zip(&result.requests)
         .filter_map(|(tg, o)| {
             let o = o.as_ref()?;
-            let offered = o.offered();
-            let availability = if offered > 0.0 { o.served / offered } else { 1.0 };
             Some(vec![
                 tg.name.clone(),
-                format!("{offered:.0}"),
-                format!("{availability:.5}"),
+                format!("{:.0}", o.offered()),
+                format!("{:.5}", o.availability()),
                 format!("{:.0}", o.no_target),
                 format!("{:.0}", o.dead_target),
                 format!("{:.0}", o.overload),

@@ -239,6 +239,18 @@ pub struct SubjectNames {
 }
 
 impl SubjectNames {
+    /// The subjects of `kind`, to add to.
+    pub fn names_mut(&mut self, kind: SubjectKind) -> &mut Vec<String> {
+        match kind {
+            SubjectKind::Service => &mut self.services,
+            SubjectKind::Workload => &mut self.workloads,
+            SubjectKind::TargetGroup => &mut self.target_groups,
+            SubjectKind::CapacityProvider => &mut self.capacity_providers,
+            SubjectKind::InstanceGroup => &mut self.instance_groups,
+            SubjectKind::Fargate => &mut self.fargate,
+        }
+    }
+
     pub fn borrow(&self) -> Subjects<'_> {
         Subjects {
             services: &self.services,

@@ -106,7 +106,7 @@ pub(super) fn read_group(
     let lowest_price = r.opt_enum(&f, "allocation_strategy", &[("prioritized", false), ("lowest-price", true)]);
     if lowest_price == Some(true) {
         // EC2 launches the cheapest type in the zone first; ecsim's prices are the user's.
-        let price = |t: &InstanceTypeSpec| pricing?.instance_hour.iter().find(|(k, _)| *k == t.name).map(|(_, p)| *p);
+        let price = |t: &InstanceTypeSpec| pricing?.instance_hour_price(&t.name);
         let unpriced: Vec<&str> = types.iter().filter(|t| price(t).is_none()).map(|t| t.name.as_str()).collect();
         if !unpriced.is_empty() && pricing.is_some() {
             let n = f.node("allocation_strategy").unwrap_or(node);

@@ -716,22 +716,8 @@ impl Loader<'_> {
     /// scenario's hash and parsed.
     fn referenced_file(&mut self, f: &Fields<'_>, file_node: &Node) -> Option<(SourceFile, Node)> {
         let rel = self.r.str_value(file_node, &f.path("file"))?;
-        let full = match &self.base {
-            Some(b) => b.join(&rel),
-            None => PathBuf::from(&rel),
-        };
-        let text = match std::fs::read_to_string(&full) {
-            Ok(t) => t,
-            Err(e) => {
-                self.r.error(
-                    &file_node.span,
-                    &f.path("file"),
-                    format!("cannot read {}: {}", full.display(), io_reason(&e)),
-                );
-                return None;
-            }
-        };
-        self.hasher.update(text.as_bytes());
+        let text = self.read_referenced(file_node, &f.path("file"), &rel)?;
+        let full = self.beside(&rel);
         let src = SourceFile::new(full.display().to_string(), text);
         match src.parse() {
             Ok(root) => Some((src, root)),
@@ -1188,10 +1174,7 @@ impl Loader<'_> {
     /// The text of a file the scenario names (relative to the scenario's folder), hashed into
     /// the scenario's digest; an error naming the field when it cannot be read.
     fn read_referenced(&mut self, node: &Node, path: &str, file: &str) -> Option<String> {
-        let full = match &self.base {
-            Some(b) => b.join(file),
-            None => PathBuf::from(file),
-        };
+        let full = self.beside(file);
         match std::fs::read_to_string(&full) {
             Ok(text) => {
                 self.hasher.update(text.as_bytes());
@@ -1204,11 +1187,16 @@ impl Loader<'_> {
         }
     }
 
-    fn read_arrivals_csv(&mut self, node: &Node, path: &str, file: &str) -> Option<Arrivals> {
-        let full = match &self.base {
+    /// A file the scenario names, relative to the scenario's folder.
+    fn beside(&self, file: &str) -> PathBuf {
+        match &self.base {
             Some(b) => b.join(file),
             None => PathBuf::from(file),
-        };
+        }
+    }
+
+    fn read_arrivals_csv(&mut self, node: &Node, path: &str, file: &str) -> Option<Arrivals> {
+        let full = self.beside(file);
         let text = self.read_referenced(node, path, file)?;
         let mut times = Vec::new();
         for (i, line) in text.lines().enumerate() {

@@ -381,4 +381,9 @@ impl Pricing {
     pub fn is_empty(&self) -> bool {
         *self == Pricing::default()
     }
+
+    /// The price of an instance-hour of `instance_type`, if given.
+    pub fn instance_hour_price(&self, instance_type: &str) -> Option<f64> {
+        self.instance_hour.iter().find(|(t, _)| t == instance_type).map(|(_, p)| *p)
+    }
 }

@@ -131,11 +131,7 @@ impl State {
                 }
                 continue;
             }
-            let have = self.cluster.live_instances_in_group(group) + self.group_launching[g];
-            for _ in have..self.group_desired[g] {
-                self.schedule_launch(ctx, group, Some(zone), crate::engine::SimDuration::ZERO);
-            }
-            self.rebalance_group(ctx, group);
+            self.top_up(ctx, group, Some(zone));
         }
     }
 
@@ -177,13 +173,19 @@ impl State {
             if spec.fargate || !spec.types.iter().any(|t| t.name == instance_type) {
                 continue;
             }
-            let group = GroupId(g as u16);
-            let have = self.cluster.live_instances_in_group(group) + self.group_launching[g];
-            for _ in have..self.group_desired[g] {
-                self.schedule_launch(ctx, group, None, crate::engine::SimDuration::ZERO);
-            }
-            self.rebalance_group(ctx, group);
+            self.top_up(ctx, GroupId(g as u16), None);
         }
+    }
+
+    /// Capacity is back (a zone, or a type in one): the group launches what it lacks of its
+    /// desired capacity (in `zone`, or where it is thinnest) and looks at its zones' balance.
+    fn top_up(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: Option<ZoneId>) {
+        let g = group.index();
+        let have = self.cluster.live_instances_in_group(group) + self.group_launching[g];
+        for _ in have..self.group_desired[g] {
+            self.schedule_launch(ctx, group, zone, crate::engine::SimDuration::ZERO);
+        }
+        self.rebalance_group(ctx, group);
     }
 
     /// Instances of a group per zone, counting those booting there.

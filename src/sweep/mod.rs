@@ -132,17 +132,9 @@ pub fn columns(scenarios: &[Scenario]) -> Vec<Column> {
     let mut names = SubjectNames::default();
     for s in scenarios {
         let more = s.subject_names();
-        let (from, into) = (more.borrow(), &mut names);
         for kind in KINDS {
-            let list = match kind {
-                SubjectKind::Service => &mut into.services,
-                SubjectKind::Workload => &mut into.workloads,
-                SubjectKind::TargetGroup => &mut into.target_groups,
-                SubjectKind::CapacityProvider => &mut into.capacity_providers,
-                SubjectKind::InstanceGroup => &mut into.instance_groups,
-                SubjectKind::Fargate => &mut into.fargate,
-            };
-            for n in from.names(kind) {
+            let list = names.names_mut(kind);
+            for n in more.borrow().names(kind) {
                 if !list.contains(n) {
                     list.push(n.clone());
                 }
