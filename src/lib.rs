@@ -4,6 +4,7 @@
 //! control plane in [`ecs`] and [`cluster`]) → [`observer`] (metrics and event log) → [`report`]
 //! (files). The control plane is sans-IO: time and randomness come in as arguments.
 
+pub mod autoscaling;
 pub mod cluster;
 pub mod ecs;
 pub mod elb;

@@ -1,5 +1,6 @@
 //! Elastic Load Balancing as ECS uses it: target groups, their health checks and target states.
 
+pub mod data_plane;
 pub mod routing;
 pub mod target_group;
 pub mod traffic;

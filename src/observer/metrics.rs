@@ -100,6 +100,9 @@ pub(super) struct ServiceObs {
     last_revisions: Vec<RevisionCounts>,
     dirty: bool,
     pub steady_ever: bool,
+    /// Service Auto Scaling's activities so far (scale-out, scale-in, scheduled), for a service
+    /// with a scalable target.
+    pub activities: Option<[u32; 3]>,
     /// The values recorded last, in force since `since`.
     pub last: Option<Values>,
     since: SimTime,
@@ -125,10 +128,17 @@ impl ServiceObs {
             last_revisions: Vec::new(),
             dirty: true,
             steady_ever: false,
+            activities: None,
             last: None,
             since: SimTime::ZERO,
             all: Accum::default(),
             measured: Accum::default(),
+        }
+    }
+
+    pub fn scaling_activity(&mut self, activity: crate::autoscaling::Activity) {
+        if let Some(a) = self.activities.as_mut() {
+            a[activity as usize] += 1;
         }
     }
 

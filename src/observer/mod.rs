@@ -14,6 +14,7 @@ pub use target_groups::{TargetCounts, TargetGroupResult};
 
 use crate::ecs::service::ServiceStats;
 use crate::ecs::task::TaskCounts;
+use crate::elb::data_plane::Utilization;
 use crate::elb::target_group::TargetState;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{InstanceId, ServiceId, TaskDefId, ZoneId};
@@ -93,10 +94,17 @@ pub enum Notice {
         kind: u8,
         instances: u32,
     },
-    /// A target group with traffic: its targets by kind, after they changed (end of an instant).
-    Routing {
+    /// A target group with traffic: what its requests did over a stretch of time (its data
+    /// plane reports at the end of an instant in which its targets changed, each minute it is
+    /// metered, and wherever the measured time can start).
+    Requests {
         target_group: usize,
-        kinds: Vec<crate::elb::routing::RoutedKind>,
+        stretch: Box<crate::elb::data_plane::Stretch>,
+    },
+    /// Service Auto Scaling changed a service's desired count.
+    ScalingActivity {
+        service: ServiceId,
+        activity: crate::autoscaling::Activity,
     },
     /// A capacity provider's managed-scaling datapoint, when it differs from the last one.
     CapacityProvider(ProviderReading),
@@ -199,6 +207,9 @@ pub struct ServiceOutcome {
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceResult {
     pub name: String,
+    /// Service Auto Scaling's activities (scale-out, scale-in, scheduled), for a service with a
+    /// scalable target.
+    pub activities: Option<[u32; 3]>,
     /// Over the measured time (or the whole run if steady state was never reached).
     pub accum: Accum,
     pub stats: ServiceStats,
@@ -250,7 +261,12 @@ pub struct RunResult {
     pub request_minutes: Vec<Option<Vec<requests::Minute>>>,
     /// Per service behind a target group with traffic, its tasks' utilization minute by minute
     /// (CloudWatch's ECSServiceAverageCPUUtilization and ...MemoryUtilization).
-    pub utilization: Vec<Option<Vec<requests::Utilization>>>,
+    pub utilization: Vec<Option<Vec<Utilization>>>,
+    /// Per service behind a target group with traffic, its requests failed as overload minute
+    /// by minute.
+    pub service_overload_minutes: Vec<Option<Vec<f64>>>,
+    /// Per service, whether its task definition gives `capacity_rps` (its CPU follows load).
+    pub cpu_known: Vec<bool>,
     pub scenario_name: String,
     pub scenario_file: String,
     pub scenario_sha256: String,
@@ -296,6 +312,7 @@ pub struct Observer {
     /// Set from `measure_from`, or when every service has first reached steady state.
     measure_start: Option<SimTime>,
     fixed_measure_start: bool,
+    cpu_known: Vec<bool>,
     rows: Vec<Row>,
     revision_rows: Vec<RevisionRow>,
     target_group_rows: Vec<TargetGroupRow>,
@@ -322,11 +339,20 @@ impl Observer {
             services: scenario
                 .services
                 .iter()
-                .map(|s| ServiceObs::new(&s.name, s.minimum_healthy_percent, scenario.zones.len()))
+                .enumerate()
+                .map(|(i, s)| {
+                    let mut o = ServiceObs::new(&s.name, s.minimum_healthy_percent, scenario.zones.len());
+                    let scaled = scenario.auto_scaling.targets.iter().any(|t| t.service.index() == i);
+                    o.activities = scaled.then_some([0; 3]);
+                    o
+                })
                 .collect(),
             target_groups: scenario.target_groups.iter().map(|tg| TargetGroupObs::new(&tg.name)).collect(),
             measure_start: scenario.measure_from.map(|d| SimTime(d.0)),
             fixed_measure_start: scenario.measure_from.is_some(),
+            cpu_known: (scenario.services.iter())
+                .map(|s| scenario.task_definitions[s.task_definition.index()].behavior.capacity_rps.is_some())
+                .collect(),
             rows: Vec::new(),
             revision_rows: Vec::new(),
             target_group_rows: Vec::new(),
@@ -353,7 +379,7 @@ impl Observer {
                 .filter(|cp| !cp.is_fargate())
                 .map(|cp| (cp.group.index(), scenario.groups[cp.group.index()].count))
                 .collect(),
-            requests: requests_of(scenario, seed),
+            requests: requests_of(scenario),
         }
     }
 
@@ -381,9 +407,9 @@ impl Observer {
                     }
                 }
                 Notice::Log(entry) => self.log.push((now, entry)),
-                Notice::Routing { target_group, kinds } => {
+                Notice::Requests { target_group, stretch } => {
                     if let Some(r) = self.requests[target_group].as_mut() {
-                        r.routing_changed(now, kinds, self.measure_start);
+                        r.add(&stretch, self.measure_start);
                     }
                 }
                 Notice::CapacityProvider(r) => self.providers[r.provider].reading(now, r),
@@ -405,6 +431,9 @@ impl Observer {
                     self.providers[provider].provisioned(waited, placed)
                 }
                 Notice::Scaled { provider, out, instances } => self.providers[provider].scaled(out, instances),
+                Notice::ScalingActivity { service, activity } => {
+                    self.services[service.index()].scaling_activity(activity)
+                }
             }
         }
     }
@@ -489,6 +518,7 @@ impl Observer {
                 s.advance(end, measured);
                 ServiceResult {
                     name: s.name.clone(),
+                    activities: s.activities,
                     accum: if measured.is_some() { s.measured.clone() } else { s.all.clone() },
                     stats: outcome.stats,
                     deployments: outcome.deployments,
@@ -511,7 +541,6 @@ impl Observer {
             .iter_mut()
             .map(|r| {
                 r.as_mut().map(|r| {
-                    r.advance(end, measured);
                     let per = if measured.is_some() { &r.per_service_measured } else { &r.per_service_total };
                     for (s, o) in per.iter().enumerate() {
                         if r.serves(s) {
@@ -522,21 +551,30 @@ impl Observer {
                 })
             })
             .collect();
-        // After the last stretch is counted (above).
         let request_minutes = self.requests.iter().map(|r| r.as_ref().map(|r| r.minutes.clone())).collect();
-        // A service behind several target groups with traffic: its tasks counted once (they
-        // are the same tasks), the load on them summed [INFER: memory's base counted once too].
-        let mut utilization: Vec<Option<Vec<requests::Utilization>>> = vec![None; self.services.len()];
+        // A service behind several target groups with traffic: its first counts its tasks and
+        // memory base (they are the same tasks), each adds the load it puts on them.
+        let mut utilization: Vec<Option<Vec<Utilization>>> = vec![None; self.services.len()];
         for r in self.requests.iter().flatten() {
             for (s, minutes) in r.utilization.iter().enumerate().filter(|(s, _)| r.serves(*s)) {
                 let merged = utilization[s].get_or_insert_with(Vec::new);
                 if merged.len() < minutes.len() {
-                    merged.resize(minutes.len(), requests::Utilization::default());
+                    merged.resize(minutes.len(), Utilization::default());
                 }
                 for (into, u) in merged.iter_mut().zip(minutes) {
-                    into.task_seconds = into.task_seconds.max(u.task_seconds);
-                    into.cpu_percent_seconds += u.cpu_percent_seconds;
-                    into.memory_percent_seconds = into.memory_percent_seconds.max(u.memory_percent_seconds);
+                    into.add(u);
+                }
+            }
+        }
+        let mut service_overload_minutes: Vec<Option<Vec<f64>>> = vec![None; self.services.len()];
+        for r in self.requests.iter().flatten() {
+            for (s, minutes) in r.service_overload.iter().enumerate().filter(|(s, _)| r.serves(*s)) {
+                let merged = service_overload_minutes[s].get_or_insert_with(Vec::new);
+                if merged.len() < minutes.len() {
+                    merged.resize(minutes.len(), 0.0);
+                }
+                for (into, x) in merged.iter_mut().zip(minutes) {
+                    *into += x;
                 }
             }
         }
@@ -545,6 +583,8 @@ impl Observer {
         RunResult {
             request_conservation_error,
             utilization,
+            service_overload_minutes,
+            cpu_known: self.cpu_known,
             request_minutes,
             requests,
             service_requests,
@@ -580,32 +620,14 @@ impl Observer {
 
 /// A request observer per target group with a `[[traffic]]` stream (stream k of the run's
 /// traffic sub-streams, k the target group's index).
-fn requests_of(scenario: &Scenario, seed: u64) -> Vec<Option<requests::RequestObs>> {
-    let day_offset_ms = scenario.start_epoch_ms.rem_euclid(86_400_000) as u64;
-    let loads: Vec<requests::TaskLoad> = scenario
-        .task_definitions
-        .iter()
-        .map(|td| requests::TaskLoad {
-            capacity_rps: td.behavior.capacity_rps,
-            memory_base_mib: td.behavior.memory_base_mib,
-            memory_mib_per_rps: td.behavior.memory_mib_per_rps,
-            memory_mib: f64::from(td.reserved_memory_mib()),
-        })
-        .collect();
+fn requests_of(scenario: &Scenario) -> Vec<Option<requests::RequestObs>> {
     (0..scenario.target_groups.len())
         .map(|g| {
-            let stream = scenario.traffic.iter().find(|t| t.target_group == g)?;
-            let traffic = crate::elb::traffic::Traffic::new(stream.spec.clone(), seed, g as u32, day_offset_ms);
-            let routing = scenario.target_groups[g].routing;
-            let services: Vec<ServiceId> = scenario
-                .services
+            scenario
+                .traffic
                 .iter()
-                .enumerate()
-                .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
-                .map(|(i, _)| ServiceId(i as u16))
-                .collect();
-
-            Some(requests::RequestObs::new(traffic, routing, services, scenario.services.len(), loads.clone()))
+                .any(|t| t.target_group == g)
+                .then(|| requests::RequestObs::new(scenario.services_behind(g), scenario.services.len()))
         })
         .collect()
 }

@@ -49,7 +49,10 @@ fn better(metric: &str) -> Better {
         | "requests_failed"
         | "requests_failed_no_target"
         | "requests_failed_dead_target"
-        | "requests_failed_overload" => Better::Lower,
+        | "requests_failed_overload"
+        | "overloaded_s"
+        | "time_to_absorb_s"
+        | "max_cpu_utilization" => Better::Lower,
         "rollout_state" => Better::Completed,
         _ => Better::Neither,
     }

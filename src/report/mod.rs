@@ -218,9 +218,17 @@ pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption])
                 json!(max_deployment),
                 json!(s.deployments.last().map(|d| d.rollout_state)),
                 json!(status::of(a)),
+                json!(max_cpu_utilization(result, i)),
+                json!(s.activities.map(|a| a[0])),
+                json!(s.activities.map(|a| a[1])),
+                json!(s.activities.map(|a| a[2])),
             ]
             .into_iter()
-            .chain(request_values(result.service_requests[i].as_ref()))
+            .chain(request_values(
+                result,
+                result.service_requests[i].as_ref(),
+                result.service_overload_minutes[i].as_deref(),
+            ))
             .collect::<Vec<Value>>();
             debug_assert_eq!(values.len(), SERVICE_METRICS.len());
             values.to_vec()
@@ -328,7 +336,11 @@ pub fn subject_sections(result: &RunResult, scenario: &Scenario) -> Vec<(Subject
                 "min_healthy_targets": tg.min_healthy_targets,
                 "fail_open_s": secs(tg.fail_open_ms),
             });
-            for (k, v) in REQUEST_METRICS.iter().zip(request_values(result.requests[g].as_ref())) {
+            let overload: Option<Vec<f64>> =
+                result.request_minutes[g].as_ref().map(|m| m.iter().map(|m| m.outcome.overload).collect());
+            for (k, v) in
+                REQUEST_METRICS.iter().zip(request_values(result, result.requests[g].as_ref(), overload.as_deref()))
+            {
                 entry[*k] = v;
             }
             (tg.name.clone(), entry)
@@ -346,11 +358,17 @@ pub fn subject_sections(result: &RunResult, scenario: &Scenario) -> Vec<(Subject
     sections
 }
 
-/// The request metrics ([`REQUEST_METRICS`], in order) of an outcome, nulls without traffic.
-/// Counts are requests to 0.001; availability is served / offered (1 when nothing was offered).
-fn request_values(o: Option<&crate::elb::routing::Outcome>) -> Vec<Value> {
+/// The request metrics ([`REQUEST_METRICS`], in order) of an outcome and its requests failed as
+/// overload per minute, nulls without traffic. Counts are requests to 0.001; availability is
+/// served / offered (1 when nothing was offered).
+fn request_values(
+    result: &RunResult,
+    o: Option<&crate::elb::routing::Outcome>,
+    overload: Option<&[f64]>,
+) -> Vec<Value> {
     let Some(o) = o else { return vec![Value::Null; REQUEST_METRICS.len()] };
     let count = |x: f64| json!((x * 1000.0).round() / 1000.0);
+    let (overloaded_s, absorb_s) = overload_times(result, overload.unwrap_or(&[]));
     vec![
         json!(o.availability()),
         count(o.offered()),
@@ -359,7 +377,47 @@ fn request_values(o: Option<&crate::elb::routing::Outcome>) -> Vec<Value> {
         count(o.no_target),
         count(o.dead_target),
         count(o.overload),
+        json!(overloaded_s),
+        json!(absorb_s),
     ]
+}
+
+/// The measured part of minute `m` of the run, in seconds (all of the run when the measured
+/// time never started).
+fn measured_seconds_of_minute(result: &RunResult, m: usize) -> f64 {
+    let (a, b) = (m as u64 * 60_000, ((m as u64 + 1) * 60_000).min(result.simulated.0));
+    let from = result.measure_start.map_or(0, |t| t.0);
+    b.saturating_sub(a.max(from)) as f64 / 1000.0
+}
+
+/// Over the measured time, at CloudWatch's resolution of a minute: the seconds of the minutes in
+/// which some requests failed as overload (`overloaded_s`), and from the start of the first such
+/// minute to the end of the last (`time_to_absorb_s`: how long a surge took to be absorbed).
+fn overload_times(result: &RunResult, overload: &[f64]) -> (f64, f64) {
+    let minutes: Vec<usize> =
+        (0..overload.len()).filter(|&m| overload[m] > 0.0 && measured_seconds_of_minute(result, m) > 0.0).collect();
+    let total: f64 = minutes.iter().map(|&m| measured_seconds_of_minute(result, m)).sum();
+    let absorb = match (minutes.first(), minutes.last()) {
+        (Some(&a), Some(&b)) => {
+            let start = (a as u64 * 60_000).max(result.measure_start.map_or(0, |t| t.0));
+            let end = ((b as u64 + 1) * 60_000).min(result.simulated.0);
+            end.saturating_sub(start) as f64 / 1000.0
+        }
+        _ => 0.0,
+    };
+    (total, absorb)
+}
+
+/// A service's highest ECSServiceAverageCPUUtilization of a minute in the measured time
+/// (percent; None without traffic or a `capacity_rps`).
+fn max_cpu_utilization(result: &RunResult, s: usize) -> Option<f64> {
+    let minutes = result.utilization[s].as_ref()?;
+    result.cpu_known.get(s).copied().filter(|k| *k)?;
+    (minutes.iter().enumerate())
+        .filter(|(m, u)| u.task_seconds > 0.0 && measured_seconds_of_minute(result, *m) > 0.0)
+        .map(|(_, u)| u.cpu_percent_seconds / u.task_seconds)
+        .max_by(f64::total_cmp)
+        .map(|x| (x * 1000.0).round() / 1000.0)
 }
 
 /// Hours with three decimals.

@@ -7,7 +7,7 @@ use super::node::{Node, Value};
 use super::reader::{Reader, suggest};
 
 /// Per-service metrics an expectation can name (keys of `services.<name>` in summary.json).
-pub const SERVICE_METRICS: [&str; 25] = [
+pub const SERVICE_METRICS: [&str; 31] = [
     "availability",
     "capacity_ratio",
     "min_healthy",
@@ -26,6 +26,10 @@ pub const SERVICE_METRICS: [&str; 25] = [
     "max_deployment_s",
     "rollout_state",
     "status",
+    "max_cpu_utilization",
+    "scale_out_activities",
+    "scale_in_activities",
+    "scheduled_activities",
     "request_availability",
     "requests_offered",
     "requests_served",
@@ -33,10 +37,12 @@ pub const SERVICE_METRICS: [&str; 25] = [
     "requests_failed_no_target",
     "requests_failed_dead_target",
     "requests_failed_overload",
+    "overloaded_s",
+    "time_to_absorb_s",
 ];
 
 /// The request metrics of a service or target group with traffic (null without), in order.
-pub const REQUEST_METRICS: [&str; 7] = [
+pub const REQUEST_METRICS: [&str; 9] = [
     "request_availability",
     "requests_offered",
     "requests_served",
@@ -44,6 +50,8 @@ pub const REQUEST_METRICS: [&str; 7] = [
     "requests_failed_no_target",
     "requests_failed_dead_target",
     "requests_failed_overload",
+    "overloaded_s",
+    "time_to_absorb_s",
 ];
 
 /// Metrics whose value is a word, not a number: the last deployment's `rollout_state`
@@ -71,7 +79,7 @@ pub const WORKLOAD_METRICS: [&str; 6] =
     ["arrived", "started", "never_started", "queue_delay_s_p50", "queue_delay_s_p95", "queue_delay_s_max"];
 
 /// Per-target-group metrics (`target_groups.<name>`).
-pub const TARGET_GROUP_METRICS: [&str; 9] = [
+pub const TARGET_GROUP_METRICS: [&str; 11] = [
     "min_healthy_targets",
     "fail_open_s",
     "request_availability",
@@ -81,6 +89,8 @@ pub const TARGET_GROUP_METRICS: [&str; 9] = [
     "requests_failed_no_target",
     "requests_failed_dead_target",
     "requests_failed_overload",
+    "overloaded_s",
+    "time_to_absorb_s",
 ];
 
 /// Per-capacity-provider metrics (`capacity_providers.<name>`).

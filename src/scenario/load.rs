@@ -48,6 +48,10 @@ pub(crate) const TOP: &[&str] = &[
     "faults",
     "workloads",
     "traffic",
+    "scalable_targets",
+    "scaling_policies",
+    "scheduled_actions",
+    "alarms",
     "expect",
     "swarm",
 ];
@@ -77,6 +81,11 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "fargate_provisioning",
     "impaired_instance_tolerance",
     "fargate_task_retirement_wait_period",
+    "target_tracking_high_datapoints",
+    "target_tracking_low_datapoints",
+    "target_tracking_low_ratio",
+    "target_tracking_capacity_basis",
+    "target_tracking_scale_in_limit_percent",
 ];
 pub(crate) const CLUSTER_KEYS: &[&str] =
     &["name", "zones", "subnets", "capacityProviders", "defaultCapacityProviderStrategy"];
@@ -400,6 +409,8 @@ impl Loader<'_> {
         let workload_names = raw_names(&f, "workloads", "name");
         let tg_names: Vec<String> = self.target_groups.iter().map(|(name, _)| name.clone()).collect();
         let traffic = self.read_traffic(&f, &tg_names);
+        let auto_scaling =
+            self.read_auto_scaling(&f, &names.services, &tg_names, services.as_deref(), Some(start_epoch_ms));
         // The scenario's own providers (FARGATE and FARGATE_SPOT have no scaling to report).
         let cp_names: Vec<String> = capacity_providers.as_ref().map_or_else(
             || raw_names(&f, "capacity_providers", "name"),
@@ -431,6 +442,7 @@ impl Loader<'_> {
                 None => swarm_ok = false,
             }
         }
+        let target_tracking = settings.as_ref().map(|s| s.target_tracking).unwrap_or_default();
         let digest = std::mem::take(&mut self.hasher).finalize();
         let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Some(Scenario {
@@ -454,6 +466,10 @@ impl Loader<'_> {
             faults: faults?,
             workloads: workloads?,
             traffic: traffic?,
+            auto_scaling: auto_scaling.map(|mut a| {
+                a.settings = target_tracking;
+                a
+            })?,
             expectations: expectations_ok.then_some(expectations)?,
             swarm: swarm_ok.then_some(swarm)?,
             ignored_fields: std::mem::take(&mut self.r.ignored),
@@ -597,6 +613,27 @@ impl Loader<'_> {
         }
         if let Some(b) = r.opt_bool(&f, "log_completed_standalone_tasks") {
             s.log_completed_standalone_tasks = b;
+        }
+        let tt = &mut s.target_tracking;
+        if let Some(n) = r.opt_u32(&f, "target_tracking_high_datapoints", 1, 1440) {
+            tt.high_datapoints = n;
+        }
+        if let Some(n) = r.opt_u32(&f, "target_tracking_low_datapoints", 1, 1440) {
+            tt.low_datapoints = n;
+        }
+        if let Some(x) = r.opt_f64(&f, "target_tracking_low_ratio", 0.0, 1.0) {
+            tt.low_ratio = x;
+        }
+        use crate::autoscaling::CapacityBasis;
+        if let Some(b) = r.opt_enum(
+            &f,
+            "target_tracking_capacity_basis",
+            &[("desired", CapacityBasis::Desired), ("measured", CapacityBasis::Measured)],
+        ) {
+            tt.capacity_basis = b;
+        }
+        if let Some(x) = r.opt_f64(&f, "target_tracking_scale_in_limit_percent", 1.0, 100.0) {
+            tt.scale_in_limit_percent = x;
         }
         Some(s)
     }
@@ -1169,6 +1206,33 @@ impl Loader<'_> {
             }
         }
         ok.then_some(out)
+    }
+
+    /// `[[scalable_targets]]`, `[[scaling_policies]]`, `[[scheduled_actions]]` and `[[alarms]]`.
+    fn read_auto_scaling(
+        &mut self,
+        top: &Fields<'_>,
+        services: &[String],
+        tg_names: &[String],
+        specs: Option<&[ServiceSpec]>,
+        epoch_ms: Option<i64>,
+    ) -> Option<crate::autoscaling::AutoScaling> {
+        let raw = super::auto_scaling::Raw {
+            targets: self.array_of_tables(top, "scalable_targets"),
+            policies: self.array_of_tables(top, "scaling_policies"),
+            scheduled: self.array_of_tables(top, "scheduled_actions"),
+            alarms: self.array_of_tables(top, "alarms"),
+        };
+        let service_target_groups: Vec<Vec<usize>> = specs
+            .map(|v| v.iter().map(|s| s.load_balancers.iter().map(|lb| lb.target_group).collect()).collect())
+            .unwrap_or_else(|| vec![Vec::new(); services.len()]);
+        let names = super::auto_scaling::Names {
+            services,
+            target_groups: tg_names,
+            service_target_groups: &service_target_groups,
+            epoch_ms: epoch_ms?,
+        };
+        super::auto_scaling::read(&mut self.r, &raw, &names)
     }
 
     /// The text of a file the scenario names (relative to the scenario's folder), hashed into

@@ -1,6 +1,7 @@
 //! Scenario files: parsing (TOML or JSON) into a spanned tree, reading and validating it into a
 //! typed [`Scenario`], and the diagnostics for bad input.
 
+mod auto_scaling;
 pub mod aws_file;
 mod behavior;
 pub mod capacity_provider;

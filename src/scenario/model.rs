@@ -56,6 +56,8 @@ pub struct Settings {
     /// reason (failed to start, host lost, Spot, a crash, StopTask) and counts the completions
     /// in summary.json. A day of batch work would otherwise be 100,000 identical lines.
     pub log_completed_standalone_tasks: bool,
+    /// Target tracking's model choices (§4.2 [OBS]/[INFER]).
+    pub target_tracking: crate::autoscaling::TargetTrackingSettings,
     /// Check the named invariants after every event (tests and `--check`).
     pub check_invariants: bool,
     /// How long a task waits in PROVISIONING for a capacity provider's instances before it is
@@ -100,6 +102,7 @@ impl Default for Settings {
             max_instances_registered: 100_000,
             max_queued_jobs: 1_000_000,
             max_log_lines: 1_000_000,
+            target_tracking: Default::default(),
             check_invariants: false,
             provisioning_timeout: SimDuration::from_mins(30),
             provisioning_tasks_limit: 500,
@@ -339,6 +342,8 @@ pub struct Scenario {
     pub workloads: Vec<Workload>,
     /// `[[traffic]]`: request streams, at most one per target group.
     pub traffic: Vec<super::traffic::TrafficStream>,
+    /// Service Auto Scaling (`[[scalable_targets]]`, `[[scaling_policies]]`, ...).
+    pub auto_scaling: crate::autoscaling::AutoScaling,
     /// `[[expect]]` tables, plus any `--expect` the command line adds.
     pub expectations: Vec<super::Expectation>,
     /// `[[swarm]]`: parameters `ecsim sweep --swarm` draws per run (ignored otherwise).
@@ -350,6 +355,14 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// The services behind target group `g` (its targets' owners), in scenario order.
+    pub fn services_behind(&self, g: usize) -> Vec<crate::ids::ServiceId> {
+        (self.services.iter().enumerate())
+            .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
+            .map(|(i, _)| crate::ids::ServiceId(i as u16))
+            .collect()
+    }
+
     /// Every subject summary.json reports on, by kind: what expectations, baselines and sweeps
     /// may name. The providers are the scenario's own (FARGATE and FARGATE_SPOT have no scaling
     /// to report; their usage is under `fargate`, for those a service or RunTask uses).

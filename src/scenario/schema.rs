@@ -124,6 +124,11 @@ pub fn scenario_schema() -> Value {
             ("initial_target_failures_count", json!({ "type": "boolean" })),
             ("target_check_phase", words(&["random", "zero"])),
             ("log_completed_standalone_tasks", json!({ "type": "boolean" })),
+            ("target_tracking_high_datapoints", int(1, 1440)),
+            ("target_tracking_low_datapoints", int(1, 1440)),
+            ("target_tracking_low_ratio", json!({ "type": "number", "minimum": 0, "maximum": 1 })),
+            ("target_tracking_capacity_basis", words(&["desired", "measured"])),
+            ("target_tracking_scale_in_limit_percent", json!({ "type": "number", "minimum": 1, "maximum": 100 })),
         ],
         "Model choices the ECS documentation leaves open, and the run's guards.",
     );
@@ -400,6 +405,10 @@ pub fn scenario_schema() -> Value {
         ("faults", array_of(fault)),
         ("workloads", array_of(workload)),
         ("traffic", array_of(traffic())),
+        ("scalable_targets", array_of(scalable_target())),
+        ("scaling_policies", array_of(scaling_policy())),
+        ("scheduled_actions", array_of(scheduled_action())),
+        ("alarms", array_of(metric_alarm())),
         ("expect", array_of(expect)),
         ("swarm", array_of(swarm)),
     ];
@@ -490,6 +499,176 @@ fn port_mapping() -> Value {
         super::task_definition::PORT_FIELDS,
         &[("containerPort", int(1, 65535)), ("hostPort", int(0, 65535)), ("protocol", words(&["tcp", "udp"]))],
         "A port mapping.",
+    )
+}
+
+/// The fields naming the scalable target (`ecs`, `service/<cluster>/<service>`,
+/// `ecs:service:DesiredCount`).
+fn resource_types() -> Vec<(&'static str, Value)> {
+    vec![
+        ("ServiceNamespace", words(&["ecs"])),
+        ("ResourceId", json!({ "type": "string", "pattern": "^service/[^/]+/[^/]+$" })),
+        ("ScalableDimension", words(&["ecs:service:DesiredCount"])),
+    ]
+}
+
+/// RegisterScalableTarget.
+fn scalable_target() -> Value {
+    use super::auto_scaling::{SCALABLE_TARGET_KEYS, SUSPENDED_KEYS};
+    let b = json!({ "type": "boolean" });
+    let mut types = resource_types();
+    types.extend([
+        ("MinCapacity", int(0, 5000)),
+        ("MaxCapacity", int(0, 5000)),
+        (
+            "SuspendedState",
+            table(
+                SUSPENDED_KEYS,
+                &[
+                    ("DynamicScalingInSuspended", b.clone()),
+                    ("DynamicScalingOutSuspended", b.clone()),
+                    ("ScheduledScalingSuspended", b),
+                ],
+                "Suspended activities.",
+            ),
+        ),
+    ]);
+    aws_object(
+        &[SCALABLE_TARGET_KEYS, &["RoleARN", "Tags"]],
+        &types,
+        "RegisterScalableTarget: a service's desired count, between MinCapacity and MaxCapacity.",
+        &[&["ResourceId", "MinCapacity", "MaxCapacity"]],
+    )
+}
+
+/// PutScalingPolicy.
+fn scaling_policy() -> Value {
+    use super::auto_scaling::{POLICY_KEYS, PREDEFINED_KEYS, STEP_ADJUSTMENT_KEYS, STEP_KEYS, TARGET_TRACKING_KEYS};
+    let number = json!({ "type": "number" });
+    let seconds = int(0, 604_800);
+    let tracking = table(
+        TARGET_TRACKING_KEYS,
+        &[
+            ("TargetValue", number.clone()),
+            (
+                "PredefinedMetricSpecification",
+                table(
+                    PREDEFINED_KEYS,
+                    &[
+                        (
+                            "PredefinedMetricType",
+                            words(&[
+                                "ECSServiceAverageCPUUtilization",
+                                "ECSServiceAverageMemoryUtilization",
+                                "ALBRequestCountPerTarget",
+                            ]),
+                        ),
+                        ("ResourceLabel", text()),
+                    ],
+                    "The metric tracked (ALBRequestCountPerTarget names its target group in ResourceLabel).",
+                ),
+            ),
+            ("ScaleOutCooldown", seconds.clone()),
+            ("ScaleInCooldown", seconds.clone()),
+            ("DisableScaleIn", json!({ "type": "boolean" })),
+        ],
+        "Target tracking: keep the metric at TargetValue (cooldowns 300 s by default).",
+    );
+    let step = table(
+        STEP_KEYS,
+        &[
+            ("AdjustmentType", words(&["ChangeInCapacity", "ExactCapacity", "PercentChangeInCapacity"])),
+            (
+                "StepAdjustments",
+                array_of(table(
+                    STEP_ADJUSTMENT_KEYS,
+                    &[
+                        ("MetricIntervalLowerBound", number.clone()),
+                        ("MetricIntervalUpperBound", number),
+                        ("ScalingAdjustment", json!({ "type": "integer" })),
+                    ],
+                    "A step: bounds relative to the alarm's threshold.",
+                )),
+            ),
+            ("MinAdjustmentMagnitude", int(1, 1_000_000)),
+            ("Cooldown", seconds),
+            ("MetricAggregationType", words(&["Average", "Minimum", "Maximum", "Sum"])),
+        ],
+        "Step scaling, invoked by an [[alarms]] entry naming the policy in AlarmActions.",
+    );
+    let mut types = resource_types();
+    types.extend([
+        ("PolicyName", text()),
+        ("PolicyType", words(&["TargetTrackingScaling", "StepScaling"])),
+        ("TargetTrackingScalingPolicyConfiguration", tracking),
+        ("StepScalingPolicyConfiguration", step),
+    ]);
+    table(POLICY_KEYS, &types, "PutScalingPolicy on a registered scalable target.")
+}
+
+/// PutScheduledAction.
+fn scheduled_action() -> Value {
+    use super::auto_scaling::{SCHEDULED_ACTION_KEYS, TARGET_ACTION_KEYS};
+    let mut types = resource_types();
+    types.extend([
+        ("ScheduledActionName", text()),
+        ("Schedule", json!({ "type": "string", "pattern": "^(at|rate|cron)\\(.*\\)$" })),
+        ("Timezone", words(&["UTC", "Etc/UTC", "GMT", "Etc/GMT"])),
+        ("StartTime", text()),
+        ("EndTime", text()),
+        (
+            "ScalableTargetAction",
+            table(
+                TARGET_ACTION_KEYS,
+                &[("MinCapacity", int(0, 5000)), ("MaxCapacity", int(0, 5000))],
+                "The bounds to set.",
+            ),
+        ),
+    ]);
+    table(
+        SCHEDULED_ACTION_KEYS,
+        &types,
+        "PutScheduledAction: at(...), rate(...) or cron(...) in UTC sets MinCapacity and/or MaxCapacity.",
+    )
+}
+
+/// PutMetricAlarm, for step scaling.
+fn metric_alarm() -> Value {
+    use super::auto_scaling::{ALARM_KEYS, DIMENSION_KEYS};
+    let types = [
+        ("AlarmName", text()),
+        ("MetricName", words(&["CPUUtilization", "MemoryUtilization", "RequestCountPerTarget", "RequestCount"])),
+        ("Namespace", words(&["AWS/ECS", "AWS/ApplicationELB"])),
+        ("Statistic", words(&["Average", "Minimum", "Maximum", "Sum"])),
+        (
+            "Dimensions",
+            array_of(table(
+                DIMENSION_KEYS,
+                &[("Name", text()), ("Value", text())],
+                "A dimension: ServiceName or TargetGroup.",
+            )),
+        ),
+        ("Period", int(60, 86_400)),
+        ("EvaluationPeriods", int(1, 1440)),
+        ("DatapointsToAlarm", int(1, 1440)),
+        ("Threshold", json!({ "type": "number" })),
+        (
+            "ComparisonOperator",
+            words(&[
+                "GreaterThanOrEqualToThreshold",
+                "GreaterThanThreshold",
+                "LessThanThreshold",
+                "LessThanOrEqualToThreshold",
+            ]),
+        ),
+        ("TreatMissingData", words(&["missing", "notBreaching", "breaching", "ignore"])),
+        ("AlarmActions", array_of(text())),
+    ];
+    aws_object(
+        &[ALARM_KEYS, &["AlarmDescription", "ActionsEnabled", "OKActions", "InsufficientDataActions", "Unit", "Tags"]],
+        &types,
+        "PutMetricAlarm: the CloudWatch alarm a step scaling policy hangs on.",
+        &[&["AlarmName", "MetricName", "Namespace", "EvaluationPeriods", "Threshold", "ComparisonOperator"]],
     )
 }
 

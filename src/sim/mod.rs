@@ -9,6 +9,7 @@ mod draining;
 mod fargate;
 mod faults;
 pub mod load_balancing;
+pub mod service_auto_scaling;
 pub mod standalone_provisioning;
 mod state;
 mod timeline;
@@ -140,6 +141,12 @@ pub enum Event {
     Arrival(usize),
     /// A batch workload's queue tries to place its head (capacity may have freed).
     Dispatch(usize),
+    /// A minute of CloudWatch metrics ends: Service Auto Scaling's alarms and policies look.
+    MetricMinute,
+    /// A scheduled action (by index) fires.
+    ScheduledAction(u16),
+    /// `measure_from`: the data planes report up to here.
+    MeasureStart,
 }
 
 /// How often (in events) the memory guards are looked at.
@@ -217,7 +224,7 @@ impl Simulation {
         let mut rngs = Rngs::new(seed);
         let mut notices = Vec::new();
         let end = SimTime(scenario.duration.0);
-        let mut state = State::new(scenario, end);
+        let mut state = State::new(scenario, end, seed);
         let observer = Observer::new(scenario, seed);
         {
             let mut ctx = Ctx { now: SimTime::ZERO, queue: &mut queue, rng: &mut rngs, notices: &mut notices };
@@ -385,6 +392,13 @@ impl Simulation {
     pub fn run(mut self) -> Result<RunResult, SimError> {
         self.run_until(self.end)?;
         self.end_instant()?;
+        // The requests of the run's last stretch.
+        {
+            let mut ctx =
+                Ctx { now: self.end, queue: &mut self.queue, rng: &mut self.rngs, notices: &mut self.notices };
+            self.state.report_routing(&mut ctx, true);
+        }
+        self.observer.absorb(self.end, &mut self.notices);
         let outcomes = self
             .state
             .services

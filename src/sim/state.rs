@@ -55,6 +55,11 @@ pub struct State {
     pub traffic_on: Vec<bool>,
     /// Some target group has traffic (else no task update has routing to keep).
     pub any_traffic: bool,
+    /// CloudWatch's per-minute metrics, for Service Auto Scaling.
+    pub cloudwatch: crate::autoscaling::cloudwatch::CloudWatch,
+    pub auto_scaling: super::service_auto_scaling::AutoScalingState,
+    /// Every data plane reports up to the end of this instant (the measured time may start).
+    pub cut_data_planes: bool,
     /// Services whose last placement failed, waiting for capacity.
     pub waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
@@ -77,7 +82,7 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(scenario: &Scenario, end: SimTime) -> State {
+    pub fn new(scenario: &Scenario, end: SimTime, seed: u64) -> State {
         let mut cluster = Cluster::new(scenario.zones.clone(), scenario.groups.clone());
         cluster.start_epoch_ms = scenario.start_epoch_ms;
         let services = scenario
@@ -116,9 +121,10 @@ impl State {
             },
             provisioning_total: 0,
             standalone_provisioning: Vec::new(),
-            traffic: (0..scenario.target_groups.len())
-                .map(|g| scenario.traffic.iter().any(|t| t.target_group == g).then(Default::default))
-                .collect(),
+            traffic: super::load_balancing::data_planes(scenario, seed),
+            cloudwatch: super::service_auto_scaling::cloudwatch(scenario),
+            auto_scaling: super::service_auto_scaling::AutoScalingState::new(&scenario.auto_scaling),
+            cut_data_planes: false,
             traffic_on: (0..scenario.target_groups.len())
                 .map(|g| scenario.traffic.iter().any(|t| t.target_group == g))
                 .collect(),
@@ -159,6 +165,10 @@ impl State {
             self.schedule_first_arrival(ctx, w);
         }
         self.schedule_fault_windows(ctx);
+        self.start_auto_scaling(ctx);
+        if let Some(m) = scenario.measure_from.filter(|_| self.any_traffic) {
+            ctx.at(SimTime(m.0), Event::MeasureStart);
+        }
     }
 
     pub fn handle(&mut self, ctx: &mut Ctx<'_>, event: Event) {
@@ -214,6 +224,9 @@ impl State {
                 }
             }
             Event::Arrival(w) => self.workload_arrival(ctx, w),
+            Event::MetricMinute => self.metric_minute(ctx),
+            Event::ScheduledAction(i) => self.scheduled_action(ctx, usize::from(i)),
+            Event::MeasureStart => self.cut_data_planes = true,
             Event::Dispatch(w) => self.workload_dispatch(ctx, w),
         }
     }
@@ -280,6 +293,8 @@ impl State {
             if steady != svc.steady {
                 svc.steady = steady;
                 ctx.notice(Notice::Steady { service: sid, steady });
+                // The measured time may start at this instant: no request stretch may span it.
+                self.cut_data_planes = true;
                 if steady {
                     let msg = format!("(service {}) has reached a steady state.", svc.spec.name);
                     ctx.notice(Notice::log("SERVICE_STEADY_STATE").service(&svc.spec.name).message(msg));
@@ -292,7 +307,8 @@ impl State {
             self.reported_usage = self.cluster.usage;
             ctx.notice(Notice::ClusterUsage(self.cluster.usage));
         }
-        self.report_routing(ctx);
+        let cut = std::mem::take(&mut self.cut_data_planes);
+        self.report_routing(ctx, cut);
         for group in self.cluster.take_changed_groups() {
             let usage = self.cluster.group_usage[group.index()];
             let instances = self.cluster.group_live_instances[group.index()];

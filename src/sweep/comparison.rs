@@ -189,6 +189,15 @@ pub fn unit_of(metric: &str) -> &'static str {
         | "provisioned_tasks"
         | "provisioning_given_up" => "tasks",
         "min_healthy_targets" => "targets",
+        "max_cpu_utilization" => "percent of the CPU reservation",
+        "request_availability" => "served / offered",
+        "requests_offered"
+        | "requests_served"
+        | "requests_failed"
+        | "requests_failed_no_target"
+        | "requests_failed_dead_target"
+        | "requests_failed_overload" => "requests",
+        "scale_out_activities" | "scale_in_activities" | "scheduled_activities" => "scaling activities",
         "instances_min" | "instances_max" | "instances_launched" | "instances_terminated" => "instances",
         "instance_hours" => "instance-hours",
         "vcpu_hours" => "vCPU-hours",

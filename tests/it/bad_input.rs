@@ -934,3 +934,80 @@ fn traffic_streams() {
         &["traffic[0].csv: cannot read no-such-rates.csv"],
     );
 }
+
+/// Service Auto Scaling's sections in Application Auto Scaling's shapes: what a wrong one says.
+#[test]
+fn service_auto_scaling_shapes() {
+    let target = "[[scalable_targets]]\nServiceNamespace = \"ecs\"\nResourceId = \"service/default/web\"\nScalableDimension = \"ecs:service:DesiredCount\"\nMinCapacity = 1\nMaxCapacity = 10\n";
+    let policy = "[[scaling_policies]]\nPolicyName = \"cpu\"\nServiceNamespace = \"ecs\"\nResourceId = \"service/default/web\"\nScalableDimension = \"ecs:service:DesiredCount\"\nPolicyType = \"TargetTrackingScaling\"\nTargetTrackingScalingPolicyConfiguration = { TargetValue = 60.0, PredefinedMetricSpecification = { PredefinedMetricType = \"ECSServiceAverageCPUUtilization\" } }\n";
+    let with = |extra: &str| format!("{GOOD}{extra}");
+    load_str("good.toml", &with(&format!("{target}{policy}")), None).unwrap();
+    check(
+        "a service that does not exist",
+        &with(&target.replace("service/default/web", "service/default/wbe")),
+        &["scalable_targets[0].ResourceId: no service named \"wbe\"; did you mean \"web\"?"],
+    );
+    check(
+        "a resource id of another shape",
+        &with(&target.replace("service/default/web", "web")),
+        &["scalable_targets[0].ResourceId: expected service/<cluster>/<service>, found \"web\""],
+    );
+    check(
+        "min above max",
+        &with(&target.replace("MinCapacity = 1", "MinCapacity = 11")),
+        &["scalable_targets[0].MinCapacity: expected MinCapacity <= MaxCapacity (10), found 11"],
+    );
+    check(
+        "a policy before its scalable target",
+        &with(policy),
+        &["scaling_policies[0]: expected a [[scalable_targets]] entry for service/…/web"],
+    );
+    check(
+        "a metric ecsim does not model",
+        &with(&format!("{target}{}", policy.replace("ECSServiceAverageCPUUtilization", "ECSServiceAverageCPU"))),
+        &[
+            "PredefinedMetricType: expected one of ECSServiceAverageCPUUtilization, ECSServiceAverageMemoryUtilization, ALBRequestCountPerTarget, found \"ECSServiceAverageCPU\"",
+        ],
+    );
+    check(
+        "a typo in a field",
+        &with(&format!("{target}{}", policy.replace("TargetValue", "TargetVal"))),
+        &["unknown field `TargetVal`; did you mean `TargetValue`?"],
+    );
+    let sched = |s: &str| {
+        format!(
+            "{target}[[scheduled_actions]]\nScheduledActionName = \"x\"\nResourceId = \"service/default/web\"\nSchedule = \"{s}\"\nScalableTargetAction = {{ MinCapacity = 2 }}\n"
+        )
+    };
+    load_str("good.toml", &with(&sched("cron(0 8 ? * MON-FRI *)")), None).unwrap();
+    check(
+        "a cron with both day fields",
+        &with(&sched("cron(0 8 * * MON *)")),
+        &[
+            "scheduled_actions[0].Schedule: expected `?` in exactly one of day-of-month and day-of-week in \"cron(0 8 * * MON *)\"",
+        ],
+    );
+    check("an hour past 23", &with(&sched("cron(0 24 * * ? *)")), &["expected hours values 0-23, found \"24\""]);
+    let step = "[[scaling_policies]]\nPolicyName = \"out\"\nResourceId = \"service/default/web\"\nPolicyType = \"StepScaling\"\nStepScalingPolicyConfiguration = { AdjustmentType = \"ChangeInCapacity\", StepAdjustments = [{ MetricIntervalLowerBound = 0.0, MetricIntervalUpperBound = 10.0, ScalingAdjustment = 1 }, { MetricIntervalLowerBound = 20.0, ScalingAdjustment = 3 }] }\n";
+    check(
+        "steps with a gap",
+        &with(&format!("{target}{step}")),
+        &[
+            "scaling_policies[0].StepScalingPolicyConfiguration.StepAdjustments: expected steps without gaps or overlaps",
+        ],
+    );
+    let good_step = step.replace("MetricIntervalLowerBound = 20.0", "MetricIntervalLowerBound = 10.0");
+    let alarm = |action: &str| {
+        format!(
+            "[[alarms]]\nAlarmName = \"hi\"\nNamespace = \"AWS/ECS\"\nMetricName = \"CPUUtilization\"\nDimensions = [{{ Name = \"ServiceName\", Value = \"web\" }}]\nEvaluationPeriods = 1\nThreshold = 50.0\nComparisonOperator = \"GreaterThanThreshold\"\nAlarmActions = [\"{action}\"]\n"
+        )
+    };
+    load_str("good.toml", &with(&format!("{target}{good_step}{}", alarm("out"))), None).unwrap();
+    check(
+        "an alarm naming no step policy",
+        &with(&format!("{target}{good_step}{}", alarm("policyName/in"))),
+        &[
+            "alarms[0].AlarmActions[0]: expected a StepScaling policy's name or ARN (…:policyName/<name>), found \"policyName/in\"",
+        ],
+    );
+}

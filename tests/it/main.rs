@@ -22,6 +22,7 @@ mod requests;
 mod run_task;
 mod scenarios;
 mod schema;
+mod service_auto_scaling;
 mod stories;
 mod sweeps;
 mod workloads;
