@@ -218,6 +218,6 @@ ScalableTargetAction = { MinCapacity = 1, MaxCapacity = 20 }
     let r = run(&scaled(3, "rps = 30", actions));
     assert_eq!(activities(&r), [(600.0, 10), (1800.0, 5)]);
     assert_eq!(r.services[0].activities, Some([0, 0, 2]));
-    let last = r.log.iter().filter(|(_, e)| e.kind == "SCALING_ACTIVITY").next_back().unwrap();
+    let last = r.log.iter().rfind(|(_, e)| e.kind == "SCALING_ACTIVITY").unwrap();
     assert!(last.1.message.contains("scheduled action name cap was triggered"), "{}", last.1.message);
 }
