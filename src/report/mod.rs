@@ -390,22 +390,39 @@ fn measured_seconds_of_minute(result: &RunResult, m: usize) -> f64 {
     b.saturating_sub(a.max(from)) as f64 / 1000.0
 }
 
+/// Minutes without overload that end an overload episode ([INFER]: a surge that comes back
+/// within this is the same surge).
+const EPISODE_GAP_MINUTES: usize = 5;
+
 /// Over the measured time, at CloudWatch's resolution of a minute: the seconds of the minutes in
-/// which some requests failed as overload (`overloaded_s`), and from the start of the first such
-/// minute to the end of the last (`time_to_absorb_s`: how long a surge took to be absorbed).
+/// which some requests failed as overload (`overloaded_s`), and the longest overload episode,
+/// from the start of its first overloaded minute to the end of its last, episodes apart by
+/// [`EPISODE_GAP_MINUTES`] or more (`time_to_absorb_s`: how long a surge took to be absorbed).
 fn overload_times(result: &RunResult, overload: &[f64]) -> (f64, f64) {
     let minutes: Vec<usize> =
         (0..overload.len()).filter(|&m| overload[m] > 0.0 && measured_seconds_of_minute(result, m) > 0.0).collect();
     let total: f64 = minutes.iter().map(|&m| measured_seconds_of_minute(result, m)).sum();
-    let absorb = match (minutes.first(), minutes.last()) {
-        (Some(&a), Some(&b)) => {
-            let start = (a as u64 * 60_000).max(result.measure_start.map_or(0, |t| t.0));
-            let end = ((b as u64 + 1) * 60_000).min(result.simulated.0);
-            end.saturating_sub(start) as f64 / 1000.0
-        }
-        _ => 0.0,
+    let span = |a: usize, b: usize| {
+        let start = (a as u64 * 60_000).max(result.measure_start.map_or(0, |t| t.0));
+        let end = ((b as u64 + 1) * 60_000).min(result.simulated.0);
+        end.saturating_sub(start) as f64 / 1000.0
     };
-    (total, absorb)
+    let mut longest = 0.0f64;
+    let mut episode: Option<(usize, usize)> = None;
+    for &m in &minutes {
+        episode = match episode {
+            Some((a, b)) if m - b <= EPISODE_GAP_MINUTES => Some((a, m)),
+            Some((a, b)) => {
+                longest = longest.max(span(a, b));
+                Some((m, m))
+            }
+            None => Some((m, m)),
+        };
+    }
+    if let Some((a, b)) = episode {
+        longest = longest.max(span(a, b));
+    }
+    (total, longest)
 }
 
 /// A service's highest ECSServiceAverageCPUUtilization of a minute in the measured time

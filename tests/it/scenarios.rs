@@ -331,3 +331,31 @@ fn instance_failure_capacity_returns_after_replacement_and_launch() {
         assert_eq!(x.time_to_capacity_ms, Some(420_000), "{}", x.what);
     }
 }
+
+/// A day of target tracking on managed scaling. The 09:30 surge (x2.5) overloads both services
+/// until target tracking acts: its high alarm needs three minutes above 60 %, so minutes 570 to
+/// 572 overload on both, whatever the headroom; by the surge's end the overload is gone. The
+/// headroom of `spare` (targetCapacity 70) places new tasks at once and loses fewer requests
+/// than `tight` (100), whose tasks wait for instances, and pays for it in instance-hours. After
+/// the evening the services scale back in.
+#[test]
+fn diurnal_autoscaling_headroom_trades_instance_hours_for_requests() {
+    let r = run_bundled("diurnal-autoscaling");
+    let (tight, spare) = (r.requests[0].unwrap(), r.requests[1].unwrap());
+    for g in 0..2 {
+        let minutes = r.request_minutes[g].as_ref().unwrap();
+        assert!(minutes[570..573].iter().all(|m| m.outcome.overload > 0.0), "target group {g}: the alarm's 3 minutes");
+        assert!(minutes[600..].iter().all(|m| m.outcome.overload == 0.0), "target group {g}: absorbed");
+    }
+    assert!(spare.overload < 0.7 * tight.overload, "{spare:?} against {tight:?}");
+    assert_eq!((tight.no_target, tight.dead_target, spare.no_target, spare.dead_target), (0.0, 0.0, 0.0, 0.0));
+    let hours: Vec<f64> = r.groups.iter().map(|g| g.instance_hours).collect();
+    assert!(hours[1] > 1.2 * hours[0], "{hours:?}");
+    for s in &r.services {
+        let [out, inward, scheduled] = s.activities.unwrap();
+        assert!(out >= 10 && inward >= 5 && scheduled == 0, "{}: {:?}", s.name, s.activities);
+    }
+    let last =
+        |name: &str| r.rows.iter().rfind(|row| r.services[row.service.index()].name == name).unwrap().values.desired;
+    assert!(last("tight") < 10 && last("spare") < 10);
+}
