@@ -91,6 +91,8 @@ pub struct DataPlane {
     services: Vec<ServiceId>,
     counts_tasks: Vec<bool>,
     loads: Vec<TaskLoad>,
+    /// Scratch for each piece's per-kind outcomes.
+    per_kind: Vec<Outcome>,
 }
 
 impl DataPlane {
@@ -113,6 +115,7 @@ impl DataPlane {
             services,
             counts_tasks,
             loads,
+            per_kind: Vec::new(),
         }
     }
 
@@ -166,11 +169,12 @@ impl DataPlane {
         let (kinds, slots, targets, fractions, loads) =
             (&self.kinds, &self.slots, &self.targets, &self.fractions, &self.loads);
         let shares = self.services.len().max(1) as f64;
+        let mut per_kind = std::mem::take(&mut self.per_kind);
         self.traffic.for_each_piece(a, b, |x, y, r0, r1| {
             let seconds = (y.0 - x.0) as f64 / 1000.0;
             let offered = (r0 + r1) / 2.0 * seconds;
             let before = s.outcome.offered();
-            let (per_kind, no_target) = routing::outcome_per_kind(targets, fractions, r0, r1, seconds);
+            let no_target = routing::outcome_per_kind(targets, fractions, r0, r1, seconds, &mut per_kind);
             for ((k, slot), o) in kinds.iter().zip(slots).zip(&per_kind) {
                 s.outcome.add(o);
                 let Some(share) = slot.map(|i| &mut s.services[i]) else { continue };
@@ -197,6 +201,7 @@ impl DataPlane {
             let counted = s.outcome.offered() - before;
             s.conservation_error = s.conservation_error.max((counted - offered).abs());
         });
+        self.per_kind = per_kind;
         s
     }
 

@@ -194,7 +194,8 @@ impl Outcome {
 /// rest of its share fails as overload). Exact: a share's excess over its capacity is a linear
 /// function clipped at zero, integrated in closed form.
 pub fn outcome(kinds: &[TargetKind], fractions: &[f64], r0: f64, r1: f64, seconds: f64) -> Outcome {
-    let (per_kind, no_target) = outcome_per_kind(kinds, fractions, r0, r1, seconds);
+    let mut per_kind = Vec::new();
+    let no_target = outcome_per_kind(kinds, fractions, r0, r1, seconds, &mut per_kind);
     let mut o = Outcome { no_target, ..Outcome::default() };
     for k in &per_kind {
         o.add(k);
@@ -204,21 +205,24 @@ pub fn outcome(kinds: &[TargetKind], fractions: &[f64], r0: f64, r1: f64, second
 
 /// [`outcome`] kind by kind (what each kind's targets served and failed), and the requests no
 /// target was routed (all of them when nothing is routable). The routed fractions sum to 1, so
-/// the parts add up to what was offered.
+/// the parts add up to what was offered. The per-kind outcomes go into `out` (its allocation
+/// reused: this runs for every stretch of every target group).
 pub fn outcome_per_kind(
     kinds: &[TargetKind],
     fractions: &[f64],
     r0: f64,
     r1: f64,
     seconds: f64,
-) -> (Vec<Outcome>, f64) {
+    out: &mut Vec<Outcome>,
+) -> f64 {
     let offered = (r0 + r1) / 2.0 * seconds;
-    let mut out = vec![Outcome::default(); kinds.len()];
+    out.clear();
+    out.resize(kinds.len(), Outcome::default());
     let routed: f64 = kinds.iter().zip(fractions).map(|(k, f)| f * f64::from(k.count)).sum();
     if routed <= 0.0 {
-        return (out, offered);
+        return offered;
     }
-    for ((k, f), o) in kinds.iter().zip(fractions).zip(&mut out) {
+    for ((k, f), o) in kinds.iter().zip(fractions).zip(out.iter_mut()) {
         if *f <= 0.0 {
             continue;
         }
@@ -232,7 +236,7 @@ pub fn outcome_per_kind(
         o.overload = excess;
         o.served = share - excess;
     }
-    (out, 0.0)
+    0.0
 }
 
 /// The integral over `seconds` of max(0, x(t) - cap), x linear from `x0` to `x1`.

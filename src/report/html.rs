@@ -10,7 +10,7 @@ use serde_json::Value;
 use super::text::value_text;
 use super::{Rendered, secs_text};
 use crate::observer::RunResult;
-use crate::scenario::expect::{REQUEST_METRICS, SERVICE_METRICS, is_text_metric};
+use crate::scenario::expect::{REQUEST_METRICS, SCALING_METRICS, SERVICE_METRICS, is_text_metric};
 
 /// The event log in the page stops here; events.csv always has every entry.
 pub const MAX_LOG_ROWS: usize = 10_000;
@@ -138,13 +138,13 @@ fn services_section(s: &Value) -> String {
     // Every metric an expectation can name (the deployment's state has its own table).
     // Metrics down, services across: a page is narrower than sixteen metrics.
     let services: Vec<(&String, &Value)> = s["services"].as_object().into_iter().flatten().collect();
-    // The request metrics only where some service has traffic (null everywhere else).
-    let traffic = services.iter().any(|(_, v)| !v["requests_offered"].is_null());
-    let keys: Vec<&str> = SERVICE_METRICS
-        .iter()
-        .copied()
-        .filter(|k| !is_text_metric(k) && (traffic || !REQUEST_METRICS.contains(k)))
-        .collect();
+    // The metrics of traffic and of Service Auto Scaling only where some service has them (null
+    // everywhere else).
+    let applies = |k: &str| {
+        let optional = REQUEST_METRICS.contains(&k) || SCALING_METRICS.contains(&k);
+        !optional || services.iter().any(|(_, v)| !v[k].is_null())
+    };
+    let keys: Vec<&str> = SERVICE_METRICS.iter().copied().filter(|k| !is_text_metric(k) && applies(k)).collect();
     let status_of = |v: &Value| v["status"].as_str().unwrap_or_default().to_string();
     let mut rows: Vec<Vec<String>> = vec![
         std::iter::once("status".to_string())

@@ -73,7 +73,45 @@ fn step_points(samples: impl IntoIterator<Item = (u64, f64)>, unit: TimeUnit, en
     if let Some(&(_, v)) = points.last().filter(|(t, _)| *t < end) {
         points.push((end, v));
     }
-    points
+    thin(points, end)
+}
+
+/// A polyline with more points than the plot has pixel columns, reduced to what those columns
+/// show: per column its first, lowest, highest and last point, in time order. A spike one
+/// sample wide stays; a week of minutes costs the SVG a thousand columns, not ten thousand steps.
+fn thin(points: Vec<(f64, f64)>, end: f64) -> Vec<(f64, f64)> {
+    let columns = f64::from(WIDTH);
+    if points.len() <= 4 * WIDTH as usize || end <= 0.0 {
+        return points;
+    }
+    let column = |t: f64| (t / end * columns).floor().clamp(0.0, columns) as u32;
+    let mut out = Vec::with_capacity(4 * WIDTH as usize + 4);
+    let mut i = 0;
+    while i < points.len() {
+        let c = column(points[i].0);
+        let mut j = i;
+        let (mut lo, mut hi) = (i, i);
+        while j + 1 < points.len() && column(points[j + 1].0) == c {
+            j += 1;
+            if points[j].1 < points[lo].1 {
+                lo = j;
+            }
+            if points[j].1 > points[hi].1 {
+                hi = j;
+            }
+        }
+        let mut keep = [i, lo, hi, j];
+        keep.sort_unstable();
+        let mut last = usize::MAX;
+        for k in keep {
+            if k != last {
+                out.push(points[k]);
+                last = k;
+            }
+        }
+        i = j + 1;
+    }
+    out
 }
 
 /// One row value of a service over time, as plot points.
@@ -340,17 +378,9 @@ pub fn requests_svg(
     let seconds = |m: usize| super::minute_seconds(result, m);
     // Each minute's average rate, drawn as a step over the minute.
     let rate = |value: fn(&crate::elb::routing::Outcome) -> f64| {
-        let mut points = Vec::with_capacity(minutes.len() * 2);
-        for (m, minute) in minutes.iter().enumerate() {
-            let v = value(&minute.outcome) / seconds(m);
-            let (from, to) = (
-                (m as u64 * 60_000) as f64 / unit.ms,
-                ((m as u64 + 1) * 60_000).min(result.simulated.0) as f64 / unit.ms,
-            );
-            points.push((from, v));
-            points.push((to, v));
-        }
-        points
+        let samples =
+            minutes.iter().enumerate().map(|(m, minute)| (m as u64 * 60_000, value(&minute.outcome) / seconds(m)));
+        step_points(samples, unit, end)
     };
     let offered = rate(|o| o.offered());
     let served = rate(|o| o.served);
@@ -417,4 +447,25 @@ pub fn requests_svg(
         root.present()?;
     }
     Ok(svg)
+}
+
+#[cfg(test)]
+mod thin_tests {
+    use super::*;
+
+    /// Thinning keeps every column's extremes (a one-sample spike survives) and the ends.
+    #[test]
+    fn thinning_keeps_what_the_columns_show() {
+        let n = 20_000;
+        let mut points: Vec<(f64, f64)> = (0..n).map(|i| (i as f64, (i % 7) as f64)).collect();
+        points[12_345].1 = 100.0;
+        let end = n as f64;
+        let thinned = thin(points.clone(), end);
+        assert!(thinned.len() <= 4 * WIDTH as usize + 4 && thinned.len() < points.len() / 4, "{}", thinned.len());
+        assert!(thinned.contains(&(12_345.0, 100.0)));
+        assert_eq!((thinned[0], thinned[thinned.len() - 1]), (points[0], points[n - 1]));
+        assert!(thinned.windows(2).all(|w| w[0].0 <= w[1].0), "in time order");
+        let short: Vec<(f64, f64)> = points[..100].to_vec();
+        assert_eq!(thin(short.clone(), end), short, "nothing to thin");
+    }
 }

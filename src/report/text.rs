@@ -73,6 +73,10 @@ pub fn summary_table(result: &RunResult) -> String {
         out.push('\n');
         out.push_str(&providers_table(result));
     }
+    if result.services.iter().any(|s| s.activities.is_some()) {
+        out.push('\n');
+        out.push_str(&auto_scaling_table(result));
+    }
     let measured = match result.measure_start {
         Some(t) => format!("measured from {} s (steady state) to {} s", secs(t.0), secs(result.simulated.0)),
         None => {
@@ -116,6 +120,22 @@ fn requests_table(result: &RunResult) -> String {
                 format!("{:.0}", o.dead_target),
                 format!("{:.0}", o.overload),
             ])
+        })
+        .collect();
+    table(&header, body)
+}
+
+/// Services with a scalable target: the desired counts they went through and Service Auto
+/// Scaling's activities.
+fn auto_scaling_table(result: &RunResult) -> String {
+    let header = ["service", "desired", "scale-outs", "scale-ins", "scheduled"];
+    let body = (result.services.iter().enumerate())
+        .filter_map(|(i, s)| {
+            let [out, inward, scheduled] = s.activities?;
+            let desired = result.rows.iter().filter(|r| r.service.index() == i).map(|r| r.values.desired);
+            let (lo, hi) = desired.fold((u32::MAX, 0), |(lo, hi), d| (lo.min(d), hi.max(d)));
+            let range = if lo > hi { "-".to_string() } else { format!("{lo}-{hi}") };
+            Some(vec![s.name.clone(), range, out.to_string(), inward.to_string(), scheduled.to_string()])
         })
         .collect();
     table(&header, body)

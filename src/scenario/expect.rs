@@ -54,6 +54,11 @@ pub const REQUEST_METRICS: [&str; 9] = [
     "time_to_absorb_s",
 ];
 
+/// A service's metrics of CPU and Service Auto Scaling (null without traffic or a scalable
+/// target).
+pub const SCALING_METRICS: [&str; 4] =
+    ["max_cpu_utilization", "scale_out_activities", "scale_in_activities", "scheduled_activities"];
+
 /// Metrics whose value is a word, not a number: the last deployment's `rollout_state`
 /// (COMPLETED, IN_PROGRESS, FAILED) and the service's `status` over the measured time.
 pub fn is_text_metric(metric: &str) -> bool {
