@@ -82,7 +82,7 @@ impl Schedule {
             Schedule::Rate(d) => {
                 let from = after.map_or(start, |a| a.max(start));
                 let k = (from.0 - start.0) / d.0 + 1;
-                Some(SimTime(start.0 + k * d.0))
+                Some(SimTime(start.0.saturating_add(k.saturating_mul(d.0))))
             }
             Schedule::Cron(c) => {
                 let lower = after.map_or(start.0, |a| (a.0 + 1).max(start.0)) as i64 + epoch_ms;

@@ -95,3 +95,34 @@ impl RequestObs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::elb::data_plane::ServiceShare;
+
+    fn stretch(from: u64, to: u64) -> Stretch {
+        let outcome = Outcome { served: 100.0, ..Outcome::default() };
+        Stretch {
+            from: SimTime(from),
+            to: SimTime(to),
+            outcome,
+            services: vec![ServiceShare { service: ServiceId(0), outcome, ..Default::default() }],
+            ..Stretch::default()
+        }
+    }
+
+    /// A stretch is measured whole or not at all; one that straddles the measured time's start
+    /// (the simulation failed to end it there) counts whole against conservation.
+    #[test]
+    fn a_stretch_straddling_the_measured_start_is_caught() {
+        let mut o = RequestObs::new(vec![ServiceId(0)], 1);
+        let start = Some(SimTime(30_000));
+        o.add(&stretch(0, 30_000), start);
+        o.add(&stretch(30_000, 60_000), start);
+        assert_eq!((o.total.served, o.measured.served, o.per_service_measured[0].served), (200.0, 100.0, 100.0));
+        assert_eq!(o.conservation_error, 0.0);
+        o.add(&stretch(60_000, 120_000), Some(SimTime(90_000)));
+        assert_eq!(o.conservation_error, 100.0);
+    }
+}

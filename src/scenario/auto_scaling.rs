@@ -69,8 +69,9 @@ pub(crate) const TARGET_ACTION_KEYS: &[&str] = &["MinCapacity", "MaxCapacity"];
 pub(super) struct Names<'a> {
     pub services: &'a [String],
     pub target_groups: &'a [String],
-    /// Per service, the target groups behind it.
+    /// Per service, the target groups behind it, and whether it is a DAEMON service.
     pub service_target_groups: &'a [Vec<usize>],
+    pub daemons: &'a [bool],
     pub epoch_ms: i64,
 }
 
@@ -187,6 +188,20 @@ fn read_target(r: &mut Reader<'_>, node: &Node, path: &str, names: &Names<'_>) -
         in_s = r.opt_bool(&sf, "DynamicScalingInSuspended").unwrap_or(false);
         out_s = r.opt_bool(&sf, "DynamicScalingOutSuspended").unwrap_or(false);
         sched_s = r.opt_bool(&sf, "ScheduledScalingSuspended").unwrap_or(false);
+    }
+    if let Some(s) = service
+        && names.daemons.get(s.index()).copied().unwrap_or(false)
+    {
+        let n = f.node("ResourceId")?;
+        let name = &names.services[s.index()];
+        r.error(
+            &n.span,
+            &f.path("ResourceId"),
+            format!(
+                "expected a REPLICA service, found DAEMON service {name} (its desired count follows its instances)"
+            ),
+        );
+        return None;
     }
     let (min, max) = (min?, max?);
     if min > max {

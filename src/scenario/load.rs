@@ -308,6 +308,7 @@ impl Loader<'_> {
         let limits = [
             ("services", 5_000, "at most 5,000 services (the ECS quota of services per cluster)"),
             ("instance_groups", usize::from(u16::MAX), "at most 65,535 instance groups"),
+            ("scheduled_actions", usize::from(u16::MAX), "at most 65,535 scheduled actions"),
         ];
         let mut within = true;
         for (key, max, expected) in limits {
@@ -1226,10 +1227,12 @@ impl Loader<'_> {
         let service_target_groups: Vec<Vec<usize>> = specs
             .map(|v| v.iter().map(|s| s.load_balancers.iter().map(|lb| lb.target_group).collect()).collect())
             .unwrap_or_else(|| vec![Vec::new(); services.len()]);
+        let daemons: Vec<bool> = specs.map(|v| v.iter().map(|s| s.daemon).collect()).unwrap_or_default();
         let names = super::auto_scaling::Names {
             services,
             target_groups: tg_names,
             service_target_groups: &service_target_groups,
+            daemons: &daemons,
             epoch_ms: epoch_ms?,
         };
         super::auto_scaling::read(&mut self.r, &raw, &names)

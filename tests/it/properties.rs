@@ -228,6 +228,15 @@ fn toml(c: &Case) -> String {
             s.desired,
             if s.min_100 { 100 } else { 50 }
         );
+        if s.load_balanced {
+            // Service Auto Scaling on it: 100 requests/s is 6,000 a minute, 1,500 a target asks
+            // for 4 tasks, and each service scales between 1 and 8 through the run's failures.
+            t += &format!(
+                "[[scalable_targets]]\nResourceId = \"service/default/s{i}\"\nMinCapacity = 1\nMaxCapacity = 8\n\
+                 [[scaling_policies]]\nPolicyName = \"rcpt\"\nResourceId = \"service/default/s{i}\"\nPolicyType = \"TargetTrackingScaling\"\n\
+                 TargetTrackingScalingPolicyConfiguration = {{ TargetValue = 1500.0, ScaleOutCooldown = 60, ScaleInCooldown = 60, PredefinedMetricSpecification = {{ PredefinedMetricType = \"ALBRequestCountPerTarget\", ResourceLabel = \"tg{i}\" }} }}\n"
+            );
+        }
     }
     for (minute, a) in &c.events {
         let action = match a.checked_sub(ACTIONS.len()) {
