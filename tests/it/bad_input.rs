@@ -953,6 +953,11 @@ fn service_auto_scaling_shapes() {
         &["scalable_targets[0].ResourceId: expected service/<cluster>/<service>, found \"web\""],
     );
     check(
+        "a DAEMON service",
+        &format!("{}{target}", GOOD.replace("desiredCount = 2", "schedulingStrategy = \"DAEMON\"")),
+        &["scalable_targets[0].ResourceId: expected a REPLICA service, found DAEMON service web"],
+    );
+    check(
         "min above max",
         &with(&target.replace("MinCapacity = 1", "MinCapacity = 11")),
         &["scalable_targets[0].MinCapacity: expected MinCapacity <= MaxCapacity (10), found 11"],
