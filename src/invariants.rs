@@ -222,7 +222,36 @@ pub fn check(state: &State) -> Result<(), Violation> {
             );
         }
     }
+    check_census(state)?;
     check_capacity(state)
+}
+
+/// Each service's census, kept as tasks and instances change, is what its tasks say now.
+fn check_census(state: &State) -> Result<(), Violation> {
+    use crate::ecs::census::{Census, CensusKey};
+    for svc in &state.services {
+        let mut want = Census::default();
+        for t in svc.tasks.iter().map(|t| &state.tasks[t.index()]) {
+            let draining = state.cluster.instance(t.instance).status == InstanceStatus::Draining;
+            let zero = CensusKey {
+                deployment: 0,
+                live: false,
+                healthy: false,
+                doomed: false,
+                leaving: false,
+                stopping: false,
+            };
+            want.retally(zero, CensusKey::of(t, draining));
+        }
+        let n = svc.deployments.len();
+        if svc.census.sized(n) != want.sized(n) {
+            return fail(
+                "census_in_sync",
+                format!("service {}: kept {:?}, its tasks say {want:?}", svc.spec.name, svc.census),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// The bookkeeping managed scaling reads: instances and busy instances per group, tasks in
@@ -339,7 +368,7 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
 }
 
 /// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
-pub const NAMES: [&str; 24] = [
+pub const NAMES: [&str; 25] = [
     "cluster_usage_adds_up",
     "launching_counts_add_up",
     "no_task_on_two_instances",
@@ -357,6 +386,7 @@ pub const NAMES: [&str; 24] = [
     "group_counts_match_tasks",
     "zone_counts_match_tasks",
     "service_counts_match_tasks",
+    "census_in_sync",
     "one_daemon_task_per_instance",
     "maximum_percent_respected",
     "minimum_healthy_percent_respected",

@@ -3,6 +3,7 @@
 
 pub mod capacity_provider;
 pub mod capacity_provider_strategy;
+pub mod census;
 pub mod circuit_breaker;
 pub mod container_dependencies;
 pub mod container_health;

@@ -13,7 +13,7 @@
 
 use crate::ecs::deployment::DeploymentStatus;
 use crate::ecs::placement::{self, PlacementRequest, StopCandidate};
-use crate::ecs::task::{DesiredStatus, LastStatus, StopCode};
+use crate::ecs::task::{DesiredStatus, StopCode};
 use crate::ids::{ServiceId, TaskId};
 use crate::observer::Notice;
 use crate::sim::capacity_providers::Launch;
@@ -23,24 +23,7 @@ use crate::sim::{Ctx, Event, State};
 /// event so large scale-ups stay readable.
 const TASKS_PER_MESSAGE: usize = 10;
 
-/// What the reconcile step sees of one service's tasks.
-#[derive(Default)]
-struct Census {
-    /// Desired RUNNING tasks, all deployments.
-    live: u32,
-    /// Stopping tasks still holding their place under maximumPercent.
-    stopping: u32,
-    healthy: u32,
-    /// Desired RUNNING tasks per deployment.
-    live_per_deployment: Vec<u32>,
-    /// Of those, unhealthy ones waiting to be replaced.
-    doomed_per_deployment: Vec<u32>,
-    /// Of those, ones that must go: unhealthy, or on a DRAINING instance.
-    leaving_per_deployment: Vec<u32>,
-    /// Of those, healthy ones not marked for replacement: a marked task that passes its checks
-    /// again is no replacement for itself.
-    sound_per_deployment: Vec<u32>,
-}
+use crate::ecs::census::Census;
 
 impl State {
     /// Asks the scheduler to look at a service at this instant (once, however many changes).
@@ -73,34 +56,14 @@ impl State {
         self.wake_workloads(ctx);
     }
 
+    /// What the reconcile step sees of the service's tasks: its census as kept, with the tasks in
+    /// PROVISIONING (tasks of the service, desired RUNNING, not yet placed).
     fn census(&self, sid: ServiceId) -> Census {
         let svc = &self.services[sid.index()];
-        let n = svc.deployments.len();
-        let mut c = Census {
-            live_per_deployment: vec![0; n],
-            doomed_per_deployment: vec![0; n],
-            leaving_per_deployment: vec![0; n],
-            sound_per_deployment: vec![0; n],
-            ..Census::default()
-        };
-        for &tid in &svc.tasks {
-            let t = &self.tasks[tid.index()];
-            if t.desired_status == DesiredStatus::Running {
-                c.live += 1;
-                c.live_per_deployment[t.deployment] += 1;
-                let doomed = t.doomed.is_some();
-                c.doomed_per_deployment[t.deployment] += u32::from(doomed);
-                c.leaving_per_deployment[t.deployment] += u32::from(doomed || self.on_draining_instance(t));
-                let healthy = t.counts().healthy;
-                c.healthy += u32::from(healthy);
-                c.sound_per_deployment[t.deployment] += u32::from(healthy && !doomed);
-            } else if self.settings.max_percent_counts_stopping
-                && matches!(t.last_status, LastStatus::Stopping | LastStatus::Deactivating)
-            {
-                c.stopping += 1;
-            }
+        let mut c = svc.census.sized(svc.deployments.len());
+        if !self.settings.max_percent_counts_stopping {
+            c.stopping = 0;
         }
-        // Tasks in PROVISIONING are tasks of the service, desired RUNNING, not yet placed.
         for e in &svc.provisioning {
             c.live += 1;
             c.live_per_deployment[e.deployment] += 1;

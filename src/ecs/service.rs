@@ -100,6 +100,8 @@ pub struct Service {
     /// Tasks launched so far, for naming (`web-7`).
     pub launched: u32,
     pub counts: ServiceCounts,
+    /// What the scheduler reads of its tasks, kept as they change.
+    pub census: crate::ecs::census::Census,
     pub steady: bool,
     /// The next scheduled reconcile, if any (one at a time; an earlier request replaces it).
     pub reconcile_at: Option<(SimTime, crate::engine::EventKey)>,
@@ -177,6 +179,7 @@ impl Service {
             tasks: Vec::new(),
             launched: 0,
             counts: ServiceCounts::default(),
+            census: Default::default(),
             steady: false,
             reconcile_at: None,
             waiting_for_capacity: false,

@@ -150,6 +150,10 @@ impl Simulation {
                 let Some(svc) = s.services.first_mut() else { return false };
                 svc.counts.live += 1;
             }
+            "census_in_sync" => {
+                let Some(svc) = s.services.iter_mut().find(|s| s.census.live > 0) else { return false };
+                svc.census.healthy += 1;
+            }
             "one_daemon_task_per_instance" => return self.launch_beside_daemon(),
             "maximum_percent_respected" => return self.launch_past_maximum(),
             "minimum_healthy_percent_respected" => return self.stop_below_minimum(),

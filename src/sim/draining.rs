@@ -19,8 +19,11 @@ impl State {
         if ci.status != InstanceStatus::Active {
             return;
         }
-        ci.status = InstanceStatus::Draining;
-        ci.draining_since = Some(ctx.now);
+        let now = ctx.now;
+        self.set_instance_status(iid, |ci| {
+            ci.status = InstanceStatus::Draining;
+            ci.draining_since = Some(now);
+        });
         self.cluster.sync_slot(iid);
         let ci = self.cluster.instance(iid);
         let message = format!(
@@ -42,8 +45,8 @@ impl State {
         if ci.status != InstanceStatus::Draining || ci.spot_notice {
             return;
         }
-        ci.status = InstanceStatus::Active;
         let name = ci.ec2_instance_id.clone();
+        self.set_instance_status(iid, |ci| ci.status = InstanceStatus::Active);
         self.cluster.sync_slot(iid);
         self.cluster.draining_instances -= 1;
         self.reconcile_daemons(ctx);

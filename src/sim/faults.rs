@@ -31,9 +31,11 @@ impl State {
         if ci.status == InstanceStatus::Draining {
             self.cluster.draining_instances -= 1;
         }
-        let ci = self.cluster.instance_mut(iid);
-        ci.status = InstanceStatus::Inactive;
-        ci.agent_connected = false;
+        self.set_instance_status(iid, |ci| {
+            ci.status = InstanceStatus::Inactive;
+            ci.agent_connected = false;
+        });
+        let ci = self.cluster.instance(iid);
         let (group, zone) = (ci.group, ci.zone);
         self.cluster.sync_slot(iid);
         self.capacity_changed(ctx, group);

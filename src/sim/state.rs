@@ -3,14 +3,15 @@
 //! every task state change goes through [`State::update_task`] so counters and the observer can
 //! never disagree with the tasks.
 
-use crate::cluster::Cluster;
+use crate::cluster::{Cluster, InstanceStatus};
+use crate::ecs::census::CensusKey;
 use crate::ecs::deployment::Deployment;
 use crate::ecs::placement::TaskRequirements;
 use crate::ecs::service::Service;
 use crate::ecs::task::Task;
 use crate::ecs::task_definition::TaskDefinition;
 use crate::engine::SimTime;
-use crate::ids::{ServiceId, TaskId};
+use crate::ids::{InstanceId, ServiceId, TaskId};
 use crate::observer::Notice;
 use crate::scenario::{Fault, Scenario, Settings, TimelineEvent};
 
@@ -242,8 +243,17 @@ impl State {
             if t.targets.is_empty() || !any { Vec::new() } else { super::load_balancing::target_keys(t, on) }
         };
         let keys_before = keys(task, &self.traffic_on);
+        let draining = |cluster: &Cluster, t: &Task| cluster.instance(t.instance).status == InstanceStatus::Draining;
+        let census_before = task.service.map(|_| CensusKey::of(task, draining(&self.cluster, task)));
         f(task);
         let keys_after = keys(task, &self.traffic_on);
+        let task = &self.tasks[tid.index()];
+        if let Some(sid) = task.service {
+            let after = CensusKey::of(task, draining(&self.cluster, task));
+            if let Some(before) = census_before {
+                self.services[sid.index()].census.retally(before, after);
+            }
+        }
         self.retally_targets(&keys_before, &keys_after);
         let task = &self.tasks[tid.index()];
         let after = task.counts();
@@ -272,6 +282,24 @@ impl State {
             ctx.notice(Notice::TaskCounts { service: sid, instance: host, zone, task_definition, before, after });
             if after.healthy && !before.healthy {
                 self.task_became_healthy(ctx, tid, sid);
+            }
+        }
+    }
+
+    /// Changes an instance's status with `f`, keeping its tasks' places in their services'
+    /// census (a task on a DRAINING instance is leaving).
+    pub fn set_instance_status(&mut self, iid: InstanceId, f: impl FnOnce(&mut crate::cluster::ContainerInstance)) {
+        let draining = |s: &State| s.cluster.instance(iid).status == InstanceStatus::Draining;
+        let before = draining(self);
+        f(self.cluster.instance_mut(iid));
+        if draining(self) == before {
+            return;
+        }
+        for &tid in &self.cluster.instance(iid).tasks {
+            let t = &self.tasks[tid.index()];
+            if let Some(sid) = t.service {
+                let (old, new) = (CensusKey::of(t, before), CensusKey::of(t, !before));
+                self.services[sid.index()].census.retally(old, new);
             }
         }
     }
