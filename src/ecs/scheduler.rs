@@ -101,12 +101,20 @@ impl State {
         }
         let mut healthy = self.census(sid).healthy;
         let mut retired = Vec::new();
+        // Nothing to retire without a DRAINING instance in the cluster or a live task of an old
+        // deployment: the common case costs no walk over the service's tasks.
+        let c = &self.services[sid.index()].census;
+        let old_live = c.live - c.live_per_deployment.get(primary).copied().unwrap_or(0);
+        if self.cluster.draining_instances == 0 && (old_live == 0 || !rolling) {
+            return false;
+        }
         // Pending replacements from an old revision are left to finish starting ([INFER]:
         // otherwise the step would launch and retire the same task in a loop).
-        while let Some(tid) = self.choose_stop(ctx, sid, |t| {
+        let mut candidates = self.stop_candidates(sid, |t| {
             self.on_draining_instance(t)
                 || (rolling && t.deployment != primary && !(t.old_revision_replacement && t.last_status.is_pending()))
-        }) {
+        });
+        while let Some(tid) = self.choose_stop(ctx, sid, &mut candidates) {
             let task_healthy = self.tasks[tid.index()].counts().healthy;
             if task_healthy {
                 if healthy == 0 || healthy - 1 < min_healthy {
@@ -423,10 +431,13 @@ impl State {
             excess -= 1;
         }
         let mut stopped = Vec::new();
+        if excess == 0 {
+            return;
+        }
+        let mut candidates = self
+            .stop_candidates(sid, |t| t.deployment == primary && t.doomed.is_none() && !self.on_draining_instance(t));
         for _ in 0..excess {
-            let Some(tid) = self.choose_stop(ctx, sid, |t| {
-                t.deployment == primary && t.doomed.is_none() && !self.on_draining_instance(t)
-            }) else {
+            let Some(tid) = self.choose_stop(ctx, sid, &mut candidates) else {
                 break;
             };
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason.clone());
@@ -435,23 +446,23 @@ impl State {
         self.log_task_batch(ctx, sid, &stopped, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
     }
 
-    /// Which of the live tasks that `keep` selects the service stops next (§5.8).
-    fn choose_stop(
-        &self,
-        ctx: &mut Ctx<'_>,
-        sid: ServiceId,
-        keep: impl Fn(&crate::ecs::task::Task) -> bool,
-    ) -> Option<TaskId> {
+    /// Which of `candidates` the service stops next (§5.8); it leaves the list. One list serves
+    /// a whole step's stops: a stop changes no other candidate, and the cluster's counts the
+    /// choice reads are read afresh each time.
+    fn choose_stop(&self, ctx: &mut Ctx<'_>, sid: ServiceId, candidates: &mut Vec<StopCandidate>) -> Option<TaskId> {
         let svc = &self.services[sid.index()];
-        let candidates = self.stop_candidates(sid, keep);
-        placement::choose_task_to_stop(
+        let tid = placement::choose_task_to_stop(
             &self.cluster,
             svc.group,
-            &candidates,
+            candidates,
             &svc.spec.strategies,
             self.settings.placement_tie_break,
             &mut ctx.rng.placement,
-        )
+        )?;
+        if let Some(i) = candidates.iter().position(|c| c.task == tid) {
+            candidates.remove(i);
+        }
+        Some(tid)
     }
 
     /// The live tasks of a service that `keep` selects, as scale-in candidates.
