@@ -313,6 +313,10 @@ pub struct Observer {
     measure_start: Option<SimTime>,
     fixed_measure_start: bool,
     cpu_known: Vec<bool>,
+    /// The services and target groups a notice touched since the last flush (each listed once):
+    /// a flush costs what changed, not the cluster's size.
+    touched_services: Touched,
+    touched_groups: Touched,
     rows: Vec<Row>,
     revision_rows: Vec<RevisionRow>,
     target_group_rows: Vec<TargetGroupRow>,
@@ -350,6 +354,9 @@ impl Observer {
             target_groups: scenario.target_groups.iter().map(|tg| TargetGroupObs::new(&tg.name)).collect(),
             measure_start: scenario.measure_from.map(|d| SimTime(d.0)),
             fixed_measure_start: scenario.measure_from.is_some(),
+            // Every service records its first row.
+            touched_services: Touched::all(scenario.services.len()),
+            touched_groups: Touched::all(scenario.target_groups.len()),
             cpu_known: (scenario.services.iter())
                 .map(|s| scenario.task_definitions[s.task_definition.index()].behavior.capacity_rps.is_some())
                 .collect(),
@@ -388,12 +395,17 @@ impl Observer {
         for n in notices.drain(..) {
             match n {
                 Notice::TaskCounts { service, instance, zone, task_definition, before, after } => {
+                    self.touched_services.touch(service.index());
                     self.services[service.index()].task_counts(instance, zone, task_definition, before, after)
                 }
                 Notice::Target { target_group, before, after, .. } => {
+                    self.touched_groups.touch(target_group);
                     self.target_groups[target_group].moved(before, after)
                 }
-                Notice::DesiredCount { service, desired } => self.services[service.index()].set_desired(desired),
+                Notice::DesiredCount { service, desired } => {
+                    self.touched_services.touch(service.index());
+                    self.services[service.index()].set_desired(desired)
+                }
                 Notice::Steady { service, steady } => {
                     let s = &mut self.services[service.index()];
                     s.steady_ever |= steady;
@@ -456,12 +468,15 @@ impl Observer {
         if self.measure_start.is_none() && !self.fixed_measure_start && self.services.iter().all(|s| s.steady_ever) {
             self.measure_start = Some(now);
         }
-        for (g, tg) in self.target_groups.iter_mut().enumerate() {
-            if let Some(counts) = tg.flush(now, self.measure_start, &mut self.log) {
+        // A target group or service nothing touched has nothing to record: its integrals are
+        // carried up to the next change (or the end of the run) exactly.
+        for g in self.touched_groups.take() {
+            if let Some(counts) = self.target_groups[g].flush(now, self.measure_start, &mut self.log) {
                 self.target_group_rows.push(TargetGroupRow { time: now, target_group: g, counts });
             }
         }
-        for (i, s) in self.services.iter_mut().enumerate() {
+        for i in self.touched_services.take() {
+            let s = &mut self.services[i];
             let service = ServiceId(i as u16);
             let (values, revisions) = s.take_changed();
             if let Some(values) = values {
@@ -630,4 +645,33 @@ fn requests_of(scenario: &Scenario) -> Vec<Option<requests::RequestObs>> {
                 .then(|| requests::RequestObs::new(scenario.services_behind(g), scenario.services.len()))
         })
         .collect()
+}
+
+/// Indices touched since the last [`Touched::take`], each once, taken in increasing order.
+#[derive(Clone, Debug, Default)]
+struct Touched {
+    on: Vec<bool>,
+    list: Vec<usize>,
+}
+
+impl Touched {
+    fn all(n: usize) -> Touched {
+        Touched { on: vec![true; n], list: (0..n).collect() }
+    }
+
+    fn touch(&mut self, i: usize) {
+        if !self.on[i] {
+            self.on[i] = true;
+            self.list.push(i);
+        }
+    }
+
+    fn take(&mut self) -> Vec<usize> {
+        let mut list = std::mem::take(&mut self.list);
+        list.sort_unstable();
+        for &i in &list {
+            self.on[i] = false;
+        }
+        list
+    }
 }
