@@ -18,6 +18,8 @@ pub struct Census {
     pub healthy: u32,
     /// Desired RUNNING tasks per deployment.
     pub live_per_deployment: Vec<u32>,
+    /// Of those, healthy ones.
+    pub healthy_per_deployment: Vec<u32>,
     /// Of those, unhealthy ones waiting to be replaced.
     pub doomed_per_deployment: Vec<u32>,
     /// Of those, ones that must go: unhealthy, or on a DRAINING instance.
@@ -78,6 +80,7 @@ impl Census {
         let d = k.deployment;
         for v in [
             &mut self.live_per_deployment,
+            &mut self.healthy_per_deployment,
             &mut self.doomed_per_deployment,
             &mut self.leaving_per_deployment,
             &mut self.sound_per_deployment,
@@ -87,6 +90,7 @@ impl Census {
             }
         }
         add(&mut self.live_per_deployment[d], true);
+        add(&mut self.healthy_per_deployment[d], k.healthy);
         add(&mut self.doomed_per_deployment[d], k.doomed);
         add(&mut self.leaving_per_deployment[d], k.leaving);
         add(&mut self.sound_per_deployment[d], k.healthy && !k.doomed);
@@ -98,6 +102,7 @@ impl Census {
         let mut c = self.clone();
         for v in [
             &mut c.live_per_deployment,
+            &mut c.healthy_per_deployment,
             &mut c.doomed_per_deployment,
             &mut c.leaving_per_deployment,
             &mut c.sound_per_deployment,

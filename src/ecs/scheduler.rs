@@ -104,8 +104,12 @@ impl State {
         // Nothing to retire without a DRAINING instance in the cluster or a live task of an old
         // deployment: the common case costs no walk over the service's tasks.
         let c = &self.services[sid.index()].census;
-        let old_live = c.live - c.live_per_deployment.get(primary).copied().unwrap_or(0);
-        if self.cluster.draining_instances == 0 && (old_live == 0 || !rolling) {
+        let of = |v: &[u32]| v.get(primary).copied().unwrap_or(0);
+        let old_live = c.live - of(&c.live_per_deployment);
+        // Old tasks that are not healthy can always go; healthy ones only above the floor.
+        let old_not_healthy = old_live - (c.healthy - of(&c.healthy_per_deployment));
+        let stoppable = old_not_healthy > 0 || healthy > min_healthy;
+        if self.cluster.draining_instances == 0 && (old_live == 0 || !rolling || !stoppable) {
             return false;
         }
         // Pending replacements from an old revision are left to finish starting ([INFER]:
