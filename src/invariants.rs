@@ -223,7 +223,28 @@ pub fn check(state: &State) -> Result<(), Violation> {
         }
     }
     check_census(state)?;
+    check_spread_indexes(state)?;
     check_capacity(state)
+}
+
+/// Each spread index lists exactly the live instances, in their zones, with the group's tasks on
+/// each.
+fn check_spread_indexes(state: &State) -> Result<(), Violation> {
+    let cluster = &state.cluster;
+    for (g, ix) in cluster.spread_indexes.iter().enumerate() {
+        let Some(ix) = ix else { continue };
+        let mut want = crate::cluster::spread_index::SpreadIndex::new(cluster.zones.len());
+        for &id in &cluster.live {
+            want.insert(cluster.slots[id.index()].zone, cluster.group_instance_counts[g][id.index()], id);
+        }
+        if *ix != want {
+            return fail(
+                "spread_index_in_sync",
+                format!("task group {}: the index is not the live instances and their counts", cluster.task_groups[g]),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Each service's census, kept as tasks and instances change, is what its tasks say now.
@@ -368,7 +389,7 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
 }
 
 /// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
-pub const NAMES: [&str; 25] = [
+pub const NAMES: [&str; 26] = [
     "cluster_usage_adds_up",
     "launching_counts_add_up",
     "no_task_on_two_instances",
@@ -387,6 +408,7 @@ pub const NAMES: [&str; 25] = [
     "zone_counts_match_tasks",
     "service_counts_match_tasks",
     "census_in_sync",
+    "spread_index_in_sync",
     "one_daemon_task_per_instance",
     "maximum_percent_respected",
     "minimum_healthy_percent_respected",

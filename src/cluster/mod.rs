@@ -4,6 +4,7 @@
 pub mod capacity_index;
 pub mod container_instance;
 pub mod instance_types;
+pub mod spread_index;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{GroupId, InstanceId, TaskGroupId, ZoneId};
@@ -234,6 +235,9 @@ pub struct Cluster {
     pub capacity_short: Vec<(String, ZoneId)>,
     /// Wall-clock time of simulated time zero, ms since the Unix epoch (for `registeredAt`).
     pub start_epoch_ms: i64,
+    /// Per task group, its spread index when one was asked for (services placed by spread over
+    /// zones then instances, ECS's default).
+    pub spread_indexes: Vec<Option<spread_index::SpreadIndex>>,
 }
 
 impl Cluster {
@@ -268,6 +272,7 @@ impl Cluster {
             type_live,
             capacity_short: Vec::new(),
             start_epoch_ms: 0,
+            spread_indexes: Vec::new(),
         }
     }
 
@@ -290,6 +295,7 @@ impl Cluster {
         self.task_groups.push(name.to_string());
         self.group_zone_counts.push(vec![0; self.zones.len()]);
         self.group_instance_counts.push(vec![0; self.instances.len()]);
+        self.spread_indexes.push(None);
         TaskGroupId((self.task_groups.len() - 1) as u32)
     }
 
@@ -353,10 +359,10 @@ impl Cluster {
             group_task_counts: Vec::new(),
         });
         self.slots.push(Slot::default());
-        self.sync_slot(id);
         for counts in &mut self.group_instance_counts {
             counts.push(0);
         }
+        self.sync_slot(id);
         id
     }
 
@@ -393,6 +399,15 @@ impl Cluster {
                 *of_type -= 1;
             }
             // Ids grow with registration, so the list stays sorted.
+            for (g, ix) in self.spread_indexes.iter_mut().enumerate() {
+                let Some(ix) = ix.as_mut() else { continue };
+                let n = self.group_instance_counts[g][id.index()];
+                if new.live {
+                    ix.insert(new.zone, n, id);
+                } else {
+                    ix.remove(old.zone, n, id);
+                }
+            }
             match (self.live.binary_search(&id), new.live) {
                 (Err(at), true) => self.live.insert(at, id),
                 (Ok(at), false) => {
@@ -410,7 +425,27 @@ impl Cluster {
         let c = &mut self.group_zone_counts[group.index()][zone.index()];
         *c = c.saturating_add_signed(delta);
         let c = &mut self.group_instance_counts[group.index()][instance.index()];
+        let old = *c;
         *c = c.saturating_add_signed(delta);
+        let new = *c;
+        if let Some(ix) = self.spread_indexes[group.index()].as_mut()
+            && self.slots[instance.index()].live
+        {
+            ix.remove(zone, old, instance);
+            ix.insert(zone, new, instance);
+        }
+    }
+
+    /// Keeps a spread index for task group `group` from now on.
+    pub fn index_spread(&mut self, group: TaskGroupId) {
+        if self.spread_indexes[group.index()].is_some() {
+            return;
+        }
+        let mut ix = spread_index::SpreadIndex::new(self.zones.len());
+        for &id in &self.live {
+            ix.insert(self.slots[id.index()].zone, self.group_instance_counts[group.index()][id.index()], id);
+        }
+        self.spread_indexes[group.index()] = Some(ix);
     }
 
     /// The zone of a group with the fewest instances among zones that are up and have capacity

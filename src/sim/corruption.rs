@@ -150,6 +150,13 @@ impl Simulation {
                 let Some(svc) = s.services.first_mut() else { return false };
                 svc.counts.live += 1;
             }
+            "spread_index_in_sync" => {
+                let Some(ix) = s.cluster.spread_indexes.iter_mut().flatten().next() else { return false };
+                let Some(set) = ix.zones.iter_mut().find(|z| !z.is_empty()) else { return false };
+                let Some(&(n, id)) = set.iter().next() else { return false };
+                set.remove(&(n, id));
+                set.insert((n + 1, id));
+            }
             "census_in_sync" => {
                 let Some(svc) = s.services.iter_mut().find(|s| s.census.live > 0) else { return false };
                 svc.census.healthy += 1;

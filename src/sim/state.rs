@@ -98,7 +98,13 @@ impl State {
                 let first = Deployment::new(deployment_id(i, 0), spec.task_definition, SimTime::ZERO);
                 Service::new(ServiceId(i as u16), spec.clone(), group, constraints, first)
             })
-            .collect();
+            .collect::<Vec<Service>>();
+        // Services placed by ECS's default chain keep a spread index (placement reads it).
+        use crate::ecs::placement::{SpreadField, Strategy};
+        let default_chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
+        for svc in services.iter().filter(|s| !s.spec.daemon && s.strategies == default_chain) {
+            cluster.index_spread(svc.group);
+        }
         State {
             cluster,
             task_definitions: scenario.task_definitions.clone(),

@@ -349,6 +349,15 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
             live.iter().copied().find(|id| ok(id.index()))
         };
     }
+    // ECS's default for services, spread over zones then instances, from the group's index
+    // when it keeps one: the fronts of a few ordered lists instead of the whole fleet.
+    if slot_only
+        && !random
+        && chain == [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)]
+        && let Some(ix) = cluster.spread_indexes[req.group.index()].as_ref()
+    {
+        return ix.best(&cluster.group_zone_counts[req.group.index()], |i| slots[i].fits(t));
+    }
     if let Some(scorers) = slot_scorers(chain) {
         // A fixed number of scores lets the compiler unroll the key.
         let scan = SlotScan { cluster, req, slot_only, random };

@@ -14,6 +14,8 @@ fn random_cluster(rng: &mut SimRng) -> (Cluster, Vec<TaskGroupId>) {
     };
     let mut c = Cluster::new(zones, vec![group]);
     let groups = vec![c.task_group("service:a"), c.task_group("service:b")];
+    // Service a keeps a spread index (ECS's default chain reads it), kept through everything below.
+    c.index_spread(groups[0]);
     for i in 0..(5 + rng.below(40)) {
         let id = c.register_instance(GroupId(0), ZoneId((rng.below(3)) as u16), 0, SimTime::ZERO);
         let ci = c.instance_mut(id);
@@ -104,4 +106,43 @@ fn every_path_agrees_with_the_narrowing_model() {
         }
     }
     assert!(fast_path_cases > 1000, "the fast scan ran in only {fast_path_cases} cases");
+}
+
+/// ECS's default chain (spread over zones, then instances) read from the group's spread index
+/// answers what the narrowing model does, instance for instance, also after instances leave.
+#[test]
+fn the_spread_index_agrees_with_the_narrowing_model() {
+    let mut rng = SimRng::new(12, Stream::Test);
+    let chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
+    let mut placed = 0;
+    for case in 0..2000 {
+        let (mut cluster, groups) = random_cluster(&mut rng);
+        // Some instances go INACTIVE: the index forgets them.
+        for id in cluster.live.clone() {
+            if rng.below(6) == 0 {
+                cluster.instance_mut(id).status = InstanceStatus::Inactive;
+                cluster.sync_slot(id);
+            }
+        }
+        let task = TaskRequirements {
+            cpu: 256 * (1 + rng.below(4) as u32),
+            memory_mib: 512 * (1 + rng.below(6) as u32),
+            dynamic_ports: rng.below(2) as usize,
+            ..TaskRequirements::default()
+        };
+        let req = PlacementRequest {
+            task: &task,
+            group: groups[0],
+            pool: None,
+            strategies: &chain,
+            constraints: &[],
+            tie_break: TieBreak::Ordered,
+        };
+        assert!(cluster.spread_indexes[groups[0].index()].is_some(), "the index answers");
+        let want = reference(&cluster, &req);
+        let got = try_place(&cluster, &req, &mut rng);
+        assert_eq!(got, want.first().copied(), "case {case}");
+        placed += usize::from(got.is_some());
+    }
+    assert!(placed > 1000, "placed in only {placed} cases");
 }
