@@ -27,6 +27,9 @@ use crate::ecs::task_definition::TaskDefinition;
 use crate::engine::SimDuration;
 use crate::ids::{GroupId, ServiceId, ZoneId};
 
+/// ECS's quota of container instances per cluster (SCHEDULING.md §2.6, not adjustable).
+pub const MAX_CONTAINER_INSTANCES: u64 = 5_000;
+
 /// The bundled quickstart scenario, run by `ecsim run` without a file.
 pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
 pub const QUICKSTART_NAME: &str = "<bundled quickstart>";
@@ -681,13 +684,29 @@ impl Loader<'_> {
         zones: &[String],
         pricing: Option<&Pricing>,
     ) -> Option<Vec<InstanceGroupSpec>> {
-        self.read_named(
+        let groups = self.read_named(
             top,
             "instance_groups",
             "instance group",
             |ld, node, path| read_group(&mut ld.r, node, path, zones, pricing),
             |g| &g.name,
-        )
+        )?;
+        // The quota of container instances per cluster (SCHEDULING.md §2.6: 5,000, not
+        // adjustable) bounds the fleet the scenario starts with.
+        let total: u64 = groups.iter().map(|g| u64::from(g.count)).sum();
+        if total > MAX_CONTAINER_INSTANCES
+            && let Some(n) = top.node("instance_groups")
+        {
+            self.r.error(
+                &n.span,
+                "instance_groups",
+                format!(
+                    "expected at most 5,000 container instances in the cluster (the ECS quota of container instances per cluster, not adjustable), found {total} over the groups' counts"
+                ),
+            );
+            return None;
+        }
+        Some(groups)
     }
 
     /// Reads every table of the array `key`, reporting names used twice; `None` if any failed.

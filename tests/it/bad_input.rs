@@ -1016,3 +1016,19 @@ fn service_auto_scaling_shapes() {
         ],
     );
 }
+
+/// ECS's quota of 5,000 container instances per cluster (not adjustable) bounds the fleet a
+/// scenario starts with, over all its groups.
+#[test]
+fn more_container_instances_than_the_cluster_quota() {
+    let two = GOOD.replace("count = 2\n", "count = 3000\n")
+        + "\n[[instance_groups]]\nname = \"more\"\ninstance_type = \"m5.large\"\ncount = 2001\n";
+    check(
+        "5,001 instances",
+        &two,
+        &[
+            "instance_groups: expected at most 5,000 container instances in the cluster (the ECS quota of container instances per cluster, not adjustable), found 5001",
+        ],
+    );
+    load_str("good.toml", &two.replace("count = 2001", "count = 2000"), None).unwrap();
+}
