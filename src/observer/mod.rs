@@ -666,7 +666,11 @@ impl Touched {
         }
     }
 
+    #[inline]
     fn take(&mut self) -> Vec<usize> {
+        if self.list.is_empty() {
+            return Vec::new();
+        }
         let mut list = std::mem::take(&mut self.list);
         list.sort_unstable();
         for &i in &list {

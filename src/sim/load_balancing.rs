@@ -119,6 +119,9 @@ impl State {
     /// the list stays as short as the kinds present); with `all`, every data plane integrates up
     /// to now (the measured time may start here).
     pub fn report_routing(&mut self, ctx: &mut Ctx<'_>, all: bool) {
+        if !self.any_traffic {
+            return;
+        }
         let mut stretches = Vec::new();
         for tg in 0..self.traffic.len() {
             let Some(t) = self.traffic[tg].as_mut() else { continue };

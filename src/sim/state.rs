@@ -341,8 +341,10 @@ impl State {
             self.reported_usage = self.cluster.usage;
             ctx.notice(Notice::ClusterUsage(self.cluster.usage));
         }
-        let cut = std::mem::take(&mut self.cut_data_planes);
-        self.report_routing(ctx, cut);
+        if self.any_traffic {
+            let cut = std::mem::take(&mut self.cut_data_planes);
+            self.report_routing(ctx, cut);
+        }
         for group in self.cluster.take_changed_groups() {
             let usage = self.cluster.group_usage[group.index()];
             let instances = self.cluster.group_live_instances[group.index()];

@@ -351,10 +351,10 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     }
     // ECS's default for services, spread over zones then instances, from the group's index
     // when it keeps one: the fronts of a few ordered lists instead of the whole fleet.
-    if slot_only
+    if let Some(ix) = cluster.spread_indexes[req.group.index()].as_ref()
+        && slot_only
         && !random
-        && chain == [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)]
-        && let Some(ix) = cluster.spread_indexes[req.group.index()].as_ref()
+        && matches!(chain, [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)])
     {
         return ix.best(&cluster.group_zone_counts[req.group.index()], |i| slots[i].fits(t));
     }
