@@ -246,7 +246,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let mut claims = claims.into_iter();
     let Some(mut folder) = claims.next() else { return ExitCode::from(EXIT_INTERNAL) };
-    if let Err(e) = report::write_folder(&mut folder, &rendered.files, &[]) {
+    if let Err(e) = report::write_folder(&mut folder, &rendered.files, &report::histories(&result, &scenario), &[]) {
         return bad_input(&e.to_string());
     }
     for note in &folder.notes {

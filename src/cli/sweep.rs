@@ -372,7 +372,7 @@ fn write_outputs(
     let mut m = serde_json::to_vec_pretty(manifest).unwrap_or_default();
     m.push(b'\n');
     files.push(("sweep.json".to_string(), m));
-    if let Err(e) = report::write_folder(claim, &files, &[("runs.csv".to_string(), rows_path)]) {
+    if let Err(e) = report::write_folder(claim, &files, &[], &[("runs.csv".to_string(), rows_path)]) {
         return bad_input(&e.to_string());
     }
     for note in &claim.notes {

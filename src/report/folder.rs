@@ -262,7 +262,7 @@ fn make_writable(path: &Path) {
 /// [`write_folder`]). Returns the notes of the cleanup.
 pub fn write_report(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<String>, ReportError> {
     let mut claim = Claim::new(dir)?;
-    write_folder(&mut claim, files, &[])?;
+    write_folder(&mut claim, files, &[], &[])?;
     Ok(std::mem::take(&mut claim.notes))
 }
 
@@ -271,6 +271,7 @@ pub fn write_report(dir: &Path, files: &[(String, Vec<u8>)]) -> Result<Vec<Strin
 pub fn write_folder(
     claim: &mut Claim,
     files: &[(String, Vec<u8>)],
+    streamed: &[super::Streamed<'_>],
     moved: &[(String, PathBuf)],
 ) -> Result<(), ReportError> {
     let dir = claim.target.clone();
@@ -281,6 +282,12 @@ pub fn write_folder(
         for (file, bytes) in files {
             let p = tmp.join(file);
             fs::write(&p, bytes).map_err(io(&p))?;
+        }
+        for s in streamed {
+            let p = tmp.join(&s.name);
+            let mut w = std::io::BufWriter::new(File::create(&p).map_err(io(&p))?);
+            s.write_to(&mut w)?;
+            std::io::Write::flush(&mut w).map_err(io(&p))?;
         }
         for (file, from) in moved {
             fs::rename(from, tmp.join(file)).map_err(io(from))?;

@@ -42,13 +42,7 @@ pub fn render(
     }
     let mut summary_bytes = serde_json::to_vec_pretty(&summary).map_err(|e| format(e.to_string()))?;
     summary_bytes.push(b'\n');
-    let mut files = vec![
-        ("summary.json".to_string(), summary_bytes),
-        ("timeseries.csv".to_string(), timeseries_csv(result).map_err(|e| format(e.to_string()))?),
-        ("revisions.csv".to_string(), revisions_csv(result, scenario).map_err(|e| format(e.to_string()))?),
-        ("target_groups.csv".to_string(), target_groups_csv(result).map_err(|e| format(e.to_string()))?),
-        ("events.csv".to_string(), events_csv(result).map_err(|e| format(e.to_string()))?),
-    ];
+    let mut files = vec![("summary.json".to_string(), summary_bytes)];
     if !result.capacity_providers.is_empty() {
         let csv = capacity_providers_csv(result).map_err(|e| format(e.to_string()))?;
         files.push(("capacity_providers.csv".to_string(), csv));
@@ -125,7 +119,8 @@ pub fn plot_file_name(kind: &str, service: &str, services: &[&str]) -> String {
 
 /// A run's report: the files of its folder, and what the command line reports from them.
 pub struct Rendered {
-    /// (file name, bytes), in a fixed order.
+    /// (file name, bytes), in a fixed order; the run's histories ([`histories`]) are written
+    /// beside them as they are formatted.
     pub files: Vec<(String, Vec<u8>)>,
     pub summary: Value,
     pub outcomes: Vec<Outcome>,
@@ -133,6 +128,45 @@ pub struct Rendered {
     pub changes: Vec<Change>,
     /// What differs in what was run (scenario, hash, seed, version) from the baseline.
     pub baseline_notes: Vec<String>,
+}
+
+/// Formats one file into a writer.
+type Format<'a> = Box<dyn Fn(&mut dyn std::io::Write) -> Result<(), csv::Error> + 'a>;
+
+/// A file of the report formatted straight into where it is written.
+pub struct Streamed<'a> {
+    pub name: String,
+    write: Format<'a>,
+}
+
+impl<'a> Streamed<'a> {
+    fn new(name: &str, write: impl Fn(&mut dyn std::io::Write) -> Result<(), csv::Error> + 'a) -> Streamed<'a> {
+        Streamed { name: name.to_string(), write: Box::new(write) }
+    }
+
+    /// Writes the file's bytes to `out`.
+    pub fn write_to(&self, out: &mut dyn std::io::Write) -> Result<(), ReportError> {
+        (self.write)(out).map_err(|e| ReportError::Format(e.to_string()))
+    }
+
+    /// The file's bytes (tests, and outputs that are not folders).
+    pub fn bytes(&self) -> Result<Vec<u8>, ReportError> {
+        let mut v = Vec::new();
+        self.write_to(&mut v)?;
+        Ok(v)
+    }
+}
+
+/// The run's histories: timeseries.csv, revisions.csv, target_groups.csv and events.csv,
+/// formatted straight into where they are written (a week of a full-size cluster is hundreds of
+/// megabytes of them), in this order after [`Rendered::files`].
+pub fn histories<'a>(result: &'a RunResult, scenario: &'a Scenario) -> Vec<Streamed<'a>> {
+    vec![
+        Streamed::new("timeseries.csv", move |w| timeseries_csv(result, w).map(drop)),
+        Streamed::new("revisions.csv", move |w| revisions_csv(result, scenario, w).map(drop)),
+        Streamed::new("target_groups.csv", move |w| target_groups_csv(result, w).map(drop)),
+        Streamed::new("events.csv", move |w| events_csv(result, w).map(drop)),
+    ]
 }
 
 impl Rendered {
@@ -592,8 +626,8 @@ pub fn capacity_providers_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error>
 /// timeseries.csv: one row per service whenever its values change (a step function), and a
 /// closing row at the end of the run. The header is line 1 and every cell one value, so pandas,
 /// polars, duckdb and R read it as it is; provenance lives in summary.json.
-pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+pub fn timeseries_csv<W: std::io::Write>(result: &RunResult, out: W) -> Result<W, csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record([
         "time_s",
         "service",
@@ -624,8 +658,8 @@ pub fn timeseries_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
 
 /// revisions.csv: per service and task definition revision, the running and healthy tasks, a
 /// row whenever they change (a drop to zero included) and a closing row at the end.
-pub fn revisions_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+pub fn revisions_csv<W: std::io::Write>(result: &RunResult, scenario: &Scenario, out: W) -> Result<W, csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(["time_s", "service", "task_definition", "running", "healthy"])?;
     let mut time = String::new();
     for row in &result.revision_rows {
@@ -644,8 +678,8 @@ pub fn revisions_csv(result: &RunResult, scenario: &Scenario) -> Result<Vec<u8>,
 
 /// target_groups.csv: per target group, its targets by state (initial, healthy, unhealthy,
 /// draining) and whether it fails open, a row whenever they change and a closing row at the end.
-pub fn target_groups_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+pub fn target_groups_csv<W: std::io::Write>(result: &RunResult, out: W) -> Result<W, csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(["time_s", "target_group", "initial", "healthy", "unhealthy", "draining", "fail_open"])?;
     let mut time = String::new();
     for row in &result.target_group_rows {
@@ -757,8 +791,8 @@ pub fn service_metrics_csv(result: &RunResult, scenario: &Scenario) -> Result<Ve
 }
 
 /// events.csv: the event log in ECS's style.
-pub fn events_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+pub fn events_csv<W: std::io::Write>(result: &RunResult, out: W) -> Result<W, csv::Error> {
+    let mut w = csv::Writer::from_writer(out);
     w.write_record(["time_s", "kind", "service", "task", "instance", "message"])?;
     let mut time = String::new();
     for (t, e) in &result.log {

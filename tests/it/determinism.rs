@@ -11,7 +11,11 @@ pub fn render(path: &Path, seed: Option<u64>, check: bool) -> Vec<(String, Vec<u
     let mut scenario = load_file(path).unwrap_or_else(|d| panic!("{d}"));
     scenario.settings.check_invariants = check;
     let result = Simulation::new(&scenario, seed.unwrap_or(scenario.seed)).run().unwrap_or_else(|e| panic!("{e}"));
-    report::render(&result, &scenario, None).unwrap().files
+    let mut files = report::render(&result, &scenario, None).unwrap().files;
+    for h in report::histories(&result, &scenario) {
+        files.push((h.name.clone(), h.bytes().unwrap()));
+    }
+    files
 }
 
 pub fn bundled() -> Vec<std::path::PathBuf> {
