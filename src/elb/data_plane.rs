@@ -123,15 +123,20 @@ impl DataPlane {
         &self.services
     }
 
-    /// The targets changed at `now`: what the old ones did until now is reported first.
-    pub fn set_kinds(&mut self, now: SimTime, kinds: Vec<RoutedKind>, out: &mut Vec<Stretch>) {
+    /// The targets changed at `now`: what the old ones did until now is reported first. The
+    /// buffers are reused: this runs at every change of a target's state.
+    pub fn set_kinds(&mut self, now: SimTime, kinds: &[RoutedKind], out: &mut Vec<Stretch>) {
         self.advance(now, out);
-        self.targets = kinds.iter().map(|k| k.kind).collect();
+        self.targets.clear();
+        self.targets.extend(kinds.iter().map(|k| k.kind));
         self.fractions = routing::fractions(&self.routing, &self.targets);
         self.routable =
             self.targets.iter().zip(&self.fractions).filter(|(_, f)| **f > 0.0).map(|(k, _)| f64::from(k.count)).sum();
-        self.slots = kinds.iter().map(|k| k.service.and_then(|s| self.services.iter().position(|x| *x == s))).collect();
-        self.kinds = kinds;
+        let services = &self.services;
+        self.slots.clear();
+        self.slots.extend(kinds.iter().map(|k| k.service.and_then(|s| services.iter().position(|x| *x == s))));
+        self.kinds.clear();
+        self.kinds.extend_from_slice(kinds);
     }
 
     /// Reports the requests from the last report to `now`, a stretch per minute touched.
@@ -244,7 +249,7 @@ mod tests {
         };
         p.set_kinds(
             SimTime::ZERO,
-            vec![RoutedKind { service: Some(ServiceId(0)), task_definition: TaskDefId(0), kind }],
+            &[RoutedKind { service: Some(ServiceId(0)), task_definition: TaskDefId(0), kind }],
             out,
         );
         p

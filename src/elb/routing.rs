@@ -89,17 +89,20 @@ fn candidate(state: TargetState) -> bool {
 /// Per target kind, the fraction of the group's rate each target of that kind receives (0 for
 /// those not routed to). All zero when nothing is routable: every request then fails (503).
 pub fn fractions(routing: &Routing, kinds: &[TargetKind]) -> Vec<f64> {
-    let mut zones: Vec<ZoneId> = kinds.iter().map(|k| k.zone).collect();
-    zones.sort_unstable();
-    zones.dedup();
     let count = |pred: &dyn Fn(&TargetKind) -> bool, zone: Option<ZoneId>| -> u32 {
         kinds.iter().filter(|k| zone.is_none_or(|z| k.zone == z) && pred(k)).map(|k| k.count).sum()
     };
     let healthy = |k: &TargetKind| k.state == TargetState::Healthy;
     let cand = |k: &TargetKind| candidate(k.state);
     // Which kinds are routed to, per scope (everything with cross-zone on, else each zone).
-    let scopes: Vec<Option<ZoneId>> =
-        if routing.cross_zone { vec![None] } else { zones.iter().map(|z| Some(*z)).collect() };
+    let scopes: Vec<Option<ZoneId>> = if routing.cross_zone {
+        vec![None]
+    } else {
+        let mut zones: Vec<ZoneId> = kinds.iter().map(|k| k.zone).collect();
+        zones.sort_unstable();
+        zones.dedup();
+        zones.into_iter().map(Some).collect()
+    };
     let mut routed = vec![false; kinds.len()];
     let mut in_dns: Vec<Option<ZoneId>> = Vec::new();
     for scope in &scopes {

@@ -99,7 +99,7 @@ pub enum Notice {
     /// metered, and wherever the measured time can start).
     Requests {
         target_group: usize,
-        stretch: Box<crate::elb::data_plane::Stretch>,
+        stretch: crate::elb::data_plane::Stretch,
     },
     /// Service Auto Scaling changed a service's desired count.
     ScalingActivity {

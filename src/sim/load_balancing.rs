@@ -128,7 +128,7 @@ impl State {
             if t.changed {
                 t.changed = false;
                 t.kinds.retain(|k| k.kind.count > 0);
-                t.plane.set_kinds(ctx.now, t.kinds.clone(), &mut stretches);
+                t.plane.set_kinds(ctx.now, &t.kinds, &mut stretches);
             } else if all {
                 t.plane.advance(ctx.now, &mut stretches);
             }
@@ -149,7 +149,7 @@ impl State {
     fn hear_stretches(&mut self, ctx: &mut Ctx<'_>, tg: usize, stretches: &mut Vec<Stretch>) {
         for stretch in stretches.drain(..) {
             self.cloudwatch.record(tg, &stretch);
-            ctx.notice(Notice::Requests { target_group: tg, stretch: Box::new(stretch) });
+            ctx.notice(Notice::Requests { target_group: tg, stretch });
         }
     }
 

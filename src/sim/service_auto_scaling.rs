@@ -31,6 +31,13 @@ pub struct AutoScalingState {
     minutes: u64,
     /// Per scheduled action, when it last fired.
     fired: Vec<Option<SimTime>>,
+    /// Per scalable target its policies, and per policy the alarms that invoke it (indices).
+    policies_of: Vec<Vec<usize>>,
+    alarms_of: Vec<Vec<usize>>,
+    /// Scratch for a minute's decisions (reused: this runs every minute per scaled service).
+    asks: Vec<(usize, Option<usize>, Ask)>,
+    points: Vec<(Option<f64>, f64)>,
+    plain: Vec<Ask>,
 }
 
 impl AutoScalingState {
@@ -41,6 +48,15 @@ impl AutoScalingState {
             alarm_points: vec![VecDeque::new(); spec.alarms.len()],
             minutes: 0,
             fired: vec![None; spec.scheduled.len()],
+            policies_of: (spec.targets.iter())
+                .map(|t| (0..spec.policies.len()).filter(|&p| spec.policies[p].service == t.service).collect())
+                .collect(),
+            alarms_of: (0..spec.policies.len())
+                .map(|p| (0..spec.alarms.len()).filter(|&a| spec.alarms[a].actions.contains(&p)).collect())
+                .collect(),
+            asks: Vec::new(),
+            points: Vec::new(),
+            plain: Vec::new(),
             spec: spec.clone(),
         }
     }
@@ -158,8 +174,12 @@ impl State {
         }
     }
 
-    /// One scalable target's policies decide.
+    /// One scalable target's policies decide. The cause of an activity is worded only when one
+    /// happens: this runs every minute for every scaled service.
     fn decide_target(&mut self, ctx: &mut Ctx<'_>, t: usize) {
+        let mut asks = std::mem::take(&mut self.auto_scaling.asks);
+        let mut points = std::mem::take(&mut self.auto_scaling.points);
+        asks.clear();
         let spec = &self.auto_scaling.spec;
         let target = &spec.targets[t];
         let service = target.service;
@@ -169,33 +189,28 @@ impl State {
         let now = ctx.now;
         let base = self.auto_scaling.targets[t].scale_out_base(now);
         let settings = &spec.settings;
-        let mut asks: Vec<(usize, Ask, String)> = Vec::new();
         let mut tt_in_votes = true;
-        for (pi, p) in spec.policies.iter().enumerate().filter(|(_, p)| p.service == service) {
-            match &p.kind {
+        for &pi in &self.auto_scaling.policies_of[t] {
+            match &spec.policies[pi].kind {
                 PolicyKind::TargetTracking(tt) => {
                     let n = settings.high_datapoints.max(settings.low_datapoints) as usize;
-                    let points: Vec<(Option<f64>, f64)> = self.cloudwatch.last(tt.metric, n).collect();
+                    points.clear();
+                    points.extend(self.cloudwatch.last(tt.metric, n));
                     let ask = policy::target_tracking_ask(tt, settings, &points, desired, base);
                     if !tt.disable_scale_in && !matches!(ask, Ask::In { .. }) {
                         tt_in_votes = false;
                     }
-                    let side = if matches!(ask, Ask::In { .. }) { "AlarmLow" } else { "AlarmHigh" };
-                    let cause = format!(
-                        "monitor alarm TargetTracking-{}-{side} in state ALARM triggered policy {}",
-                        svc.spec.name, p.name
-                    );
-                    asks.push((pi, ask, cause));
+                    asks.push((pi, None, ask));
                 }
                 PolicyKind::Step(step) => {
-                    for (ai, al) in spec.alarms.iter().enumerate() {
-                        if self.auto_scaling.alarm_states[ai] != AlarmState::Alarm || !al.actions.contains(&pi) {
+                    for &ai in &self.auto_scaling.alarms_of[pi] {
+                        let al = &spec.alarms[ai];
+                        if self.auto_scaling.alarm_states[ai] != AlarmState::Alarm {
                             continue;
                         }
                         // The aggregation over the alarm's latest datapoints picks the step.
                         let recent = self.auto_scaling.alarm_points[ai].iter().flatten().copied();
                         let Some(value) = alarm::aggregate(recent, step.aggregation) else { continue };
-                        let cause = format!("monitor alarm {} in state ALARM triggered policy {}", al.name, p.name);
                         let out = policy::step_capacity(step, al.threshold, value, base.unwrap_or(desired));
                         let inward = policy::step_capacity(step, al.threshold, value, desired);
                         let ask = match (out, inward) {
@@ -203,35 +218,54 @@ impl State {
                             (_, Some(c)) if c < desired => Ask::In { capacity: c, cooldown: step.cooldown },
                             _ => Ask::Hold,
                         };
-                        asks.push((pi, ask, cause));
+                        asks.push((pi, Some(ai), ask));
                     }
                 }
             }
         }
-        if asks.is_empty() {
-            return;
-        }
-        let plain: Vec<Ask> = asks.iter().map(|(_, a, _)| *a).collect();
+        let mut plain = std::mem::take(&mut self.auto_scaling.plain);
+        plain.clear();
+        plain.extend(asks.iter().map(|(.., a)| *a));
         let suspended = (target.dynamic_scaling_in_suspended, target.dynamic_scaling_out_suspended);
-        let decision = self.auto_scaling.targets[t].decide(now, desired, &plain, tt_in_votes, deploying, suspended);
-        let (new, activity) = match decision {
-            Decision::Out(c) => (c, Activity::ScaleOut),
-            Decision::In(c) => (c, Activity::ScaleIn),
-            Decision::None => return,
+        let decision = if asks.is_empty() {
+            Decision::None
+        } else {
+            self.auto_scaling.targets[t].decide(now, desired, &plain, tt_in_votes, deploying, suspended)
         };
-        // The cause: the policy whose ask won (the largest of the decided direction).
-        let bounds = &self.auto_scaling.targets[t];
-        let clamp = |c: u32| c.clamp(bounds.min_capacity, bounds.max_capacity.max(bounds.min_capacity));
-        let cause = (asks.iter())
-            .find(|(_, a, _)| match (a, activity) {
+        let change = match decision {
+            Decision::Out(c) => Some((c, Activity::ScaleOut)),
+            Decision::In(c) => Some((c, Activity::ScaleIn)),
+            Decision::None => None,
+        };
+        if let Some((new, activity)) = change {
+            // The cause: the policy whose ask won (the largest of the decided direction).
+            let bounds = &self.auto_scaling.targets[t];
+            let clamp = |c: u32| c.clamp(bounds.min_capacity, bounds.max_capacity.max(bounds.min_capacity));
+            let won = asks.iter().find(|(.., a)| match (a, activity) {
                 (Ask::Out { capacity, .. }, Activity::ScaleOut) | (Ask::In { capacity, .. }, Activity::ScaleIn) => {
                     clamp(*capacity) == new
                 }
                 _ => false,
-            })
-            .map(|(_, _, c)| c.clone())
-            .unwrap_or_default();
-        self.scale_service(ctx, service, new, activity, &cause);
+            });
+            let cause = match won {
+                Some(&(pi, Some(ai), _)) => format!(
+                    "monitor alarm {} in state ALARM triggered policy {}",
+                    spec.alarms[ai].name, spec.policies[pi].name
+                ),
+                Some(&(pi, None, _)) => {
+                    let side = if activity == Activity::ScaleIn { "AlarmLow" } else { "AlarmHigh" };
+                    format!(
+                        "monitor alarm TargetTracking-{}-{side} in state ALARM triggered policy {}",
+                        svc.spec.name, spec.policies[pi].name
+                    )
+                }
+                None => String::new(),
+            };
+            self.scale_service(ctx, service, new, activity, &cause);
+        }
+        self.auto_scaling.asks = asks;
+        self.auto_scaling.points = points;
+        self.auto_scaling.plain = plain;
     }
 
     /// Application Auto Scaling sets a service's desired count (UpdateService).
