@@ -253,16 +253,7 @@ fn check_census(state: &State) -> Result<(), Violation> {
     for svc in &state.services {
         let mut want = Census::default();
         for t in svc.tasks.iter().map(|t| &state.tasks[t.index()]) {
-            let draining = state.cluster.instance(t.instance).status == InstanceStatus::Draining;
-            let zero = CensusKey {
-                deployment: 0,
-                live: false,
-                healthy: false,
-                doomed: false,
-                leaving: false,
-                stopping: false,
-            };
-            want.retally(zero, CensusKey::of(t, draining));
+            want.retally(CensusKey::default(), CensusKey::of(t, state.cluster.is_draining(t.instance)));
         }
         let n = svc.deployments.len();
         if svc.census.sized(n) != want.sized(n) {

@@ -104,10 +104,15 @@ impl CloudWatch {
         self.tg_target_seconds.iter_mut().for_each(|x| *x = 0.0);
     }
 
-    /// The last `n` datapoints of `metric`, oldest first (fewer at the start of the run).
-    pub fn last(&self, metric: Metric, n: usize) -> impl Iterator<Item = (Option<f64>, f64)> + '_ {
-        let h = self.metrics.iter().position(|m| *m == metric).map(|i| &self.history[i]);
-        let len = h.map_or(0, |h| h.len());
-        h.into_iter().flat_map(move |h| h.iter().skip(len.saturating_sub(n)).copied())
+    /// Where `metric` is kept (looked up once, by whoever reads it every minute).
+    pub fn position(&self, metric: Metric) -> Option<usize> {
+        self.metrics.iter().position(|m| *m == metric)
+    }
+
+    /// The last `n` datapoints of the metric at `position`, oldest first (fewer at the start of
+    /// the run).
+    pub fn last(&self, position: usize, n: usize) -> impl Iterator<Item = (Option<f64>, f64)> + '_ {
+        let h = &self.history[position];
+        h.iter().skip(h.len().saturating_sub(n)).copied()
     }
 }

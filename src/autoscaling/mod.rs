@@ -207,29 +207,28 @@ pub struct AutoScaling {
     pub policies: Vec<ScalingPolicy>,
     pub alarms: Vec<MetricAlarm>,
     pub scheduled: Vec<ScheduledAction>,
-    pub settings: TargetTrackingSettings,
 }
 
 impl AutoScaling {
-    pub fn is_empty(&self) -> bool {
-        self.targets.is_empty()
-    }
-
     /// Whether anything reads per-minute metrics (then a minute tick runs).
     pub fn reads_metrics(&self) -> bool {
         !self.policies.is_empty()
     }
 
-    /// Every metric some policy or alarm reads.
+    /// Every metric some policy or alarm reads, each once (CloudWatch keeps one history each).
     pub fn metrics(&self) -> Vec<Metric> {
-        let mut out: Vec<Metric> = (self.policies.iter())
+        let mut out: Vec<Metric> = Vec::new();
+        let read = (self.policies.iter())
             .filter_map(|p| match &p.kind {
                 PolicyKind::TargetTracking(t) => Some(t.metric),
                 PolicyKind::Step(_) => None,
             })
-            .chain(self.alarms.iter().map(|a| a.metric))
-            .collect();
-        out.dedup();
+            .chain(self.alarms.iter().map(|a| a.metric));
+        for m in read {
+            if !out.contains(&m) {
+                out.push(m);
+            }
+        }
         out
     }
 }

@@ -280,6 +280,11 @@ impl Cluster {
         &self.instances[id.index()]
     }
 
+    /// Whether the instance is DRAINING (its service tasks are leaving it).
+    pub fn is_draining(&self, id: InstanceId) -> bool {
+        self.instances[id.index()].status == InstanceStatus::Draining
+    }
+
     pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
         &mut self.instances[id.index()]
     }

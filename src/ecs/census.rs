@@ -29,8 +29,8 @@ pub struct Census {
     pub sound_per_deployment: Vec<u32>,
 }
 
-/// Where one task counts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// Where one task counts (the default: nowhere).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct CensusKey {
     pub deployment: usize,
     pub live: bool,
@@ -78,17 +78,7 @@ impl Census {
         add(&mut self.live, true);
         add(&mut self.healthy, k.healthy);
         let d = k.deployment;
-        for v in [
-            &mut self.live_per_deployment,
-            &mut self.healthy_per_deployment,
-            &mut self.doomed_per_deployment,
-            &mut self.leaving_per_deployment,
-            &mut self.sound_per_deployment,
-        ] {
-            if v.len() <= d {
-                v.resize(d + 1, 0);
-            }
-        }
+        self.cover(d + 1);
         add(&mut self.live_per_deployment[d], true);
         add(&mut self.healthy_per_deployment[d], k.healthy);
         add(&mut self.doomed_per_deployment[d], k.doomed);
@@ -100,15 +90,22 @@ impl Census {
     /// live task).
     pub fn sized(&self, deployments: usize) -> Census {
         let mut c = self.clone();
-        for v in [
-            &mut c.live_per_deployment,
-            &mut c.healthy_per_deployment,
-            &mut c.doomed_per_deployment,
-            &mut c.leaving_per_deployment,
-            &mut c.sound_per_deployment,
-        ] {
-            v.resize(v.len().max(deployments), 0);
-        }
+        c.cover(deployments);
         c
+    }
+
+    /// Every per-deployment count has at least `deployments` entries.
+    fn cover(&mut self, deployments: usize) {
+        for v in [
+            &mut self.live_per_deployment,
+            &mut self.healthy_per_deployment,
+            &mut self.doomed_per_deployment,
+            &mut self.leaving_per_deployment,
+            &mut self.sound_per_deployment,
+        ] {
+            if v.len() < deployments {
+                v.resize(deployments, 0);
+            }
+        }
     }
 }

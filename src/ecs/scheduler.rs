@@ -149,7 +149,7 @@ impl State {
     }
 
     fn on_draining_instance(&self, t: &crate::ecs::task::Task) -> bool {
-        self.cluster.instance(t.instance).status == crate::cluster::InstanceStatus::Draining
+        self.cluster.is_draining(t.instance)
     }
 
     /// Rolling step 2. Returns whether anything was launched.

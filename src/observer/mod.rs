@@ -99,7 +99,7 @@ pub enum Notice {
     /// metered, and wherever the measured time can start).
     Requests {
         target_group: usize,
-        stretch: crate::elb::data_plane::Stretch,
+        stretch: Box<crate::elb::data_plane::Stretch>,
     },
     /// Service Auto Scaling changed a service's desired count.
     ScalingActivity {
@@ -639,9 +639,7 @@ fn requests_of(scenario: &Scenario) -> Vec<Option<requests::RequestObs>> {
     (0..scenario.target_groups.len())
         .map(|g| {
             scenario
-                .traffic
-                .iter()
-                .any(|t| t.target_group == g)
+                .has_traffic(g)
                 .then(|| requests::RequestObs::new(scenario.services_behind(g), scenario.services.len()))
         })
         .collect()

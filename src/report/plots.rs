@@ -142,16 +142,24 @@ fn plot(
             .build_cartesian_2d(0f64..end, 0f64..y_max)?;
         mesh(&mut chart, unit, y_desc)?;
         draw(&mut chart, unit, end)?;
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
+        legend(&mut chart)?;
         root.present()?;
     }
     Ok(svg)
+}
+
+/// The series' legend, the same on every plot.
+fn legend<'a, 'b: 'a, CT: plotters::coord::CoordTranslate>(
+    chart: &mut ChartContext<'a, SVGBackend<'b>, CT>,
+) -> Result<(), PlotError> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()?;
+    Ok(())
 }
 
 /// A labelled line.
@@ -385,13 +393,7 @@ pub fn requests_svg(
     let offered = rate(|o| o.offered());
     let served = rate(|o| o.served);
     let y_max = offered.iter().map(|p| p.1).fold(1.0, f64::max) * 1.15;
-    let services: Vec<usize> = scenario
-        .services
-        .iter()
-        .enumerate()
-        .filter(|(_, s)| s.load_balancers.iter().any(|lb| lb.target_group == g))
-        .map(|(i, _)| i)
-        .collect();
+    let services: Vec<usize> = scenario.services_behind(g).iter().map(|s| s.index()).collect();
     let desired: Vec<Vec<(f64, f64)>> = services
         .iter()
         .map(|s| {
@@ -437,13 +439,7 @@ pub fn requests_svg(
                 .label(label)
                 .legend(line_legend(purple, 1));
         }
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 13))
-            .position(SeriesLabelPosition::LowerRight)
-            .draw()?;
+        legend(&mut chart)?;
         root.present()?;
     }
     Ok(svg)

@@ -446,7 +446,6 @@ impl Loader<'_> {
                 None => swarm_ok = false,
             }
         }
-        let target_tracking = settings.as_ref().map(|s| s.target_tracking).unwrap_or_default();
         let digest = std::mem::take(&mut self.hasher).finalize();
         let sha256: String = digest.iter().map(|b| format!("{b:02x}")).collect();
         Some(Scenario {
@@ -470,10 +469,7 @@ impl Loader<'_> {
             faults: faults?,
             workloads: workloads?,
             traffic: traffic?,
-            auto_scaling: auto_scaling.map(|mut a| {
-                a.settings = target_tracking;
-                a
-            })?,
+            auto_scaling: auto_scaling?,
             expectations: expectations_ok.then_some(expectations)?,
             swarm: swarm_ok.then_some(swarm)?,
             ignored_fields: std::mem::take(&mut self.r.ignored),

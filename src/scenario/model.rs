@@ -355,6 +355,11 @@ pub struct Scenario {
 }
 
 impl Scenario {
+    /// Whether target group `g` has a `[[traffic]]` stream.
+    pub fn has_traffic(&self, g: usize) -> bool {
+        self.traffic.iter().any(|t| t.target_group == g)
+    }
+
     /// The services behind target group `g` (its targets' owners), in scenario order.
     pub fn services_behind(&self, g: usize) -> Vec<crate::ids::ServiceId> {
         (self.services.iter().enumerate())

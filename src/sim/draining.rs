@@ -32,7 +32,6 @@ impl State {
             crate::words::count(ci.tasks.len() as u64, "task")
         );
         let name = ci.ec2_instance_id.clone();
-        self.cluster.draining_instances += 1;
         ctx.notice(Notice::log("INSTANCE_DRAINING").instance(&name).message(message));
         for sid in self.services_on(iid) {
             self.request_reconcile(ctx, sid);
@@ -48,7 +47,6 @@ impl State {
         let name = ci.ec2_instance_id.clone();
         self.set_instance_status(iid, |ci| ci.status = InstanceStatus::Active);
         self.cluster.sync_slot(iid);
-        self.cluster.draining_instances -= 1;
         self.reconcile_daemons(ctx);
         ctx.notice(
             Notice::log("INSTANCE_ACTIVE").instance(&name).message(format!("Container instance {name} set to ACTIVE.")),

@@ -27,10 +27,6 @@ impl State {
     /// The instance leaves the cluster (INACTIVE); with `replace` its Auto Scaling group
     /// replaces it (it is gone from EC2 too).
     pub fn remove_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, replace: bool) {
-        let ci = self.cluster.instance_mut(iid);
-        if ci.status == InstanceStatus::Draining {
-            self.cluster.draining_instances -= 1;
-        }
         self.set_instance_status(iid, |ci| {
             ci.status = InstanceStatus::Inactive;
             ci.agent_connected = false;

@@ -39,7 +39,6 @@ pub fn data_planes(scenario: &Scenario, seed: u64) -> Vec<Option<TargetGroupTraf
             memory_mib: f64::from(td.reserved_memory_mib()),
         })
         .collect();
-    let has_traffic = |g: usize| scenario.traffic.iter().any(|t| t.target_group == g);
     (0..scenario.target_groups.len())
         .map(|g| {
             let stream = scenario.traffic.iter().find(|t| t.target_group == g)?;
@@ -50,7 +49,7 @@ pub fn data_planes(scenario: &Scenario, seed: u64) -> Vec<Option<TargetGroupTraf
             let counts_tasks = (services.iter())
                 .map(|s| {
                     let lbs = &scenario.services[s.index()].load_balancers;
-                    lbs.iter().map(|lb| lb.target_group).find(|&t| has_traffic(t)) == Some(g)
+                    lbs.iter().map(|lb| lb.target_group).find(|&t| scenario.has_traffic(t)) == Some(g)
                 })
                 .collect();
             let plane =
@@ -86,7 +85,10 @@ impl State {
             for &(tg, service, task_definition, zone, state, answers, step) in keys {
                 let weight = if step >= crate::ecs::task::FULL_WEIGHT { 1.0 } else { (f64::from(step) + 0.5) / 10.0 };
                 let Some(t) = self.traffic[tg].as_mut() else { continue };
-                t.changed = true;
+                if !t.changed {
+                    t.changed = true;
+                    self.traffic_changed.push(tg);
+                }
                 let same = |k: &RoutedKind| {
                     k.service == service
                         && k.task_definition == task_definition
@@ -123,7 +125,16 @@ impl State {
             return;
         }
         let mut stretches = Vec::new();
-        for tg in 0..self.traffic.len() {
+        // The target groups whose kinds changed (in index order), or with `all` every one: an
+        // instant costs what changed, not the number of target groups.
+        let mut groups = std::mem::take(&mut self.traffic_changed);
+        if all {
+            groups.clear();
+            groups.extend(0..self.traffic.len());
+        } else {
+            groups.sort_unstable();
+        }
+        for &tg in &groups {
             let Some(t) = self.traffic[tg].as_mut() else { continue };
             if t.changed {
                 t.changed = false;
@@ -134,6 +145,8 @@ impl State {
             }
             self.hear_stretches(ctx, tg, &mut stretches);
         }
+        groups.clear();
+        self.traffic_changed = groups;
     }
 
     /// Integrates target group `tg`'s requests up to now (a metric minute closing).
@@ -149,7 +162,7 @@ impl State {
     fn hear_stretches(&mut self, ctx: &mut Ctx<'_>, tg: usize, stretches: &mut Vec<Stretch>) {
         for stretch in stretches.drain(..) {
             self.cloudwatch.record(tg, &stretch);
-            ctx.notice(Notice::Requests { target_group: tg, stretch });
+            ctx.notice(Notice::Requests { target_group: tg, stretch: Box::new(stretch) });
         }
     }
 

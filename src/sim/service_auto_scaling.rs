@@ -34,6 +34,10 @@ pub struct AutoScalingState {
     /// Per scalable target its policies, and per policy the alarms that invoke it (indices).
     policies_of: Vec<Vec<usize>>,
     alarms_of: Vec<Vec<usize>>,
+    /// Where CloudWatch keeps each policy's metric (target tracking; 0 for step policies) and
+    /// each alarm's.
+    policy_metric: Vec<usize>,
+    alarm_metric: Vec<usize>,
     /// Scratch for a minute's decisions (reused: this runs every minute per scaled service).
     asks: Vec<(usize, Option<usize>, Ask)>,
     points: Vec<(Option<f64>, f64)>,
@@ -41,8 +45,17 @@ pub struct AutoScalingState {
 }
 
 impl AutoScalingState {
-    pub fn new(spec: &AutoScaling) -> AutoScalingState {
+    /// `cloudwatch` keeps every metric the spec reads ([`cloudwatch`]).
+    pub fn new(spec: &AutoScaling, cloudwatch: &CloudWatch) -> AutoScalingState {
+        let at = |m: Metric| cloudwatch.position(m).unwrap_or(0);
         AutoScalingState {
+            policy_metric: (spec.policies.iter())
+                .map(|p| match &p.kind {
+                    PolicyKind::TargetTracking(t) => at(t.metric),
+                    PolicyKind::Step(_) => 0,
+                })
+                .collect(),
+            alarm_metric: spec.alarms.iter().map(|a| at(a.metric)).collect(),
             targets: spec.targets.iter().map(|t| TargetScaling::new(t.min_capacity, t.max_capacity)).collect(),
             alarm_states: vec![AlarmState::default(); spec.alarms.len()],
             alarm_points: vec![VecDeque::new(); spec.alarms.len()],
@@ -66,22 +79,21 @@ impl AutoScalingState {
 /// group with traffic in front of a service whose CPU or memory is read, and those whose
 /// requests are.
 pub fn cloudwatch(scenario: &Scenario) -> CloudWatch {
-    let a = &scenario.auto_scaling;
+    let (a, tt) = (&scenario.auto_scaling, &scenario.settings.target_tracking);
     let metrics = a.metrics();
-    let has_traffic = |g: usize| scenario.traffic.iter().any(|t| t.target_group == g);
     let mut metered = vec![false; scenario.target_groups.len()];
     for m in &metrics {
         match *m {
             Metric::Cpu(s) | Metric::Memory(s) => {
                 for lb in &scenario.services[s.index()].load_balancers {
-                    metered[lb.target_group] |= has_traffic(lb.target_group);
+                    metered[lb.target_group] |= scenario.has_traffic(lb.target_group);
                 }
             }
-            Metric::RequestCountPerTarget(g) | Metric::RequestCount(g) => metered[g] |= has_traffic(g),
+            Metric::RequestCountPerTarget(g) | Metric::RequestCount(g) => metered[g] |= scenario.has_traffic(g),
         }
     }
     let keep = (a.alarms.iter().map(|al| al.period_minutes as usize))
-        .chain([a.settings.high_datapoints as usize, a.settings.low_datapoints as usize])
+        .chain([tt.high_datapoints as usize, tt.low_datapoints as usize])
         .max()
         .unwrap_or(1);
     let cpu_known = (scenario.services.iter())
@@ -154,23 +166,25 @@ impl State {
             if !minutes.is_multiple_of(period) {
                 continue;
             }
-            let values = self.cloudwatch.last(al.metric, period as usize).filter_map(|(v, _)| v);
+            let values =
+                self.cloudwatch.last(self.auto_scaling.alarm_metric[i], period as usize).filter_map(|(v, _)| v);
             let point = alarm::aggregate(values, al.statistic);
+            let previous = self.auto_scaling.alarm_states[i];
             let points = &mut self.auto_scaling.alarm_points[i];
             if points.len() == al.evaluation_periods as usize {
                 points.pop_front();
             }
             points.push_back(point);
-            let p: Vec<Option<f64>> = points.iter().copied().collect();
-            self.auto_scaling.alarm_states[i] = alarm::evaluate(
-                &p,
+            let state = alarm::evaluate(
+                points.make_contiguous(),
                 al.evaluation_periods as usize,
                 al.datapoints_to_alarm as usize,
                 al.comparison,
                 al.threshold,
                 al.missing,
-                self.auto_scaling.alarm_states[i],
+                previous,
             );
+            self.auto_scaling.alarm_states[i] = state;
         }
     }
 
@@ -188,14 +202,14 @@ impl State {
         let deploying = svc.primary().rollout_state == RolloutState::InProgress;
         let now = ctx.now;
         let base = self.auto_scaling.targets[t].scale_out_base(now);
-        let settings = &spec.settings;
+        let settings = &self.settings.target_tracking;
         let mut tt_in_votes = true;
         for &pi in &self.auto_scaling.policies_of[t] {
             match &spec.policies[pi].kind {
                 PolicyKind::TargetTracking(tt) => {
                     let n = settings.high_datapoints.max(settings.low_datapoints) as usize;
                     points.clear();
-                    points.extend(self.cloudwatch.last(tt.metric, n));
+                    points.extend(self.cloudwatch.last(self.auto_scaling.policy_metric[pi], n));
                     let ask = policy::target_tracking_ask(tt, settings, &points, desired, base);
                     if !tt.disable_scale_in && !matches!(ask, Ask::In { .. }) {
                         tt_in_votes = false;

@@ -3,7 +3,7 @@
 //! every task state change goes through [`State::update_task`] so counters and the observer can
 //! never disagree with the tasks.
 
-use crate::cluster::{Cluster, InstanceStatus};
+use crate::cluster::Cluster;
 use crate::ecs::census::CensusKey;
 use crate::ecs::deployment::Deployment;
 use crate::ecs::placement::TaskRequirements;
@@ -58,6 +58,8 @@ pub struct State {
     pub any_traffic: bool,
     /// CloudWatch's per-minute metrics, for Service Auto Scaling.
     pub cloudwatch: crate::autoscaling::cloudwatch::CloudWatch,
+    /// Target groups whose target kinds changed this instant (each once).
+    pub traffic_changed: Vec<usize>,
     pub auto_scaling: super::service_auto_scaling::AutoScalingState,
     /// Every data plane reports up to the end of this instant (the measured time may start).
     pub cut_data_planes: bool,
@@ -99,6 +101,8 @@ impl State {
                 Service::new(ServiceId(i as u16), spec.clone(), group, constraints, first)
             })
             .collect::<Vec<Service>>();
+        let cloudwatch = super::service_auto_scaling::cloudwatch(scenario);
+        let auto_scaling = super::service_auto_scaling::AutoScalingState::new(&scenario.auto_scaling, &cloudwatch);
         // Services placed by ECS's default chain keep a spread index (placement reads it).
         use crate::ecs::placement::{SpreadField, Strategy};
         let default_chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
@@ -129,12 +133,11 @@ impl State {
             provisioning_total: 0,
             standalone_provisioning: Vec::new(),
             traffic: super::load_balancing::data_planes(scenario, seed),
-            cloudwatch: super::service_auto_scaling::cloudwatch(scenario),
-            auto_scaling: super::service_auto_scaling::AutoScalingState::new(&scenario.auto_scaling),
+            cloudwatch,
+            traffic_changed: Vec::new(),
+            auto_scaling,
             cut_data_planes: false,
-            traffic_on: (0..scenario.target_groups.len())
-                .map(|g| scenario.traffic.iter().any(|t| t.target_group == g))
-                .collect(),
+            traffic_on: (0..scenario.target_groups.len()).map(|g| scenario.has_traffic(g)).collect(),
             any_traffic: !scenario.traffic.is_empty(),
             standalone_provisioning_serial: 0,
             waiting_services: Vec::new(),
@@ -249,13 +252,12 @@ impl State {
             if t.targets.is_empty() || !any { Vec::new() } else { super::load_balancing::target_keys(t, on) }
         };
         let keys_before = keys(task, &self.traffic_on);
-        let draining = |cluster: &Cluster, t: &Task| cluster.instance(t.instance).status == InstanceStatus::Draining;
-        let census_before = task.service.map(|_| CensusKey::of(task, draining(&self.cluster, task)));
+        let census_before = task.service.map(|_| CensusKey::of(task, self.cluster.is_draining(task.instance)));
         f(task);
         let keys_after = keys(task, &self.traffic_on);
         let task = &self.tasks[tid.index()];
         if let Some(sid) = task.service {
-            let after = CensusKey::of(task, draining(&self.cluster, task));
+            let after = CensusKey::of(task, self.cluster.is_draining(task.instance));
             if let Some(before) = census_before {
                 self.services[sid.index()].census.retally(before, after);
             }
@@ -292,14 +294,19 @@ impl State {
         }
     }
 
-    /// Changes an instance's status with `f`, keeping its tasks' places in their services'
-    /// census (a task on a DRAINING instance is leaving).
+    /// Changes an instance's status with `f`, keeping the cluster's count of DRAINING instances
+    /// and its tasks' places in their services' census (a task on a DRAINING instance is
+    /// leaving).
     pub fn set_instance_status(&mut self, iid: InstanceId, f: impl FnOnce(&mut crate::cluster::ContainerInstance)) {
-        let draining = |s: &State| s.cluster.instance(iid).status == InstanceStatus::Draining;
-        let before = draining(self);
+        let before = self.cluster.is_draining(iid);
         f(self.cluster.instance_mut(iid));
-        if draining(self) == before {
+        if self.cluster.is_draining(iid) == before {
             return;
+        }
+        if before {
+            self.cluster.draining_instances -= 1;
+        } else {
+            self.cluster.draining_instances += 1;
         }
         for &tid in &self.cluster.instance(iid).tasks {
             let t = &self.tasks[tid.index()];
