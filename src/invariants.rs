@@ -224,7 +224,41 @@ pub fn check(state: &State) -> Result<(), Violation> {
     }
     check_census(state)?;
     check_spread_indexes(state)?;
+    check_stop_indexes(state)?;
     check_capacity(state)
+}
+
+/// Each stop index holds exactly the service's live tasks, each under the key its state gives
+/// now (its class, tier, zone and the group's tasks on its instance).
+fn check_stop_indexes(state: &State) -> Result<(), Violation> {
+    use crate::ecs::placement::stop_index::StopIndex;
+    for svc in &state.services {
+        let Some(ix) = &svc.stop_index else { continue };
+        let mut want = StopIndex::new(state.cluster.zones.len());
+        let mut stale = None;
+        for t in svc.tasks.iter().map(|t| &state.tasks[t.index()]) {
+            let key = state.stop_key(t);
+            if key != t.stop_key {
+                stale = Some(&t.name);
+            }
+            if let Some(key) = key {
+                want.insert(key, t.id);
+            }
+        }
+        if let Some(task) = stale {
+            return fail(
+                "stop_index_in_sync",
+                format!("service {}: task {task} is filed under a stale key", svc.spec.name),
+            );
+        }
+        if !ix.same_tasks(&want) {
+            return fail(
+                "stop_index_in_sync",
+                format!("service {}: the stop index is not its live tasks under their keys", svc.spec.name),
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Each spread index lists exactly the live instances, in their zones, with the group's tasks on
@@ -380,7 +414,7 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
 }
 
 /// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
-pub const NAMES: [&str; 26] = [
+pub const NAMES: [&str; 27] = [
     "cluster_usage_adds_up",
     "launching_counts_add_up",
     "no_task_on_two_instances",
@@ -400,6 +434,7 @@ pub const NAMES: [&str; 26] = [
     "service_counts_match_tasks",
     "census_in_sync",
     "spread_index_in_sync",
+    "stop_index_in_sync",
     "one_daemon_task_per_instance",
     "maximum_percent_respected",
     "minimum_healthy_percent_respected",

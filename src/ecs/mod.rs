@@ -15,6 +15,7 @@ pub mod placement_explanation;
 pub mod run_task;
 pub mod scheduler;
 pub mod service;
+pub mod stop_selection;
 pub mod task;
 pub mod task_definition;
 pub mod task_health;

@@ -24,6 +24,30 @@ use crate::sim::{Ctx, Event, State};
 const TASKS_PER_MESSAGE: usize = 10;
 
 use crate::ecs::census::Census;
+use crate::ecs::placement::stop_index::StopClass;
+
+/// The tasks a step of the scheduler may stop.
+#[derive(Clone, Copy, Debug)]
+enum StopPool {
+    /// Rolling step 1: tasks on DRAINING instances, and old deployments' tasks while the
+    /// deployment rolls. Pending replacements from an old revision are left to finish starting
+    /// ([INFER]: otherwise the step would launch and retire the same task in a loop).
+    Retire { rolling: bool, primary: usize },
+    /// Rolling step 3: the PRIMARY deployment's tasks that are neither marked for replacement
+    /// nor on a DRAINING instance.
+    Surplus { primary: usize },
+}
+
+impl StopPool {
+    fn takes(self, c: &StopClass) -> bool {
+        match self {
+            StopPool::Retire { rolling, primary } => {
+                c.draining || (rolling && c.deployment != primary && !c.starting_replacement)
+            }
+            StopPool::Surplus { primary } => c.deployment == primary && !c.doomed && !c.draining,
+        }
+    }
+}
 
 impl State {
     /// Asks the scheduler to look at a service at this instant (once, however many changes).
@@ -112,13 +136,9 @@ impl State {
         if self.cluster.draining_instances == 0 && (old_live == 0 || !rolling || !stoppable) {
             return false;
         }
-        // Pending replacements from an old revision are left to finish starting ([INFER]:
-        // otherwise the step would launch and retire the same task in a loop).
-        let mut candidates = self.stop_candidates(sid, |t| {
-            self.on_draining_instance(t)
-                || (rolling && t.deployment != primary && !(t.old_revision_replacement && t.last_status.is_pending()))
-        });
-        while let Some(tid) = self.choose_stop(ctx, sid, &mut candidates) {
+        let pool = StopPool::Retire { rolling, primary };
+        let mut candidates = self.stop_candidates(sid, pool);
+        while let Some(tid) = self.choose_stop(ctx, sid, pool, &mut candidates) {
             let task_healthy = self.tasks[tid.index()].counts().healthy;
             if task_healthy {
                 if healthy == 0 || healthy - 1 < min_healthy {
@@ -438,10 +458,10 @@ impl State {
         if excess == 0 {
             return;
         }
-        let mut candidates = self
-            .stop_candidates(sid, |t| t.deployment == primary && t.doomed.is_none() && !self.on_draining_instance(t));
+        let pool = StopPool::Surplus { primary };
+        let mut candidates = self.stop_candidates(sid, pool);
         for _ in 0..excess {
-            let Some(tid) = self.choose_stop(ctx, sid, &mut candidates) else {
+            let Some(tid) = self.choose_stop(ctx, sid, pool, &mut candidates) else {
                 break;
             };
             self.stop_task(ctx, tid, StopCode::ServiceSchedulerInitiated, reason.clone());
@@ -450,11 +470,20 @@ impl State {
         self.log_task_batch(ctx, sid, &stopped, "SERVICE_TASKS_STOPPED", "has stopped", "running tasks");
     }
 
-    /// Which of `candidates` the service stops next (§5.8); it leaves the list. One list serves
-    /// a whole step's stops: a stop changes no other candidate, and the cluster's counts the
-    /// choice reads are read afresh each time.
-    fn choose_stop(&self, ctx: &mut Ctx<'_>, sid: ServiceId, candidates: &mut Vec<StopCandidate>) -> Option<TaskId> {
+    /// Which task of `pool` the service stops next (§5.8): from its stop index, or else from
+    /// `candidates`, which it then leaves. One list serves a whole step's stops: a stop changes
+    /// no other candidate, and the cluster's counts the choice reads are read afresh each time.
+    fn choose_stop(
+        &self,
+        ctx: &mut Ctx<'_>,
+        sid: ServiceId,
+        pool: StopPool,
+        candidates: &mut Vec<StopCandidate>,
+    ) -> Option<TaskId> {
         let svc = &self.services[sid.index()];
+        if let Some(ix) = &svc.stop_index {
+            return ix.next(&self.cluster.group_zone_counts[svc.group.index()], |c| pool.takes(c));
+        }
         let tid = placement::choose_task_to_stop(
             &self.cluster,
             svc.group,
@@ -469,13 +498,17 @@ impl State {
         Some(tid)
     }
 
-    /// The live tasks of a service that `keep` selects, as scale-in candidates.
-    fn stop_candidates(&self, sid: ServiceId, keep: impl Fn(&crate::ecs::task::Task) -> bool) -> Vec<StopCandidate> {
+    /// The live tasks of `pool`, as scale-in candidates (none for a service that keeps a stop
+    /// index: the index answers instead).
+    fn stop_candidates(&self, sid: ServiceId, pool: StopPool) -> Vec<StopCandidate> {
         let svc = &self.services[sid.index()];
+        if svc.stop_index.is_some() {
+            return Vec::new();
+        }
         svc.tasks
             .iter()
             .map(|&tid| &self.tasks[tid.index()])
-            .filter(|t| t.desired_status == DesiredStatus::Running && keep(t))
+            .filter(|t| self.stop_key(t).is_some_and(|k| pool.takes(&k.class)))
             .map(|t| {
                 let req = &self.requirements[t.task_definition.index()];
                 StopCandidate {

@@ -102,6 +102,9 @@ pub struct Service {
     pub counts: ServiceCounts,
     /// What the scheduler reads of its tasks, kept as they change.
     pub census: crate::ecs::census::Census,
+    /// Which task a scale-in stops, kept as its tasks change (services stopped by ECS's default
+    /// chain with the ordered tie-break; the others scan their tasks).
+    pub stop_index: Option<crate::ecs::placement::stop_index::StopIndex>,
     pub steady: bool,
     /// The next scheduled reconcile, if any (one at a time; an earlier request replaces it).
     pub reconcile_at: Option<(SimTime, crate::engine::EventKey)>,
@@ -180,6 +183,7 @@ impl Service {
             launched: 0,
             counts: ServiceCounts::default(),
             census: Default::default(),
+            stop_index: None,
             steady: false,
             reconcile_at: None,
             waiting_for_capacity: false,

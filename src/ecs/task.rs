@@ -127,6 +127,8 @@ pub struct Task {
     pub stopped_reason: crate::name::Name,
     /// Bumped on every stop decision; events scheduled under an older epoch are stale.
     pub epoch: u32,
+    /// Where it stands in its service's stop index (live tasks of a service that keeps one).
+    pub stop_key: Option<crate::ecs::placement::stop_index::StopKey>,
 }
 
 /// A target's step outside slow start (weight 1).

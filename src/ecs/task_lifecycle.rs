@@ -39,6 +39,7 @@ impl State {
         let tid = self.create_task(ctx, NewTask { td, group, name, service: Some((sid, d)), size: None }, iid);
         self.tasks[tid.index()].old_revision_replacement = old_revision_replacement;
         self.services[sid.index()].tasks.push(tid);
+        self.reindex_stop(tid);
         tid
     }
 
@@ -143,6 +144,7 @@ impl State {
             stop_code: None,
             stopped_reason: Default::default(),
             epoch,
+            stop_key: None,
         };
         match self.tasks.get_mut(tid.index()) {
             Some(slot) => *slot = task,

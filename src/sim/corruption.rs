@@ -157,6 +157,22 @@ impl Simulation {
                 set.remove(&(n, id));
                 set.insert((n + 1, id));
             }
+            "stop_index_in_sync" => {
+                // A task filed as if its instance held one more of its group.
+                let Some((svc, tid)) = s.services.iter_mut().find_map(|svc| {
+                    let tid = svc.tasks.iter().copied().find(|t| s.tasks[t.index()].stop_key.is_some())?;
+                    Some((svc, tid))
+                }) else {
+                    return false;
+                };
+                let Some(ix) = svc.stop_index.as_mut() else { return false };
+                let Some(key) = s.tasks[tid.index()].stop_key else { return false };
+                ix.remove(key, tid);
+                ix.insert(
+                    crate::ecs::placement::stop_index::StopKey { instance_tasks: key.instance_tasks + 1, ..key },
+                    tid,
+                );
+            }
             "census_in_sync" => {
                 let Some(svc) = s.services.iter_mut().find(|s| s.census.live > 0) else { return false };
                 svc.census.healthy += 1;

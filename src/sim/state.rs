@@ -88,7 +88,7 @@ impl State {
     pub fn new(scenario: &Scenario, end: SimTime, seed: u64) -> State {
         let mut cluster = Cluster::new(scenario.zones.clone(), scenario.groups.clone());
         cluster.start_epoch_ms = scenario.start_epoch_ms;
-        let services = scenario
+        let mut services = scenario
             .services
             .iter()
             .enumerate()
@@ -106,8 +106,11 @@ impl State {
         // Services placed by ECS's default chain keep a spread index (placement reads it).
         use crate::ecs::placement::{SpreadField, Strategy};
         let default_chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
-        for svc in services.iter().filter(|s| !s.spec.daemon && s.strategies == default_chain) {
+        for svc in services.iter_mut().filter(|s| !s.spec.daemon && s.strategies == default_chain) {
             cluster.index_spread(svc.group);
+            if scenario.settings.placement_tie_break != crate::ecs::placement::TieBreak::Random {
+                svc.stop_index = Some(crate::ecs::placement::stop_index::StopIndex::new(scenario.zones.len()));
+            }
         }
         State {
             cluster,
@@ -275,9 +278,12 @@ impl State {
             self.cluster.count_group_task(instance, group, delta);
             if let Some(sid) = service {
                 self.count_provider_task(sid, instance, delta);
+                // The service's other tasks there now have one more (or one fewer) beside them.
+                self.reindex_stops_on(sid, instance);
             }
         }
         if let Some(sid) = service {
+            self.reindex_stop(tid);
             let c = &mut self.services[sid.index()].counts;
             apply(&mut c.live, before.live, after.live);
             apply(&mut c.pending, before.pending, after.pending);
@@ -308,11 +314,13 @@ impl State {
         } else {
             self.cluster.draining_instances += 1;
         }
-        for &tid in &self.cluster.instance(iid).tasks {
+        for i in 0..self.cluster.instance(iid).tasks.len() {
+            let tid = self.cluster.instance(iid).tasks[i];
             let t = &self.tasks[tid.index()];
             if let Some(sid) = t.service {
                 let (old, new) = (CensusKey::of(t, before), CensusKey::of(t, !before));
                 self.services[sid.index()].census.retally(old, new);
+                self.reindex_stop(tid);
             }
         }
     }

@@ -9,6 +9,7 @@ mod explain;
 pub mod query;
 mod scale_in;
 mod scan;
+pub mod stop_index;
 #[cfg(test)]
 mod tests;
 

@@ -146,3 +146,84 @@ fn the_spread_index_agrees_with_the_narrowing_model() {
     }
     assert!(placed > 1000, "placed in only {placed} cases");
 }
+
+/// The stop index answers what the scan over candidates answers (the default chain, ordered
+/// tie-break), pick after pick, as each stop takes a task off its instance.
+#[test]
+fn the_stop_index_agrees_with_the_narrowing_model() {
+    use super::stop_index::{StopClass, StopIndex, StopKey};
+    let mut rng = SimRng::new(13, Stream::Test);
+    let mut picks = 0;
+    for case in 0..1500 {
+        let (mut cluster, groups) = random_cluster(&mut rng);
+        let group = groups[0];
+        let live: Vec<InstanceId> = cluster.live.clone();
+        // Tasks of a service: (id, instance, class, pending, healthy).
+        let mut tasks = Vec::new();
+        for i in 0..rng.below(60) {
+            let instance = live[rng.below(live.len() as u64) as usize];
+            let pending = rng.below(4) == 0;
+            let class = StopClass {
+                deployment: rng.below(3) as usize,
+                draining: cluster.is_draining(instance),
+                doomed: rng.below(6) == 0,
+                starting_replacement: pending && rng.below(2) == 0,
+            };
+            cluster.count_group_task(instance, group, 1);
+            tasks.push((TaskId(i as u32), instance, class, pending, !pending && rng.below(5) != 0));
+        }
+        let key =
+            |cluster: &Cluster,
+             &(_, instance, class, pending, healthy): &(TaskId, InstanceId, StopClass, bool, bool)| {
+                StopKey {
+                    class,
+                    tier: StopKey::tier(pending, healthy),
+                    zone: cluster.instance(instance).zone,
+                    instance_tasks: cluster.instance(instance).group_task_count(group),
+                }
+            };
+        let mut ix = StopIndex::new(cluster.zones.len());
+        let mut keys: Vec<StopKey> = tasks.iter().map(|t| key(&cluster, t)).collect();
+        for (t, k) in tasks.iter().zip(&keys) {
+            ix.insert(*k, t.0);
+        }
+        let primary = rng.below(3) as usize;
+        let eligible = |c: &StopClass| c.draining || (c.deployment != primary && !c.starting_replacement);
+        let mut candidates: Vec<StopCandidate> = tasks
+            .iter()
+            .filter(|t| eligible(&t.2))
+            .map(|&(task, instance, _, pending, healthy)| StopCandidate {
+                task,
+                instance,
+                zone: cluster.instance(instance).zone,
+                pending,
+                healthy,
+                cpu: 256,
+                memory_mib: 512,
+            })
+            .collect();
+        loop {
+            let want = choose_task_to_stop(&cluster, group, &candidates, &[], TieBreak::Ordered, &mut rng);
+            let got = ix.next(&cluster.group_zone_counts[group.index()], eligible);
+            assert_eq!(got, want, "case {case}, pick {picks}");
+            let Some(tid) = got else { break };
+            picks += 1;
+            // The stop: the task leaves, and its instance holds one fewer of the group.
+            candidates.retain(|c| c.task != tid);
+            let i = tid.0 as usize;
+            ix.remove(keys[i], tid);
+            let instance = tasks[i].1;
+            cluster.count_group_task(instance, group, -1);
+            tasks[i].1 = InstanceId(u32::MAX);
+            for j in 0..tasks.len() {
+                if tasks[j].1 == instance {
+                    ix.remove(keys[j], tasks[j].0);
+                    keys[j] = key(&cluster, &tasks[j]);
+                    ix.insert(keys[j], tasks[j].0);
+                }
+            }
+        }
+        assert!(ix.len() == tasks.iter().filter(|t| !eligible(&t.2) && t.1.0 != u32::MAX).count());
+    }
+    assert!(picks > 10_000, "only {picks} picks");
+}
