@@ -106,13 +106,15 @@ fn parse_corrupt(text: &str) -> Result<(String, ecsim::engine::SimTime), String>
     Ok((name.to_string(), ecsim::engine::SimTime(at.0)))
 }
 
-/// Runs the simulation, corrupting it first when asked (testing the checkers).
+/// Runs the simulation, its histories streamed by `recorder`, corrupting it first when asked
+/// (testing the checkers).
 fn simulate(
     scenario: &Scenario,
     seed: u64,
     corrupt: Option<&(String, ecsim::engine::SimTime)>,
-) -> Result<RunResult, SimError> {
-    let mut sim = Simulation::new(scenario, seed);
+    recorder: report::Recorder,
+) -> Result<(RunResult, report::Recorder), SimError> {
+    let mut sim = Simulation::with_history(scenario, seed, recorder);
     if let Some((name, at)) = corrupt {
         sim.run_until(*at)?;
         match sim.corrupt(name) {
@@ -121,7 +123,7 @@ fn simulate(
             Err(e) => eprintln!("--debug-corrupt: {e}"),
         }
     }
-    sim.run()
+    sim.run_with_history()
 }
 
 /// Claims an output and says what the cleanup of earlier runs' leftovers did.
@@ -214,11 +216,17 @@ pub fn run(args: RunArgs) -> ExitCode {
             Err(code) => return code,
         }
     }
+    // The histories stream beside the folder as the run goes; they are moved in with the rest.
+    let recorder = match report::Recorder::create(&claims[0], &scenario) {
+        Ok(r) => r,
+        Err(e) => return bad_input(&e.to_string()),
+    };
     // After a panic nothing of the run is used again, so unwind safety holds.
-    let outcome =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| simulate(&scenario, seed, corrupt.as_ref())));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        simulate(&scenario, seed, corrupt.as_ref(), recorder)
+    }));
     let rerun = || rerun_command(args.scenario.as_deref(), seed, &sets);
-    let result: RunResult = match outcome {
+    let (result, recorder): (RunResult, report::Recorder) = match outcome {
         Ok(Ok(r)) => r,
         Ok(Err(e @ SimError::Runaway(_))) => {
             eprintln!("error: {e}");
@@ -246,7 +254,17 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     let mut claims = claims.into_iter();
     let Some(mut folder) = claims.next() else { return ExitCode::from(EXIT_INTERNAL) };
-    if let Err(e) = report::write_folder(&mut folder, &rendered.files, &report::histories(&result, &scenario), &[]) {
+    let written = recorder.finish().and_then(|histories| {
+        let written = report::write_folder(&mut folder, &rendered.files, &[], &histories);
+        if written.is_err() {
+            // Whatever was not moved in yet goes: nothing of a folder not written stays behind.
+            for (_, path) in &histories {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        written
+    });
+    if let Err(e) = written {
         return bad_input(&e.to_string());
     }
     for note in &folder.notes {
@@ -283,7 +301,8 @@ fn text_output(
     let mut out = String::new();
     if let (Some(name), Some((_, task))) = (&args.explain, &explained) {
         let lines: Vec<String> = result
-            .log
+            .log_digest
+            .explanations
             .iter()
             .filter(|(_, e)| e.kind == "PLACEMENT_EXPLANATION" && task.as_ref().is_none_or(|t| e.task == *t))
             .map(|(t, e)| format!("{:>10.3} s  {}\n", t.as_secs_f64(), e.message))

@@ -3,10 +3,18 @@
 //! the event log. It never reaches back into the simulation.
 
 pub mod capacity_providers;
+pub mod history;
+pub mod log_digest;
 mod metrics;
+pub mod plot_series;
+pub mod recovery;
 pub mod requests;
 mod target_groups;
 pub mod usage;
+
+pub use history::{History, Kept};
+pub use log_digest::LogDigest;
+pub use recovery::{Disruption, ServiceImpact};
 
 pub use metrics::{Accum, Values};
 use target_groups::TargetGroupObs;
@@ -149,7 +157,7 @@ pub struct ProviderReading {
 }
 
 /// One timeseries row: a service's values from `time` until its next row.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Row {
     pub time: SimTime,
     pub service: ServiceId,
@@ -284,13 +292,22 @@ pub struct RunResult {
     /// Of those, the ones whose essential container exited after doing its work.
     pub standalone_completed: u32,
     pub run_task_failures: Vec<(String, u32)>,
-    /// Every service's step function, with a closing row per service at the end of the run.
+    /// Every service's step function, with a closing row per service at the end of the run
+    /// (empty unless the run's [`History`] keeps it: [`Kept`]).
     pub rows: Vec<Row>,
     /// Per service and revision, likewise.
     pub revision_rows: Vec<RevisionRow>,
     /// Per target group, likewise.
     pub target_group_rows: Vec<TargetGroupRow>,
+    /// The event log, likewise.
     pub log: Vec<(SimTime, LogEntry)>,
+    /// Per service, its rows reduced to what a plot shows (every row of a short run; per pixel
+    /// column of a long one, its extremes).
+    pub plot_rows: Vec<Vec<Row>>,
+    /// What the report page shows of the event log.
+    pub log_digest: LogDigest,
+    /// Every disruption and how each service went through it.
+    pub disruptions: Vec<Disruption>,
     /// Cluster CPU and memory registered and reserved over time (a step function, at most
     /// about 2,000 steps).
     pub usage: Vec<(SimTime, crate::cluster::Usage)>,
@@ -302,7 +319,19 @@ pub struct RunResult {
     pub instances: Vec<(SimTime, u32)>,
 }
 
-pub struct Observer {
+pub struct Observer<H: History = Kept> {
+    /// Where rows and log lines go as they are made.
+    history: H,
+    /// Per service, the time of its last row (and of each revision's, and each target group's):
+    /// what the closing rows at the end need.
+    service_last: Vec<Option<SimTime>>,
+    revision_last: std::collections::BTreeMap<(ServiceId, TaskDefId), SimTime>,
+    group_last: Vec<Option<SimTime>>,
+    plot_series: Vec<plot_series::PlotSeries>,
+    log_digest: LogDigest,
+    recovery: recovery::RecoveryObs,
+    /// Scratch for the log lines a target group's flush makes.
+    group_log: Vec<(SimTime, LogEntry)>,
     scenario_name: String,
     scenario_file: String,
     scenario_sha256: String,
@@ -317,10 +346,6 @@ pub struct Observer {
     /// a flush costs what changed, not the cluster's size.
     touched_services: Touched,
     touched_groups: Touched,
-    rows: Vec<Row>,
-    revision_rows: Vec<RevisionRow>,
-    target_group_rows: Vec<TargetGroupRow>,
-    log: Vec<(SimTime, LogEntry)>,
     usage: Vec<(SimTime, crate::cluster::Usage)>,
     usage_step_ms: u64,
     providers: Vec<capacity_providers::ProviderObs>,
@@ -335,7 +360,23 @@ pub struct Observer {
 
 impl Observer {
     pub fn new(scenario: &Scenario, seed: u64) -> Observer {
+        Observer::with_history(scenario, seed, Kept::default())
+    }
+}
+
+impl<H: History> Observer<H> {
+    /// An observer whose rows and log lines go to `history`.
+    pub fn with_history(scenario: &Scenario, seed: u64, history: H) -> Observer<H> {
+        let services = scenario.services.len();
         Observer {
+            history,
+            service_last: vec![None; services],
+            revision_last: Default::default(),
+            group_last: vec![None; scenario.target_groups.len()],
+            plot_series: (0..services).map(|_| plot_series::PlotSeries::new(scenario.duration.0)).collect(),
+            log_digest: LogDigest::default(),
+            recovery: recovery::RecoveryObs::new(services),
+            group_log: Vec::new(),
             scenario_name: scenario.name.clone(),
             scenario_file: scenario.file.clone(),
             scenario_sha256: scenario.sha256.clone(),
@@ -360,10 +401,6 @@ impl Observer {
             cpu_known: (scenario.services.iter())
                 .map(|s| scenario.task_definitions[s.task_definition.index()].behavior.capacity_rps.is_some())
                 .collect(),
-            rows: Vec::new(),
-            revision_rows: Vec::new(),
-            target_group_rows: Vec::new(),
-            log: Vec::new(),
             usage: Vec::new(),
             usage_step_ms: scenario.duration.0 / 2000,
             groups: scenario
@@ -418,7 +455,7 @@ impl Observer {
                         _ => self.usage.push((now, u)),
                     }
                 }
-                Notice::Log(entry) => self.log.push((now, entry)),
+                Notice::Log(entry) => self.log(now, entry),
                 Notice::Requests { target_group, stretch } => {
                     if let Some(r) = self.requests[target_group].as_mut() {
                         r.add(&stretch, self.measure_start);
@@ -452,7 +489,30 @@ impl Observer {
 
     /// Event-log lines so far.
     pub fn log_len(&self) -> usize {
-        self.log.len()
+        self.log_digest.total as usize
+    }
+
+    fn log(&mut self, now: SimTime, entry: LogEntry) {
+        self.recovery.log(now, &entry);
+        self.log_digest.add(now, &entry);
+        self.history.log(now, entry);
+    }
+
+    fn row(&mut self, row: Row) {
+        self.service_last[row.service.index()] = Some(row.time);
+        self.recovery.row(&row);
+        self.plot_series[row.service.index()].push(row);
+        self.history.row(row);
+    }
+
+    fn revision_row(&mut self, row: RevisionRow) {
+        self.revision_last.insert((row.service, row.counts.task_definition), row.time);
+        self.history.revision_row(row);
+    }
+
+    fn target_group_row(&mut self, row: TargetGroupRow) {
+        self.group_last[row.target_group] = Some(row.time);
+        self.history.target_group_row(row);
     }
 
     /// Whether an instant without notices can be skipped: the measured time's start is known.
@@ -471,8 +531,12 @@ impl Observer {
         // A target group or service nothing touched has nothing to record: its integrals are
         // carried up to the next change (or the end of the run) exactly.
         for g in self.touched_groups.take() {
-            if let Some(counts) = self.target_groups[g].flush(now, self.measure_start, &mut self.log) {
-                self.target_group_rows.push(TargetGroupRow { time: now, target_group: g, counts });
+            let counts = self.target_groups[g].flush(now, self.measure_start, &mut self.group_log);
+            for (t, entry) in std::mem::take(&mut self.group_log) {
+                self.log(t, entry);
+            }
+            if let Some(counts) = counts {
+                self.target_group_row(TargetGroupRow { time: now, target_group: g, counts });
             }
         }
         for i in self.touched_services.take() {
@@ -482,47 +546,40 @@ impl Observer {
             if let Some(values) = values {
                 s.advance(now, self.measure_start);
                 s.last = Some(values);
-                self.rows.push(Row { time: now, service, values });
+                self.row(Row { time: now, service, values });
             }
-            self.revision_rows.extend(revisions.into_iter().map(|counts| RevisionRow { time: now, service, counts }));
+            for counts in revisions {
+                self.revision_row(RevisionRow { time: now, service, counts });
+            }
         }
     }
 
     /// Closing rows at `end` for every series whose last row is earlier, so step plots and
     /// time-weighted means cover the whole run. One pass over each kind of row.
     fn close_series(&mut self, end: SimTime) {
-        let mut service_last = vec![None; self.services.len()];
-        for r in &self.rows {
-            service_last[r.service.index()] = Some(r.time);
-        }
-        let mut revision_last = std::collections::BTreeMap::new();
-        for r in &self.revision_rows {
-            revision_last.insert((r.service, r.counts.task_definition), r.time);
-        }
-        let mut group_last = vec![None; self.target_groups.len()];
-        for r in &self.target_group_rows {
-            group_last[r.target_group] = Some(r.time);
-        }
         let before_end = |t: Option<&SimTime>| t.is_some_and(|t| *t < end);
-        for (i, s) in self.services.iter().enumerate() {
+        for i in 0..self.services.len() {
             let service = ServiceId(i as u16);
-            if let (Some(values), true) = (s.last, before_end(service_last[i].as_ref())) {
-                self.rows.push(Row { time: end, service, values });
+            if let (Some(values), true) = (self.services[i].last, before_end(self.service_last[i].as_ref())) {
+                self.row(Row { time: end, service, values });
             }
-            for counts in s.live_revisions() {
-                if before_end(revision_last.get(&(service, counts.task_definition))) {
-                    self.revision_rows.push(RevisionRow { time: end, service, counts: *counts });
-                }
+            let closing: Vec<RevisionCounts> = (self.services[i].live_revisions())
+                .filter(|c| before_end(self.revision_last.get(&(service, c.task_definition))))
+                .copied()
+                .collect();
+            for counts in closing {
+                self.history.revision_row(RevisionRow { time: end, service, counts });
             }
         }
-        for (g, tg) in self.target_groups.iter().enumerate() {
-            if let (Some(counts), true) = (tg.last, before_end(group_last[g].as_ref())) {
-                self.target_group_rows.push(TargetGroupRow { time: end, target_group: g, counts });
+        for g in 0..self.target_groups.len() {
+            if let (Some(counts), true) = (self.target_groups[g].last, before_end(self.group_last[g].as_ref())) {
+                self.history.target_group_row(TargetGroupRow { time: end, target_group: g, counts });
             }
         }
     }
 
-    pub fn finish(mut self, end: SimTime, events: u64, outcomes: Vec<ServiceOutcome>) -> RunResult {
+    /// The run's results, and its history (rows and lines it did not keep in the result).
+    pub fn finish(mut self, end: SimTime, events: u64, outcomes: Vec<ServiceOutcome>) -> (RunResult, H) {
         self.close_series(end);
         let measured = self.measure_start.filter(|&t| t <= end);
         let services = self
@@ -595,7 +652,10 @@ impl Observer {
         }
         let request_conservation_error =
             self.requests.iter().flatten().map(|r| r.conservation_error).fold(0.0, f64::max);
-        RunResult {
+        let result = RunResult {
+            plot_rows: self.plot_series.into_iter().map(plot_series::PlotSeries::finish).collect(),
+            log_digest: self.log_digest,
+            disruptions: self.recovery.finish(&self.instances),
             request_conservation_error,
             utilization,
             service_overload_minutes,
@@ -616,10 +676,10 @@ impl Observer {
             events,
             measure_start: measured,
             services,
-            rows: self.rows,
-            revision_rows: self.revision_rows,
-            target_group_rows: self.target_group_rows,
-            log: self.log,
+            rows: Vec::new(),
+            revision_rows: Vec::new(),
+            target_group_rows: Vec::new(),
+            log: Vec::new(),
             usage: self.usage,
             capacity_providers: self
                 .providers
@@ -629,7 +689,8 @@ impl Observer {
                 .collect(),
             groups,
             instances: self.instances,
-        }
+        };
+        (result, self.history)
     }
 }
 

@@ -12,9 +12,6 @@ use super::{Rendered, secs_text};
 use crate::observer::RunResult;
 use crate::scenario::expect::{REQUEST_METRICS, SCALING_METRICS, SERVICE_METRICS, is_text_metric};
 
-/// The event log in the page stops here; events.csv always has every entry.
-pub const MAX_LOG_ROWS: usize = 10_000;
-
 const STYLE: &str = "
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 1040px; color: #222; }
 h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
@@ -55,6 +52,30 @@ function filterLog() {
   filterLog();
 })();
 ";
+
+/// What the page may spend, in bytes, so that it stays under 5 MB for any run (a browser opens
+/// it at once): plots inline up to [`PLOTS_BYTES`], the rest shown from their files; the event
+/// log's first lines up to [`LOG_BYTES`] (events.csv has every line); the disruptions and
+/// deployments tables up to their own budgets (summary.json has every row).
+pub const PLOTS_BYTES: usize = 2_400_000;
+pub const LOG_BYTES: usize = 1_400_000;
+pub const TABLE_BYTES: usize = 300_000;
+
+/// Rows up to `budget` bytes of cells, and a note saying where the rest is if any were left.
+fn within_budget(mut rows: Vec<Vec<String>>, budget: usize, what: &str, rest_in: &str) -> (Vec<Vec<String>>, String) {
+    let mut spent = 0;
+    let fits = rows.iter().take_while(|r| {
+        spent += r.iter().map(|c| c.len() + 9).sum::<usize>();
+        spent <= budget
+    });
+    let n = fits.count();
+    if n == rows.len() {
+        return (rows, String::new());
+    }
+    let note = format!("<p class=\"meta\">The first {n} of {} {what}; {rest_in} has them all.</p>\n", rows.len());
+    rows.truncate(n);
+    (rows, note)
+}
 
 fn esc(s: &str) -> String {
     escape(s).into_owned()
@@ -216,8 +237,29 @@ fn usage_section(s: &Value) -> String {
 
 fn plots_section(r: &Rendered) -> String {
     let mut h = String::from("<h2>Plots</h2>\n");
+    let mut spent = 0;
+    let mut linked = 0u64;
     for (file, bytes) in r.files.iter().filter(|(f, _)| f.ends_with(".svg")) {
-        let _ = writeln!(h, "<div class=\"plot\" data-file=\"{}\">{}</div>", esc(file), String::from_utf8_lossy(bytes));
+        spent += bytes.len();
+        if spent <= PLOTS_BYTES {
+            let svg = String::from_utf8_lossy(bytes);
+            let _ = writeln!(h, "<div class=\"plot\" data-file=\"{}\">{svg}</div>", esc(file));
+        } else {
+            // Past the page's budget a plot is shown from its file in the report folder.
+            linked += 1;
+            let f = esc(file);
+            let _ = writeln!(
+                h,
+                "<div class=\"plot\" data-file=\"{f}\"><a href=\"{f}\"><img src=\"{f}\" alt=\"{f}\" loading=\"lazy\"></a></div>"
+            );
+        }
+    }
+    if linked > 0 {
+        let note = format!(
+            "<p class=\"meta\">{} shown from their files in the report folder (the page keeps under 5 MB).</p>\n",
+            crate::words::count(linked, "plot")
+        );
+        h.insert_str("<h2>Plots</h2>\n".len(), &note);
     }
     h
 }
@@ -252,7 +294,8 @@ fn deployments_section(s: &Value) -> String {
         "rolled back",
         "failed tasks",
     ];
-    format!("<h2>Deployments</h2>\n{}", table("deployments", &header, &rows))
+    let (rows, note) = within_budget(rows, TABLE_BYTES, "deployments", "summary.json");
+    format!("<h2>Deployments</h2>\n{note}{}", table("deployments", &header, &rows))
 }
 
 fn disruptions_section(s: &Value) -> String {
@@ -282,10 +325,11 @@ fn disruptions_section(s: &Value) -> String {
             esc(&affected.join("; ")),
         ]);
     }
-    let note =
+    let none =
         if rows.is_empty() { "<p>No instance failure, AZ outage, Spot interruption, stop or drain.</p>\n" } else { "" };
+    let (rows, note) = within_budget(rows, TABLE_BYTES, "disruptions", "summary.json");
     let header = ["time s", "kind", "what", "time to capacity", "services"];
-    format!("<h2>Disruptions</h2>\n{note}{}", table("disruptions", &header, &rows))
+    format!("<h2>Disruptions</h2>\n{none}{note}{}", table("disruptions", &header, &rows))
 }
 
 fn expectations_section(r: &Rendered) -> String {
@@ -318,12 +362,9 @@ fn expectations_section(r: &Rendered) -> String {
 }
 
 fn log_section(result: &RunResult) -> String {
-    let mut services: Vec<&str> = result.log.iter().map(|(_, e)| &*e.service).filter(|s| !s.is_empty()).collect();
-    services.sort_unstable();
-    services.dedup();
-    let mut kinds: Vec<&str> = result.log.iter().map(|(_, e)| e.kind).collect();
-    kinds.sort_unstable();
-    kinds.dedup();
+    let log = &result.log_digest;
+    let services: Vec<&str> = log.services.iter().map(String::as_str).collect();
+    let kinds: Vec<&str> = log.kinds.iter().copied().collect();
     let options = |all: &str, items: &[&str]| {
         let mut o = format!("<option value=\"\">{all}</option>");
         for i in items {
@@ -338,16 +379,18 @@ fn log_section(result: &RunResult) -> String {
         options("every service", &services),
         options("every kind", &kinds)
     );
-    if result.log.len() > MAX_LOG_ROWS {
-        let _ =
-            writeln!(h, "<p>The first {MAX_LOG_ROWS} of {} entries; events.csv has them all.</p>", result.log.len());
-    }
-    h += "<table id=\"log\"><thead><tr><th>time s</th><th>kind</th><th>service</th><th>task</th><th>instance</th><th>message</th></tr></thead><tbody>\n";
+    // The log's first lines, as many as the page's budget holds.
+    let mut body = String::new();
+    let mut shown = 0u64;
     let mut time = String::new();
-    for (t, e) in result.log.iter().take(MAX_LOG_ROWS) {
+    for (t, e) in &log.first {
+        if body.len() >= LOG_BYTES {
+            break;
+        }
+        shown += 1;
         secs_text(t.0, &mut time);
         let _ = writeln!(
-            h,
+            body,
             "<tr data-service=\"{}\" data-kind=\"{}\"><td class=\"t\">{time}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(&e.service),
             e.kind,
@@ -358,5 +401,13 @@ fn log_section(result: &RunResult) -> String {
             esc(&e.message)
         );
     }
-    h + "</tbody></table>\n"
+    if log.total > shown {
+        let _ = writeln!(
+            h,
+            "<p>The first {shown} of {} entries (the filters search these); <a href=\"events.csv\">events.csv</a> has them all.</p>",
+            log.total
+        );
+    }
+    h += "<table id=\"log\"><thead><tr><th>time s</th><th>kind</th><th>service</th><th>task</th><th>instance</th><th>message</th></tr></thead><tbody>\n";
+    h + &body + "</tbody></table>\n"
 }

@@ -5,9 +5,9 @@ pub mod baseline;
 pub mod ci;
 pub mod expectations;
 mod folder;
+pub mod histories;
 pub mod html;
 mod plots;
-pub mod recovery;
 pub mod status;
 mod text;
 
@@ -30,8 +30,8 @@ pub fn render(
     baseline: Option<&Baseline<'_>>,
 ) -> Result<Rendered, ReportError> {
     let format = |e: String| ReportError::Format(e);
-    let disruptions = recovery::disruptions(result);
-    let mut summary = summary_json(result, scenario, &disruptions);
+    let disruptions = &result.disruptions;
+    let mut summary = summary_json(result, scenario, disruptions);
     let outcomes = expectations::evaluate(&summary, &scenario.expectations);
     summary["passed"] = Value::Bool(outcomes.iter().all(|o| o.passed));
     summary["expectations"] = expectations::to_json(&outcomes);
@@ -67,7 +67,7 @@ pub fn render(
         let plot = |e: Box<dyn std::error::Error>| format(format!("plot of {}: {e}", spec.name));
         files.push((
             plot_file_name("tasks", &spec.name, &names),
-            plots::service_svg(result, scenario, s, &disruptions).map_err(plot)?.into_bytes(),
+            plots::service_svg(result, scenario, s, disruptions).map_err(plot)?.into_bytes(),
         ));
         files.push((
             plot_file_name("redundancy", &spec.name, &names),
@@ -130,44 +130,7 @@ pub struct Rendered {
     pub baseline_notes: Vec<String>,
 }
 
-/// Formats one file into a writer.
-type Format<'a> = Box<dyn Fn(&mut dyn std::io::Write) -> Result<(), csv::Error> + 'a>;
-
-/// A file of the report formatted straight into where it is written.
-pub struct Streamed<'a> {
-    pub name: String,
-    write: Format<'a>,
-}
-
-impl<'a> Streamed<'a> {
-    fn new(name: &str, write: impl Fn(&mut dyn std::io::Write) -> Result<(), csv::Error> + 'a) -> Streamed<'a> {
-        Streamed { name: name.to_string(), write: Box::new(write) }
-    }
-
-    /// Writes the file's bytes to `out`.
-    pub fn write_to(&self, out: &mut dyn std::io::Write) -> Result<(), ReportError> {
-        (self.write)(out).map_err(|e| ReportError::Format(e.to_string()))
-    }
-
-    /// The file's bytes (tests, and outputs that are not folders).
-    pub fn bytes(&self) -> Result<Vec<u8>, ReportError> {
-        let mut v = Vec::new();
-        self.write_to(&mut v)?;
-        Ok(v)
-    }
-}
-
-/// The run's histories: timeseries.csv, revisions.csv, target_groups.csv and events.csv,
-/// formatted straight into where they are written (a week of a full-size cluster is hundreds of
-/// megabytes of them), in this order after [`Rendered::files`].
-pub fn histories<'a>(result: &'a RunResult, scenario: &'a Scenario) -> Vec<Streamed<'a>> {
-    vec![
-        Streamed::new("timeseries.csv", move |w| timeseries_csv(result, w).map(drop)),
-        Streamed::new("revisions.csv", move |w| revisions_csv(result, scenario, w).map(drop)),
-        Streamed::new("target_groups.csv", move |w| target_groups_csv(result, w).map(drop)),
-        Streamed::new("events.csv", move |w| events_csv(result, w).map(drop)),
-    ]
-}
+pub use histories::{Recorder, Streamed, histories};
 
 impl Rendered {
     /// Every expectation held and nothing regressed against the baseline.
@@ -207,7 +170,7 @@ pub(crate) fn secs(ms: u64) -> f64 {
 /// visibly a number with a fraction, so dataframe readers that infer a column's type from its
 /// first rows (polars reads 100) never guess integers and then fail on `7.77`. Integer
 /// arithmetic, which matters in a log of 100,000 lines.
-fn secs_text(ms: u64, out: &mut String) {
+pub(crate) fn secs_text(ms: u64, out: &mut String) {
     use std::fmt::Write;
     out.clear();
     let _ = write!(out, "{}.{:03}", ms / 1000, ms % 1000);
@@ -215,14 +178,14 @@ fn secs_text(ms: u64, out: &mut String) {
 
 /// Each service's metrics (`SERVICE_METRICS`, in that order): what summary.json lists per
 /// service and what a sweep's runs.csv carries, from one place.
-pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption]) -> Vec<Vec<Value>> {
+pub fn service_metrics(result: &RunResult, disruptions: &[crate::observer::Disruption]) -> Vec<Vec<Value>> {
     result
         .services
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let a = &s.accum;
-            let impacts: Vec<&recovery::ServiceImpact> =
+            let impacts: Vec<&crate::observer::ServiceImpact> =
                 disruptions.iter().flat_map(|d| d.services.iter().filter(|x| x.service == i)).collect();
             let unrecovered = impacts.iter().filter(|x| x.time_to_recover_ms.is_none()).count();
             // Unknown (null) while any disruption is still unrecovered at the end.
@@ -272,7 +235,7 @@ pub fn service_metrics(result: &RunResult, disruptions: &[recovery::Disruption])
 
 /// summary.json without its expectations and baseline (`render` adds those), as a JSON value
 /// (serialised with stable key order).
-fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[recovery::Disruption]) -> Value {
+fn summary_json(result: &RunResult, scenario: &Scenario, disruptions: &[crate::observer::Disruption]) -> Value {
     let mut services = serde_json::Map::new();
     let metrics = service_metrics(result, disruptions);
     for ((s, spec), values) in result.services.iter().zip(&scenario.services).zip(metrics) {
@@ -623,81 +586,6 @@ pub fn capacity_providers_csv(result: &RunResult) -> Result<Vec<u8>, csv::Error>
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
-/// timeseries.csv: one row per service whenever its values change (a step function), and a
-/// closing row at the end of the run. The header is line 1 and every cell one value, so pandas,
-/// polars, duckdb and R read it as it is; provenance lives in summary.json.
-pub fn timeseries_csv<W: std::io::Write>(result: &RunResult, out: W) -> Result<W, csv::Error> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "time_s",
-        "service",
-        "desired",
-        "running",
-        "healthy",
-        "pending",
-        "az_coverage",
-        "az_loss_margin",
-        "instance_loss_margin",
-    ])?;
-    let mut time = String::new();
-    let mut ints = itoa::Buffer::new();
-    let mut record = csv::ByteRecord::new();
-    for row in &result.rows {
-        let v = &row.values;
-        secs_text(row.time.0, &mut time);
-        record.clear();
-        record.push_field(time.as_bytes());
-        record.push_field(result.services[row.service.index()].name.as_bytes());
-        for n in [v.desired, v.running, v.healthy, v.pending, v.az_coverage, v.az_loss_margin, v.instance_loss_margin] {
-            record.push_field(ints.format(n).as_bytes());
-        }
-        w.write_byte_record(&record)?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
-/// revisions.csv: per service and task definition revision, the running and healthy tasks, a
-/// row whenever they change (a drop to zero included) and a closing row at the end.
-pub fn revisions_csv<W: std::io::Write>(result: &RunResult, scenario: &Scenario, out: W) -> Result<W, csv::Error> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["time_s", "service", "task_definition", "running", "healthy"])?;
-    let mut time = String::new();
-    for row in &result.revision_rows {
-        secs_text(row.time.0, &mut time);
-        let td = scenario.task_definitions[row.counts.task_definition.index()].name();
-        w.write_record([
-            time.as_str(),
-            result.services[row.service.index()].name.as_str(),
-            td.as_str(),
-            itoa::Buffer::new().format(row.counts.running),
-            itoa::Buffer::new().format(row.counts.healthy),
-        ])?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
-/// target_groups.csv: per target group, its targets by state (initial, healthy, unhealthy,
-/// draining) and whether it fails open, a row whenever they change and a closing row at the end.
-pub fn target_groups_csv<W: std::io::Write>(result: &RunResult, out: W) -> Result<W, csv::Error> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["time_s", "target_group", "initial", "healthy", "unhealthy", "draining", "fail_open"])?;
-    let mut time = String::new();
-    for row in &result.target_group_rows {
-        secs_text(row.time.0, &mut time);
-        let c = &row.counts;
-        w.write_record([
-            time.as_str(),
-            result.target_groups[row.target_group].name.as_str(),
-            itoa::Buffer::new().format(c.initial),
-            itoa::Buffer::new().format(c.healthy),
-            itoa::Buffer::new().format(c.unhealthy),
-            itoa::Buffer::new().format(c.draining),
-            if c.fail_open { "true" } else { "false" },
-        ])?;
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
 /// A non-negative number with three decimals ("12.345"), as integer arithmetic: these CSVs write
 /// a row a minute per target group and service, so a float formatter per cell would dominate
 /// a week's report. Not finite or negative: empty.
@@ -793,18 +681,6 @@ pub fn service_metrics_csv(result: &RunResult, scenario: &Scenario) -> Result<Ve
                 [time.as_str(), result.services[s].name.as_str()].into_iter().chain(cells.iter().map(String::as_str)),
             )?;
         }
-    }
-    w.into_inner().map_err(|e| e.into_error().into())
-}
-
-/// events.csv: the event log in ECS's style.
-pub fn events_csv<W: std::io::Write>(result: &RunResult, out: W) -> Result<W, csv::Error> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record(["time_s", "kind", "service", "task", "instance", "message"])?;
-    let mut time = String::new();
-    for (t, e) in &result.log {
-        secs_text(t.0, &mut time);
-        w.write_record([&*time, e.kind, &e.service, &e.task, &e.instance, &e.message])?;
     }
     w.into_inner().map_err(|e| e.into_error().into())
 }

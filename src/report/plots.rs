@@ -4,7 +4,7 @@
 
 use plotters::prelude::*;
 
-use super::recovery::Disruption;
+use crate::observer::Disruption;
 use crate::observer::{Row, RunResult};
 use crate::scenario::Scenario;
 
@@ -227,7 +227,7 @@ pub fn service_svg(
     s: usize,
     disruptions: &[Disruption],
 ) -> Result<String, PlotError> {
-    let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == s).collect();
+    let rows: Vec<&Row> = result.plot_rows[s].iter().collect();
     let spec = &scenario.services[s];
     let min_pct = u64::from(spec.minimum_healthy_percent);
     let top = rows.iter().map(|r| r.values.desired.max(r.values.running).max(r.values.healthy)).max().unwrap_or(1);
@@ -309,7 +309,7 @@ pub fn service_svg(
 
 /// AZ coverage and the AZ and instance loss margins of service `s`, as an SVG document.
 pub fn redundancy_svg(result: &RunResult, scenario: &Scenario, s: usize) -> Result<String, PlotError> {
-    let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == s).collect();
+    let rows: Vec<&Row> = result.plot_rows[s].iter().collect();
     let top = rows.iter().map(|r| r.values.az_coverage.max(r.values.az_loss_margin)).max().unwrap_or(1);
     let y_max = f64::from(top) * 1.15 + 1.0;
     let caption = format!("{}: redundancy over time", scenario.services[s].name);
@@ -397,7 +397,7 @@ pub fn requests_svg(
     let desired: Vec<Vec<(f64, f64)>> = services
         .iter()
         .map(|s| {
-            let rows: Vec<&Row> = result.rows.iter().filter(|r| r.service.index() == *s).collect();
+            let rows: Vec<&Row> = result.plot_rows[*s].iter().collect();
             steps(&rows, unit, end, |r| r.values.desired)
         })
         .collect();

@@ -132,7 +132,8 @@ fn auto_scaling_table(result: &RunResult) -> String {
     let body = (result.services.iter().enumerate())
         .filter_map(|(i, s)| {
             let [out, inward, scheduled] = s.activities?;
-            let desired = result.rows.iter().filter(|r| r.service.index() == i).map(|r| r.values.desired);
+            // The plot's rows keep every extreme of the desired count.
+            let desired = result.plot_rows[i].iter().map(|r| r.values.desired);
             let (lo, hi) = desired.fold((u32::MAX, 0), |(lo, hi), d| (lo.min(d), hi.max(d)));
             let range = if lo > hi { "-".to_string() } else { format!("{lo}-{hi}") };
             Some(vec![s.name.clone(), range, out.to_string(), inward.to_string(), scheduled.to_string()])

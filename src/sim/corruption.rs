@@ -12,7 +12,7 @@ use crate::ids::TaskId;
 
 use super::{Ctx, SimError, Simulation};
 
-impl Simulation {
+impl<H: crate::observer::History> Simulation<H> {
     /// Breaks the invariant `name` (one of [`crate::invariants::NAMES`]) in the current state and
     /// checks at once, as after an event. `Ok(false)` when this state offers nothing to corrupt
     /// that way (no task on an instance, no daemon service, ...); an error for an unknown name.

@@ -27,7 +27,7 @@ use crate::elb::target_group::TargetState;
 use crate::engine::{EventQueue, SimRng, SimTime, Stream};
 use crate::ids::{GroupId, InstanceId, ServiceId, TaskId, ZoneId};
 use crate::invariants::Violation;
-use crate::observer::{DeploymentReport, Notice, Observer, RunResult, ServiceOutcome};
+use crate::observer::{DeploymentReport, History, Kept, Notice, Observer, RunResult, ServiceOutcome};
 use crate::scenario::Scenario;
 
 /// Everything that can happen at an instant.
@@ -204,12 +204,14 @@ pub enum SimError {
     Invariant { time_s: f64, violation: Violation },
 }
 
-pub struct Simulation {
+/// A run of a scenario. Its observer's rows and log lines go to `H`: kept in the result by
+/// default ([`Kept`]), or streamed where [`Simulation::with_history`] says.
+pub struct Simulation<H: History = Kept> {
     state: State,
     queue: EventQueue<Event>,
     rngs: Rngs,
     notices: Vec<Notice>,
-    observer: Observer,
+    observer: Observer<H>,
     now: SimTime,
     end: SimTime,
     events: u64,
@@ -220,12 +222,26 @@ pub struct Simulation {
 
 impl Simulation {
     pub fn new(scenario: &Scenario, seed: u64) -> Simulation {
+        Simulation::with_history(scenario, seed, Kept::default())
+    }
+
+    /// Runs to the end and returns the results, with every row and log line.
+    pub fn run(self) -> Result<RunResult, SimError> {
+        let (mut result, kept) = self.run_with_history()?;
+        kept.keep_in(&mut result);
+        Ok(result)
+    }
+}
+
+impl<H: History> Simulation<H> {
+    /// A run whose rows and log lines go to `history` as they are made.
+    pub fn with_history(scenario: &Scenario, seed: u64, history: H) -> Simulation<H> {
         let mut queue = EventQueue::with_capacity(1024);
         let mut rngs = Rngs::new(seed);
         let mut notices = Vec::new();
         let end = SimTime(scenario.duration.0);
         let mut state = State::new(scenario, end, seed);
-        let observer = Observer::new(scenario, seed);
+        let observer = Observer::with_history(scenario, seed, history);
         {
             let mut ctx = Ctx { now: SimTime::ZERO, queue: &mut queue, rng: &mut rngs, notices: &mut notices };
             state.start(&mut ctx, scenario);
@@ -388,8 +404,8 @@ impl Simulation {
             .map_err(|violation| SimError::Invariant { time_s: self.now.as_secs_f64(), violation })
     }
 
-    /// Runs to the end and returns the results.
-    pub fn run(mut self) -> Result<RunResult, SimError> {
+    /// Runs to the end and returns the results and the history.
+    pub fn run_with_history(mut self) -> Result<(RunResult, H), SimError> {
         self.run_until(self.end)?;
         self.end_instant()?;
         // The requests of the run's last stretch.
@@ -422,7 +438,7 @@ impl Simulation {
                     .collect(),
             })
             .collect();
-        let mut result = self.observer.finish(self.end, self.events, outcomes);
+        let (mut result, history) = self.observer.finish(self.end, self.events, outcomes);
         result.standalone_tasks = self.state.standalone_tasks;
         result.standalone_completed = self.state.standalone_completed;
         result.workloads = self
@@ -432,6 +448,6 @@ impl Simulation {
             .map(|w| crate::observer::WorkloadResult::new(&w.spec.name, w.arrived, w.queued() as u32, &w.delays_ms))
             .collect();
         result.run_task_failures = self.state.run_task_failures.iter().map(|(k, v)| (k.to_string(), *v)).collect();
-        Ok(result)
+        Ok((result, history))
     }
 }

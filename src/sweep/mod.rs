@@ -188,7 +188,7 @@ pub fn run_row(
 ) -> Result<Vec<String>, SimError> {
     let result = Simulation::new(scenario, spec.seed).run()?;
     // The metrics without the rest of summary.json (a sweep runs thousands).
-    let services = report::service_metrics(&result, &report::recovery::disruptions(&result));
+    let services = report::service_metrics(&result, &result.disruptions);
     let sections = report::subject_sections(&result, scenario);
     let mut row = vec![spec.run.to_string(), spec.variant.to_string()];
     row.extend(variant.overrides.iter().chain(drawn).map(|o| o.text.clone()));

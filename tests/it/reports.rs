@@ -304,3 +304,45 @@ fn without_expectations_the_verdict_says_so_and_statuses_show() {
     let (gated, _) = summary(&(toml + "[[expect]]\nservice = \"solo\"\nmetric = \"status\"\nequals = \"full\"\n"));
     assert_eq!(gated.verdict(), "FAILED");
 }
+
+/// However long the run, report.html stays under 5 MB: a week's worth of plots, log lines,
+/// deployments and disruptions is cut to the page's budgets, each cut said on the page with
+/// where the rest is (the plots' files, events.csv, summary.json).
+#[test]
+fn the_page_stays_under_five_megabytes_however_long_the_run() {
+    let s = scenario(&four_tasks_losing_an_instance(""));
+    let mut r = ecsim::sim::Simulation::new(&s, 1).run().unwrap();
+    let mut rendered = report::render(&r, &s, None).unwrap();
+    let small = report::html::report_html(&rendered, &r);
+    assert!(!small.contains("has them all") && !small.contains("shown from their files"), "nothing cut yet");
+    // 300 plots of 100 kB, 10,000 log lines of 600 bytes out of 2 million, 5,000 deployments and
+    // disruptions.
+    let svg = file(&rendered, "tasks-web.svg");
+    let big_svg =
+        svg.replacen("<svg", &format!("<svg data-pad=\"{}\"", "x".repeat(100_000 - svg.len().min(99_000))), 1);
+    for i in 0..300 {
+        rendered.files.push((format!("tasks-s{i}.svg"), big_svg.clone().into_bytes()));
+    }
+    let (t, line) = r.log.last().cloned().unwrap();
+    let line = line.message("a long message ".repeat(40));
+    r.log_digest.first = vec![(t, line); 10_000];
+    r.log_digest.total = 2_000_000;
+    let web = &mut rendered.summary["services"]["web"];
+    let deployment = web["deployments"][0].clone();
+    web["deployments"] = serde_json::Value::Array(vec![deployment; 5_000]);
+    let disruption = rendered.summary["disruptions"][0].clone();
+    rendered.summary["disruptions"] = serde_json::Value::Array(vec![disruption; 5_000]);
+
+    let page = report::html::report_html(&rendered, &r);
+    assert!(page.len() < 5_000_000, "{} bytes", page.len());
+    let inline = page.matches("<svg").count();
+    let linked = page.matches("<img src=").count();
+    assert!(inline > 10 && linked > 100 && inline + linked == 300 + small.matches("<svg").count(), "{inline} {linked}");
+    assert!(page.contains(&format!("{linked} plots shown from their files")));
+    let lines = page.matches("<tr data-service=").count();
+    assert!(lines > 1_000 && lines < 10_000, "{lines} log lines");
+    assert!(page.contains(&format!("The first {lines} of 2000000 entries")), "the cut is said");
+    assert!(page.contains("<a href=\"events.csv\">events.csv</a> has them all"));
+    assert!(page.contains("deployments; summary.json has them all"));
+    assert!(page.contains("disruptions; summary.json has them all"));
+}

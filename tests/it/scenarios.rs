@@ -236,7 +236,7 @@ fn managed_scaling_az_outage_capacity_returns_with_the_replacements() {
     let cp = &r.capacity_providers[0];
     assert_eq!(cp.max_provisioning_tasks, 4);
     assert_eq!(cp.provisioning_wait_max_s, 180.0, "the replacements launch at once and take 3 minutes");
-    let outage = &ecsim::report::recovery::disruptions(&r)[0];
+    let outage = &r.disruptions[0];
     assert_eq!(outage.time_to_capacity_ms, Some(180_000), "instances back with the replacements");
     assert_eq!(r.services[0].accum.min_healthy, Some(8));
     assert!(r.log.iter().all(|(_, e)| e.kind != "AZ_REBALANCE_LAUNCH"));
@@ -296,7 +296,7 @@ fn fargate_az_outage_recovers_without_waiting_for_capacity() {
 
 /// The longest time to recover of the run's disruptions, from the report's own computation.
 fn recovery_s(r: &RunResult) -> f64 {
-    let disruptions = ecsim::report::recovery::disruptions(r);
+    let disruptions = &r.disruptions;
     disruptions
         .iter()
         .flat_map(|d| d.services.iter().filter_map(|x| x.time_to_recover_ms))
@@ -325,7 +325,7 @@ fn fargate_spot_mix_keeps_its_on_demand_share() {
 #[test]
 fn instance_failure_capacity_returns_after_replacement_and_launch() {
     let r = run_bundled("instance-failure");
-    let d = ecsim::report::recovery::disruptions(&r);
+    let d = r.disruptions.clone();
     assert!(!d.is_empty());
     for x in &d {
         assert_eq!(x.time_to_capacity_ms, Some(420_000), "{}", x.what);
