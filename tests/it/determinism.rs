@@ -61,3 +61,34 @@ fn the_bundled_quickstart_matches_its_file() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
     assert_eq!(std::fs::read_to_string(path).unwrap(), ecsim::scenario::QUICKSTART);
 }
+
+/// `ecsim run` streams the histories to its folder as the run goes; the files are the bytes the
+/// kept histories give, and every other file of the folder is the rendered one, for scenarios
+/// with target groups, deployments, disruptions and Service Auto Scaling.
+#[test]
+fn streamed_histories_are_the_kept_ones() {
+    let tmp = tempfile::tempdir().unwrap();
+    for name in ["deploy-during-az-outage", "diurnal-autoscaling", "spot-interruptions"] {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("scenarios/{name}.toml"));
+        let out = tmp.path().join(name);
+        let o = crate::cli::ecsim(&["run", path.to_str().unwrap(), "--out", out.to_str().unwrap()], tmp.path());
+        assert!(o.status.code().is_some_and(|c| c <= 1), "{}", crate::cli::text(&o).1);
+        let kept = render(&path, None, false);
+        let mut written: Vec<String> =
+            std::fs::read_dir(&out).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        written.retain(|f| f != ".ecsim-report");
+        written.sort();
+        let mut names: Vec<String> = kept.iter().map(|(n, _)| n.clone()).collect();
+        names.sort();
+        assert_eq!(written, names, "{name}: the folder's files");
+        for (file, bytes) in kept {
+            assert!(std::fs::read(out.join(&file)).unwrap() == bytes, "{name}: {file} differs");
+        }
+        let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+            .collect();
+        assert!(leftovers.is_empty(), "{name}: scratch files left beside the folder: {leftovers:?}");
+    }
+}
