@@ -27,6 +27,9 @@ pub struct Census {
     /// Of those, healthy ones not marked for replacement: a marked task that passes its checks
     /// again is no replacement for itself.
     pub sound_per_deployment: Vec<u32>,
+    /// Tasks not yet STOPPED (the service's task list), all deployments and per deployment.
+    pub present: u32,
+    pub present_per_deployment: Vec<u32>,
 }
 
 /// Where one task counts (the default: nowhere).
@@ -38,6 +41,8 @@ pub struct CensusKey {
     pub doomed: bool,
     pub leaving: bool,
     pub stopping: bool,
+    /// Not yet STOPPED.
+    pub present: bool,
 }
 
 impl CensusKey {
@@ -52,6 +57,7 @@ impl CensusKey {
             doomed: c.doomed,
             leaving: live && (c.doomed || on_draining_instance),
             stopping: !live && matches!(task.last_status, LastStatus::Stopping | LastStatus::Deactivating),
+            present: task.last_status != LastStatus::Stopped,
         }
     }
 }
@@ -72,18 +78,42 @@ impl Census {
             }
         };
         add(&mut self.stopping, k.stopping);
+        let d = k.deployment;
+        if k.present {
+            self.cover(d + 1);
+            add(&mut self.present, true);
+            add(&mut self.present_per_deployment[d], true);
+        }
         if !k.live {
             return;
         }
         add(&mut self.live, true);
         add(&mut self.healthy, k.healthy);
-        let d = k.deployment;
         self.cover(d + 1);
         add(&mut self.live_per_deployment[d], true);
         add(&mut self.healthy_per_deployment[d], k.healthy);
         add(&mut self.doomed_per_deployment[d], k.doomed);
         add(&mut self.leaving_per_deployment[d], k.leaving);
         add(&mut self.sound_per_deployment[d], k.healthy && !k.doomed);
+    }
+
+    pub fn live_of(&self, d: usize) -> u32 {
+        self.live_per_deployment.get(d).copied().unwrap_or(0)
+    }
+    pub fn healthy_of(&self, d: usize) -> u32 {
+        self.healthy_per_deployment.get(d).copied().unwrap_or(0)
+    }
+    pub fn doomed_of(&self, d: usize) -> u32 {
+        self.doomed_per_deployment.get(d).copied().unwrap_or(0)
+    }
+    pub fn leaving_of(&self, d: usize) -> u32 {
+        self.leaving_per_deployment.get(d).copied().unwrap_or(0)
+    }
+    pub fn sound_of(&self, d: usize) -> u32 {
+        self.sound_per_deployment.get(d).copied().unwrap_or(0)
+    }
+    pub fn present_of(&self, d: usize) -> u32 {
+        self.present_per_deployment.get(d).copied().unwrap_or(0)
     }
 
     /// The counts with every deployment of `deployments` present (zeros for those without a
@@ -102,10 +132,45 @@ impl Census {
             &mut self.doomed_per_deployment,
             &mut self.leaving_per_deployment,
             &mut self.sound_per_deployment,
+            &mut self.present_per_deployment,
         ] {
             if v.len() < deployments {
                 v.resize(deployments, 0);
             }
         }
+    }
+}
+
+/// What the reconcile step sees of a service's tasks: its census as kept, with its tasks in
+/// PROVISIONING (desired RUNNING, not yet placed: few, and usually none) counted live, and
+/// stopping tasks counted only when maximumPercent counts them. Read in place: no copy.
+#[derive(Clone, Copy, Debug)]
+pub struct CensusView<'a> {
+    pub census: &'a Census,
+    pub provisioning: &'a [crate::ecs::service::Provisioning],
+    pub counts_stopping: bool,
+}
+
+impl CensusView<'_> {
+    pub fn live(&self) -> u32 {
+        self.census.live + self.provisioning.len() as u32
+    }
+    pub fn healthy(&self) -> u32 {
+        self.census.healthy
+    }
+    pub fn stopping(&self) -> u32 {
+        if self.counts_stopping { self.census.stopping } else { 0 }
+    }
+    pub fn live_of(&self, d: usize) -> u32 {
+        self.census.live_of(d) + self.provisioning.iter().filter(|e| e.deployment == d).count() as u32
+    }
+    pub fn leaving_of(&self, d: usize) -> u32 {
+        self.census.leaving_of(d)
+    }
+    pub fn doomed_of(&self, d: usize) -> u32 {
+        self.census.doomed_of(d)
+    }
+    pub fn sound_of(&self, d: usize) -> u32 {
+        self.census.sound_of(d)
     }
 }

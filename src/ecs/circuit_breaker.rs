@@ -133,25 +133,14 @@ impl State {
         if svc.primary().rollout_state != RolloutState::InProgress {
             return;
         }
-        // Cheap test first (maintained counters); the scan below runs only when it may succeed.
         let c = svc.counts;
         if c.live != svc.desired_count || c.healthy != svc.desired_count || c.pending != 0 {
             return;
         }
-        let primary = svc.primary;
-        let (mut primary_healthy, mut others) = (0u32, 0u32);
-        let mut primary_live = 0u32;
-        for &tid in &svc.tasks {
-            let t = &self.tasks[tid.index()];
-            if t.deployment == primary {
-                if t.desired_status == DesiredStatus::Running {
-                    primary_live += 1;
-                    primary_healthy += u32::from(t.counts().healthy);
-                }
-            } else {
-                others += 1;
-            }
-        }
+        // Every task of the service not yet STOPPED is the primary's, live and healthy.
+        let (census, primary) = (&svc.census, svc.primary);
+        let others = census.present - census.present_of(primary);
+        let (primary_live, primary_healthy) = (census.live_of(primary), census.healthy_of(primary));
         if others > 0 || primary_live != svc.desired_count || primary_healthy != svc.desired_count {
             return;
         }

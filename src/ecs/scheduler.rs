@@ -23,7 +23,7 @@ use crate::sim::{Ctx, Event, State};
 /// event so large scale-ups stay readable.
 const TASKS_PER_MESSAGE: usize = 10;
 
-use crate::ecs::census::Census;
+use crate::ecs::census::CensusView;
 use crate::ecs::placement::stop_index::StopClass;
 
 /// The tasks a step of the scheduler may stop.
@@ -80,19 +80,14 @@ impl State {
         self.wake_workloads(ctx);
     }
 
-    /// What the reconcile step sees of the service's tasks: its census as kept, with the tasks in
-    /// PROVISIONING (tasks of the service, desired RUNNING, not yet placed).
-    fn census(&self, sid: ServiceId) -> Census {
+    /// What the reconcile step sees of the service's tasks (see [`CensusView`]).
+    fn census(&self, sid: ServiceId) -> CensusView<'_> {
         let svc = &self.services[sid.index()];
-        let mut c = svc.census.sized(svc.deployments.len());
-        if !self.settings.max_percent_counts_stopping {
-            c.stopping = 0;
+        CensusView {
+            census: &svc.census,
+            provisioning: &svc.provisioning,
+            counts_stopping: self.settings.max_percent_counts_stopping,
         }
-        for e in &svc.provisioning {
-            c.live += 1;
-            c.live_per_deployment[e.deployment] += 1;
-        }
-        c
     }
 
     pub fn reconcile(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
@@ -123,7 +118,7 @@ impl State {
         if rolling {
             while self.cancel_provisioning(ctx, sid, None) {}
         }
-        let mut healthy = self.census(sid).healthy;
+        let mut healthy = self.census(sid).healthy();
         let mut retired = Vec::new();
         // Nothing to retire without a DRAINING instance in the cluster or a live task of an old
         // deployment: the common case costs no walk over the service's tasks.
@@ -181,15 +176,14 @@ impl State {
             // maximumPercent leaves no headroom above desired.
             if svc.deployments.len() == 1 { svc.desired_count } else { 0 },
         );
-        let mut room = max_total.saturating_sub(census.live + census.stopping);
+        let mut room = max_total.saturating_sub(census.live() + census.stopping());
         // Old deployments first: their lost tasks come back from their own revision.
         let mut wanted: Vec<(usize, u32)> = Vec::new();
         for (d, dep) in svc.deployments.iter().enumerate() {
             if d == svc.primary || dep.status == DeploymentStatus::Inactive || dep.rolled_back {
                 continue;
             }
-            let missing = svc.deployment_desired[d]
-                .saturating_sub(census.live_per_deployment[d] - census.leaving_per_deployment[d]);
+            let missing = svc.deployment_desired[d].saturating_sub(census.live_of(d) - census.leaving_of(d));
             let n = missing.min(room);
             room -= n;
             if n > 0 {
@@ -198,8 +192,7 @@ impl State {
         }
         if !svc.primary_failed() {
             let p = svc.primary;
-            let missing =
-                svc.desired_count.saturating_sub(census.live_per_deployment[p] - census.leaving_per_deployment[p]);
+            let missing = svc.desired_count.saturating_sub(census.live_of(p) - census.leaving_of(p));
             let n = missing.min(room);
             if n > 0 {
                 wanted.push((svc.primary, n));
@@ -319,13 +312,16 @@ impl State {
     /// stop the scheduler chooses, keeps minimumHealthyPercent.
     fn replace_unhealthy(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
         let census = self.census(sid);
-        if census.doomed_per_deployment.iter().all(|&n| n == 0) {
+        if census.census.doomed_per_deployment.iter().all(|&n| n == 0) {
             return;
         }
         let svc = &self.services[sid.index()];
-        let room = svc.spec.max_total_tasks(svc.desired_count).saturating_sub(census.live + census.stopping);
+        let room = svc.spec.max_total_tasks(svc.desired_count).saturating_sub(census.live() + census.stopping());
         let min_healthy = svc.spec.min_healthy_tasks(svc.desired_count);
-        let mut healthy = census.healthy;
+        let mut healthy = census.healthy();
+        // The counts as the step began, per deployment: (sound, live and not marked).
+        let before: Vec<(u32, u32)> =
+            (0..svc.deployments.len()).map(|d| (census.sound_of(d), census.live_of(d) - census.doomed_of(d))).collect();
         let mut stopped_one_for_room = false;
         let doomed: Vec<TaskId> =
             svc.tasks.iter().copied().filter(|t| self.tasks[t.index()].doomed.is_some()).collect();
@@ -338,8 +334,8 @@ impl State {
             let task_healthy = t.counts().healthy;
             let svc = &self.services[sid.index()];
             let target = if d == svc.primary { svc.desired_count } else { svc.deployment_desired[d] };
-            let replaced = census.sound_per_deployment[d] >= target;
-            let has_replacement = census.live_per_deployment[d] - census.doomed_per_deployment[d] >= target;
+            let replaced = before[d].0 >= target;
+            let has_replacement = before[d].1 >= target;
             let no_room = room == 0 && !has_replacement && !stopped_one_for_room;
             if !(replaced || no_room) || (task_healthy && healthy <= min_healthy) {
                 continue;
@@ -409,7 +405,7 @@ impl State {
         }
         // The extra task needs room under maximumPercent like any launch, stopping tasks
         // included when they are counted (tasks just replaced may still be draining).
-        if c.live + self.census(sid).stopping >= svc.spec.max_total_tasks(svc.desired_count) {
+        if c.live + self.census(sid).stopping() >= svc.spec.max_total_tasks(svc.desired_count) {
             return;
         }
         let zone_name = self.cluster.zones[min_zone].clone();
@@ -443,9 +439,9 @@ impl State {
         let census = self.census(sid);
         // Unhealthy tasks waiting for their replacement are not surplus: replace_unhealthy
         // stops them.
-        let live = census.live_per_deployment[primary] - census.leaving_per_deployment[primary];
+        let live = census.live_of(primary) - census.leaving_of(primary);
         // During AZ rebalancing the extra task must be healthy before one is stopped.
-        if svc.rebalancing && census.healthy < census.live {
+        if svc.rebalancing && census.healthy() < census.live() {
             return;
         }
         let mut excess = live.saturating_sub(svc.desired_count);
@@ -528,14 +524,15 @@ impl State {
     /// starting any: the deployment cannot move (SCHEDULING.md §4.1).
     fn report_stuck_configuration(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {
         let census = self.census(sid);
-        let svc = &mut self.services[sid.index()];
-        let old_live = census.live - census.live_per_deployment[svc.primary];
+        let svc = &self.services[sid.index()];
+        let old_live = census.live() - census.live_of(svc.primary);
         let d = svc.desired_count;
         let stuck = old_live > 0
             && !svc.primary_failed()
             && svc.spec.max_total_tasks(d) <= d
             && svc.spec.min_healthy_tasks(d) >= d
-            && census.healthy >= svc.spec.min_healthy_tasks(d);
+            && census.healthy() >= svc.spec.min_healthy_tasks(d);
+        let svc = &mut self.services[sid.index()];
         if stuck && !svc.stuck_reported {
             svc.stuck_reported = true;
             let message = format!(

@@ -4,6 +4,7 @@
 //! ([INFER] §6.5: released at STOPPED).
 
 use crate::cluster::container_instance::{insert_sorted, remove_sorted};
+use crate::ecs::census::CensusKey;
 use crate::ecs::container_dependencies::{StartPlan, plan_start};
 use crate::ecs::task::{DesiredStatus, LastStatus, StopCode, Task};
 use crate::ecs::task_definition::FaultKind;
@@ -149,6 +150,12 @@ impl State {
         match self.tasks.get_mut(tid.index()) {
             Some(slot) => *slot = task,
             None => self.tasks.push(task),
+        }
+        // The service's census counts it from now on (not yet STOPPED); its later changes go
+        // through `update_task`.
+        if let Some((sid, _)) = service {
+            let key = CensusKey::of(&self.tasks[tid.index()], self.cluster.is_draining(iid));
+            self.services[sid.index()].census.retally(CensusKey::default(), key);
         }
         // On Fargate the task waits in PROVISIONING for its micro-VM and ENI; on an instance it
         // goes straight to PENDING (the ENI of an awsvpc task is attached within the pull).
