@@ -27,7 +27,7 @@ fn main() {
 }
 
 /// The scenario's text.
-fn scenario(instances: u64, services: u64, tasks: u64, days: u64) -> String {
+pub fn scenario(instances: u64, services: u64, tasks: u64, days: u64) -> String {
     let mut s = String::new();
     let _ = write!(
         s,

@@ -224,6 +224,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
     }
     check_census(state)?;
     check_spread_indexes(state)?;
+    check_room_index(state)?;
     check_stop_indexes(state)?;
     check_capacity(state)
 }
@@ -271,12 +272,30 @@ fn check_spread_indexes(state: &State) -> Result<(), Violation> {
         for &id in &cluster.live {
             want.insert(cluster.slots[id.index()].zone, cluster.group_instance_counts[g][id.index()], id);
         }
-        if *ix != want {
+        if !ix.same(&want) {
             return fail(
                 "spread_index_in_sync",
                 format!("task group {}: the index is not the live instances and their counts", cluster.task_groups[g]),
             );
         }
+    }
+    Ok(())
+}
+
+/// The room index says, for each watched task size, exactly which live instances of each zone
+/// take placements and have that much CPU and memory free.
+fn check_room_index(state: &State) -> Result<(), Violation> {
+    let cluster = &state.cluster;
+    let mut want = crate::cluster::room_index::RoomIndex::new(cluster.zones.len(), &cluster.room.sizes);
+    for &id in &cluster.live {
+        want.update(id.index(), &crate::cluster::capacity_index::Slot::default(), &cluster.slots[id.index()]);
+    }
+    let same = want.room.iter().zip(&cluster.room.room).all(|(w, k)| w.iter().zip(k).all(|(a, b)| a.same(b)));
+    if !same {
+        return fail(
+            "room_index_in_sync",
+            "the instances with room for a task size are not what their slots say".into(),
+        );
     }
     Ok(())
 }
@@ -414,7 +433,7 @@ pub fn check_instant_end(state: &State) -> Result<(), Violation> {
 }
 
 /// Every invariant by name: what `check`, `check_instant_end` and the [`Checker`] can report.
-pub const NAMES: [&str; 27] = [
+pub const NAMES: [&str; 28] = [
     "cluster_usage_adds_up",
     "launching_counts_add_up",
     "no_task_on_two_instances",
@@ -434,6 +453,7 @@ pub const NAMES: [&str; 27] = [
     "service_counts_match_tasks",
     "census_in_sync",
     "spread_index_in_sync",
+    "room_index_in_sync",
     "stop_index_in_sync",
     "one_daemon_task_per_instance",
     "maximum_percent_respected",

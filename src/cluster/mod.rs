@@ -4,6 +4,7 @@
 pub mod capacity_index;
 pub mod container_instance;
 pub mod instance_types;
+pub mod room_index;
 pub mod spread_index;
 
 use crate::engine::{SimDuration, SimTime};
@@ -238,6 +239,8 @@ pub struct Cluster {
     /// Per task group, its spread index when one was asked for (services placed by spread over
     /// zones then instances, ECS's default).
     pub spread_indexes: Vec<Option<spread_index::SpreadIndex>>,
+    /// Which instances have room for each task size the spread indexes place.
+    pub room: room_index::RoomIndex,
 }
 
 impl Cluster {
@@ -273,6 +276,7 @@ impl Cluster {
             capacity_short: Vec::new(),
             start_epoch_ms: 0,
             spread_indexes: Vec::new(),
+            room: Default::default(),
         }
     }
 
@@ -390,6 +394,7 @@ impl Cluster {
             self.groups_changed.push(ci.group);
         }
         self.slots[id.index()] = new;
+        self.room.update(id.index(), &old, &new);
         if old.live != new.live {
             if !self.groups[g].fargate {
                 self.type_live_changed.push((ci.group, ci.kind));
@@ -438,6 +443,16 @@ impl Cluster {
         {
             ix.remove(zone, old, instance);
             ix.insert(zone, new, instance);
+        }
+    }
+
+    /// Keeps, from now on, which instances have room for tasks of each of `sizes` (CPU units,
+    /// MiB): what the spread indexes read.
+    pub fn watch_room(&mut self, sizes: &[(u32, u32)]) {
+        self.room = room_index::RoomIndex::new(self.zones.len(), sizes);
+        for &id in &self.live {
+            let slot = self.slots[id.index()];
+            self.room.update(id.index(), &capacity_index::Slot::default(), &slot);
         }
     }
 

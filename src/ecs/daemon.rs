@@ -89,7 +89,7 @@ impl State {
         let mut healthy = live.iter().filter(|t| self.tasks[t.index()].counts().healthy).count() as u32;
         let mut old: Vec<TaskId> = live.into_iter().filter(|t| self.tasks[t.index()].deployment != primary).collect();
         // Unhealthy and pending old tasks first, then in launch order.
-        old.sort_by_key(|t| (self.tasks[t.index()].counts().healthy, *t));
+        old.sort_by_key(|t| (self.tasks[t.index()].counts().healthy, self.tasks[t.index()].seq));
         let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let mut stopped = Vec::new();
         for tid in old {

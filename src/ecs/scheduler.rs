@@ -509,6 +509,7 @@ impl State {
                 let req = &self.requirements[t.task_definition.index()];
                 StopCandidate {
                     task: t.id,
+                    seq: t.seq,
                     instance: t.instance,
                     zone: t.zone,
                     pending: t.last_status.is_pending(),

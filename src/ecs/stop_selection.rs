@@ -24,6 +24,7 @@ impl State {
             tier: StopKey::tier(pending, t.is_healthy()),
             zone: t.zone,
             instance_tasks: self.cluster.instance(t.instance).group_task_count(t.group),
+            seq: t.seq,
         })
     }
 

@@ -72,6 +72,8 @@ impl StopCode {
 #[derive(Clone, Debug)]
 pub struct Task {
     pub id: TaskId,
+    /// Tasks created before it in the run: its age among tasks (slots, and so ids, are reused).
+    pub seq: u64,
     /// `web-7`: the service's (or family's) name and the launch number, stable across runs.
     pub name: crate::name::Name,
     pub task_definition: TaskDefId,

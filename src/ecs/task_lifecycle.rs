@@ -83,6 +83,7 @@ impl State {
     fn create_task(&mut self, ctx: &mut Ctx<'_>, new: NewTask, iid: InstanceId) -> TaskId {
         let NewTask { td: td_id, group, name, service, size } = new;
         // A reused slot continues its epochs, so events of the forgotten task stay stale.
+        self.forget_stopped_service_tasks(ctx.now);
         let (tid, epoch) = match self.free_task_slots.pop() {
             Some(tid) => (tid, self.tasks[tid.index()].epoch + 1),
             None => (TaskId(self.tasks.len() as u32), 0),
@@ -110,8 +111,10 @@ impl State {
         let asg = self.cluster.instance(iid).group;
         self.capacity_changed(ctx, asg);
         self.cluster.sync_slot(iid);
+        self.tasks_created += 1;
         let task = Task {
             id: tid,
+            seq: self.tasks_created - 1,
             name: name.into(),
             task_definition: td_id,
             service: service.map(|(sid, _)| sid),
@@ -401,6 +404,7 @@ impl State {
         let failed_to_start = task.stop_code == Some(StopCode::TaskFailedToStart);
         let d = task.deployment;
         if let Some(sid) = sid {
+            self.stopped_service_tasks.push_back((now, tid));
             let svc = &mut self.services[sid.index()];
             svc.tasks.retain(|&t| t != tid);
             if failed_to_start {

@@ -72,6 +72,7 @@ pub(crate) const SETTINGS_KEYS: &[&str] = &[
     "max_queued_jobs",
     "max_log_lines",
     "max_percent_counts_stopping",
+    "stopped_task_retention",
     "throttle_after_failures",
     "throttle_base_delay",
     "throttle_max_delay",
@@ -561,6 +562,9 @@ impl Loader<'_> {
             if let Some(n) = r.opt_int(&f, key, 1, i64::MAX) {
                 *slot = n as u64;
             }
+        }
+        if let Some(d) = r.opt_duration(&f, "stopped_task_retention") {
+            s.stopped_task_retention = d;
         }
         if let Some(b) = r.opt_bool(&f, "max_percent_counts_stopping") {
             s.max_percent_counts_stopping = b;

@@ -25,6 +25,9 @@ pub struct Settings {
     /// Whether tasks still stopping count against maximumPercent (the docs disagree; counting
     /// them is the conservative reading, SCHEDULING.md §4.1).
     pub max_percent_counts_stopping: bool,
+    /// How long a STOPPED service task stays describable before ECS forgets it (SCHEDULING.md
+    /// §1: at least an hour).
+    pub stopped_task_retention: SimDuration,
     /// The throttle engages after this many start failures in a row ([INFER] 3).
     pub throttle_after_failures: u32,
     /// Its first delay, doubling with each further failure ([INFER] 1 min).
@@ -89,6 +92,7 @@ impl Default for Settings {
             placement_tie_break: TieBreak::Ordered,
             placement_retry_interval: SimDuration::from_secs(30),
             max_percent_counts_stopping: true,
+            stopped_task_retention: SimDuration::from_secs(3600),
             throttle_after_failures: 3,
             throttle_base_delay: SimDuration::from_mins(1),
             throttle_max_delay: SimDuration::from_mins(27),

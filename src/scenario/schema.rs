@@ -112,6 +112,7 @@ pub fn scenario_schema() -> Value {
             ("max_queued_jobs", positive.clone()),
             ("max_log_lines", positive),
             ("max_percent_counts_stopping", json!({ "type": "boolean" })),
+            ("stopped_task_retention", duration()),
             ("throttle_after_failures", int(1, 1000)),
             ("throttle_base_delay", duration()),
             ("throttle_max_delay", duration()),

@@ -150,6 +150,16 @@ impl<H: crate::observer::History> Simulation<H> {
                 let Some(svc) = s.services.first_mut() else { return false };
                 svc.counts.live += 1;
             }
+            "room_index_in_sync" => {
+                // An instance with room for the first size said to have none.
+                let Some(bits) =
+                    s.cluster.room.room.first_mut().and_then(|z| z.iter_mut().find(|b| b.0.iter().any(|w| *w != 0)))
+                else {
+                    return false;
+                };
+                let Some(w) = bits.0.iter_mut().find(|w| **w != 0) else { return false };
+                *w &= *w - 1;
+            }
             "spread_index_in_sync" => {
                 let Some(ix) = s.cluster.spread_indexes.iter_mut().flatten().next() else { return false };
                 let Some(set) = ix.zones.iter_mut().find(|z| !z.is_empty()) else { return false };

@@ -375,7 +375,12 @@ impl<H: History> Simulation<H> {
         }
         let checks = [
             (self.queue.len() as u64, s.max_pending_events, "events waiting in the queue", "max_pending_events"),
-            (tasks, s.max_tasks, "task records (live tasks and stopped service tasks)", "max_tasks"),
+            (
+                tasks,
+                s.max_tasks,
+                "task records (live tasks, and service tasks stopped within stopped_task_retention)",
+                "max_tasks",
+            ),
             (
                 self.state.cluster.instances.len() as u64,
                 s.max_instances_registered,

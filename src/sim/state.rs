@@ -17,6 +17,7 @@ use crate::scenario::{Fault, Scenario, Settings, TimelineEvent};
 
 use super::{Ctx, Event};
 
+#[derive(Clone)]
 pub struct State {
     pub cluster: Cluster,
     pub task_definitions: Vec<TaskDefinition>,
@@ -25,11 +26,16 @@ pub struct State {
     pub requirements: Vec<TaskRequirements>,
     pub tasks: Vec<Task>,
     /// Slots of forgotten standalone tasks, reused by the next tasks created (see
-    /// [`State::forget_stopped_standalone`]).
+    /// [`State::forget_stopped_tasks`]).
     pub free_task_slots: Vec<TaskId>,
     /// Standalone tasks that reached STOPPED in the current instant: forgotten at its end, so
     /// every handler of the instant still sees them.
     pub stopped_standalone: Vec<TaskId>,
+    /// Service tasks that reached STOPPED, oldest first, with when: forgotten (their slots
+    /// reused) `stopped_task_retention` later.
+    pub stopped_service_tasks: std::collections::VecDeque<(crate::engine::SimTime, TaskId)>,
+    /// Tasks created so far (the next task's `seq`).
+    pub tasks_created: u64,
     pub services: Vec<Service>,
     /// Each instance group's desired capacity.
     pub group_desired: Vec<u32>,
@@ -106,6 +112,11 @@ impl State {
         // Services placed by ECS's default chain keep a spread index (placement reads it).
         use crate::ecs::placement::{SpreadField, Strategy};
         let default_chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
+        let sizes: Vec<(u32, u32)> = (scenario.task_definitions.iter())
+            .map(TaskRequirements::of)
+            .map(|t| (t.cpu, t.memory_mib))
+            .collect();
+        cluster.watch_room(&sizes);
         for svc in services.iter_mut().filter(|s| !s.spec.daemon && s.strategies == default_chain) {
             cluster.index_spread(svc.group);
             if scenario.settings.placement_tie_break != crate::ecs::placement::TieBreak::Random {
@@ -120,6 +131,8 @@ impl State {
             tasks: Vec::new(),
             free_task_slots: Vec::new(),
             stopped_standalone: Vec::new(),
+            stopped_service_tasks: Default::default(),
+            tasks_created: 0,
             services,
             group_desired: scenario.groups.iter().map(|g| g.count).collect(),
             group_launching: vec![0; scenario.groups.len()],
@@ -351,7 +364,7 @@ impl State {
             }
         }
         self.touched_services = touched;
-        self.forget_stopped_standalone();
+        self.forget_stopped_tasks(ctx.now);
         if self.cluster.usage != self.reported_usage {
             self.reported_usage = self.cluster.usage;
             ctx.notice(Notice::ClusterUsage(self.cluster.usage));
@@ -374,15 +387,32 @@ impl State {
         }
     }
 
-    /// ECS keeps a stopped task visible for about an hour and then forgets it (SCHEDULING.md
-    /// §1); ecsim forgets a STOPPED standalone task at the end of its instant, once its stop is
-    /// in the event log and its resources are back. Its slot goes to the next task created, so
-    /// a day of 100,000 batch tasks keeps a task table the size of the tasks alive at once
-    /// (which keeps it in cache). Service tasks are kept: the reports and the scheduler's
-    /// history read them. A stale event cannot reach the new occupant: epochs continue across
-    /// a slot's occupants.
-    fn forget_stopped_standalone(&mut self) {
+    /// ECS keeps a stopped task describable for at least an hour and then forgets it
+    /// (SCHEDULING.md §1); ecsim forgets a STOPPED standalone task at the end of its instant,
+    /// once its stop is in the event log and its resources are back, and a STOPPED service task
+    /// `stopped_task_retention` (1 h) after it stopped (a library user can still look at it
+    /// meanwhile). Its slot goes to the next task created, so a day of 100,000 batch tasks, or a
+    /// week of daily deployments of 50,000 tasks, keeps a task table the size of the tasks alive
+    /// at once (and those stopped within the hour). A stale event cannot reach the new occupant:
+    /// epochs continue across a slot's occupants; and nothing orders tasks by slot (their age is
+    /// `seq`).
+    fn forget_stopped_tasks(&mut self, now: crate::engine::SimTime) {
         self.free_task_slots.append(&mut self.stopped_standalone);
+        self.forget_stopped_service_tasks(now);
+    }
+
+    /// Service tasks stopped `stopped_task_retention` ago or longer, and before this instant
+    /// (every handler of the instant a task stopped in still sees it): also looked at before a
+    /// task is created, since a quiet hour has no instant to end.
+    pub fn forget_stopped_service_tasks(&mut self, now: crate::engine::SimTime) {
+        let retention = self.settings.stopped_task_retention;
+        while let Some(&(stopped, tid)) = self.stopped_service_tasks.front() {
+            if now < stopped.after(retention) || stopped == now {
+                break;
+            }
+            self.stopped_service_tasks.pop_front();
+            self.free_task_slots.push(tid);
+        }
     }
 }
 

@@ -20,6 +20,7 @@ struct Job {
     explained: bool,
 }
 
+#[derive(Clone)]
 pub struct WorkloadState {
     pub spec: Workload,
     queue: VecDeque<Job>,

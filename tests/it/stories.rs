@@ -284,7 +284,11 @@ fn memory_guards_stop_runs_that_outgrow_them() {
     let batch = "[[workloads]]\nname = \"batch\"\ntask_definition = \"app\"\nrate_per_hour = 36000000\nrun = \"10m\"\n";
     let cases = [
         ("max_pending_events = 20", batch.to_string(), "events waiting in the queue"),
-        ("max_tasks = 5", service("web", 6, ""), "task records (live tasks and stopped service tasks)"),
+        (
+            "max_tasks = 5",
+            service("web", 6, ""),
+            "task records (live tasks, and service tasks stopped within stopped_task_retention)",
+        ),
         ("max_instances_registered = 2", service("web", 1, ""), "container instances registered over the run"),
         ("max_queued_jobs = 100", batch.to_string(), "jobs waiting in workload queues"),
         ("max_log_lines = 3", service("web", 6, "") + &service("api", 6, ""), "event-log lines"),
@@ -297,4 +301,39 @@ fn memory_guards_stop_runs_that_outgrow_them() {
         assert!(err.starts_with(&format!("runaway simulation: {want}")), "{setting}: {err}");
         assert!(err.contains(&format!("(settings.{key}); raise it in [settings]")), "{setting}: {err}");
     }
+}
+
+/// ECS forgets a STOPPED task an hour after it stopped (SCHEDULING.md §1), and so does ecsim:
+/// four tasks replaced by a forced deployment at 10 min stay describable at 30 min; the next
+/// deployment's tasks (at 2 h) take their slots, so a week of daily deployments keeps a table
+/// the size of what is live and what stopped within the hour.
+#[test]
+fn stopped_service_tasks_are_forgotten_an_hour_after_they_stop() {
+    let deploy = |at: &str| {
+        format!(
+            "\n[[events]]\nat = \"{at}\"\naction = \"update_service\"\nservice = \"web\"\nforceNewDeployment = true\n"
+        )
+    };
+    let toml =
+        cluster("3h", &["us-east-1a", "us-east-1b"], "name = \"fleet\"\ninstance_type = \"m5.xlarge\"\ncount = 2")
+            + &app(256, 512, "{ containerPort = 8080 }", "")
+            + &service("web", 4, "")
+            + &deploy("10m")
+            + &deploy("2h");
+    let mut s = sim(&toml);
+    let held = |s: &ecsim::sim::Simulation| s.state().tasks.len() - s.state().free_task_slots.len();
+    let stopped = |s: &ecsim::sim::Simulation| {
+        let st = s.state();
+        let free: std::collections::BTreeSet<_> = st.free_task_slots.iter().collect();
+        st.tasks.iter().filter(|t| !free.contains(&t.id) && t.last_status == LastStatus::Stopped).count()
+    };
+    s.run_until(at_s(30.0 * 60.0)).unwrap();
+    assert_eq!((held(&s), stopped(&s)), (8, 4), "the replaced tasks are still describable");
+    s.run_until(at_s(150.0 * 60.0)).unwrap();
+    assert_eq!((held(&s), stopped(&s)), (8, 4), "the first four forgotten, the second four describable");
+    assert_eq!(s.state().tasks.len(), 8, "the second deployment's tasks took the forgotten slots");
+    let names: Vec<String> = s.state().tasks.iter().filter(|t| t.counts().live).map(|t| t.name.to_string()).collect();
+    assert_eq!(names.len(), 4);
+    let launched = |n: &String| n.trim_start_matches("web-").parse::<u32>().unwrap();
+    assert!(names.iter().all(|n| launched(n) > 8), "the live tasks are the third four launched: {names:?}");
 }

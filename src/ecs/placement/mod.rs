@@ -356,8 +356,9 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
         && slot_only
         && !random
         && matches!(chain, [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)])
+        && let Some(room) = cluster.room.of((t.cpu, t.memory_mib))
     {
-        return ix.best(&cluster.group_zone_counts[req.group.index()], |i| slots[i].fits(t));
+        return ix.best(&cluster.group_zone_counts[req.group.index()], room, |i| slots[i].fits(t));
     }
     if let Some(scorers) = slot_scorers(chain) {
         // A fixed number of scores lets the compiler unroll the key.

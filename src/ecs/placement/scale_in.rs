@@ -6,6 +6,8 @@ use super::*;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct StopCandidate {
     pub task: TaskId,
+    /// Its age (the task's `seq`): ties go to the newest.
+    pub seq: u64,
     pub instance: InstanceId,
     pub zone: ZoneId,
     /// Not yet RUNNING: such tasks go first, since they serve nothing yet ([INFER]).
@@ -74,7 +76,7 @@ pub fn choose_task_to_stop(
     let chosen = if random {
         cands[rng.below(cands.len() as u64) as usize]
     } else {
-        cands.iter().max_by_key(|c| c.task).copied()?
+        cands.iter().max_by_key(|c| c.seq).copied()?
     };
     Some(chosen.task)
 }

@@ -2,7 +2,7 @@
 //! §5.8: pending tasks first, then unhealthy ones, then the zone with the most of the service's
 //! tasks, then the instance with the most, ties to the newest task): the service's live tasks
 //! grouped by what decides whether a step may stop them (their class), and within a class by
-//! tier and zone, ordered by (the group's tasks on their instance, task id). The task a scan over
+//! tier and zone, ordered by (the group's tasks on their instance, age). The task a scan over
 //! every candidate chooses is then found at the back of a few of those lists. Kept by the
 //! scheduler's state as tasks change and instances change status, so that a rolling step costs
 //! what it stops, not the size of the service.
@@ -32,6 +32,8 @@ pub struct StopKey {
     pub zone: ZoneId,
     /// The group's live tasks on the task's instance.
     pub instance_tasks: u32,
+    /// The task's age (`seq`): ties go to the newest.
+    pub seq: u64,
 }
 
 impl StopKey {
@@ -42,8 +44,8 @@ impl StopKey {
 
 const TIERS: usize = 4;
 
-/// (the group's tasks on the instance, task id), the task to stop last.
-type Ordered = BTreeSet<(u32, TaskId)>;
+/// (the group's tasks on the instance, age, task), the task to stop last.
+type Ordered = BTreeSet<(u32, u64, TaskId)>;
 
 /// One service's index.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -52,8 +54,7 @@ pub struct StopIndex {
     classes: Vec<ClassTasks>,
 }
 
-/// The tasks of one class: per tier and zone (`tier * zones + zone`), (the group's tasks on the
-/// instance, task id).
+/// The tasks of one class: per tier and zone (`tier * zones + zone`), ordered for the stop.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct ClassTasks {
     class: StopClass,
@@ -84,7 +85,7 @@ impl StopIndex {
             }
         };
         let c = &mut self.classes[i];
-        if c.sets[usize::from(key.tier) * zones + key.zone.index()].insert((key.instance_tasks, task)) {
+        if c.sets[usize::from(key.tier) * zones + key.zone.index()].insert((key.instance_tasks, key.seq, task)) {
             c.len += 1;
         }
     }
@@ -92,7 +93,7 @@ impl StopIndex {
     pub fn remove(&mut self, key: StopKey, task: TaskId) {
         let zones = self.zones;
         if let Some(c) = self.classes.iter_mut().find(|c| c.class == key.class && c.len > 0)
-            && c.sets[usize::from(key.tier) * zones + key.zone.index()].remove(&(key.instance_tasks, task))
+            && c.sets[usize::from(key.tier) * zones + key.zone.index()].remove(&(key.instance_tasks, key.seq, task))
         {
             c.len -= 1;
         }
@@ -120,15 +121,15 @@ impl StopIndex {
 
     /// The task the default chain stops among those whose class `eligible` accepts: the highest
     /// tier with any; there, the greatest (group's tasks in its zone, group's tasks on its
-    /// instance, task id); `zone_counts` are the group's tasks per zone.
+    /// instance, age); `zone_counts` are the group's tasks per zone.
     pub fn next(&self, zone_counts: &[u32], eligible: impl Fn(&StopClass) -> bool) -> Option<TaskId> {
         let classes: Vec<&ClassTasks> = self.classes.iter().filter(|c| c.len > 0 && eligible(&c.class)).collect();
         for tier in (0..TIERS).rev() {
-            let mut best: Option<(u32, u32, TaskId)> = None;
+            let mut best: Option<(u32, u32, u64, TaskId)> = None;
             for (z, &zc) in zone_counts.iter().enumerate().take(self.zones) {
                 for c in &classes {
-                    if let Some(&(n, task)) = c.sets[tier * self.zones + z].last() {
-                        let key = (zc, n, task);
+                    if let Some(&(n, seq, task)) = c.sets[tier * self.zones + z].last() {
+                        let key = (zc, n, seq, task);
                         if best.is_none_or(|b| key > b) {
                             best = Some(key);
                         }

@@ -16,6 +16,9 @@ fn random_cluster(rng: &mut SimRng) -> (Cluster, Vec<TaskGroupId>) {
     let groups = vec![c.task_group("service:a"), c.task_group("service:b")];
     // Service a keeps a spread index (ECS's default chain reads it), kept through everything below.
     c.index_spread(groups[0]);
+    // Every size the tests below place watched: the index answers for each.
+    let sizes: Vec<(u32, u32)> = (1..=4).flat_map(|c| (1..=6).map(move |m| (256 * c, 512 * m))).collect();
+    c.watch_room(&sizes);
     for i in 0..(5 + rng.below(40)) {
         let id = c.register_instance(GroupId(0), ZoneId((rng.below(3)) as u16), 0, SimTime::ZERO);
         let ci = c.instance_mut(id);
@@ -148,7 +151,8 @@ fn the_spread_index_agrees_with_the_narrowing_model() {
 }
 
 /// The stop index answers what the scan over candidates answers (the default chain, ordered
-/// tie-break), pick after pick, as each stop takes a task off its instance.
+/// tie-break), pick after pick, as each stop takes a task off its instance. Task ids are not
+/// ages (slots are reused): ties go to the newest by age.
 #[test]
 fn the_stop_index_agrees_with_the_narrowing_model() {
     use super::stop_index::{StopClass, StopIndex, StopKey};
@@ -172,14 +176,16 @@ fn the_stop_index_agrees_with_the_narrowing_model() {
             cluster.count_group_task(instance, group, 1);
             tasks.push((TaskId(i as u32), instance, class, pending, !pending && rng.below(5) != 0));
         }
+        let seq = |t: TaskId| u64::from(t.0 * 37 + 11) % 1000;
         let key =
             |cluster: &Cluster,
-             &(_, instance, class, pending, healthy): &(TaskId, InstanceId, StopClass, bool, bool)| {
+             &(task, instance, class, pending, healthy): &(TaskId, InstanceId, StopClass, bool, bool)| {
                 StopKey {
                     class,
                     tier: StopKey::tier(pending, healthy),
                     zone: cluster.instance(instance).zone,
                     instance_tasks: cluster.instance(instance).group_task_count(group),
+                    seq: seq(task),
                 }
             };
         let mut ix = StopIndex::new(cluster.zones.len());
@@ -194,6 +200,7 @@ fn the_stop_index_agrees_with_the_narrowing_model() {
             .filter(|t| eligible(&t.2))
             .map(|&(task, instance, _, pending, healthy)| StopCandidate {
                 task,
+                seq: seq(task),
                 instance,
                 zone: cluster.instance(instance).zone,
                 pending,

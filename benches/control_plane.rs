@@ -1,0 +1,103 @@
+//! The control plane's unit costs on a full-size cluster (issue 15): one reconcile of a
+//! 1,000-task service in the middle of its rolling deployment, and one observer flush of an
+//! instant that touched one service of fifty. Both should cost what the step touches, not the
+//! size of the service or the fleet: compare the 1,000-task figures with the 100-task ones.
+
+use std::hint::black_box;
+
+use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use ecsim::engine::{EventQueue, SimTime};
+use ecsim::ids::ServiceId;
+use ecsim::observer::{History, LogEntry, Notice, Observer, RevisionRow, Row, TargetGroupRow};
+use ecsim::sim::{Ctx, Rngs, Simulation};
+
+/// A fleet of `instances` with services of `tasks` tasks (the generator of the full-size
+/// scenario), its first service's daily deployment at 30 min.
+fn fleet(instances: u64, tasks: u64) -> ecsim::scenario::Scenario {
+    let text = fleet_scenario::scenario(instances, 50, tasks, 1);
+    ecsim::scenario::load_str("fleet.toml", &text, None).expect("the generated scenario loads")
+}
+
+#[path = "fleet_scenario.rs"]
+#[allow(dead_code)]
+mod fleet_scenario;
+
+/// One reconcile of the first service while its deployment is half done, on a copy of the
+/// state each time (the copy is not timed).
+fn reconcile(c: &mut Criterion) {
+    let mut group = c.benchmark_group("reconcile_mid_deployment");
+    group.sample_size(20);
+    for (instances, tasks) in [(500u64, 100u64), (5000, 1000)] {
+        let scenario = fleet(instances, tasks);
+        let mut sim = Simulation::new(&scenario, scenario.seed);
+        // The first service's deployment starts at 30 min; a few minutes in, it is rolling.
+        sim.run_until(SimTime(34 * 60_000)).expect("runs");
+        let state = sim.state().clone();
+        let now = sim.now();
+        group.bench_with_input(BenchmarkId::new("tasks", tasks), &tasks, |b, _| {
+            b.iter_batched(
+                || (state.clone(), EventQueue::with_capacity(1024), Rngs::new(1), Vec::new()),
+                |(mut st, mut queue, mut rng, mut notices)| {
+                    let mut ctx = Ctx { now, queue: &mut queue, rng: &mut rng, notices: &mut notices };
+                    st.reconcile(&mut ctx, ServiceId(0));
+                    black_box(notices.len())
+                },
+                BatchSize::LargeInput,
+            )
+        });
+    }
+    group.finish();
+}
+
+/// A history that keeps nothing: the flush's own cost.
+struct Discard;
+
+impl History for Discard {
+    fn row(&mut self, row: Row) {
+        black_box(row);
+    }
+    fn revision_row(&mut self, row: RevisionRow) {
+        black_box(row);
+    }
+    fn target_group_row(&mut self, row: TargetGroupRow) {
+        black_box(row);
+    }
+    fn log(&mut self, _time: SimTime, entry: LogEntry) {
+        black_box(entry);
+    }
+}
+
+/// One instant in which a task of one service of fifty became healthy: absorb its notices and
+/// flush.
+fn flush(c: &mut Criterion) {
+    let mut group = c.benchmark_group("observer_flush_one_service");
+    for (instances, tasks) in [(500u64, 100u64), (5000, 1000)] {
+        let scenario = fleet(instances, tasks);
+        let mut observer = Observer::with_history(&scenario, 1, Discard);
+        observer.flush(SimTime::ZERO);
+        let counts =
+            |healthy: bool| ecsim::ecs::task::TaskCounts { live: true, running: true, healthy, ..Default::default() };
+        let mut notices = Vec::new();
+        let mut t = 1_000u64;
+        group.bench_with_input(BenchmarkId::new("tasks", tasks), &tasks, |b, _| {
+            b.iter(|| {
+                t += 1;
+                let healthy = t.is_multiple_of(2);
+                notices.push(Notice::TaskCounts {
+                    service: ServiceId(7),
+                    instance: Some(ecsim::ids::InstanceId((t % instances) as u32)),
+                    zone: ecsim::ids::ZoneId((t % 3) as u16),
+                    task_definition: ecsim::ids::TaskDefId(0),
+                    before: counts(!healthy),
+                    after: counts(healthy),
+                });
+                observer.absorb(SimTime(t), &mut notices);
+                observer.flush(SimTime(t));
+            })
+        });
+    }
+    group.finish();
+}
+
+criterion_group!(benches, reconcile, flush);
+criterion_main!(benches);
