@@ -304,6 +304,17 @@ fn check_room_index(state: &State) -> Result<(), Violation> {
 fn check_census(state: &State) -> Result<(), Violation> {
     use crate::ecs::census::{Census, CensusKey};
     for svc in &state.services {
+        // The task list is the tasks not yet STOPPED, in launch order (finish_stop finds a task
+        // in it by halving).
+        let listed = svc.tasks.iter().map(|t| &state.tasks[t.index()]);
+        if listed.clone().any(|t| t.last_status == LastStatus::Stopped)
+            || !svc.tasks.windows(2).all(|w| state.tasks[w[0].index()].seq < state.tasks[w[1].index()].seq)
+        {
+            return fail(
+                "census_in_sync",
+                format!("service {}: its task list holds a STOPPED task or is out of launch order", svc.spec.name),
+            );
+        }
         let mut want = Census::default();
         for t in svc.tasks.iter().map(|t| &state.tasks[t.index()]) {
             want.retally(CensusKey::default(), CensusKey::of(t, state.cluster.is_draining(t.instance)));

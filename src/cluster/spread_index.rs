@@ -49,11 +49,20 @@ impl SpreadIndex {
     }
 
     /// The instance with the smallest (zone's tasks, instance's tasks, id) among those `fits`
-    /// accepts; `zone_counts` are the group's tasks per zone, `room` the instances with room for
-    /// the task by zone (any instance that fits has room).
-    pub fn best(&self, zone_counts: &[u32], room: &[Bits], fits: impl Fn(usize) -> bool) -> Option<InstanceId> {
+    /// accepts, in zone `only` if given; `zone_counts` are the group's tasks per zone, `room` the
+    /// instances with room for the task by zone (any instance that fits has room).
+    pub fn best(
+        &self,
+        zone_counts: &[u32],
+        room: &[Bits],
+        only: Option<usize>,
+        fits: impl Fn(usize) -> bool,
+    ) -> Option<InstanceId> {
         let mut best: Option<(u32, u32, u32)> = None;
         for (z, set) in self.zones.iter().enumerate() {
+            if only.is_some_and(|o| o != z) {
+                continue;
+            }
             let zc = zone_counts[z];
             // A zone whose count is above the best found cannot win.
             if best.is_some_and(|(b, ..)| zc > b) {

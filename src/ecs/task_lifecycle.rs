@@ -405,8 +405,13 @@ impl State {
         let d = task.deployment;
         if let Some(sid) = sid {
             self.stopped_service_tasks.push_back((now, tid));
+            // The list is in launch order, which is `seq` order: found by halving, not a walk.
+            let seq = self.tasks[tid.index()].seq;
+            let tasks = &self.tasks;
             let svc = &mut self.services[sid.index()];
-            svc.tasks.retain(|&t| t != tid);
+            if let Ok(i) = svc.tasks.binary_search_by_key(&seq, |t| tasks[t.index()].seq) {
+                svc.tasks.remove(i);
+            }
             if failed_to_start {
                 svc.stats.tasks_failed_to_start += 1;
             }

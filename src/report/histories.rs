@@ -40,68 +40,107 @@ const TARGET_GROUPS: [&str; 7] = ["time_s", "target_group", "initial", "healthy"
 /// events.csv: the event log in ECS's style.
 const EVENTS: [&str; 6] = ["time_s", "kind", "service", "task", "instance", "message"];
 
-/// What rows point at, by name, and the buffers a row is formatted in.
+/// What rows point at, by name as a CSV cell (quoted where a name needs it, as the csv crate
+/// quotes), and the buffers a row is formatted in. The numeric histories are millions of rows
+/// whose only cell that could need quoting is a name: each is written as bytes, its name's cell
+/// made once; the event log's messages go through the csv crate.
 struct Format {
-    services: Vec<String>,
-    target_groups: Vec<String>,
-    task_definitions: Vec<String>,
+    services: Vec<Vec<u8>>,
+    target_groups: Vec<Vec<u8>>,
+    task_definitions: Vec<Vec<u8>>,
     time: String,
-    record: csv::ByteRecord,
+    line: Vec<u8>,
+}
+
+/// `text` as one CSV cell.
+fn cell(text: &str) -> Vec<u8> {
+    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
+    let _ = w.write_record([text]);
+    let mut bytes = w.into_inner().unwrap_or_default();
+    bytes.pop();
+    // A record of one empty field is written as "" so that it reads back as a record.
+    if text.is_empty() {
+        bytes.clear();
+    }
+    bytes
 }
 
 impl Format {
     fn new(scenario: &Scenario) -> Format {
         Format {
-            services: scenario.services.iter().map(|s| s.name.clone()).collect(),
-            target_groups: scenario.target_groups.iter().map(|t| t.name.clone()).collect(),
-            task_definitions: scenario.task_definitions.iter().map(|td| td.name()).collect(),
+            services: scenario.services.iter().map(|s| cell(&s.name)).collect(),
+            target_groups: scenario.target_groups.iter().map(|t| cell(&t.name)).collect(),
+            task_definitions: scenario.task_definitions.iter().map(|td| cell(&td.name())).collect(),
             time: String::new(),
-            record: csv::ByteRecord::new(),
+            line: Vec::new(),
         }
     }
 
-    fn row<W: Write>(&mut self, w: &mut csv::Writer<W>, row: &Row) -> Result<(), csv::Error> {
+    /// Starts a line with the time and a name's cell.
+    fn start(&mut self, ms: u64, name: impl Fn(&Format) -> &[u8]) {
+        secs_text(ms, &mut self.time);
+        let mut line = std::mem::take(&mut self.line);
+        line.clear();
+        line.extend_from_slice(self.time.as_bytes());
+        line.push(b',');
+        line.extend_from_slice(name(self));
+        self.line = line;
+    }
+
+    fn ints(&mut self, ns: &[u32]) {
+        let mut b = itoa::Buffer::new();
+        for &n in ns {
+            self.line.push(b',');
+            self.line.extend_from_slice(b.format(n).as_bytes());
+        }
+    }
+
+    fn row<W: Write + ?Sized>(&mut self, w: &mut W, row: &Row) -> std::io::Result<()> {
         let v = &row.values;
-        let mut ints = itoa::Buffer::new();
-        secs_text(row.time.0, &mut self.time);
-        self.record.clear();
-        self.record.push_field(self.time.as_bytes());
-        self.record.push_field(self.services[row.service.index()].as_bytes());
-        for n in [v.desired, v.running, v.healthy, v.pending, v.az_coverage, v.az_loss_margin, v.instance_loss_margin] {
-            self.record.push_field(ints.format(n).as_bytes());
-        }
-        w.write_byte_record(&self.record)
+        self.start(row.time.0, |f| &f.services[row.service.index()]);
+        self.ints(&[
+            v.desired,
+            v.running,
+            v.healthy,
+            v.pending,
+            v.az_coverage,
+            v.az_loss_margin,
+            v.instance_loss_margin,
+        ]);
+        self.line.push(b'\n');
+        w.write_all(&self.line)
     }
 
-    fn revision_row<W: Write>(&mut self, w: &mut csv::Writer<W>, row: &RevisionRow) -> Result<(), csv::Error> {
-        secs_text(row.time.0, &mut self.time);
-        w.write_record([
-            self.time.as_str(),
-            self.services[row.service.index()].as_str(),
-            self.task_definitions[row.counts.task_definition.index()].as_str(),
-            itoa::Buffer::new().format(row.counts.running),
-            itoa::Buffer::new().format(row.counts.healthy),
-        ])
+    fn revision_row<W: Write + ?Sized>(&mut self, w: &mut W, row: &RevisionRow) -> std::io::Result<()> {
+        self.start(row.time.0, |f| &f.services[row.service.index()]);
+        let mut line = std::mem::take(&mut self.line);
+        line.push(b',');
+        line.extend_from_slice(&self.task_definitions[row.counts.task_definition.index()]);
+        self.line = line;
+        self.ints(&[row.counts.running, row.counts.healthy]);
+        self.line.push(b'\n');
+        w.write_all(&self.line)
     }
 
-    fn target_group_row<W: Write>(&mut self, w: &mut csv::Writer<W>, row: &TargetGroupRow) -> Result<(), csv::Error> {
-        secs_text(row.time.0, &mut self.time);
+    fn target_group_row<W: Write + ?Sized>(&mut self, w: &mut W, row: &TargetGroupRow) -> std::io::Result<()> {
         let c = &row.counts;
-        w.write_record([
-            self.time.as_str(),
-            self.target_groups[row.target_group].as_str(),
-            itoa::Buffer::new().format(c.initial),
-            itoa::Buffer::new().format(c.healthy),
-            itoa::Buffer::new().format(c.unhealthy),
-            itoa::Buffer::new().format(c.draining),
-            if c.fail_open { "true" } else { "false" },
-        ])
+        self.start(row.time.0, |f| &f.target_groups[row.target_group]);
+        self.ints(&[c.initial, c.healthy, c.unhealthy, c.draining]);
+        self.line.extend_from_slice(if c.fail_open { b",true\n" } else { b",false\n" });
+        w.write_all(&self.line)
     }
 
     fn log<W: Write>(&mut self, w: &mut csv::Writer<W>, time: SimTime, e: &LogEntry) -> Result<(), csv::Error> {
         secs_text(time.0, &mut self.time);
         w.write_record([&*self.time, e.kind, &e.service, &e.task, &e.instance, &e.message])
     }
+}
+
+/// A header line.
+fn header_line(header: &[&str]) -> Vec<u8> {
+    let mut line = header.join(",").into_bytes();
+    line.push(b'\n');
+    line
 }
 
 /// Formats one file into a writer.
@@ -131,44 +170,47 @@ impl<'a> Streamed<'a> {
     }
 }
 
-/// Formats one item of a history into its file.
-type WriteItem<T> = fn(&mut Format, &mut csv::Writer<&mut dyn Write>, T) -> Result<(), csv::Error>;
+/// Formats one row of a numeric history into its file.
+type WriteRow<T> = fn(&mut Format, &mut dyn Write, &T) -> std::io::Result<()>;
 
 /// The histories of a run that kept them ([`crate::observer::Kept`]).
 pub fn histories<'a>(result: &'a RunResult, scenario: &'a Scenario) -> Vec<Streamed<'a>> {
-    fn file<'a, T: 'a>(
+    fn numeric<'a, T>(
         name: &str,
         header: &'static [&'static str],
         scenario: &'a Scenario,
-        items: impl Fn() -> Box<dyn Iterator<Item = T> + 'a> + 'a,
-        write: WriteItem<T>,
+        rows: &'a [T],
+        write: WriteRow<T>,
     ) -> Streamed<'a> {
         Streamed::new(name, move |out| {
             let mut f = Format::new(scenario);
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(header)?;
-            for item in items() {
-                write(&mut f, &mut w, item)?;
+            out.write_all(&header_line(header))?;
+            for row in rows {
+                write(&mut f, out, row)?;
             }
-            w.flush()?;
             Ok(())
         })
     }
     vec![
-        file(FILES[0], &TIMESERIES, scenario, || Box::new(result.rows.iter()), |f, w, r| f.row(w, r)),
-        file(FILES[1], &REVISIONS, scenario, || Box::new(result.revision_rows.iter()), |f, w, r| f.revision_row(w, r)),
-        file(
-            FILES[2],
-            &TARGET_GROUPS,
-            scenario,
-            || Box::new(result.target_group_rows.iter()),
-            |f, w, r| f.target_group_row(w, r),
-        ),
-        file(FILES[3], &EVENTS, scenario, || Box::new(result.log.iter()), |f, w, (t, e)| f.log(w, *t, e)),
+        numeric(FILES[0], &TIMESERIES, scenario, &result.rows, |f, w, r| f.row(w, r)),
+        numeric(FILES[1], &REVISIONS, scenario, &result.revision_rows, |f, w, r| f.revision_row(w, r)),
+        numeric(FILES[2], &TARGET_GROUPS, scenario, &result.target_group_rows, |f, w, r| f.target_group_row(w, r)),
+        Streamed::new(FILES[3], move |out| {
+            let mut f = Format::new(scenario);
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record(EVENTS)?;
+            for (t, e) in &result.log {
+                f.log(&mut w, *t, e)?;
+            }
+            w.flush()?;
+            Ok(())
+        }),
     ]
 }
 
-type FileWriter = csv::Writer<BufWriter<File>>;
+/// The numeric histories' files, and the event log's.
+type FileWriter = BufWriter<File>;
+type LogWriter = csv::Writer<BufWriter<File>>;
 
 /// Streams a run's histories into files beside a claimed report folder as the run makes them
 /// (`.NAME.ecsim-timeseries.csv-PID` and so on, so a run that dies leaves nothing the next one
@@ -176,34 +218,50 @@ type FileWriter = csv::Writer<BufWriter<File>>;
 /// in; a recorder dropped unfinished removes them.
 pub struct Recorder {
     format: Format,
+    /// timeseries.csv, revisions.csv and target_groups.csv, as bytes.
     files: Vec<(PathBuf, FileWriter)>,
+    /// events.csv, through the csv crate (messages may need quoting).
+    events: Option<(PathBuf, LogWriter)>,
     /// The first write that failed: the run goes on, the folder is then not written.
     error: Option<ReportError>,
     finished: bool,
 }
 
 impl Recorder {
-    /// Creates the files (with their headers) beside the folder `claim` holds.
+    /// Creates the files (with their headers) beside the folder `claim` holds; on failure none
+    /// is left.
     pub fn create(claim: &Claim, scenario: &Scenario) -> Result<Recorder, ReportError> {
-        let mut r = Recorder { format: Format::new(scenario), files: Vec::new(), error: None, finished: false };
-        for (name, header) in FILES.iter().zip([&TIMESERIES[..], &REVISIONS, &TARGET_GROUPS, &EVENTS]) {
+        let mut r =
+            Recorder { format: Format::new(scenario), files: Vec::new(), events: None, error: None, finished: false };
+        let open = |name: &str| -> Result<(PathBuf, BufWriter<File>), ReportError> {
             let path = claim.scratch(name);
             let file = File::create(&path).map_err(|source| io(&path, source))?;
-            let mut w = csv::Writer::from_writer(BufWriter::with_capacity(1 << 16, file));
-            w.write_record(header).map_err(|e| csv_error(&path, e))?;
+            Ok((path, BufWriter::with_capacity(1 << 16, file)))
+        };
+        for (name, header) in FILES.iter().zip([&TIMESERIES[..], &REVISIONS, &TARGET_GROUPS]) {
+            let (path, w) = open(name)?;
             r.files.push((path, w));
+            let Some((path, w)) = r.files.last_mut() else { continue };
+            w.write_all(&header_line(header)).map_err(|source| io(path, source))?;
         }
+        let (path, w) = open(FILES[3])?;
+        let (path, w) = r.events.insert((path, csv::Writer::from_writer(w)));
+        w.write_record(EVENTS).map_err(|e| csv_error(path, e))?;
         Ok(r)
     }
 
-    fn record(&mut self, file: usize, write: impl FnOnce(&mut Format, &mut FileWriter) -> Result<(), csv::Error>) {
+    fn record(&mut self, file: usize, write: impl FnOnce(&mut Format, &mut FileWriter) -> std::io::Result<()>) {
         if self.error.is_some() {
             return;
         }
         let (path, w) = &mut self.files[file];
-        if let Err(e) = write(&mut self.format, w) {
-            self.error = Some(csv_error(path, e));
+        if let Err(source) = write(&mut self.format, w) {
+            self.error = Some(io(path, source));
         }
+    }
+
+    fn paths(&self) -> impl Iterator<Item = &PathBuf> {
+        self.files.iter().map(|(p, _)| p).chain(self.events.iter().map(|(p, _)| p))
     }
 
     /// Flushes the files; returns them (name, path) for [`super::write_folder`] to move in, or
@@ -215,8 +273,11 @@ impl Recorder {
         for (path, w) in &mut self.files {
             w.flush().map_err(|source| io(path, source))?;
         }
+        if let Some((path, w)) = &mut self.events {
+            w.flush().map_err(|source| io(path, source))?;
+        }
         self.finished = true;
-        Ok(FILES.iter().zip(&self.files).map(|(name, (path, _))| (name.to_string(), path.clone())).collect())
+        Ok(FILES.iter().zip(self.paths()).map(|(name, path)| (name.to_string(), path.clone())).collect())
     }
 }
 
@@ -231,14 +292,20 @@ impl History for Recorder {
         self.record(2, |f, w| f.target_group_row(w, &row));
     }
     fn log(&mut self, time: SimTime, entry: LogEntry) {
-        self.record(3, |f, w| f.log(w, time, &entry));
+        if self.error.is_some() {
+            return;
+        }
+        let Some((path, w)) = &mut self.events else { return };
+        if let Err(e) = self.format.log(w, time, &entry) {
+            self.error = Some(csv_error(path, e));
+        }
     }
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
         if !self.finished {
-            for (path, _) in &self.files {
+            for path in self.paths() {
                 let _ = std::fs::remove_file(path);
             }
         }
@@ -253,5 +320,23 @@ fn csv_error(path: &std::path::Path, e: csv::Error) -> ReportError {
     match e.into_kind() {
         csv::ErrorKind::Io(source) => io(path, source),
         other => ReportError::Format(format!("{}: {other:?}", path.display())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A name's cell is what the csv crate writes for it in a record: plain, or quoted when it
+    /// holds a delimiter, a quote or a line break.
+    #[test]
+    fn a_name_cell_is_quoted_as_the_csv_crate_quotes() {
+        for name in ["web", "app:3", "a,b", "say \"hi\"", "two\nlines", "", "ünï"] {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record([name, "1"]).unwrap();
+            let line = String::from_utf8(w.into_inner().unwrap()).unwrap();
+            let want = line.strip_suffix(",1\n").unwrap();
+            assert_eq!(String::from_utf8(cell(name)).unwrap(), want, "{name:?}");
+        }
     }
 }

@@ -171,9 +171,13 @@ pub(crate) fn secs(ms: u64) -> f64 {
 /// first rows (polars reads 100) never guess integers and then fail on `7.77`. Integer
 /// arithmetic, which matters in a log of 100,000 lines.
 pub(crate) fn secs_text(ms: u64, out: &mut String) {
-    use std::fmt::Write;
     out.clear();
-    let _ = write!(out, "{}.{:03}", ms / 1000, ms % 1000);
+    out.push_str(itoa::Buffer::new().format(ms / 1000));
+    out.push('.');
+    let frac = ms % 1000;
+    for d in [frac / 100, frac / 10 % 10, frac % 10] {
+        out.push(char::from(b'0' + d as u8));
+    }
 }
 
 /// Each service's metrics (`SERVICE_METRICS`, in that order): what summary.json lists per

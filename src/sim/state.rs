@@ -112,10 +112,8 @@ impl State {
         // Services placed by ECS's default chain keep a spread index (placement reads it).
         use crate::ecs::placement::{SpreadField, Strategy};
         let default_chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
-        let sizes: Vec<(u32, u32)> = (scenario.task_definitions.iter())
-            .map(TaskRequirements::of)
-            .map(|t| (t.cpu, t.memory_mib))
-            .collect();
+        let sizes: Vec<(u32, u32)> =
+            (scenario.task_definitions.iter()).map(TaskRequirements::of).map(|t| (t.cpu, t.memory_mib)).collect();
         cluster.watch_room(&sizes);
         for svc in services.iter_mut().filter(|s| !s.spec.daemon && s.strategies == default_chain) {
             cluster.index_spread(svc.group);

@@ -329,6 +329,23 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) ->
 /// [`place`] without the failure explanation, for callers that simply retry later (queued batch
 /// work). The narrowing model (each strategy keeps its best-scoring candidates) is the
 /// lexicographic minimum of the strategies' scores, found in one pass over the capacity index.
+/// The zone a request's constraints come down to when they are exactly one
+/// `attribute:ecs.availability-zone == ZONE` (AZ rebalancing's launch): `Some(None)` without
+/// constraints, `None` for anything else.
+fn zone_only(cluster: &Cluster, constraints: &[Constraint]) -> Option<Option<usize>> {
+    use query::{Arg, Op, Pred, Subject};
+    match constraints {
+        [] => Some(None),
+        [
+            Constraint::MemberOf {
+                expr: Expr::Pred(Pred { subject: Subject::Attribute(a), op: Op::Eq, arg: Arg::Value(z) }),
+                ..
+            },
+        ] if a == "ecs.availability-zone" => cluster.zones.iter().position(|name| name == z).map(Some),
+        _ => None,
+    }
+}
+
 pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Option<InstanceId> {
     let t = req.task;
     // Without static host ports or constraints the slot answers feasibility alone.
@@ -352,13 +369,17 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     }
     // ECS's default for services, spread over zones then instances, from the group's index
     // when it keeps one: the fronts of a few ordered lists instead of the whole fleet.
+    // A constraint to one zone (AZ rebalancing) is the index looked at in that zone alone.
+    let beyond_constraints =
+        t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.pool.is_none() && !cluster.has_fargate;
     if let Some(ix) = cluster.spread_indexes[req.group.index()].as_ref()
-        && slot_only
+        && beyond_constraints
+        && let Some(zone) = zone_only(cluster, req.constraints)
         && !random
         && matches!(chain, [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)])
         && let Some(room) = cluster.room.of((t.cpu, t.memory_mib))
     {
-        return ix.best(&cluster.group_zone_counts[req.group.index()], room, |i| slots[i].fits(t));
+        return ix.best(&cluster.group_zone_counts[req.group.index()], room, zone, |i| slots[i].fits(t));
     }
     if let Some(scorers) = slot_scorers(chain) {
         // A fixed number of scores lets the compiler unroll the key.

@@ -133,12 +133,17 @@ fn the_spread_index_agrees_with_the_narrowing_model() {
             dynamic_ports: rng.below(2) as usize,
             ..TaskRequirements::default()
         };
+        // A third of the cases constrained to one zone, as AZ rebalancing launches.
+        let zone = ["a", "b", "c", "nowhere"][rng.below(4) as usize];
+        let expression = format!("attribute:ecs.availability-zone == {zone}");
+        let expr = query::parse(&expression).unwrap();
+        let constraints = if rng.below(3) == 0 { vec![Constraint::MemberOf { expression, expr }] } else { vec![] };
         let req = PlacementRequest {
             task: &task,
             group: groups[0],
             pool: None,
             strategies: &chain,
-            constraints: &[],
+            constraints: &constraints,
             tie_break: TieBreak::Ordered,
         };
         assert!(cluster.spread_indexes[groups[0].index()].is_some(), "the index answers");
