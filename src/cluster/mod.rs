@@ -4,6 +4,9 @@
 pub mod capacity_index;
 pub mod container_instance;
 pub mod instance_types;
+
+/// ECS's quota of container instances per cluster (SCHEDULING.md §2.6, not adjustable).
+pub const MAX_CONTAINER_INSTANCES: u64 = 5_000;
 pub mod room_index;
 pub mod spread_index;
 

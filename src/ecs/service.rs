@@ -5,6 +5,10 @@ use crate::ecs::placement::{Constraint, Strategy, default_service_strategies};
 use crate::engine::SimTime;
 use crate::ids::{ServiceId, TaskDefId, TaskGroupId, TaskId};
 
+/// ECS's quota of tasks per service (SCHEDULING.md §2.6: 5,000 by default; AWS raises it on
+/// request, ecsim keeps the default).
+pub const MAX_TASKS_PER_SERVICE: u32 = 5_000;
+
 /// A service as the scenario defines it (AWS's CreateService fields).
 #[derive(Clone, Debug, PartialEq)]
 pub struct ServiceSpec {

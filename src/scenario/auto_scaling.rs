@@ -176,11 +176,20 @@ fn req_u32(r: &mut Reader<'_>, f: &Fields<'_>, key: &str, what: &str, max: u32) 
     r.opt_u32(f, key, 0, max)
 }
 
+/// A required count of the service's tasks (within the quota of tasks per service).
+fn req_task_count(r: &mut Reader<'_>, f: &Fields<'_>, key: &str, what: &str) -> Option<u32> {
+    if !f.has(key) {
+        r.missing(f, key, what);
+        return None;
+    }
+    r.opt_task_count(f, key)
+}
+
 fn read_target(r: &mut Reader<'_>, node: &Node, path: &str, names: &Names<'_>) -> Option<ScalableTarget> {
     let f = r.table_with(node, path, SCALABLE_TARGET_KEYS, &["RoleARN", "Tags"])?;
     let service = read_resource(r, &f, names);
-    let min = req_u32(r, &f, "MinCapacity", "the fewest tasks scaling may leave", 5_000);
-    let max = req_u32(r, &f, "MaxCapacity", "the most tasks scaling may ask for", 5_000);
+    let min = req_task_count(r, &f, "MinCapacity", "the fewest tasks scaling may leave");
+    let max = req_task_count(r, &f, "MaxCapacity", "the most tasks scaling may ask for");
     let (mut in_s, mut out_s, mut sched_s) = (false, false, false);
     if let Some(n) = f.node("SuspendedState") {
         let p = f.path("SuspendedState");
@@ -608,8 +617,8 @@ fn read_scheduled(r: &mut Reader<'_>, node: &Node, path: &str, names: &Names<'_>
     };
     let ap = f.path("ScalableTargetAction");
     let af = r.table(an, &ap, TARGET_ACTION_KEYS)?;
-    let min = if af.has("MinCapacity") { Some(r.opt_u32(&af, "MinCapacity", 0, 5_000)?) } else { None };
-    let max = if af.has("MaxCapacity") { Some(r.opt_u32(&af, "MaxCapacity", 0, 5_000)?) } else { None };
+    let min = if af.has("MinCapacity") { Some(r.opt_task_count(&af, "MinCapacity")?) } else { None };
+    let max = if af.has("MaxCapacity") { Some(r.opt_task_count(&af, "MaxCapacity")?) } else { None };
     if min.is_none() && max.is_none() {
         r.error(&an.span, &ap, "expected MinCapacity, MaxCapacity or both");
         return None;

@@ -27,8 +27,7 @@ use crate::ecs::task_definition::TaskDefinition;
 use crate::engine::SimDuration;
 use crate::ids::{GroupId, ServiceId, ZoneId};
 
-/// ECS's quota of container instances per cluster (SCHEDULING.md §2.6, not adjustable).
-pub const MAX_CONTAINER_INSTANCES: u64 = 5_000;
+use crate::cluster::MAX_CONTAINER_INSTANCES;
 
 /// The bundled quickstart scenario, run by `ecsim run` without a file.
 pub const QUICKSTART: &str = include_str!("../../scenarios/quickstart.toml");
@@ -1075,7 +1074,7 @@ impl Loader<'_> {
                 }
                 None => None,
             },
-            desired_count: self.r.opt_u32(&f, "desiredCount", 0, 5000),
+            desired_count: self.r.opt_task_count(&f, "desiredCount"),
         };
         let (src, root) = self.referenced_file(&f, file_node)?;
         let mut inner = Reader::new(&src);

@@ -235,6 +235,21 @@ impl<'s> Reader<'s> {
         self.opt_int(f, key, min.into(), max.into()).map(|v| v as u32)
     }
 
+    /// A count of a service's tasks: a whole number within ECS's quota of tasks per service
+    /// (SCHEDULING.md §2.6), the quota named when it is past it.
+    pub fn opt_task_count(&mut self, f: &Fields<'_>, key: &str) -> Option<u32> {
+        let max = crate::ecs::service::MAX_TASKS_PER_SERVICE;
+        let node = f.node(key)?;
+        if let Value::Int(n) = node.value
+            && n > i64::from(max)
+        {
+            let msg = format!("expected at most {max} tasks (the ECS quota of tasks per service), found {n}");
+            self.error(&node.span, &f.path(key), msg);
+            return None;
+        }
+        self.opt_u32(f, key, 0, max)
+    }
+
     pub fn opt_f64(&mut self, f: &Fields<'_>, key: &str, min: f64, max: f64) -> Option<f64> {
         let node = f.node(key)?;
         let x = match node.value {

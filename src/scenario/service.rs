@@ -126,7 +126,7 @@ pub fn read_service(
     let desired = match supplied.desired_count {
         _ if daemon => Some(0),
         Some(d) => Some(d),
-        None => r.opt_u32(&f, "desiredCount", 0, 5000).or(Some(0)),
+        None => r.opt_task_count(&f, "desiredCount").or(Some(0)),
     };
     let td = match (supplied.task_definition, f.node("taskDefinition"), ctx) {
         (Some(t), _, _) => Some(t),

@@ -253,7 +253,7 @@ pub(super) fn read_event(
             if !changes.iter().any(|k| f.has(k)) {
                 r.error(&node.span, path, format!("update_service needs at least one of {}", changes.join(", ")));
             }
-            let desired = r.opt_u32(&f, "desiredCount", 0, 5000);
+            let desired = r.opt_task_count(&f, "desiredCount");
             let td = f.node("taskDefinition").map(|n| {
                 resolve_task_definition(r, n, &f.path("taskDefinition"), names.task_definitions, &names.families)
             });

@@ -2,12 +2,61 @@
 //! registration take the group's `launch_time`), replacing lost ones, keeping zones balanced,
 //! and topping a zone back up when it recovers.
 
+use crate::cluster::MAX_CONTAINER_INSTANCES;
 use crate::ids::{GroupId, InstanceId, ZoneId};
 use crate::observer::Notice;
 use crate::scenario::{Fault, FaultSchedule};
 use crate::sim::{Ctx, Event, State};
 
 impl State {
+    /// An EC2 instance the group launched has booted and its agent registers it, unless the
+    /// cluster holds its quota of container instances (5,000, SCHEDULING.md §2.6, not
+    /// adjustable): then RegisterContainerInstance fails, the agent retries, and the instance
+    /// stays launching for its group (which launches no other in its place) until one leaves.
+    pub fn instance_booted(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId, kind: u8) {
+        let fargate = self.cluster.groups[group.index()].fargate;
+        if !fargate && (self.container_instances() >= MAX_CONTAINER_INSTANCES || !self.registrations_waiting.is_empty())
+        {
+            self.registrations_waiting.push_back((group, zone, kind));
+            let spec = &self.cluster.groups[group.index()];
+            let message = format!(
+                "An instance of Auto Scaling group {} ({}) could not register: the cluster has {MAX_CONTAINER_INSTANCES} container instances, the ECS quota (not adjustable); its agent retries.",
+                spec.name,
+                self.cluster.zone_name(zone)
+            );
+            ctx.notice(Notice::log("INSTANCE_REGISTRATION_FAILED").message(message));
+            return;
+        }
+        self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
+        let booting = &mut self.group_zone_launching[group.index()][zone.index()];
+        *booting = booting.saturating_sub(1);
+        self.register_instance(ctx, group, zone, kind);
+        self.rebalance_registered(ctx, group, zone);
+    }
+
+    /// Container instances registered with the cluster (ACTIVE or DRAINING; Fargate's stand-ins
+    /// are not container instances).
+    pub fn container_instances(&self) -> u64 {
+        (0..self.cluster.groups.len())
+            .filter(|&g| !self.cluster.groups[g].fargate)
+            .map(|g| u64::from(self.cluster.group_live_instances[g]))
+            .sum()
+    }
+
+    /// At the end of an instant: instances waiting to register take the room instances that
+    /// left made, in boot order.
+    pub fn retry_registrations(&mut self, ctx: &mut Ctx<'_>) {
+        while self.container_instances() < MAX_CONTAINER_INSTANCES
+            && let Some((group, zone, kind)) = self.registrations_waiting.pop_front()
+        {
+            self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
+            let booting = &mut self.group_zone_launching[group.index()][zone.index()];
+            *booting = booting.saturating_sub(1);
+            self.register_instance(ctx, group, zone, kind);
+            self.rebalance_registered(ctx, group, zone);
+        }
+    }
+
     /// A container instance registers: it can take tasks from now on, and its seeded lifetime
     /// starts.
     pub fn register_instance(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId, kind: u8) -> InstanceId {

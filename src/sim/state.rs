@@ -36,6 +36,9 @@ pub struct State {
     pub stopped_service_tasks: std::collections::VecDeque<(crate::engine::SimTime, TaskId)>,
     /// Tasks created so far (the next task's `seq`).
     pub tasks_created: u64,
+    /// EC2 instances that booted while the cluster held its quota of container instances, in
+    /// boot order: their agents retry, and the first registers when an instance leaves.
+    pub registrations_waiting: std::collections::VecDeque<(crate::ids::GroupId, crate::ids::ZoneId, u8)>,
     pub services: Vec<Service>,
     /// Each instance group's desired capacity.
     pub group_desired: Vec<u32>,
@@ -131,6 +134,7 @@ impl State {
             stopped_standalone: Vec::new(),
             stopped_service_tasks: Default::default(),
             tasks_created: 0,
+            registrations_waiting: Default::default(),
             services,
             group_desired: scenario.groups.iter().map(|g| g.count).collect(),
             group_launching: vec![0; scenario.groups.len()],
@@ -207,13 +211,7 @@ impl State {
             Event::GraceEnd { task, epoch } => self.grace_period_ended(ctx, task, epoch),
             Event::Reconcile(sid) => self.reconcile(ctx, sid),
             Event::AsgLaunch { group, zone } => self.asg_launch(ctx, group, zone),
-            Event::InstanceRegistered { group, zone, kind } => {
-                self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
-                let booting = &mut self.group_zone_launching[group.index()][zone.index()];
-                *booting = booting.saturating_sub(1);
-                self.register_instance(ctx, group, zone, kind);
-                self.rebalance_registered(ctx, group, zone);
-            }
+            Event::InstanceRegistered { group, zone, kind } => self.instance_booted(ctx, group, zone, kind),
             Event::InstanceFailure(iid) => {
                 self.terminate_instance(ctx, iid, "failed (seeded instance failure)");
             }
@@ -344,6 +342,9 @@ impl State {
 
     /// End of an instant: services whose counts changed may have reached (or left) steady state.
     pub fn end_instant(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.registrations_waiting.is_empty() {
+            self.retry_registrations(ctx);
+        }
         let mut touched = std::mem::take(&mut self.touched_services);
         touched.sort_unstable();
         for sid in touched.drain(..) {

@@ -102,6 +102,13 @@ fn wrong_types_and_ranges() {
         &["services[0].desiredCount: expected an integer from 0 to 5000, found -1"],
     );
     check(
+        "past the quota of tasks per service",
+        &replace("desiredCount = 2", "desiredCount = 5001"),
+        &[
+            "bad.toml:21:16: services[0].desiredCount: expected at most 5000 tasks (the ECS quota of tasks per service), found 5001",
+        ],
+    );
+    check(
         "negative instances",
         &replace("count = 2", "count = -3"),
         &["bad.toml:10:9: instance_groups[0].count: expected an integer from 0 to 5000, found -3"],

@@ -592,3 +592,35 @@ fn instances_per_zone(s: &ecsim::sim::Simulation) -> [u32; 3] {
     }
     n
 }
+
+/// A cluster holds at most 5,000 container instances (SCHEDULING.md §2.6, not adjustable): two
+/// instances an Auto Scaling group adds to a full cluster at 10 min boot at 11 min and fail to
+/// register; their agents retry, so the group launches nothing in their place. When an instance
+/// is terminated at 20 min the first of them registers at once; the replacement launched for the
+/// terminated one (2 min later) boots at 23 min and waits in turn. The cluster never holds more
+/// than 5,000.
+#[test]
+fn instances_past_the_quota_fail_to_register_and_wait_for_room() {
+    let toml = "[scenario]\nduration = \"40m\"\n[cluster]\nzones = [\"us-east-1a\", \"us-east-1b\"]\n".to_string()
+        + "[[instance_groups]]\nname = \"a\"\ninstance_type = \"m5.large\"\ncount = 4999\nlaunch_time = \"1m\"\nreplacement_delay = \"2m\"\n"
+        + "[[instance_groups]]\nname = \"b\"\ninstance_type = \"m5.large\"\ncount = 1\nmax_size = 5\nlaunch_time = \"1m\"\n"
+        + "[[events]]\nat = \"10m\"\naction = \"add_instances\"\ngroup = \"b\"\ncount = 2\n"
+        + "[[events]]\nat = \"20m\"\naction = \"terminate_instances\"\ninstances = [\"a-1\"]\n";
+    let mut s = sim(&toml);
+    for t in [5.0, 10.5, 11.5, 19.9, 20.1, 25.0, 39.9] {
+        s.run_until(at_s(t * 60.0)).unwrap();
+        assert!(s.state().container_instances() <= 5_000, "{} at {t} min", s.state().container_instances());
+    }
+    assert_eq!(s.state().container_instances(), 5_000);
+    assert_eq!(s.state().registrations_waiting.len(), 2, "b's second and a's replacement wait");
+    let r = s.run().unwrap();
+    let failed: Vec<f64> =
+        r.log.iter().filter(|(_, e)| e.kind == "INSTANCE_REGISTRATION_FAILED").map(|(t, _)| t.as_secs_f64()).collect();
+    assert_eq!(&failed[..2], &[660.0, 660.0], "both added instances fail when they boot");
+    assert_eq!(failed.len(), 3, "and the terminated instance's replacement: {failed:?}");
+    assert_eq!(failed[2], 1380.0);
+    let registered_at_20 =
+        r.log.iter().filter(|(t, e)| e.kind == "INSTANCE_REGISTERED" && t.as_secs_f64() == 1200.0).count();
+    assert_eq!(registered_at_20, 1, "the first waiting instance took the room");
+    assert!(failed.iter().all(|t| *t < 2400.0));
+}
