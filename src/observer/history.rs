@@ -22,6 +22,18 @@ pub trait History {
     }
 }
 
+/// Nothing kept: a run whose metrics are all that is wanted (a sweep's thousands of runs; the
+/// summary, disruptions and plots come from what the observer keeps itself).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Discarded;
+
+impl History for Discarded {
+    fn row(&mut self, _row: Row) {}
+    fn revision_row(&mut self, _row: RevisionRow) {}
+    fn target_group_row(&mut self, _row: TargetGroupRow) {}
+    fn log(&mut self, _time: SimTime, _entry: LogEntry) {}
+}
+
 /// Every row and line, held for the result.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Kept {

@@ -12,7 +12,7 @@ pub mod requests;
 mod target_groups;
 pub mod usage;
 
-pub use history::{History, Kept};
+pub use history::{Discarded, History, Kept};
 pub use log_digest::LogDigest;
 pub use recovery::{Disruption, ServiceImpact};
 

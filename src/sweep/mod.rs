@@ -186,8 +186,8 @@ pub fn run_row(
     scenario: &Scenario,
     columns: &[Column],
 ) -> Result<Vec<String>, SimError> {
-    let result = Simulation::new(scenario, spec.seed).run()?;
-    // The metrics without the rest of summary.json (a sweep runs thousands).
+    // The metrics without the rest of summary.json or the histories (a sweep runs thousands).
+    let (result, _) = Simulation::with_history(scenario, spec.seed, crate::observer::Discarded).run_with_history()?;
     let services = report::service_metrics(&result, &result.disruptions);
     let sections = report::subject_sections(&result, scenario);
     let mut row = vec![spec.run.to_string(), spec.variant.to_string()];
