@@ -115,10 +115,22 @@ impl State {
         // Services placed by ECS's default chain keep a spread index (placement reads it).
         use crate::ecs::placement::{SpreadField, Strategy};
         let default_chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
-        let sizes: Vec<(u32, u32)> =
-            (scenario.task_definitions.iter()).map(TaskRequirements::of).map(|t| (t.cpu, t.memory_mib)).collect();
+        let indexed = |s: &Service| !s.spec.daemon && s.strategies == default_chain;
+        // Room is watched for the sizes those services' revisions take (another size, should a
+        // deployment bring one, is placed by a scan).
+        let revisions = scenario.timeline.iter().filter_map(|e| match &e.action {
+            crate::scenario::Action::UpdateService { service, task_definition: Some(td), .. } => {
+                indexed(&services[service.index()]).then_some(*td)
+            }
+            _ => None,
+        });
+        let sizes: Vec<(u32, u32)> = (services.iter().filter(|s| indexed(s)).map(|s| s.spec.task_definition))
+            .chain(revisions)
+            .map(|td| TaskRequirements::of(&scenario.task_definitions[td.index()]))
+            .map(|t| (t.cpu, t.memory_mib))
+            .collect();
         cluster.watch_room(&sizes);
-        for svc in services.iter_mut().filter(|s| !s.spec.daemon && s.strategies == default_chain) {
+        for svc in services.iter_mut().filter(|s| indexed(s)) {
             cluster.index_spread(svc.group);
             if scenario.settings.placement_tie_break != crate::ecs::placement::TieBreak::Random {
                 svc.stop_index = Some(crate::ecs::placement::stop_index::StopIndex::new(scenario.zones.len()));
