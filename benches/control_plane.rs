@@ -22,8 +22,9 @@ fn fleet(instances: u64, tasks: u64) -> ecsim::scenario::Scenario {
 #[allow(dead_code)]
 mod fleet_scenario;
 
-/// One reconcile of the first service while its deployment is half done, on a copy of the
-/// state each time (the copy is not timed).
+/// One reconcile of the first service while its deployment is rolling, with nothing left for
+/// the step to do (its cost should not follow the size of the service), on a copy of the state
+/// each time (the copy is not timed).
 fn reconcile(c: &mut Criterion) {
     let mut group = c.benchmark_group("reconcile_mid_deployment");
     group.sample_size(20);
@@ -34,15 +35,24 @@ fn reconcile(c: &mut Criterion) {
         sim.run_until(SimTime(34 * 60_000)).expect("runs");
         let state = sim.state().clone();
         let now = sim.now();
+        let fresh = || (EventQueue::with_capacity(1024), Rngs::new(1), Vec::<Notice>::new());
+        let step = |st: &mut ecsim::sim::State,
+                    (mut queue, mut rng, mut notices): (EventQueue<_>, Rngs, Vec<Notice>)| {
+            let mut ctx = Ctx { now, queue: &mut queue, rng: &mut rng, notices: &mut notices };
+            st.reconcile(&mut ctx, ServiceId(0));
+            notices.len()
+        };
+        let mut settled = state.clone();
+        let notices = step(&mut settled, fresh());
+        eprintln!("{tasks} tasks per service: the step reports {notices} changes");
         group.bench_with_input(BenchmarkId::new("tasks", tasks), &tasks, |b, _| {
             b.iter_batched(
-                || (state.clone(), EventQueue::with_capacity(1024), Rngs::new(1), Vec::new()),
-                |(mut st, mut queue, mut rng, mut notices)| {
-                    let mut ctx = Ctx { now, queue: &mut queue, rng: &mut rng, notices: &mut notices };
-                    st.reconcile(&mut ctx, ServiceId(0));
-                    black_box(notices.len())
+                || (settled.clone(), fresh()),
+                |(mut st, f)| {
+                    let n = step(&mut st, f);
+                    (st, n)
                 },
-                BatchSize::LargeInput,
+                BatchSize::PerIteration,
             )
         });
     }
@@ -77,20 +87,28 @@ fn flush(c: &mut Criterion) {
         observer.flush(SimTime::ZERO);
         let counts =
             |healthy: bool| ecsim::ecs::task::TaskCounts { live: true, running: true, healthy, ..Default::default() };
-        let mut notices = Vec::new();
+        // The service's tasks, live and healthy, one per instance in turn; each iteration one of
+        // them turns unhealthy or healthy again.
+        let notice = |k: u64, before: ecsim::ecs::task::TaskCounts, after| Notice::TaskCounts {
+            service: ServiceId(7),
+            instance: Some(ecsim::ids::InstanceId((k % instances) as u32)),
+            zone: ecsim::ids::ZoneId((k % instances % 3) as u16),
+            task_definition: ecsim::ids::TaskDefId(0),
+            before,
+            after,
+        };
+        let mut notices: Vec<Notice> = (0..tasks).map(|k| notice(k, Default::default(), counts(true))).collect();
+        observer.absorb(SimTime(1), &mut notices);
+        observer.flush(SimTime(1));
+        let mut healthy = vec![true; tasks as usize];
         let mut t = 1_000u64;
         group.bench_with_input(BenchmarkId::new("tasks", tasks), &tasks, |b, _| {
             b.iter(|| {
                 t += 1;
-                let healthy = t.is_multiple_of(2);
-                notices.push(Notice::TaskCounts {
-                    service: ServiceId(7),
-                    instance: Some(ecsim::ids::InstanceId((t % instances) as u32)),
-                    zone: ecsim::ids::ZoneId((t % 3) as u16),
-                    task_definition: ecsim::ids::TaskDefId(0),
-                    before: counts(!healthy),
-                    after: counts(healthy),
-                });
+                let k = t % tasks;
+                let h = &mut healthy[k as usize];
+                notices.push(notice(k, counts(*h), counts(!*h)));
+                *h = !*h;
                 observer.absorb(SimTime(t), &mut notices);
                 observer.flush(SimTime(t));
             })
