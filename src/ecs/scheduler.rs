@@ -445,7 +445,6 @@ impl State {
             return;
         }
         let mut excess = live.saturating_sub(svc.desired_count);
-        let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         // PROVISIONING tasks go first: they serve nothing yet.
         while excess > 0 && self.cancel_provisioning(ctx, sid, Some(primary)) {
             excess -= 1;
@@ -454,6 +453,8 @@ impl State {
         if excess == 0 {
             return;
         }
+        let svc = &self.services[sid.index()];
+        let reason = format!("Scaling activity initiated by (deployment {})", svc.deployments[primary].id);
         let pool = StopPool::Surplus { primary };
         let mut candidates = self.stop_candidates(sid, pool);
         for _ in 0..excess {
@@ -556,9 +557,18 @@ impl State {
     ) {
         let name = &self.services[sid.index()].spec.name;
         for chunk in tasks.chunks(TASKS_PER_MESSAGE) {
-            let list: Vec<String> = chunk.iter().map(|t| format!("(task {})", self.tasks[t.index()].name)).collect();
             let noun = if chunk.len() == 1 { noun.trim_end_matches('s') } else { noun };
-            let message = format!("(service {name}) {verb} {} {noun}: {}.", chunk.len(), list.join(" "));
+            // Built piece by piece: a week of deployments writes hundreds of thousands.
+            let mut message = String::with_capacity(40 + name.len() + chunk.len() * 24);
+            for part in ["(service ", name, ") ", verb, " ", itoa::Buffer::new().format(chunk.len()), " ", noun, ": "] {
+                message.push_str(part);
+            }
+            for (i, t) in chunk.iter().enumerate() {
+                message.push_str(if i == 0 { "(task " } else { " (task " });
+                message.push_str(&self.tasks[t.index()].name);
+                message.push(')');
+            }
+            message.push('.');
             let mut entry = Notice::log(kind).service(name).message(message);
             if chunk.len() == 1 {
                 let t = &self.tasks[chunk[0].index()];

@@ -261,12 +261,17 @@ impl State {
         let instance = &self.cluster.instance(task.instance).ec2_instance_id;
         for ((g, _), lb) in task.targets.iter().zip(&spec.load_balancers) {
             // The target ECS registers: instance id and host port (the task's own IP under awsvpc).
-            let target = match td.network_mode {
-                crate::ecs::task_definition::NetworkMode::Awsvpc => format!("{}:{}", task.name, lb.container_port),
-                _ => format!("{instance}:{}", td.host_port(&task.dynamic_ports, &lb.container_name, lb.container_port)),
+            let (host, port) = match td.network_mode {
+                crate::ecs::task_definition::NetworkMode::Awsvpc => (&*task.name, lb.container_port),
+                _ => (&**instance, td.host_port(&task.dynamic_ports, &lb.container_name, lb.container_port)),
             };
-            let message =
-                format!("(service {svc}) {verb} 1 targets in (target-group {}): {target}", self.target_groups[*g].name);
+            // Built piece by piece: one a task start and one a stop, all week.
+            let mut message = String::with_capacity(80 + svc.len() + host.len());
+            let group = &self.target_groups[*g].name;
+            let port = itoa::Buffer::new().format(port).to_string();
+            for part in ["(service ", svc, ") ", verb, " 1 targets in (target-group ", group, "): ", host, ":", &port] {
+                message.push_str(part);
+            }
             let kind = if verb == "registered" { "TARGETS_REGISTERED" } else { "TARGETS_DEREGISTERED" };
             ctx.notice(Notice::log(kind).service(svc).task(&task.name).message(message));
         }

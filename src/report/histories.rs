@@ -130,10 +130,35 @@ impl Format {
         w.write_all(&self.line)
     }
 
-    fn log<W: Write>(&mut self, w: &mut csv::Writer<W>, time: SimTime, e: &LogEntry) -> Result<(), csv::Error> {
+    fn log<W: Write + ?Sized>(&mut self, w: &mut W, time: SimTime, e: &LogEntry) -> std::io::Result<()> {
         secs_text(time.0, &mut self.time);
-        w.write_record([&*self.time, e.kind, &e.service, &e.task, &e.instance, &e.message])
+        self.line.clear();
+        self.line.extend_from_slice(self.time.as_bytes());
+        for field in [e.kind, &e.service, &e.task, &e.instance, &e.message] {
+            self.line.push(b',');
+            push_cell(&mut self.line, field);
+        }
+        self.line.push(b'\n');
+        w.write_all(&self.line)
     }
+}
+
+/// Appends `text` as a CSV cell the way the csv crate writes one in a record of several: as it
+/// is, or quoted with its quotes doubled when it holds a delimiter, a quote or a line break.
+fn push_cell(line: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    if !bytes.iter().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        line.extend_from_slice(bytes);
+        return;
+    }
+    line.push(b'"');
+    for part in bytes.split_inclusive(|b| *b == b'"') {
+        line.extend_from_slice(part);
+        if part.last() == Some(&b'"') {
+            line.push(b'"');
+        }
+    }
+    line.push(b'"');
 }
 
 /// A header line.
@@ -197,20 +222,16 @@ pub fn histories<'a>(result: &'a RunResult, scenario: &'a Scenario) -> Vec<Strea
         numeric(FILES[2], &TARGET_GROUPS, scenario, &result.target_group_rows, |f, w, r| f.target_group_row(w, r)),
         Streamed::new(FILES[3], move |out| {
             let mut f = Format::new(scenario);
-            let mut w = csv::Writer::from_writer(out);
-            w.write_record(EVENTS)?;
+            out.write_all(&header_line(&EVENTS))?;
             for (t, e) in &result.log {
-                f.log(&mut w, *t, e)?;
+                f.log(out, *t, e)?;
             }
-            w.flush()?;
             Ok(())
         }),
     ]
 }
 
-/// The numeric histories' files, and the event log's.
 type FileWriter = BufWriter<File>;
-type LogWriter = csv::Writer<BufWriter<File>>;
 
 /// Streams a run's histories into files beside a claimed report folder as the run makes them
 /// (`.NAME.ecsim-timeseries.csv-PID` and so on, so a run that dies leaves nothing the next one
@@ -218,10 +239,8 @@ type LogWriter = csv::Writer<BufWriter<File>>;
 /// in; a recorder dropped unfinished removes them.
 pub struct Recorder {
     format: Format,
-    /// timeseries.csv, revisions.csv and target_groups.csv, as bytes.
+    /// timeseries.csv, revisions.csv, target_groups.csv and events.csv, as bytes.
     files: Vec<(PathBuf, FileWriter)>,
-    /// events.csv, through the csv crate (messages may need quoting).
-    events: Option<(PathBuf, LogWriter)>,
     /// The first write that failed: the run goes on, the folder is then not written.
     error: Option<ReportError>,
     finished: bool,
@@ -231,22 +250,14 @@ impl Recorder {
     /// Creates the files (with their headers) beside the folder `claim` holds; on failure none
     /// is left.
     pub fn create(claim: &Claim, scenario: &Scenario) -> Result<Recorder, ReportError> {
-        let mut r =
-            Recorder { format: Format::new(scenario), files: Vec::new(), events: None, error: None, finished: false };
-        let open = |name: &str| -> Result<(PathBuf, BufWriter<File>), ReportError> {
+        let mut r = Recorder { format: Format::new(scenario), files: Vec::new(), error: None, finished: false };
+        for (name, header) in FILES.iter().zip([&TIMESERIES[..], &REVISIONS, &TARGET_GROUPS, &EVENTS]) {
             let path = claim.scratch(name);
             let file = File::create(&path).map_err(|source| io(&path, source))?;
-            Ok((path, BufWriter::with_capacity(1 << 16, file)))
-        };
-        for (name, header) in FILES.iter().zip([&TIMESERIES[..], &REVISIONS, &TARGET_GROUPS]) {
-            let (path, w) = open(name)?;
-            r.files.push((path, w));
+            r.files.push((path, BufWriter::with_capacity(1 << 16, file)));
             let Some((path, w)) = r.files.last_mut() else { continue };
             w.write_all(&header_line(header)).map_err(|source| io(path, source))?;
         }
-        let (path, w) = open(FILES[3])?;
-        let (path, w) = r.events.insert((path, csv::Writer::from_writer(w)));
-        w.write_record(EVENTS).map_err(|e| csv_error(path, e))?;
         Ok(r)
     }
 
@@ -260,10 +271,6 @@ impl Recorder {
         }
     }
 
-    fn paths(&self) -> impl Iterator<Item = &PathBuf> {
-        self.files.iter().map(|(p, _)| p).chain(self.events.iter().map(|(p, _)| p))
-    }
-
     /// Flushes the files; returns them (name, path) for [`super::write_folder`] to move in, or
     /// the first write that failed.
     pub fn finish(mut self) -> Result<Vec<(String, PathBuf)>, ReportError> {
@@ -273,11 +280,8 @@ impl Recorder {
         for (path, w) in &mut self.files {
             w.flush().map_err(|source| io(path, source))?;
         }
-        if let Some((path, w)) = &mut self.events {
-            w.flush().map_err(|source| io(path, source))?;
-        }
         self.finished = true;
-        Ok(FILES.iter().zip(self.paths()).map(|(name, path)| (name.to_string(), path.clone())).collect())
+        Ok(FILES.iter().zip(&self.files).map(|(name, (path, _))| (name.to_string(), path.clone())).collect())
     }
 }
 
@@ -292,20 +296,14 @@ impl History for Recorder {
         self.record(2, |f, w| f.target_group_row(w, &row));
     }
     fn log(&mut self, time: SimTime, entry: LogEntry) {
-        if self.error.is_some() {
-            return;
-        }
-        let Some((path, w)) = &mut self.events else { return };
-        if let Err(e) = self.format.log(w, time, &entry) {
-            self.error = Some(csv_error(path, e));
-        }
+        self.record(3, |f, w| f.log(w, time, &entry));
     }
 }
 
 impl Drop for Recorder {
     fn drop(&mut self) {
         if !self.finished {
-            for path in self.paths() {
+            for (path, _) in &self.files {
                 let _ = std::fs::remove_file(path);
             }
         }
@@ -314,13 +312,6 @@ impl Drop for Recorder {
 
 fn io(path: &std::path::Path, source: std::io::Error) -> ReportError {
     ReportError::Io { path: path.display().to_string(), source }
-}
-
-fn csv_error(path: &std::path::Path, e: csv::Error) -> ReportError {
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => io(path, source),
-        other => ReportError::Format(format!("{}: {other:?}", path.display())),
-    }
 }
 
 #[cfg(test)]
@@ -337,6 +328,36 @@ mod tests {
             let line = String::from_utf8(w.into_inner().unwrap()).unwrap();
             let want = line.strip_suffix(",1\n").unwrap();
             assert_eq!(String::from_utf8(cell(name)).unwrap(), want, "{name:?}");
+        }
+    }
+}
+
+#[cfg(test)]
+mod cell_tests {
+    use super::*;
+
+    /// A log line is the record the csv crate writes for the same fields, for any text: random
+    /// fields from an alphabet of the characters that matter (delimiter, quote, line breaks,
+    /// spaces, a comment sign, non-ASCII).
+    #[test]
+    fn a_log_line_is_the_csv_crates_record() {
+        let alphabet: Vec<char> = "ab ,\"\n\r#é;'".chars().collect();
+        let mut rng = crate::engine::SimRng::new(9, crate::engine::Stream::Test);
+        for _ in 0..20_000 {
+            let mut field = || -> String {
+                (0..rng.below(8)).map(|_| alphabet[rng.below(alphabet.len() as u64) as usize]).collect()
+            };
+            let fields = [field(), field(), field(), field(), field()];
+            let mut want = csv::Writer::from_writer(Vec::new());
+            want.write_record(["1.000", &fields[0], &fields[1], &fields[2], &fields[3], &fields[4]]).unwrap();
+            let want = want.into_inner().unwrap();
+            let mut got = b"1.000".to_vec();
+            for f in &fields {
+                got.push(b',');
+                push_cell(&mut got, f);
+            }
+            got.push(b'\n');
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want), "{fields:?}");
         }
     }
 }
