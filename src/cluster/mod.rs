@@ -287,6 +287,15 @@ impl Cluster {
         &self.instances[id.index()]
     }
 
+    /// Container instances registered (ACTIVE or DRAINING; Fargate's stand-ins are not
+    /// container instances): what the quota counts.
+    pub fn container_instances(&self) -> u64 {
+        (self.groups.iter().zip(&self.group_live_instances))
+            .filter(|(g, _)| !g.fargate)
+            .map(|(_, n)| u64::from(*n))
+            .sum()
+    }
+
     /// Whether the instance is DRAINING (its service tasks are leaving it).
     pub fn is_draining(&self, id: InstanceId) -> bool {
         self.instances[id.index()].status == InstanceStatus::Draining

@@ -98,22 +98,22 @@ impl Census {
     }
 
     pub fn live_of(&self, d: usize) -> u32 {
-        self.live_per_deployment.get(d).copied().unwrap_or(0)
+        of(&self.live_per_deployment, d)
     }
     pub fn healthy_of(&self, d: usize) -> u32 {
-        self.healthy_per_deployment.get(d).copied().unwrap_or(0)
+        of(&self.healthy_per_deployment, d)
     }
     pub fn doomed_of(&self, d: usize) -> u32 {
-        self.doomed_per_deployment.get(d).copied().unwrap_or(0)
+        of(&self.doomed_per_deployment, d)
     }
     pub fn leaving_of(&self, d: usize) -> u32 {
-        self.leaving_per_deployment.get(d).copied().unwrap_or(0)
+        of(&self.leaving_per_deployment, d)
     }
     pub fn sound_of(&self, d: usize) -> u32 {
-        self.sound_per_deployment.get(d).copied().unwrap_or(0)
+        of(&self.sound_per_deployment, d)
     }
     pub fn present_of(&self, d: usize) -> u32 {
-        self.present_per_deployment.get(d).copied().unwrap_or(0)
+        of(&self.present_per_deployment, d)
     }
 
     /// The counts with every deployment of `deployments` present (zeros for those without a
@@ -139,6 +139,11 @@ impl Census {
             }
         }
     }
+}
+
+/// Deployment `d`'s count (0 for a deployment no task has counted in yet).
+fn of(per_deployment: &[u32], d: usize) -> u32 {
+    per_deployment.get(d).copied().unwrap_or(0)
 }
 
 /// What the reconcile step sees of a service's tasks: its census as kept, with its tasks in

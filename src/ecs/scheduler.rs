@@ -558,11 +558,9 @@ impl State {
         let name = &self.services[sid.index()].spec.name;
         for chunk in tasks.chunks(TASKS_PER_MESSAGE) {
             let noun = if chunk.len() == 1 { noun.trim_end_matches('s') } else { noun };
-            // Built piece by piece: a week of deployments writes hundreds of thousands.
-            let mut message = String::with_capacity(40 + name.len() + chunk.len() * 24);
-            for part in ["(service ", name, ") ", verb, " ", itoa::Buffer::new().format(chunk.len()), " ", noun, ": "] {
-                message.push_str(part);
-            }
+            // Without the formatter: a week of deployments writes hundreds of thousands.
+            let mut message =
+                ["(service ", name, ") ", verb, " ", itoa::Buffer::new().format(chunk.len()), " ", noun, ": "].concat();
             for (i, t) in chunk.iter().enumerate() {
                 message.push_str(if i == 0 { "(task " } else { " (task " });
                 message.push_str(&self.tasks[t.index()].name);

@@ -265,13 +265,12 @@ impl State {
                 crate::ecs::task_definition::NetworkMode::Awsvpc => (&*task.name, lb.container_port),
                 _ => (&**instance, td.host_port(&task.dynamic_ports, &lb.container_name, lb.container_port)),
             };
-            // Built piece by piece: one a task start and one a stop, all week.
-            let mut message = String::with_capacity(80 + svc.len() + host.len());
+            // Without the formatter: one a task start and one a stop, all week.
             let group = &self.target_groups[*g].name;
-            let port = itoa::Buffer::new().format(port).to_string();
-            for part in ["(service ", svc, ") ", verb, " 1 targets in (target-group ", group, "): ", host, ":", &port] {
-                message.push_str(part);
-            }
+            let mut port_text = itoa::Buffer::new();
+            let port = port_text.format(port);
+            let message =
+                ["(service ", svc, ") ", verb, " 1 targets in (target-group ", group, "): ", host, ":", port].concat();
             let kind = if verb == "registered" { "TARGETS_REGISTERED" } else { "TARGETS_DEREGISTERED" };
             ctx.notice(Notice::log(kind).service(svc).task(&task.name).message(message));
         }

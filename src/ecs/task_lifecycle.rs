@@ -391,10 +391,7 @@ impl State {
         self.standalone_completed += u32::from(completed);
         if !completed || self.settings.log_completed_standalone_tasks {
             let code = task.stop_code.map_or("", |c| c.as_str());
-            let mut message = String::with_capacity(24 + task.name.len() + code.len() + task.stopped_reason.len());
-            for part in ["(task ", &task.name, ") stopped: ", code, ": ", &task.stopped_reason] {
-                message.push_str(part);
-            }
+            let message = ["(task ", &task.name, ") stopped: ", code, ": ", &task.stopped_reason].concat();
             let mut entry = Notice::log("TASK_STOPPED")
                 .task(&task.name)
                 .instance(&self.cluster.instance(iid).ec2_instance_id)

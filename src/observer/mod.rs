@@ -330,8 +330,6 @@ pub struct Observer<H: History = Kept> {
     plot_series: Vec<plot_series::PlotSeries>,
     log_digest: LogDigest,
     recovery: recovery::RecoveryObs,
-    /// Scratch for the log lines a target group's flush makes.
-    group_log: Vec<(SimTime, LogEntry)>,
     scenario_name: String,
     scenario_file: String,
     scenario_sha256: String,
@@ -376,7 +374,6 @@ impl<H: History> Observer<H> {
             plot_series: (0..services).map(|_| plot_series::PlotSeries::new(scenario.duration.0)).collect(),
             log_digest: LogDigest::default(),
             recovery: recovery::RecoveryObs::new(services),
-            group_log: Vec::new(),
             scenario_name: scenario.name.clone(),
             scenario_file: scenario.file.clone(),
             scenario_sha256: scenario.sha256.clone(),
@@ -531,9 +528,9 @@ impl<H: History> Observer<H> {
         // A target group or service nothing touched has nothing to record: its integrals are
         // carried up to the next change (or the end of the run) exactly.
         for g in self.touched_groups.take() {
-            let counts = self.target_groups[g].flush(now, self.measure_start, &mut self.group_log);
-            for (t, entry) in std::mem::take(&mut self.group_log) {
-                self.log(t, entry);
+            let (counts, line) = self.target_groups[g].flush(now, self.measure_start);
+            if let Some(entry) = line {
+                self.log(now, entry);
             }
             if let Some(counts) = counts {
                 self.target_group_row(TargetGroupRow { time: now, target_group: g, counts });

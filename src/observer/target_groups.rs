@@ -67,19 +67,15 @@ impl TargetGroupObs {
         }
     }
 
-    /// Closes the interval since the last flush and notes a fail-open change; returns the
-    /// counts if they changed since last recorded.
-    pub fn flush(
-        &mut self,
-        now: SimTime,
-        measure_start: Option<SimTime>,
-        log: &mut Vec<(SimTime, LogEntry)>,
-    ) -> Option<TargetCounts> {
+    /// Closes the interval since the last flush; returns the counts if they changed since last
+    /// recorded, and the log line of a fail-open change.
+    pub fn flush(&mut self, now: SimTime, measure_start: Option<SimTime>) -> (Option<TargetCounts>, Option<LogEntry>) {
         self.advance(now, measure_start);
         // Targets in `initial` receive no traffic and do not end fail-open (§1.6's
         // routable_targets leaves them out); only a healthy target, or no unhealthy one left, does.
         let (healthy, unhealthy) = (self.counts.healthy, self.counts.unhealthy);
         let fail_open = unhealthy > 0 && healthy == 0;
+        let mut line = None;
         if fail_open != self.counts.fail_open {
             self.counts.fail_open = fail_open;
             let message = if fail_open {
@@ -96,13 +92,13 @@ impl TargetGroupObs {
                 )
             };
             let kind = if fail_open { "TARGET_GROUP_FAIL_OPEN" } else { "TARGET_GROUP_FAIL_OPEN_ENDED" };
-            log.push((now, LogEntry { kind, message, ..LogEntry::default() }));
+            line = Some(LogEntry { kind, message, ..LogEntry::default() });
         }
         if self.last == Some(self.counts) {
-            return None;
+            return (None, line);
         }
         self.last = Some(self.counts);
-        Some(self.counts)
+        (Some(self.counts), line)
     }
 
     pub fn advance(&mut self, now: SimTime, measure_start: Option<SimTime>) {

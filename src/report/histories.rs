@@ -40,28 +40,51 @@ const TARGET_GROUPS: [&str; 7] = ["time_s", "target_group", "initial", "healthy"
 /// events.csv: the event log in ECS's style.
 const EVENTS: [&str; 6] = ["time_s", "kind", "service", "task", "instance", "message"];
 
-/// What rows point at, by name as a CSV cell (quoted where a name needs it, as the csv crate
-/// quotes), and the buffers a row is formatted in. The numeric histories are millions of rows
-/// whose only cell that could need quoting is a name: each is written as bytes, its name's cell
-/// made once; the event log's messages go through the csv crate.
+/// What rows point at, by name as a CSV cell (made once), and the line a row is formatted in.
+/// The histories are millions of rows: each is written as bytes, its cells quoted by
+/// [`push_cell`] as the csv crate would quote them.
 struct Format {
     services: Vec<Vec<u8>>,
     target_groups: Vec<Vec<u8>>,
     task_definitions: Vec<Vec<u8>>,
+    line: Line,
+}
+
+/// A line being formatted, and the time cell's buffer.
+#[derive(Default)]
+struct Line {
     time: String,
-    line: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+impl Line {
+    /// Starts the line with the time and a cell already made.
+    fn start(&mut self, ms: u64, cell: &[u8]) {
+        secs_text(ms, &mut self.time);
+        self.bytes.clear();
+        self.bytes.extend_from_slice(self.time.as_bytes());
+        self.bytes.push(b',');
+        self.bytes.extend_from_slice(cell);
+    }
+
+    fn ints(&mut self, ns: &[u32]) {
+        let mut b = itoa::Buffer::new();
+        for &n in ns {
+            self.bytes.push(b',');
+            self.bytes.extend_from_slice(b.format(n).as_bytes());
+        }
+    }
+
+    fn end<W: Write + ?Sized>(&mut self, w: &mut W) -> std::io::Result<()> {
+        self.bytes.push(b'\n');
+        w.write_all(&self.bytes)
+    }
 }
 
 /// `text` as one CSV cell.
 fn cell(text: &str) -> Vec<u8> {
-    let mut w = csv::WriterBuilder::new().terminator(csv::Terminator::Any(b'\n')).from_writer(Vec::new());
-    let _ = w.write_record([text]);
-    let mut bytes = w.into_inner().unwrap_or_default();
-    bytes.pop();
-    // A record of one empty field is written as "" so that it reads back as a record.
-    if text.is_empty() {
-        bytes.clear();
-    }
+    let mut bytes = Vec::new();
+    push_cell(&mut bytes, text);
     bytes
 }
 
@@ -71,34 +94,14 @@ impl Format {
             services: scenario.services.iter().map(|s| cell(&s.name)).collect(),
             target_groups: scenario.target_groups.iter().map(|t| cell(&t.name)).collect(),
             task_definitions: scenario.task_definitions.iter().map(|td| cell(&td.name())).collect(),
-            time: String::new(),
-            line: Vec::new(),
-        }
-    }
-
-    /// Starts a line with the time and a name's cell.
-    fn start(&mut self, ms: u64, name: impl Fn(&Format) -> &[u8]) {
-        secs_text(ms, &mut self.time);
-        let mut line = std::mem::take(&mut self.line);
-        line.clear();
-        line.extend_from_slice(self.time.as_bytes());
-        line.push(b',');
-        line.extend_from_slice(name(self));
-        self.line = line;
-    }
-
-    fn ints(&mut self, ns: &[u32]) {
-        let mut b = itoa::Buffer::new();
-        for &n in ns {
-            self.line.push(b',');
-            self.line.extend_from_slice(b.format(n).as_bytes());
+            line: Line::default(),
         }
     }
 
     fn row<W: Write + ?Sized>(&mut self, w: &mut W, row: &Row) -> std::io::Result<()> {
         let v = &row.values;
-        self.start(row.time.0, |f| &f.services[row.service.index()]);
-        self.ints(&[
+        self.line.start(row.time.0, &self.services[row.service.index()]);
+        self.line.ints(&[
             v.desired,
             v.running,
             v.healthy,
@@ -107,39 +110,33 @@ impl Format {
             v.az_loss_margin,
             v.instance_loss_margin,
         ]);
-        self.line.push(b'\n');
-        w.write_all(&self.line)
+        self.line.end(w)
     }
 
     fn revision_row<W: Write + ?Sized>(&mut self, w: &mut W, row: &RevisionRow) -> std::io::Result<()> {
-        self.start(row.time.0, |f| &f.services[row.service.index()]);
-        let mut line = std::mem::take(&mut self.line);
-        line.push(b',');
-        line.extend_from_slice(&self.task_definitions[row.counts.task_definition.index()]);
-        self.line = line;
-        self.ints(&[row.counts.running, row.counts.healthy]);
-        self.line.push(b'\n');
-        w.write_all(&self.line)
+        self.line.start(row.time.0, &self.services[row.service.index()]);
+        self.line.bytes.push(b',');
+        self.line.bytes.extend_from_slice(&self.task_definitions[row.counts.task_definition.index()]);
+        self.line.ints(&[row.counts.running, row.counts.healthy]);
+        self.line.end(w)
     }
 
     fn target_group_row<W: Write + ?Sized>(&mut self, w: &mut W, row: &TargetGroupRow) -> std::io::Result<()> {
         let c = &row.counts;
-        self.start(row.time.0, |f| &f.target_groups[row.target_group]);
-        self.ints(&[c.initial, c.healthy, c.unhealthy, c.draining]);
-        self.line.extend_from_slice(if c.fail_open { b",true\n" } else { b",false\n" });
-        w.write_all(&self.line)
+        self.line.start(row.time.0, &self.target_groups[row.target_group]);
+        self.line.ints(&[c.initial, c.healthy, c.unhealthy, c.draining]);
+        self.line.bytes.extend_from_slice(if c.fail_open { b",true" } else { b",false" });
+        self.line.end(w)
     }
 
     fn log<W: Write + ?Sized>(&mut self, w: &mut W, time: SimTime, e: &LogEntry) -> std::io::Result<()> {
-        secs_text(time.0, &mut self.time);
-        self.line.clear();
-        self.line.extend_from_slice(self.time.as_bytes());
-        for field in [e.kind, &e.service, &e.task, &e.instance, &e.message] {
-            self.line.push(b',');
-            push_cell(&mut self.line, field);
+        self.line.start(time.0, &[]);
+        push_cell(&mut self.line.bytes, e.kind);
+        for field in [&*e.service, &e.task, &e.instance, &e.message] {
+            self.line.bytes.push(b',');
+            push_cell(&mut self.line.bytes, field);
         }
-        self.line.push(b'\n');
-        w.write_all(&self.line)
+        self.line.end(w)
     }
 }
 

@@ -598,13 +598,8 @@ fn decimal3(x: f64, out: &mut String) {
     if !(x.is_finite() && x >= 0.0) {
         return;
     }
-    let thousandths = (x * 1000.0).round() as u64;
-    out.push_str(itoa::Buffer::new().format(thousandths / 1000));
-    out.push('.');
-    let frac = thousandths % 1000;
-    out.push(char::from(b'0' + (frac / 100) as u8));
-    out.push(char::from(b'0' + (frac / 10 % 10) as u8));
-    out.push(char::from(b'0' + (frac % 10) as u8));
+    // Thousandths are written as a time in ms is.
+    secs_text((x * 1000.0).round() as u64, out);
 }
 
 /// A writer for the per-minute CSVs, whose cells are numbers and names AWS's rules keep to

@@ -15,7 +15,8 @@ impl State {
     /// stays launching for its group (which launches no other in its place) until one leaves.
     pub fn instance_booted(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId, kind: u8) {
         let fargate = self.cluster.groups[group.index()].fargate;
-        if !fargate && (self.container_instances() >= MAX_CONTAINER_INSTANCES || !self.registrations_waiting.is_empty())
+        if !fargate
+            && (self.cluster.container_instances() >= MAX_CONTAINER_INSTANCES || !self.registrations_waiting.is_empty())
         {
             self.registrations_waiting.push_back((group, zone, kind));
             let spec = &self.cluster.groups[group.index()];
@@ -27,34 +28,26 @@ impl State {
             ctx.notice(Notice::log("INSTANCE_REGISTRATION_FAILED").message(message));
             return;
         }
-        self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
-        let booting = &mut self.group_zone_launching[group.index()][zone.index()];
-        *booting = booting.saturating_sub(1);
-        self.register_instance(ctx, group, zone, kind);
-        self.rebalance_registered(ctx, group, zone);
-    }
-
-    /// Container instances registered with the cluster (ACTIVE or DRAINING; Fargate's stand-ins
-    /// are not container instances).
-    pub fn container_instances(&self) -> u64 {
-        (0..self.cluster.groups.len())
-            .filter(|&g| !self.cluster.groups[g].fargate)
-            .map(|g| u64::from(self.cluster.group_live_instances[g]))
-            .sum()
+        self.launched_registers(ctx, group, zone, kind);
     }
 
     /// At the end of an instant: instances waiting to register take the room instances that
     /// left made, in boot order.
     pub fn retry_registrations(&mut self, ctx: &mut Ctx<'_>) {
-        while self.container_instances() < MAX_CONTAINER_INSTANCES
+        while self.cluster.container_instances() < MAX_CONTAINER_INSTANCES
             && let Some((group, zone, kind)) = self.registrations_waiting.pop_front()
         {
-            self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
-            let booting = &mut self.group_zone_launching[group.index()][zone.index()];
-            *booting = booting.saturating_sub(1);
-            self.register_instance(ctx, group, zone, kind);
-            self.rebalance_registered(ctx, group, zone);
+            self.launched_registers(ctx, group, zone, kind);
         }
+    }
+
+    /// A launched instance registers: it is no longer launching for its group.
+    fn launched_registers(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: ZoneId, kind: u8) {
+        self.group_launching[group.index()] = self.group_launching[group.index()].saturating_sub(1);
+        let booting = &mut self.group_zone_launching[group.index()][zone.index()];
+        *booting = booting.saturating_sub(1);
+        self.register_instance(ctx, group, zone, kind);
+        self.rebalance_registered(ctx, group, zone);
     }
 
     /// A container instance registers: it can take tasks from now on, and its seeded lifetime

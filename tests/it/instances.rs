@@ -609,9 +609,9 @@ fn instances_past_the_quota_fail_to_register_and_wait_for_room() {
     let mut s = sim(&toml);
     for t in [5.0, 10.5, 11.5, 19.9, 20.1, 25.0, 39.9] {
         s.run_until(at_s(t * 60.0)).unwrap();
-        assert!(s.state().container_instances() <= 5_000, "{} at {t} min", s.state().container_instances());
+        assert!(s.cluster().container_instances() <= 5_000, "{} at {t} min", s.cluster().container_instances());
     }
-    assert_eq!(s.state().container_instances(), 5_000);
+    assert_eq!(s.cluster().container_instances(), 5_000);
     assert_eq!(s.state().registrations_waiting.len(), 2, "b's second and a's replacement wait");
     let r = s.run().unwrap();
     let failed: Vec<f64> =

@@ -69,20 +69,23 @@ impl StopIndex {
 
     pub fn insert(&mut self, key: StopKey, task: TaskId) {
         let zones = self.zones;
+        // An emptied class's slot is reused: a service goes through few classes at a time.
         let i = match self.classes.iter().position(|c| c.class == key.class) {
             Some(i) => i,
-            None => {
-                // An emptied class's slot is reused: a service goes through few classes at a time.
-                match self.classes.iter().position(|c| c.len == 0) {
-                    Some(i) => self.classes[i].class = key.class,
-                    None => self.classes.push(ClassTasks {
+            None => match self.classes.iter().position(|c| c.len == 0) {
+                Some(i) => {
+                    self.classes[i].class = key.class;
+                    i
+                }
+                None => {
+                    self.classes.push(ClassTasks {
                         class: key.class,
                         len: 0,
                         sets: vec![BTreeSet::new(); TIERS * zones],
-                    }),
+                    });
+                    self.classes.len() - 1
                 }
-                self.classes.iter().position(|c| c.class == key.class).unwrap_or(0)
-            }
+            },
         };
         let c = &mut self.classes[i];
         if c.sets[usize::from(key.tier) * zones + key.zone.index()].insert((key.instance_tasks, key.seq, task)) {
