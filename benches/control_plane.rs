@@ -6,10 +6,11 @@
 use std::hint::black_box;
 
 use criterion::{BatchSize, BenchmarkId, Criterion, criterion_group, criterion_main};
+use ecsim::control_plane::{Ctx, Rngs};
 use ecsim::engine::{EventQueue, SimTime};
 use ecsim::ids::ServiceId;
 use ecsim::observer::{History, LogEntry, Notice, Observer, RevisionRow, Row, TargetGroupRow};
-use ecsim::sim::{Ctx, Rngs, Simulation};
+use ecsim::sim::Simulation;
 
 /// A fleet of `instances` with services of `tasks` tasks (the generator of the full-size
 /// scenario), its first service's daily deployment at 30 min.
@@ -37,7 +38,7 @@ fn reconcile(c: &mut Criterion) {
         let state = sim.state().clone();
         let now = sim.now();
         let fresh = || (EventQueue::with_capacity(1024), Rngs::new(1), Vec::<Notice>::new());
-        let step = |st: &mut ecsim::sim::State,
+        let step = |st: &mut ecsim::control_plane::State,
                     (mut queue, mut rng, mut notices): (EventQueue<_>, Rngs, Vec<Notice>)| {
             let mut ctx = Ctx { now, queue: &mut queue, rng: &mut rng, notices: &mut notices };
             st.reconcile(&mut ctx, ServiceId(0));

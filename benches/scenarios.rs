@@ -32,7 +32,7 @@ fn place_10k(c: &mut Criterion) {
         b.iter(|| {
             let mut sim = Simulation::new(&scenario, scenario.seed);
             sim.run_until(ecsim::engine::SimTime(1)).expect("runs");
-            black_box(sim.state().tasks.len())
+            black_box(sim.state().tasks().len())
         })
     });
     group.finish();

@@ -5,9 +5,9 @@ use std::fmt;
 
 use crate::cluster::InstanceStatus;
 use crate::cluster::container_instance::AGENT_RESERVED_PORTS;
+use crate::control_plane::State;
 use crate::ecs::service::ServiceCounts;
 use crate::ecs::task::{DesiredStatus, LastStatus, StopCode};
-use crate::sim::State;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Violation {

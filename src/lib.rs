@@ -6,6 +6,7 @@
 
 pub mod autoscaling;
 pub mod cluster;
+pub mod control_plane;
 pub mod ecs;
 pub mod elb;
 pub mod engine;

@@ -5,9 +5,9 @@
 //! per strategy step. The `ContainerInstance` fields stay the source of truth; the cluster
 //! re-syncs a slot after every change to them, and the invariant checker compares the two.
 
+use crate::cluster::TaskRequirements;
 use crate::cluster::container_instance::DYNAMIC_PORTS_SPAN;
 use crate::cluster::{ContainerInstance, InstanceStatus};
-use crate::ecs::placement::TaskRequirements;
 use crate::ids::ZoneId;
 
 /// One instance's placement summary: everything but static host ports and attributes.

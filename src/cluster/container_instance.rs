@@ -6,6 +6,17 @@ use std::collections::BTreeSet;
 use crate::engine::SimTime;
 use crate::ids::{GroupId, InstanceId, TaskGroupId, TaskId, ZoneId};
 
+/// How an instance was lost.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum InstanceLoss {
+    /// It failed or was terminated.
+    Failure,
+    /// EC2 reclaimed it after a Spot interruption notice.
+    SpotReclaim,
+    /// Its Auto Scaling group terminated it (scale-in, a managed draining timeout).
+    Termination,
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum InstanceStatus {
     Active,
@@ -66,9 +77,8 @@ pub struct ContainerInstance {
     pub dynamic_port_cursor: u16,
     /// Built-in (`ecs.*`) and custom attributes, sorted by name.
     pub attributes: Vec<(String, String)>,
-    /// Set when the instance is lost: the stop code its tasks get (InfrastructureHealth, or
-    /// SpotInterruption when EC2 reclaimed it).
-    pub lost_stop_code: Option<crate::ecs::task::StopCode>,
+    /// Set when the instance is lost: how (which decides the stop code its tasks get).
+    pub lost_to: Option<InstanceLoss>,
     /// Why its tasks stopped when it was lost (None: the host was stopped or terminated).
     pub lost_reason: Option<crate::name::Name>,
     /// When it was last set DRAINING.

@@ -9,12 +9,14 @@ pub mod instance_types;
 pub const MAX_CONTAINER_INSTANCES: u64 = 5_000;
 pub mod room_index;
 pub mod spread_index;
+pub mod task_requirements;
 
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{GroupId, InstanceId, TaskGroupId, ZoneId};
 pub use capacity_index::Slot;
 use container_instance::{AGENT_RESERVED_PORTS, DYNAMIC_PORTS_LAST};
-pub use container_instance::{ContainerInstance, InstanceStatus};
+pub use container_instance::{ContainerInstance, InstanceLoss, InstanceStatus};
+pub use task_requirements::TaskRequirements;
 
 /// One instance type an Auto Scaling group may launch, with what its instances register.
 #[derive(Clone, Debug, PartialEq)]
@@ -369,7 +371,7 @@ impl Cluster {
             dynamic_ports_used: Default::default(),
             dynamic_port_cursor: DYNAMIC_PORTS_LAST,
             attributes,
-            lost_stop_code: None,
+            lost_to: None,
             lost_reason: None,
             draining_since: None,
             spot_notice: false,

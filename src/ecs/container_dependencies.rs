@@ -7,8 +7,9 @@
 //! with `startTimeout` that has not reached COMPLETE, SUCCESS or HEALTHY by its start + timeout
 //! is a terminal error. Containers are created in parallel; each takes the task's startup time.
 
-use crate::ecs::container_health::{self, Health, PassWindow};
+use crate::ecs::container_health::{self, Health};
 use crate::ecs::task_definition::{DependencyCondition, TaskDefinition};
+use crate::engine::checks::PassWindow;
 use crate::engine::{SimDuration, SimTime};
 
 #[derive(Clone, Debug, PartialEq, Eq)]

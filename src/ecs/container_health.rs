@@ -7,6 +7,7 @@
 //! failures make the container UNHEALTHY; failures strictly before `start + startPeriod` do not
 //! count ([INFER] on the boundary); any pass makes it HEALTHY.
 
+use crate::engine::checks::{PassWindow, first_check_at_or_after};
 use crate::engine::{SimDuration, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,28 +45,6 @@ impl Health {
             Health::Unhealthy => "UNHEALTHY",
         }
     }
-}
-
-/// When the app passes its checks: from `from` until `until` (exclusive; `None`: for ever).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct PassWindow {
-    pub from: SimTime,
-    pub until: Option<SimTime>,
-}
-
-impl PassWindow {
-    fn passes(&self, t: SimTime) -> bool {
-        t >= self.from && self.until.is_none_or(|u| t < u)
-    }
-}
-
-/// First check index k >= `k_min` whose time `base + k x interval` is at or after `t`.
-pub(crate) fn first_check_at_or_after(base: SimTime, interval: SimDuration, k_min: u64, t: SimTime) -> u64 {
-    if t <= base {
-        return k_min;
-    }
-    let k = (t.0 - base.0).div_ceil(interval.0.max(1));
-    k.max(k_min)
 }
 
 /// The health changes of one container started at `start`, in time order (at most three).

@@ -56,6 +56,15 @@ pub enum StopCode {
 }
 
 impl StopCode {
+    /// The stop code ECS gives the tasks of an instance lost this way.
+    pub fn for_loss(how: crate::cluster::InstanceLoss) -> StopCode {
+        match how {
+            crate::cluster::InstanceLoss::Failure => StopCode::InfrastructureHealth,
+            crate::cluster::InstanceLoss::SpotReclaim => StopCode::SpotInterruption,
+            crate::cluster::InstanceLoss::Termination => StopCode::TerminationNotice,
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             StopCode::TaskFailedToStart => "TaskFailedToStart",

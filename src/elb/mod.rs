@@ -3,4 +3,5 @@
 pub mod data_plane;
 pub mod routing;
 pub mod target_group;
+pub mod target_group_traffic;
 pub mod traffic;

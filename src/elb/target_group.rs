@@ -8,7 +8,7 @@
 //! consecutive failures make it unhealthy, from `initial` too ([INFER], a setting);
 //! `healthy_threshold` passes bring an unhealthy target back.
 
-use crate::ecs::container_health::{PassWindow, first_check_at_or_after};
+use crate::engine::checks::{PassWindow, first_check_at_or_after};
 use crate::engine::{SimDuration, SimTime};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

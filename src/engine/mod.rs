@@ -1,6 +1,7 @@
 //! The discrete-event engine: integer simulated time, the (time, seq) event queue, named random
 //! streams and the samplers built on them. Nothing here knows about ECS.
 
+pub mod checks;
 pub mod dist;
 pub mod queue;
 pub mod rng;

@@ -199,7 +199,7 @@ type PlotError = Box<dyn std::error::Error>;
 type RowLine = (&'static str, RGBColor, u32, fn(&Row) -> u32);
 /// A line of the cluster usage plot.
 type UsageLine = (&'static str, RGBColor, u32, fn(&crate::cluster::Usage) -> f64);
-type ProviderLine = (&'static str, RGBColor, u32, fn(&crate::observer::ProviderReading) -> u32);
+type ProviderLine = (&'static str, RGBColor, u32, fn(&crate::control_plane::ProviderReading) -> u32);
 
 fn percent(part: u64, whole: u64) -> f64 {
     if whole == 0 { 0.0 } else { 100.0 * part as f64 / whole as f64 }

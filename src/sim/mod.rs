@@ -1,200 +1,23 @@
-//! The simulation: owns the clock, the event queue, the random streams and the control-plane
-//! state; pops one event at a time and hands it to its owner with a [`Ctx`]; passes every state
-//! change to the observer. This is the only place that advances time.
+//! The simulation: owns the clock, the event queue, the random streams and the control plane's
+//! state (built from the scenario by [`setup`]); pops one event at a time and hands it to the
+//! control plane with a [`Ctx`]; passes every state change to the observer. This is the only
+//! place that advances time.
 
-mod auto_scaling;
-pub mod capacity_providers;
 mod corruption;
-mod draining;
-mod fargate;
-mod faults;
-pub mod load_balancing;
-pub mod service_auto_scaling;
-pub mod standalone_provisioning;
-mod state;
-mod timeline;
-mod workload;
+mod setup;
 
-pub use fargate::FARGATE_RETIREMENT;
-pub use workload::WorkloadState;
-
-pub use state::{State, deployment_id};
+use crate::control_plane::{Ctx, Notice, Rngs, State};
 
 use crate::cluster::Cluster;
-use crate::ecs::container_health::Health;
+use crate::control_plane::Event;
 use crate::ecs::service::{Service, ServiceCounts};
-use crate::elb::target_group::TargetState;
-use crate::engine::{EventQueue, SimRng, SimTime, Stream};
-use crate::ids::{GroupId, InstanceId, ServiceId, TaskId, ZoneId};
+use crate::engine::{EventQueue, SimTime};
 use crate::invariants::Violation;
-use crate::observer::{DeploymentReport, History, Kept, Notice, Observer, RunResult, ServiceOutcome};
+use crate::observer::{DeploymentReport, History, Kept, Observer, RunResult, ServiceOutcome};
 use crate::scenario::Scenario;
-
-/// Everything that can happen at an instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Event {
-    /// Advance a task to its next lifecycle state (pull done, started, stopped).
-    TaskStep {
-        task: TaskId,
-        epoch: u32,
-    },
-    /// A RUNNING task without health checks reaches the 40 s mark.
-    TaskHealthy {
-        task: TaskId,
-        epoch: u32,
-    },
-    /// The essential container exits on its own (batch work done) or crashes.
-    TaskExit {
-        task: TaskId,
-        epoch: u32,
-    },
-    /// The task's health (its essential containers' aggregate) changes.
-    ContainerHealth {
-        task: TaskId,
-        epoch: u32,
-        health: Health,
-    },
-    /// One of the task's targets changes state in its target group.
-    TargetHealth {
-        task: TaskId,
-        epoch: u32,
-        index: u8,
-        state: TargetState,
-    },
-    /// The health check grace period of an unhealthy task ends.
-    GraceEnd {
-        task: TaskId,
-        epoch: u32,
-    },
-    /// The service scheduler looks at one service.
-    Reconcile(ServiceId),
-    /// The Auto Scaling group starts launching an instance.
-    AsgLaunch {
-        group: GroupId,
-        zone: Option<ZoneId>,
-    },
-    /// A launched instance's agent registers with the cluster.
-    InstanceRegistered {
-        group: GroupId,
-        zone: ZoneId,
-        /// Which of the group's types EC2 launched.
-        kind: u8,
-    },
-    /// A seeded stochastic failure.
-    InstanceFailure(InstanceId),
-    /// A windowed fault (`[[faults]]` with `count`) strikes: which instance is drawn now.
-    FaultStrike(usize),
-    /// ECS notices that an instance is gone and stops its tasks.
-    InstanceLost(InstanceId),
-    /// EC2 sends a Spot interruption notice (seeded).
-    SpotNotice(InstanceId),
-    /// Two minutes after the notice EC2 reclaims the instance.
-    SpotTermination(InstanceId),
-    /// The deadline of an EC2 scheduled retirement.
-    Retirement(InstanceId),
-    ZoneRecovered(ZoneId),
-    /// A capacity provider's CapacityProviderReservation datapoint (managed scaling).
-    ManagedScaling(u16),
-    /// A RunTask task (by its serial) has waited its time in PROVISIONING.
-    StandaloneProvisioningTimeout(u32),
-    /// A task has waited its time in PROVISIONING.
-    ProvisioningTimeout {
-        service: ServiceId,
-        serial: u32,
-    },
-    /// Managed draining's lifecycle hook times out: the instance is terminated, drained or not.
-    DrainedTermination(InstanceId),
-    /// The Auto Scaling group's health check of an impaired instance: past the tolerance and the
-    /// grace period it is replaced.
-    AsgHealthCheck(InstanceId),
-    /// Fargate retires the infrastructure under the tasks announced at `noticed`.
-    FargateRetirement {
-        service: Option<ServiceId>,
-        noticed: SimTime,
-    },
-    /// A seeded Fargate Spot reclaim of a task (stale if the task moved on).
-    SpotReclaim {
-        task: TaskId,
-        epoch: u32,
-    },
-    /// A window without Fargate capacity ends (`zone` `None`: every zone).
-    FargateCapacityBack {
-        group: GroupId,
-        zone: Option<ZoneId>,
-    },
-    /// A scripted timeline entry.
-    Timeline(usize),
-    /// A target in slow start takes its next step up.
-    SlowStartStep {
-        task: TaskId,
-        epoch: u32,
-        index: u8,
-    },
-    /// A task's app stops answering requests (its build fails the load balancer's checks).
-    AppBreaks {
-        task: TaskId,
-        epoch: u32,
-    },
-    /// The `insufficient_capacity` window of timeline event `i` ends.
-    CapacityBack(usize),
-    /// The next task of a batch workload arrives.
-    Arrival(usize),
-    /// A batch workload's queue tries to place its head (capacity may have freed).
-    Dispatch(usize),
-    /// A minute of CloudWatch metrics ends: Service Auto Scaling's alarms and policies look.
-    MetricMinute,
-    /// A scheduled action (by index) fires.
-    ScheduledAction(u16),
-    /// `measure_from`: the data planes report up to here.
-    MeasureStart,
-}
 
 /// How often (in events) the memory guards are looked at.
 const GUARD_EVERY_EVENTS: u64 = 1024;
-
-/// The random streams, one per consumer (DESIGN.md §2).
-pub struct Rngs {
-    pub placement: SimRng,
-    pub startup: SimRng,
-    pub runtime: SimRng,
-    pub failures: SimRng,
-    pub timeline: SimRng,
-    pub health: SimRng,
-    pub workload: SimRng,
-}
-
-impl Rngs {
-    pub fn new(seed: u64) -> Rngs {
-        Rngs {
-            placement: SimRng::new(seed, Stream::Placement),
-            startup: SimRng::new(seed, Stream::Startup),
-            runtime: SimRng::new(seed, Stream::Runtime),
-            failures: SimRng::new(seed, Stream::Failures),
-            timeline: SimRng::new(seed, Stream::Timeline),
-            health: SimRng::new(seed, Stream::Health),
-            workload: SimRng::new(seed, Stream::Workload),
-        }
-    }
-}
-
-/// What a handler gets: the time, the queue to schedule on, randomness, and the outbox for the
-/// observer.
-pub struct Ctx<'a> {
-    pub now: SimTime,
-    pub queue: &'a mut EventQueue<Event>,
-    pub rng: &'a mut Rngs,
-    pub notices: &'a mut Vec<Notice>,
-}
-
-impl Ctx<'_> {
-    pub fn at(&mut self, time: SimTime, event: Event) {
-        self.queue.schedule(time, event);
-    }
-
-    pub fn notice(&mut self, n: impl Into<Notice>) {
-        self.notices.push(n.into());
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
@@ -240,11 +63,11 @@ impl<H: History> Simulation<H> {
         let mut rngs = Rngs::new(seed);
         let mut notices = Vec::new();
         let end = SimTime(scenario.duration.0);
-        let mut state = State::new(scenario, end, seed);
+        let mut state = setup::state(scenario, end, seed);
         let observer = Observer::with_history(scenario, seed, history);
         {
             let mut ctx = Ctx { now: SimTime::ZERO, queue: &mut queue, rng: &mut rngs, notices: &mut notices };
-            state.start(&mut ctx, scenario);
+            setup::start(&mut state, &mut ctx, scenario);
         }
         let mut sim = Simulation {
             state,

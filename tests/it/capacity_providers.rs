@@ -69,10 +69,10 @@ fn worked_example_14_first_scale_out_from_zero_is_to_two() {
     let toml = managed(0, "targetCapacity = 100", "", 1024, 4, "");
     let mut sim = sim(&toml);
     sim.run_until(at_s(59.0)).unwrap();
-    assert_eq!(sim.state().services[0].provisioning.len(), 4, "all four wait in PROVISIONING");
-    assert_eq!(sim.state().group_desired[0], 0);
+    assert_eq!(sim.state().services()[0].provisioning.len(), 4, "all four wait in PROVISIONING");
+    assert_eq!(sim.state().group_desired()[0], 0);
     sim.run_until(at_s(60.0)).unwrap();
-    assert_eq!(sim.state().group_desired[0], 2, "CPR 200 from zero: desired 2");
+    assert_eq!(sim.state().group_desired()[0], 2, "CPR 200 from zero: desired 2");
     let registered = 60.0 + LAUNCH_S;
     assert_eq!(healthy_at(&mut sim, "web", registered + TO_HEALTHY_S - 1.0), 0);
     assert_eq!(healthy_at(&mut sim, "web", registered + TO_HEALTHY_S), 4);
@@ -101,9 +101,9 @@ fn worked_example_14_scale_out_to_6_then_in_to_4_empty_instances_only() {
         + &set_desired("40m", 8);
     let mut sim = sim(&toml);
     sim.run_until(at_s(600.0)).unwrap();
-    assert_eq!(sim.state().services[0].provisioning.len(), 4);
+    assert_eq!(sim.state().services()[0].provisioning.len(), 4);
     sim.run_until(at_s(660.0)).unwrap();
-    assert_eq!(sim.state().group_desired[0], 6);
+    assert_eq!(sim.state().group_desired()[0], 6);
     assert_eq!(healthy_at(&mut sim, "web", 660.0 + LAUNCH_S + TO_HEALTHY_S), 12);
     let r = sim.run().unwrap();
     let cp = &r.capacity_providers[0];
@@ -156,7 +156,7 @@ fn worked_example_16_minimum_step() {
     let toml = managed(2, "minimumScalingStepSize = 3", "", 2048, 2, "") + &set_desired("10m", 3);
     let mut sim = sim(&toml);
     sim.run_until(at_s(660.0)).unwrap();
-    assert_eq!(sim.state().group_desired[0], 5, "2 + a step of 3");
+    assert_eq!(sim.state().group_desired()[0], 5, "2 + a step of 3");
 }
 
 /// Example 17: a task of 4 vCPU on a group of m5.large (2 vCPU) is not compatible: it stays in
@@ -191,9 +191,9 @@ fn worked_example_17_with_the_smallest_and_largest_types() {
     for (toml, grows_to) in [(mixed(managed(1, "", "", 512, 9, "")), 2), (managed(1, "", "", 512, 9, ""), 3)] {
         let mut sim = sim(&toml);
         sim.run_until(at_s(59.0)).unwrap();
-        assert_eq!(sim.state().services[0].provisioning.len(), 5);
+        assert_eq!(sim.state().services()[0].provisioning.len(), 5);
         sim.run_until(at_s(60.0)).unwrap();
-        assert_eq!(sim.state().group_desired[0], grows_to);
+        assert_eq!(sim.state().group_desired()[0], grows_to);
         sim.run_until(at_s(60.0 + LAUNCH_S)).unwrap();
         assert!(sim.cluster().live_instances().all(|ci| ci.instance_type == "m5.large"));
     }
@@ -206,8 +206,8 @@ fn worked_example_18_provisioning_quota_of_500() {
     let toml = managed(0, "", "", 1024, 600, "").replace("duration = \"2h\"", "duration = \"1h\"");
     let mut sim = sim(&toml);
     sim.run_until(at_s(0.0)).unwrap();
-    assert_eq!(sim.state().services[0].provisioning.len(), 500);
-    assert_eq!(sim.state().provisioning_total, 500);
+    assert_eq!(sim.state().services()[0].provisioning.len(), 500);
+    assert_eq!(sim.state().provisioning_total(), 500);
     let r = sim.run().unwrap();
     assert!(r.services[0].stats.placement_failures >= 1, "the 100 beyond the quota could not be placed");
     assert_eq!(r.capacity_providers[0].max_provisioning_tasks, 500);
@@ -240,7 +240,7 @@ capacityProviderStrategy = [{ capacityProvider = "cp-a", base = 2, weight = 1 },
         s
     };
     assert_eq!((live_on_group(&sim, "a"), live_on_group(&sim, "b")), (4, 6));
-    assert_eq!(sim.state().services[0].provider_tasks, [4, 6]);
+    assert_eq!(sim.state().services()[0].provider_tasks, [4, 6]);
 }
 
 /// Scale-in without termination protection but with managed draining (the default): the group
@@ -273,7 +273,7 @@ fn az_outage_tasks_wait_for_the_groups_replacements() {
     let mut sim = sim(&toml);
     sim.run_until(at_s(600.0)).unwrap();
     assert_eq!(instances(&sim), 2);
-    assert_eq!(sim.state().services[0].provisioning.len(), 4, "the 4 tasks of the lost zone wait");
+    assert_eq!(sim.state().services()[0].provisioning.len(), 4, "the 4 tasks of the lost zone wait");
     // Replacements launch at once and register after the launch time; tasks are healthy 55 s on.
     assert_eq!(healthy_at(&mut sim, "web", 600.0 + LAUNCH_S + TO_HEALTHY_S), 8);
     assert_eq!(instances(&sim), 4);

@@ -109,7 +109,7 @@ autoScalingGroupProvider = { autoScalingGroupArn = "b" }
 pub fn live_on_group(sim: &ecsim::sim::Simulation, name: &str) -> usize {
     let c = sim.cluster();
     sim.state()
-        .tasks
+        .tasks()
         .iter()
         .filter(|t| t.counts().live && c.groups[c.instance(t.instance).group.index()].name == name)
         .count()

@@ -50,17 +50,19 @@ const ROOMY: &str = "name = \"big\"\ninstance_type = \"m5.4xlarge\"\ncount = 3";
 
 fn live(sim: &Simulation, revision: u32) -> usize {
     sim.state()
-        .tasks
+        .tasks()
         .iter()
-        .filter(|t| t.counts().live && sim.state().task_definitions[t.task_definition.index()].revision == revision)
+        .filter(|t| t.counts().live && sim.state().task_definitions()[t.task_definition.index()].revision == revision)
         .count()
 }
 
 fn healthy(sim: &Simulation, revision: u32) -> usize {
     sim.state()
-        .tasks
+        .tasks()
         .iter()
-        .filter(|t| t.counts().healthy && sim.state().task_definitions[t.task_definition.index()].revision == revision)
+        .filter(|t| {
+            t.counts().healthy && sim.state().task_definitions()[t.task_definition.index()].revision == revision
+        })
         .count()
 }
 
@@ -430,7 +432,7 @@ fn e_l1_stop_timeout() {
         );
         let mut s = sim(&toml);
         s.run_until(at_s(600.0 + gone_after - 0.001)).unwrap();
-        let old = |s: &Simulation| s.state().tasks.iter().find(|t| t.name == "web-1").unwrap().last_status;
+        let old = |s: &Simulation| s.state().tasks().iter().find(|t| t.name == "web-1").unwrap().last_status;
         assert_eq!(old(&s), ecsim::ecs::task::LastStatus::Stopping);
         s.run_until(at_s(600.0 + gone_after)).unwrap();
         assert_eq!(old(&s), ecsim::ecs::task::LastStatus::Stopped, "stop {stop}");

@@ -39,7 +39,7 @@ const ALL: &str = "\"subnet-a\", \"subnet-b\", \"subnet-c\"";
 fn task_zones(sim: &ecsim::sim::Simulation) -> Vec<String> {
     let mut z: Vec<String> = sim
         .state()
-        .tasks
+        .tasks()
         .iter()
         .filter(|t| t.counts().live)
         .map(|t| sim.cluster().zone_name(t.zone).to_string())
@@ -54,7 +54,7 @@ fn task_zones(sim: &ecsim::sim::Simulation) -> Vec<String> {
 fn a_fargate_task_provisions_pulls_and_runs_without_instances() {
     let mut sim = sim(&fargate(3, ALL, ""));
     sim.run_until(at_s(19.0)).unwrap();
-    assert!(sim.state().tasks.iter().all(|t| t.last_status == ecsim::ecs::task::LastStatus::Provisioning));
+    assert!(sim.state().tasks().iter().all(|t| t.last_status == ecsim::ecs::task::LastStatus::Provisioning));
     assert_eq!(sim.counts("api").running, 0);
     sim.run_until(at_s(54.9)).unwrap();
     assert_eq!(sim.counts("api").running, 0);
@@ -109,9 +109,9 @@ fn fargate_and_ec2_capacity_do_not_mix() {
            \n[[services]]\nserviceName = \"web\"\ntaskDefinition = \"web\"\ndesiredCount = 4\n";
     let mut sim = sim(&toml);
     sim.run_until(at_s(1.0)).unwrap();
-    for t in sim.state().tasks.iter().filter(|t| t.counts().live) {
+    for t in sim.state().tasks().iter().filter(|t| t.counts().live) {
         let on_fargate = sim.cluster().groups[sim.cluster().instance(t.instance).group.index()].fargate;
-        let svc = &sim.state().services[t.service.unwrap().index()].spec.name;
+        let svc = &sim.state().services()[t.service.unwrap().index()].spec.name;
         assert_eq!(on_fargate, svc == "api", "{} of {svc}", t.name);
     }
 }
@@ -145,7 +145,7 @@ fn worked_example_25_fargate_spot_interruption() {
     sim.run_until(at_s(600.0)).unwrap();
     let stopping: Vec<_> = sim
         .state()
-        .tasks
+        .tasks()
         .iter()
         .filter(|t| t.stop_code == Some(ecsim::ecs::task::StopCode::TerminationNotice))
         .collect();
@@ -154,10 +154,10 @@ fn worked_example_25_fargate_spot_interruption() {
     assert_eq!(on_spot(&sim), 3, "the replacement, on FARGATE_SPOT, starts at once");
     let victim = stopping[0].id;
     sim.run_until(at_s(629.9)).unwrap();
-    assert_ne!(sim.state().tasks[victim.index()].last_status, ecsim::ecs::task::LastStatus::Stopped);
+    assert_ne!(sim.state().tasks()[victim.index()].last_status, ecsim::ecs::task::LastStatus::Stopped);
     sim.run_until(at_s(630.0)).unwrap();
     assert_eq!(
-        sim.state().tasks[victim.index()].last_status,
+        sim.state().tasks()[victim.index()].last_status,
         ecsim::ecs::task::LastStatus::Stopped,
         "SIGKILL at stopTimeout"
     );
@@ -226,7 +226,8 @@ fn seeded_fargate_spot_interruptions() {
     let mut sim = sim(&spot_mix(4, mtbf));
     sim.run_until(at_s(1.0)).unwrap();
     let c = sim.cluster();
-    let on_demand = sim.state().tasks.iter().find(|t| c.groups[c.instance(t.instance).group.index()].name == "FARGATE");
+    let on_demand =
+        sim.state().tasks().iter().find(|t| c.groups[c.instance(t.instance).group.index()].name == "FARGATE");
     let base = on_demand.unwrap().name.as_str().to_string();
     let r = sim.run().unwrap();
     let reclaimed = r.log.iter().filter(|(_, e)| e.kind == "FARGATE_SPOT_INTERRUPTION").count();

@@ -25,7 +25,7 @@ const DRAIN_FLEET_1: &str = "[[events]]\nat = \"10m\"\naction = \"drain_instance
 
 fn on_fleet_1(sim: &ecsim::sim::Simulation) -> usize {
     let f1 = sim.cluster().find_instance("fleet-1").unwrap();
-    sim.state().tasks.iter().filter(|t| t.instance == f1 && t.counts().live).count()
+    sim.state().tasks().iter().filter(|t| t.instance == f1 && t.counts().live).count()
 }
 
 /// E-I1: D=4, min 50, max 200, spare capacity: up to 4 replacements start first and 2 of the
@@ -143,7 +143,7 @@ fn e_i2_daemon_runs_on_every_instance() {
     assert_eq!(s.service("agent").unwrap().desired_count, 3);
     sim_step(&mut s, 660.0);
     let f4 = s.cluster().find_instance("fleet-4").unwrap();
-    let on_f4: Vec<_> = s.state().tasks.iter().filter(|t| t.instance == f4).map(|t| t.name.clone()).collect();
+    let on_f4: Vec<_> = s.state().tasks().iter().filter(|t| t.instance == f4).map(|t| t.name.clone()).collect();
     assert_eq!(on_f4[0], "agent-4", "the daemon task is the first task on a new instance");
     assert_eq!(s.service("agent").unwrap().desired_count, 4);
     assert_eq!(healthy_at(&mut s, "agent", 720.0), 4);
@@ -210,7 +210,7 @@ fn lopsided(desired: u32, zones: &[&str], service_extra: &str) -> String {
 
 fn zone_counts(sim: &ecsim::sim::Simulation) -> Vec<u32> {
     let mut v = vec![0; sim.cluster().zones.len()];
-    for t in sim.state().tasks.iter().filter(|t| t.counts().live) {
+    for t in sim.state().tasks().iter().filter(|t| t.counts().live) {
         v[t.zone.index()] += 1;
     }
     v
@@ -312,7 +312,7 @@ fn e_i3_agent_disconnect() {
     let mut s = sim(&toml);
     assert_eq!(healthy_at(&mut s, "web", 1000.0), 3, "the disconnected instance's task still counts");
     let f1 = s.cluster().find_instance("fleet-1").unwrap();
-    assert_eq!(s.state().tasks.iter().filter(|t| t.instance == f1).count(), 1, "the scale-out avoided fleet-1");
+    assert_eq!(s.state().tasks().iter().filter(|t| t.instance == f1).count(), 1, "the scale-out avoided fleet-1");
     assert!(!s.cluster().instance(f1).agent_connected);
     s.run_until(at_s(1801.0)).unwrap();
     assert!(s.cluster().instance(f1).agent_connected);
@@ -612,7 +612,7 @@ fn instances_past_the_quota_fail_to_register_and_wait_for_room() {
         assert!(s.cluster().container_instances() <= 5_000, "{} at {t} min", s.cluster().container_instances());
     }
     assert_eq!(s.cluster().container_instances(), 5_000);
-    assert_eq!(s.state().registrations_waiting.len(), 2, "b's second and a's replacement wait");
+    assert_eq!(s.state().registrations_waiting().len(), 2, "b's second and a's replacement wait");
     let r = s.run().unwrap();
     let failed: Vec<f64> =
         r.log.iter().filter(|(_, e)| e.kind == "INSTANCE_REGISTRATION_FAILED").map(|(t, _)| t.as_secs_f64()).collect();

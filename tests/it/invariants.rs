@@ -22,7 +22,7 @@ fn mid_run() -> ecsim::sim::Simulation {
 fn provisioning() -> ecsim::sim::Simulation {
     let mut s = sim(MANAGED);
     s.run_until(at_s(30.0 * 60.0 + 1.0)).unwrap_or_else(|e| panic!("the clean run must pass its checks: {e}"));
-    assert!(s.state().provisioning_total > 0);
+    assert!(s.state().provisioning_total() > 0);
     s
 }
 

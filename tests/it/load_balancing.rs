@@ -79,7 +79,7 @@ fn lb_example_6_deregistration_delay_then_sigterm_then_sigkill() {
         + "\n[[events]]\nat = \"10m\"\naction = \"update_service\"\nservice = \"web\"\ndesiredCount = 1\n";
     let mut sim = sim(&toml);
     sim.run_until(at_s(600.0)).unwrap();
-    let stopping = |sim: &Simulation| sim.state().tasks.iter().find(|t| t.stop_code.is_some()).unwrap().clone();
+    let stopping = |sim: &Simulation| sim.state().tasks().iter().find(|t| t.stop_code.is_some()).unwrap().clone();
     assert_eq!(stopping(&sim).last_status, LastStatus::Deactivating);
     assert_eq!(stopping(&sim).targets[0].1, ecsim::elb::target_group::TargetState::Draining);
     sim.run_until(at_s(899.999)).unwrap();
@@ -99,7 +99,7 @@ fn user_stop_task_does_not_wait_for_draining() {
         + "\n[[events]]\nat = \"10m\"\naction = \"stop_task\"\nservice = \"web\"\ntask = \"web-1\"\n";
     let mut sim = sim(&toml);
     sim.run_until(at_s(602.0)).unwrap();
-    let t = sim.state().tasks.iter().find(|t| t.name == "web-1").unwrap();
+    let t = sim.state().tasks().iter().find(|t| t.name == "web-1").unwrap();
     assert_eq!(t.last_status, LastStatus::Stopped);
 }
 
@@ -122,14 +122,14 @@ fn lb_example_12_unhealthy_task_replaced_start_first() {
     assert_eq!(sim.counts("web").live, 2, "the replacement starts first");
     assert_eq!(sim.counts("web").healthy, 0);
     sim.run_until(at_s(105.0)).unwrap();
-    let first = sim.state().tasks.iter().find(|t| t.name == "web-1").unwrap();
+    let first = sim.state().tasks().iter().find(|t| t.name == "web-1").unwrap();
     assert_eq!(first.stop_code, Some(ecsim::ecs::task::StopCode::ServiceSchedulerInitiated));
     assert_eq!(first.stopped_reason, "Task failed ELB health checks in (target-group web-tg)");
     assert_eq!(sim.counts("web").healthy, 1);
 
     let mut sim = sim_max_100(flaky);
     sim.run_until(at_s(90.0)).unwrap();
-    let first = sim.state().tasks.iter().find(|t| t.name == "web-1").unwrap();
+    let first = sim.state().tasks().iter().find(|t| t.name == "web-1").unwrap();
     assert!(first.stop_code.is_some(), "max 100%: the unhealthy task stops first");
     assert_eq!(sim.counts("web").live, 0);
 }
@@ -254,7 +254,7 @@ fn a_marked_task_that_recovers_waits_for_a_healthy_replacement() {
             let counts = sim.counts("web");
             serving |= counts.healthy > 0;
             assert!(!serving || counts.healthy >= 1, "seed {seed}: no healthy task at {second} s");
-            let tasks = &sim.state().tasks;
+            let tasks = &sim.state().tasks();
             if let Some(t) = tasks.iter().find(|t| t.doomed.is_some() && t.counts().healthy && t.counts().live) {
                 let others_sound =
                     tasks.iter().any(|o| o.id != t.id && o.doomed.is_none() && o.counts().live && o.counts().healthy);

@@ -1,5 +1,6 @@
 //! ecsim's integration tests: one binary, a module per area.
 
+mod architecture;
 mod bad_input;
 mod browser;
 mod capacity_providers;

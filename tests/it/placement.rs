@@ -5,7 +5,7 @@ use crate::common::*;
 fn placed_on(sim: &ecsim::sim::Simulation) -> Vec<String> {
     let c = sim.cluster();
     sim.state()
-        .tasks
+        .tasks()
         .iter()
         .filter(|t| t.counts().live)
         .map(|t| c.instance(t.instance).ec2_instance_id.to_string())
@@ -56,7 +56,7 @@ fn dynamic_host_ports_are_distinct_and_in_range() {
         + &service("web", 5, "");
     let mut sim = sim(&toml);
     sim.run_until(at_s(60.0)).unwrap();
-    let mut ports: Vec<u16> = sim.state().tasks.iter().flat_map(|t| t.dynamic_ports.clone()).collect();
+    let mut ports: Vec<u16> = sim.state().tasks().iter().flat_map(|t| t.dynamic_ports.clone()).collect();
     assert_eq!(ports.len(), 10);
     assert_eq!(ports[..3], [49153, 49154, 49155]);
     ports.sort_unstable();
@@ -84,11 +84,11 @@ fn e_pl1_default_placement_balances_zones_and_scale_in_takes_from_the_fullest() 
         + "[[events]]\nat = \"5m\"\naction = \"update_service\"\nservice = \"web\"\ndesiredCount = 4\n";
     let mut s = sim(&toml);
     s.run_until(at_s(300.0)).unwrap();
-    let stopped: Vec<_> = s.state().tasks.iter().filter(|t| !t.counts().live).collect();
+    let stopped: Vec<_> = s.state().tasks().iter().filter(|t| !t.counts().live).collect();
     assert_eq!(stopped.len(), 1);
     assert_ne!(stopped[0].zone.0, 2, "zone c had only one task");
     let mut per_zone = [0; 3];
-    for t in s.state().tasks.iter().filter(|t| t.counts().live) {
+    for t in s.state().tasks().iter().filter(|t| t.counts().live) {
         per_zone[t.zone.index()] += 1;
     }
     per_zone.sort_unstable();
@@ -148,8 +148,8 @@ fn e_pl4_distinct_instance() {
         + "[[events]]\nat = \"5m\"\naction = \"stop_task\"\nservice = \"web\"\ntask = \"web-1\"\n";
     let mut s = sim(&toml);
     s.run_until(at_s(300.0)).unwrap();
-    let old = s.state().tasks.iter().find(|t| t.name == "web-1").unwrap();
-    let new = s.state().tasks.iter().find(|t| t.name == "web-3").expect("replacement placed at once");
+    let old = s.state().tasks().iter().find(|t| t.name == "web-1").unwrap();
+    let new = s.state().tasks().iter().find(|t| t.name == "web-3").expect("replacement placed at once");
     assert_eq!(old.last_status, ecsim::ecs::task::LastStatus::Stopping);
     assert_eq!(old.instance, new.instance, "the stopping task does not block its instance");
 }
@@ -182,7 +182,7 @@ fn e_pl5_member_of_constraints() {
         );
     let mut s = sim(&toml);
     s.run_until(at_s(1.0)).unwrap();
-    assert!(s.state().tasks.iter().all(|t| t.zone.0 == 1));
+    assert!(s.state().tasks().iter().all(|t| t.zone.0 == 1));
     assert_eq!(placed_on(&s), ["g-2", "g-4", "g-2", "g-4"]);
 }
 

@@ -329,7 +329,7 @@ proptest! {
         let mut sim = sim(&toml);
         sim.run_until(at_s(1.0)).unwrap();
         let mut per_zone = vec![0u32; zones];
-        for t in &sim.state().tasks {
+        for t in sim.state().tasks() {
             per_zone[t.zone.index()] += 1;
         }
         let (lo, hi) = (per_zone.iter().min().copied().unwrap_or(0), per_zone.iter().max().copied().unwrap_or(0));

@@ -85,8 +85,8 @@ fn stopped_standalone_tasks_are_forgotten() {
     let toml = batch(&events).replace("duration = \"2h\"", "duration = \"6h\"");
     let mut sim = sim(&toml);
     sim.run_until(at_s(6.0 * 3600.0)).unwrap();
-    assert_eq!(sim.state().standalone_completed, 30);
-    assert!(sim.state().tasks.len() <= 2, "{} task records kept", sim.state().tasks.len());
+    assert_eq!(sim.state().standalone_tasks().1, 30);
+    assert!(sim.state().tasks().len() <= 2, "{} task records kept", sim.state().tasks().len());
 }
 
 /// E-PL6: RunTask count 11 and StartTask with 11 instances are rejected; E-PL7: 4 constraints in
@@ -129,7 +129,7 @@ fn run_task_default_placement_is_random_and_seeded() {
         let s = scenario(&toml);
         let mut sim = ecsim::sim::Simulation::new(&s, seed);
         sim.run_until(at_s(61.0)).unwrap();
-        sim.state().tasks.iter().map(|t| t.instance.0).collect::<Vec<_>>()
+        sim.state().tasks().iter().map(|t| t.instance.0).collect::<Vec<_>>()
     };
     let distinct: std::collections::BTreeSet<Vec<u32>> = (1..20).map(places).collect();
     assert!(distinct.len() > 1, "random placement varies with the seed");
@@ -251,13 +251,13 @@ capacityProviderStrategy = [{ capacityProvider = "asg-cp", weight = 1 }]
 "#;
     let mut sim = sim(toml);
     sim.run_until(at_s(300.0)).unwrap();
-    assert_eq!(sim.state().provisioning_total, 7, "6 jobs and the huge task wait");
-    assert_eq!(sim.state().standalone_tasks, 0);
+    assert_eq!(sim.state().provisioning_total(), 7, "6 jobs and the huge task wait");
+    assert_eq!(sim.state().standalone_tasks().0, 0);
     sim.run_until(at_s(360.0)).unwrap();
-    assert_eq!(sim.state().group_desired[0], 2, "CPR 200 from zero: 2 instances");
+    assert_eq!(sim.state().group_desired()[0], 2, "CPR 200 from zero: 2 instances");
     sim.run_until(at_s(450.0)).unwrap();
-    assert_eq!(sim.state().standalone_tasks, 4, "two per m5.large once they register at 7.5 min");
-    assert_eq!(sim.state().provisioning_total, 3);
+    assert_eq!(sim.state().standalone_tasks().0, 4, "two per m5.large once they register at 7.5 min");
+    assert_eq!(sim.state().provisioning_total(), 3);
     let r = sim.run().unwrap();
     let times = |kind: &str| -> Vec<f64> { log_of_times(&r, kind) };
     assert_eq!(times("MANAGED_SCALING_SCALE_OUT"), [360.0, 660.0]);

@@ -24,13 +24,13 @@ fn instance_holding_two_of_four_tasks_fails_and_both_are_replaced() {
     assert_eq!(sim.cluster().instance(big1).tasks.len(), 2, "AZ spread puts the 4th task back on big-1");
 
     assert_eq!(healthy_at(&mut sim, "web", 600.0), 2, "both tasks on big-1 are lost at once");
-    let replacements: Vec<_> = sim.state().tasks.iter().filter(|t| t.created_at == at_s(600.0)).collect();
+    let replacements: Vec<_> = sim.state().tasks().iter().filter(|t| t.created_at == at_s(600.0)).collect();
     assert_eq!(replacements.len(), 2);
     assert!(replacements.iter().all(|t| t.instance != big1));
     assert_eq!(healthy_at(&mut sim, "web", 654.999), 2, "not healthy before RUNNING + 40 s");
     assert_eq!(healthy_at(&mut sim, "web", 655.0), 4, "back to 4 healthy at 600 + 15 + 40 s");
 
-    let lost: Vec<_> = sim.state().tasks.iter().filter(|t| t.instance == big1).collect();
+    let lost: Vec<_> = sim.state().tasks().iter().filter(|t| t.instance == big1).collect();
     assert!(lost.iter().all(|t| t.last_status == LastStatus::Stopped));
     assert!(lost.iter().all(|t| t.stopped_reason == "Host EC2 (instance big-1) stopped/terminated."));
 
@@ -58,7 +58,7 @@ fn az_outage_with_az_spread_keeps_the_service_available() {
     assert_eq!(healthy_at(&mut sim, "web", 599.0), 6);
     assert_eq!(healthy_at(&mut sim, "web", 600.0), 4, "the az_loss_margin before the outage was 6 - 2 = 4");
     assert_eq!(healthy_at(&mut sim, "web", 655.0), 6);
-    let zones: Vec<u16> = sim.state().tasks.iter().filter(|t| t.counts().healthy).map(|t| t.zone.0).collect();
+    let zones: Vec<u16> = sim.state().tasks().iter().filter(|t| t.counts().healthy).map(|t| t.zone.0).collect();
     assert_eq!(zones.iter().filter(|&&z| z == 0).count(), 0, "nothing runs in the failed zone");
 
     let r = sim.run().unwrap();
@@ -88,7 +88,7 @@ fn desired_count_changes_on_the_timeline() {
     sim.run_until(at_s(600.0)).unwrap();
     assert_eq!(sim.counts("web").live, 0, "scale to zero stops every task at once");
     let stopped: Vec<_> =
-        sim.state().tasks.iter().filter(|t| t.stop_code == Some(StopCode::ServiceSchedulerInitiated)).collect();
+        sim.state().tasks().iter().filter(|t| t.stop_code == Some(StopCode::ServiceSchedulerInitiated)).collect();
     assert_eq!(stopped.len(), 5);
     assert_eq!(healthy_at(&mut sim, "web", 955.0), 3);
     let r = sim.run().unwrap();
@@ -168,7 +168,7 @@ fn stop_task_is_user_initiated_and_replaced() {
         + "[[events]]\nat = \"10m\"\naction = \"stop_task\"\nservice = \"web\"\ntask = \"web-2\"\nreason = \"debugging\"\n";
     let mut sim = sim(&toml);
     sim.run_until(at_s(600.0)).unwrap();
-    let t = sim.state().tasks.iter().find(|t| t.name == "web-2").unwrap();
+    let t = sim.state().tasks().iter().find(|t| t.name == "web-2").unwrap();
     assert_eq!(t.stop_code, Some(StopCode::UserInitiated));
     assert_eq!(t.stopped_reason, "debugging");
     assert_eq!(t.last_status, LastStatus::Stopping, "a running task gets the stop signal first");
@@ -269,7 +269,7 @@ fn e_l2_essential_and_non_essential_exits() {
     let mut s = sim(&toml);
     assert_eq!(healthy_at(&mut s, "web", 120.0), 1, "the sidecar exited at 45 s; the task runs on");
     s.run_until(at_s(615.0)).unwrap();
-    let t = &s.state().tasks[0];
+    let t = &s.state().tasks()[0];
     assert_eq!(t.stop_code, Some(StopCode::EssentialContainerExited));
     assert_eq!(t.stopped_reason, "Essential container in task exited");
 }
@@ -321,18 +321,18 @@ fn stopped_service_tasks_are_forgotten_an_hour_after_they_stop() {
             + &deploy("10m")
             + &deploy("2h");
     let mut s = sim(&toml);
-    let held = |s: &ecsim::sim::Simulation| s.state().tasks.len() - s.state().free_task_slots.len();
+    let held = |s: &ecsim::sim::Simulation| s.state().tasks().len() - s.state().free_task_slots().len();
     let stopped = |s: &ecsim::sim::Simulation| {
         let st = s.state();
-        let free: std::collections::BTreeSet<_> = st.free_task_slots.iter().collect();
-        st.tasks.iter().filter(|t| !free.contains(&t.id) && t.last_status == LastStatus::Stopped).count()
+        let free: std::collections::BTreeSet<_> = st.free_task_slots().iter().collect();
+        st.tasks().iter().filter(|t| !free.contains(&t.id) && t.last_status == LastStatus::Stopped).count()
     };
     s.run_until(at_s(30.0 * 60.0)).unwrap();
     assert_eq!((held(&s), stopped(&s)), (8, 4), "the replaced tasks are still describable");
     s.run_until(at_s(150.0 * 60.0)).unwrap();
     assert_eq!((held(&s), stopped(&s)), (8, 4), "the first four forgotten, the second four describable");
-    assert_eq!(s.state().tasks.len(), 8, "the second deployment's tasks took the forgotten slots");
-    let names: Vec<String> = s.state().tasks.iter().filter(|t| t.counts().live).map(|t| t.name.to_string()).collect();
+    assert_eq!(s.state().tasks().len(), 8, "the second deployment's tasks took the forgotten slots");
+    let names: Vec<String> = s.state().tasks().iter().filter(|t| t.counts().live).map(|t| t.name.to_string()).collect();
     assert_eq!(names.len(), 4);
     let launched = |n: &String| n.trim_start_matches("web-").parse::<u32>().unwrap();
     assert!(names.iter().all(|n| launched(n) > 8), "the live tasks are the third four launched: {names:?}");

@@ -123,20 +123,10 @@ pub fn default_service_strategies() -> Vec<Strategy> {
     vec![Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)]
 }
 
-/// What one task needs from an instance.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct TaskRequirements {
-    pub cpu: u32,
-    pub memory_mib: u32,
-    pub ports_tcp: Vec<u16>,
-    pub ports_udp: Vec<u16>,
-    pub dynamic_ports: usize,
-    /// ENIs (1 for an awsvpc task).
-    pub enis: u32,
-    /// GPUs (`resourceRequirements` of type GPU, summed over containers).
-    pub gpus: u32,
-}
+pub use crate::cluster::TaskRequirements;
 
+/// What a task of a definition needs from an instance (the cluster holds the type; the task
+/// definition is ECS's).
 impl TaskRequirements {
     pub fn of(td: &crate::ecs::task_definition::TaskDefinition) -> TaskRequirements {
         use crate::ecs::task_definition::Protocol;

@@ -3,10 +3,10 @@
 //! draining when the group enables it, then termination.
 
 use crate::cluster::InstanceStatus;
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
 use crate::engine::SimDuration;
 use crate::ids::{InstanceId, ServiceId};
-use crate::observer::Notice;
-use crate::sim::{Ctx, Event, State};
 
 /// EC2 reclaims a Spot instance two minutes after its interruption notice.
 pub const SPOT_NOTICE: SimDuration = SimDuration::from_mins(2);

@@ -4,11 +4,11 @@
 //! running tasks go on. Replacements follow the service's strategy, so a FARGATE_SPOT task is
 //! replaced on FARGATE_SPOT, never on FARGATE.
 
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::task::StopCode;
 use crate::engine::SimDuration;
 use crate::ids::{GroupId, ServiceId, TaskId, ZoneId};
-use crate::observer::Notice;
-use crate::sim::{Ctx, Event, State};
 
 /// What ECS says of a reclaimed Fargate Spot task (the documented example event).
 pub const SPOT_TASK_INTERRUPTED: &str = "Your Spot Task was interrupted.";
@@ -85,9 +85,9 @@ impl State {
         let Some(sid) = t.service else { return };
         let epoch = t.epoch;
         for fault in &self.faults {
-            if let crate::scenario::Fault::FargateSpotInterruptions {
+            if let crate::control_plane::Fault::FargateSpotInterruptions {
                 services,
-                schedule: crate::scenario::FaultSchedule::Mtbf(mtbf),
+                schedule: crate::control_plane::FaultSchedule::Mtbf(mtbf),
             } = fault
                 && (services.is_empty() || services.contains(&sid))
             {

@@ -11,15 +11,15 @@
 
 use std::cmp::Ordering;
 
+use crate::cluster::InstanceLoss;
+use crate::control_plane::{Ctx, Event, State};
+use crate::control_plane::{Notice, ProviderReading};
 use crate::ecs::capacity_provider::CapacityProviderSpec;
 use crate::ecs::capacity_provider_strategy::item_of;
 use crate::ecs::managed_scaling::{InstanceShape, Reservation, instances_needed, scale_in_step};
 use crate::ecs::service::Provisioning;
-use crate::ecs::task::StopCode;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::{GroupId, InstanceId, ServiceId, TaskDefId};
-use crate::observer::{Notice, ProviderReading};
-use crate::sim::{Ctx, Event, State};
 
 /// The metric's period.
 const MINUTE: SimDuration = SimDuration::from_mins(1);
@@ -407,7 +407,7 @@ impl State {
     /// task or when the lifecycle hook times out.
     pub fn terminate_by_group(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, draining: bool) {
         let ci = self.cluster.instance_mut(iid);
-        ci.lost_stop_code = Some(StopCode::TerminationNotice);
+        ci.lost_to = Some(InstanceLoss::Termination);
         if !draining {
             self.remove_instance(ctx, iid, &format!("terminated by its Auto Scaling group {why}"), false);
             return;

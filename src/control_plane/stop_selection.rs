@@ -2,10 +2,10 @@
 //! recomputed wherever something it depends on changes (the task's own state, in
 //! [`State::update_task`]; the group's tasks on its instance; its instance's DRAINING status).
 
+use crate::control_plane::State;
 use crate::ecs::placement::stop_index::{StopClass, StopKey};
 use crate::ecs::task::{DesiredStatus, Task};
 use crate::ids::{InstanceId, ServiceId, TaskId};
-use crate::sim::State;
 
 impl State {
     /// Where a task belongs in its service's stop index: nowhere unless desired RUNNING.

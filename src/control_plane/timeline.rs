@@ -2,11 +2,135 @@
 //! moment (terminate instances, an AZ outage, add instances, UpdateService, StopTask).
 
 use crate::cluster::InstanceStatus;
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::task::{DesiredStatus, StopCode};
+use crate::engine::{SimDuration, SimTime};
+use crate::ids::{GroupId, TaskDefId, ZoneId};
 use crate::ids::{InstanceId, ServiceId, TaskId};
-use crate::observer::Notice;
-use crate::scenario::{Action, InstanceTarget, Pick};
-use crate::sim::{Ctx, Event, State};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Pick {
+    /// Uniformly at random from the `timeline` stream.
+    Random,
+    /// In registration order.
+    First,
+    /// The instances running the most tasks (ties: registration order).
+    MostTasks,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum InstanceTarget {
+    Ids(Vec<String>),
+    Group { group: GroupId, count: u32, pick: Pick },
+    Zone { zone: ZoneId, count: u32, pick: Pick },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Action {
+    TerminateInstances(InstanceTarget),
+    AzOutage {
+        zone: ZoneId,
+        duration: Option<SimDuration>,
+    },
+    AddInstances {
+        group: GroupId,
+        count: u32,
+        zone: Option<ZoneId>,
+    },
+    /// UpdateContainerInstancesState to DRAINING.
+    DrainInstances(InstanceTarget),
+    /// UpdateContainerInstancesState back to ACTIVE.
+    ActivateInstances(InstanceTarget),
+    /// EC2 Spot interruption notices: termination two minutes later.
+    SpotInterruption(InstanceTarget),
+    /// The ECS agent loses (false) or regains (true) its connection; nothing else changes.
+    AgentConnection {
+        target: InstanceTarget,
+        connected: bool,
+    },
+    /// DeregisterContainerInstance with force: the instance leaves the cluster, its tasks are
+    /// orphaned and the service tasks among them replaced.
+    DeregisterInstances(InstanceTarget),
+    /// EC2 StopInstances (false) / StartInstances (true): a stopped instance stays ACTIVE with its
+    /// agent disconnected and its tasks STOPPED.
+    PowerInstances {
+        target: InstanceTarget,
+        running: bool,
+    },
+    /// RunTask: `count` (at most 10) standalone tasks placed by ECS.
+    RunTask {
+        task_definition: TaskDefId,
+        count: u32,
+        group: Option<String>,
+        strategies: Vec<crate::ecs::placement::Strategy>,
+        constraints: Vec<crate::ecs::placement::Constraint>,
+        /// The call's capacity provider strategy (its own, else the cluster's default unless a
+        /// launch type is given); empty: the EC2 launch type.
+        capacity_provider_strategy: Vec<crate::ecs::capacity_provider_strategy::StrategyItem>,
+    },
+    /// StartTask: one standalone task on each named instance (at most 10).
+    StartTask {
+        task_definition: TaskDefId,
+        instances: Vec<String>,
+        group: Option<String>,
+    },
+    /// An EC2 scheduled retirement: terminated at `deadline` from now; optionally drained at once.
+    RetirementNotice {
+        target: InstanceTarget,
+        deadline: SimDuration,
+        drain: bool,
+    },
+    /// UpdateService: any of a new desired count, a new task definition (a new deployment),
+    /// forceNewDeployment, new minimum/maximum percent.
+    UpdateService {
+        service: ServiceId,
+        desired_count: Option<u32>,
+        task_definition: Option<TaskDefId>,
+        force_new_deployment: bool,
+        minimum_healthy_percent: Option<u32>,
+        maximum_percent: Option<u32>,
+    },
+    StopTask {
+        service: ServiceId,
+        task: Option<String>,
+        count: u32,
+        reason: String,
+    },
+    /// Fargate announces task retirement for a service's Fargate tasks (all when `None`).
+    FargateTaskRetirement(Option<ServiceId>),
+    /// EC2 status checks of the instances fail (`impaired`): their Auto Scaling group replaces
+    /// each once the impairment has lasted `impaired_instance_tolerance` and the group's health
+    /// check grace period is over.
+    ImpairInstances(InstanceTarget),
+    /// Fargate reclaims `count` of the service's FARGATE_SPOT tasks (drawn from the timeline
+    /// stream): a two-minute warning and SIGTERM at once.
+    FargateSpotInterruption {
+        service: ServiceId,
+        count: u32,
+    },
+    /// FARGATE_SPOT (or FARGATE) has no capacity, in one zone or all, for `duration`: new tasks
+    /// are refused ("Capacity is unavailable at this time") and retried; running ones go on.
+    FargateCapacityUnavailable {
+        spot: bool,
+        zone: Option<ZoneId>,
+        duration: SimDuration,
+    },
+    /// EC2 has no capacity of `instance_type` in `zone` (every zone when `None`) for `duration`
+    /// (InsufficientInstanceCapacity): Auto Scaling groups launch their next type in priority
+    /// there, or go to another zone; running instances go on.
+    InsufficientCapacity {
+        instance_type: String,
+        zone: Option<ZoneId>,
+        duration: SimDuration,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct TimelineEvent {
+    pub at: SimTime,
+    pub action: Action,
+}
 
 impl State {
     pub fn run_timeline_action(&mut self, ctx: &mut Ctx<'_>, i: usize) {
@@ -74,7 +198,7 @@ impl State {
                         "Auto Scaling group {} is at its maximum size {}: {} of {} instances added.",
                         spec.name, spec.max_size, room, count
                     );
-                    ctx.notice(crate::observer::Notice::log("AUTO_SCALING_AT_MAX_SIZE").message(message));
+                    ctx.notice(crate::control_plane::Notice::log("AUTO_SCALING_AT_MAX_SIZE").message(message));
                 }
                 let count = count.min(room);
                 self.group_desired[g] += count;

@@ -3,7 +3,10 @@
 //! most stopTimeout) → STOPPED. CPU, memory and ports are held from placement until STOPPED
 //! ([INFER] §6.5: released at STOPPED).
 
+use crate::cluster::InstanceLoss;
 use crate::cluster::container_instance::{insert_sorted, remove_sorted};
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::census::CensusKey;
 use crate::ecs::container_dependencies::{StartPlan, plan_start};
 use crate::ecs::task::{DesiredStatus, LastStatus, StopCode, Task};
@@ -12,8 +15,6 @@ use crate::elb::target_group::TargetState;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, ServiceId, TaskDefId, TaskGroupId, TaskId};
 use crate::name::Name;
-use crate::observer::Notice;
-use crate::sim::{Ctx, Event, State};
 
 /// The stopped reason of a task whose essential container exited on its own.
 const ESSENTIAL_CONTAINER_EXITED: Name = Name::from_static("Essential container in task exited");
@@ -475,7 +476,7 @@ impl State {
             .lost_reason
             .clone()
             .unwrap_or_else(|| format!("Host EC2 (instance {}) stopped/terminated.", ci.ec2_instance_id).into());
-        let code = ci.lost_stop_code.unwrap_or(StopCode::InfrastructureHealth);
+        let code = StopCode::for_loss(ci.lost_to.unwrap_or(InstanceLoss::Failure));
         for tid in self.cluster.instance(iid).tasks.clone() {
             let epoch = self.tasks[tid.index()].epoch + 1;
             let reason = reason.clone();

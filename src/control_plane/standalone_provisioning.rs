@@ -6,11 +6,11 @@
 //! none has after the provisioning timeout. Nothing replaces it: a standalone task is never
 //! retried by ECS.
 
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::placement::{self, Constraint, PlacementRequest, Strategy, TieBreak};
 use crate::engine::SimTime;
 use crate::ids::{TaskDefId, TaskGroupId, TaskId};
-use crate::observer::Notice;
-use crate::sim::{Ctx, Event, State};
 
 /// One RunTask task waiting in PROVISIONING.
 #[derive(Clone, Debug)]

@@ -3,10 +3,10 @@
 //! The back-off schedule is undocumented: [INFER] after `throttle_after_failures` failures in a
 //! row, wait base x 2^(n - threshold), capped (settings).
 
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, State};
 use crate::engine::SimDuration;
 use crate::ids::ServiceId;
-use crate::observer::Notice;
-use crate::sim::{Ctx, State};
 
 impl State {
     /// A task of deployment `d` failed to start (stopped before RUNNING, or could not be placed).

@@ -4,213 +4,167 @@
 //! never disagree with the tasks.
 
 use crate::cluster::Cluster;
+use crate::control_plane::Notice;
+use crate::control_plane::{Fault, Settings, TimelineEvent};
 use crate::ecs::census::CensusKey;
-use crate::ecs::deployment::Deployment;
 use crate::ecs::placement::TaskRequirements;
 use crate::ecs::service::Service;
 use crate::ecs::task::Task;
 use crate::ecs::task_definition::TaskDefinition;
 use crate::engine::SimTime;
 use crate::ids::{InstanceId, ServiceId, TaskId};
-use crate::observer::Notice;
-use crate::scenario::{Fault, Scenario, Settings, TimelineEvent};
 
 use super::{Ctx, Event};
 
+/// The simulated world. Its fields are the control plane's own (read them through the accessors
+/// below): every change goes through a handler, so the counters and indexes kept beside the
+/// tasks and instances cannot drift from them.
 #[derive(Clone)]
 pub struct State {
-    pub cluster: Cluster,
-    pub task_definitions: Vec<TaskDefinition>,
-    pub target_groups: Vec<crate::elb::target_group::TargetGroupSpec>,
+    pub(crate) cluster: Cluster,
+    pub(crate) task_definitions: Vec<TaskDefinition>,
+    pub(crate) target_groups: Vec<crate::elb::target_group::TargetGroupSpec>,
     /// What a task of each definition needs from an instance.
-    pub requirements: Vec<TaskRequirements>,
-    pub tasks: Vec<Task>,
+    pub(crate) requirements: Vec<TaskRequirements>,
+    pub(crate) tasks: Vec<Task>,
     /// Slots of forgotten standalone tasks, reused by the next tasks created (see
     /// [`State::forget_stopped_tasks`]).
-    pub free_task_slots: Vec<TaskId>,
+    pub(crate) free_task_slots: Vec<TaskId>,
     /// Standalone tasks that reached STOPPED in the current instant: forgotten at its end, so
     /// every handler of the instant still sees them.
-    pub stopped_standalone: Vec<TaskId>,
+    pub(crate) stopped_standalone: Vec<TaskId>,
     /// Service tasks that reached STOPPED, oldest first, with when: forgotten (their slots
     /// reused) `stopped_task_retention` later.
-    pub stopped_service_tasks: std::collections::VecDeque<(crate::engine::SimTime, TaskId)>,
+    pub(crate) stopped_service_tasks: std::collections::VecDeque<(crate::engine::SimTime, TaskId)>,
     /// Tasks created so far (the next task's `seq`).
-    pub tasks_created: u64,
+    pub(crate) tasks_created: u64,
     /// EC2 instances that booted while the cluster held its quota of container instances, in
     /// boot order: their agents retry, and the first registers when an instance leaves.
-    pub registrations_waiting: std::collections::VecDeque<(crate::ids::GroupId, crate::ids::ZoneId, u8)>,
-    pub services: Vec<Service>,
+    pub(crate) registrations_waiting: std::collections::VecDeque<(crate::ids::GroupId, crate::ids::ZoneId, u8)>,
+    pub(crate) services: Vec<Service>,
     /// Each instance group's desired capacity.
-    pub group_desired: Vec<u32>,
+    pub(crate) group_desired: Vec<u32>,
     /// Instances launching (between the ASG's decision and registration), per group.
-    pub group_launching: Vec<u32>,
+    pub(crate) group_launching: Vec<u32>,
     /// Of those, the ones whose zone is chosen (booting, not yet registered), per group and zone:
     /// the next launch counts them, so simultaneous launches spread over the zones as EC2 Auto
     /// Scaling balances them.
-    pub group_zone_launching: Vec<Vec<u32>>,
+    pub(crate) group_zone_launching: Vec<Vec<u32>>,
     /// Launches AZRebalance made per group and zone, not yet registered: each registration there
     /// lets the group terminate an instance in its most crowded zone.
-    pub rebalance_launching: Vec<Vec<u32>>,
+    pub(crate) rebalance_launching: Vec<Vec<u32>>,
     /// Capacity providers backed by instance groups, as the scenario lists them.
-    pub providers: Vec<super::capacity_providers::ProviderState>,
+    pub(crate) providers: Vec<super::capacity_providers::ProviderState>,
     /// The provider of each instance group, if any.
-    pub group_provider: Vec<Option<usize>>,
+    pub(crate) group_provider: Vec<Option<usize>>,
     /// Tasks in PROVISIONING in the cluster (the quota's count).
-    pub provisioning_total: u32,
+    pub(crate) provisioning_total: u32,
     /// RunTask tasks waiting in PROVISIONING, oldest first, and the last serial given.
-    pub standalone_provisioning: Vec<super::standalone_provisioning::StandaloneProvisioning>,
-    pub standalone_provisioning_serial: u32,
+    pub(crate) standalone_provisioning: Vec<super::standalone_provisioning::StandaloneProvisioning>,
+    pub(crate) standalone_provisioning_serial: u32,
     /// Per target group, its data plane when it has traffic (`[[traffic]]`), and whether it has.
-    pub traffic: Vec<Option<super::load_balancing::TargetGroupTraffic>>,
-    pub traffic_on: Vec<bool>,
+    pub(crate) traffic: Vec<Option<crate::elb::target_group_traffic::TargetGroupTraffic>>,
+    pub(crate) traffic_on: Vec<bool>,
     /// Some target group has traffic (else no task update has routing to keep).
-    pub any_traffic: bool,
+    pub(crate) any_traffic: bool,
     /// CloudWatch's per-minute metrics, for Service Auto Scaling.
-    pub cloudwatch: crate::autoscaling::cloudwatch::CloudWatch,
+    pub(crate) cloudwatch: crate::autoscaling::cloudwatch::CloudWatch,
     /// Target groups whose target kinds changed this instant (each once).
-    pub traffic_changed: Vec<usize>,
-    pub auto_scaling: super::service_auto_scaling::AutoScalingState,
+    pub(crate) traffic_changed: Vec<usize>,
+    pub(crate) auto_scaling: super::service_auto_scaling::AutoScalingState,
     /// Every data plane reports up to the end of this instant (the measured time may start).
-    pub cut_data_planes: bool,
+    pub(crate) cut_data_planes: bool,
     /// Services whose last placement failed, waiting for capacity.
-    pub waiting_services: Vec<ServiceId>,
+    pub(crate) waiting_services: Vec<ServiceId>,
     /// Services whose counts changed during the current instant.
-    pub touched_services: Vec<ServiceId>,
-    pub faults: Vec<Fault>,
+    pub(crate) touched_services: Vec<ServiceId>,
+    pub(crate) faults: Vec<Fault>,
     /// Standalone tasks launched per task group, for naming (`batch-17`).
-    pub standalone_launched: std::collections::BTreeMap<crate::ids::TaskGroupId, u32>,
+    pub(crate) standalone_launched: std::collections::BTreeMap<crate::ids::TaskGroupId, u32>,
     /// Standalone tasks launched in all.
-    pub standalone_tasks: u32,
+    pub(crate) standalone_tasks: u32,
     /// Standalone tasks whose essential container exited after doing its work.
-    pub standalone_completed: u32,
+    pub(crate) standalone_completed: u32,
     /// RunTask/StartTask outcomes: failures by reason.
-    pub run_task_failures: std::collections::BTreeMap<&'static str, u32>,
-    pub timeline: Vec<TimelineEvent>,
-    pub workloads: Vec<super::WorkloadState>,
+    pub(crate) run_task_failures: std::collections::BTreeMap<&'static str, u32>,
+    pub(crate) timeline: Vec<TimelineEvent>,
+    pub(crate) workloads: Vec<super::WorkloadState>,
     /// The cluster usage last reported to the observer.
-    pub reported_usage: crate::cluster::Usage,
-    pub settings: Settings,
-    pub end: SimTime,
+    pub(crate) reported_usage: crate::cluster::Usage,
+    pub(crate) settings: Settings,
+    pub(crate) end: SimTime,
+}
+
+/// Read-only views, for the simulation, the observer's callers and tests.
+impl State {
+    pub fn cluster(&self) -> &Cluster {
+        &self.cluster
+    }
+
+    /// Every task slot, in id order: live tasks, and stopped ones not yet forgotten (a forgotten
+    /// task's slot, listed in [`State::free_task_slots`], holds its last record until reused).
+    pub fn tasks(&self) -> &[Task] {
+        &self.tasks
+    }
+
+    pub fn task(&self, id: TaskId) -> &Task {
+        &self.tasks[id.index()]
+    }
+
+    /// Slots of forgotten tasks, waiting to be reused.
+    pub fn free_task_slots(&self) -> &[TaskId] {
+        &self.free_task_slots
+    }
+
+    pub fn services(&self) -> &[Service] {
+        &self.services
+    }
+
+    pub fn task_definitions(&self) -> &[TaskDefinition] {
+        &self.task_definitions
+    }
+
+    /// Each instance group's desired capacity.
+    pub fn group_desired(&self) -> &[u32] {
+        &self.group_desired
+    }
+
+    /// Tasks in PROVISIONING in the cluster.
+    pub fn provisioning_total(&self) -> u32 {
+        self.provisioning_total
+    }
+
+    /// EC2 instances booted while the cluster held its quota of container instances, waiting to
+    /// register: (group, zone, instance type index), in boot order.
+    pub fn registrations_waiting(&self) -> &std::collections::VecDeque<(crate::ids::GroupId, crate::ids::ZoneId, u8)> {
+        &self.registrations_waiting
+    }
+
+    /// Standalone tasks launched, and those whose essential container exited after its work.
+    pub fn standalone_tasks(&self) -> (u32, u32) {
+        (self.standalone_tasks, self.standalone_completed)
+    }
+
+    /// RunTask/StartTask failures by reason.
+    pub fn run_task_failures(&self) -> &std::collections::BTreeMap<&'static str, u32> {
+        &self.run_task_failures
+    }
+
+    pub fn workloads(&self) -> &[super::WorkloadState] {
+        &self.workloads
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The end of the run.
+    pub fn end(&self) -> SimTime {
+        self.end
+    }
 }
 
 impl State {
-    pub fn new(scenario: &Scenario, end: SimTime, seed: u64) -> State {
-        let mut cluster = Cluster::new(scenario.zones.clone(), scenario.groups.clone());
-        cluster.start_epoch_ms = scenario.start_epoch_ms;
-        let mut services = scenario
-            .services
-            .iter()
-            .enumerate()
-            .map(|(i, spec)| {
-                let group = cluster.task_group(&format!("service:{}", spec.name));
-                let td = &scenario.task_definitions[spec.task_definition.index()];
-                let mut constraints = spec.constraints.clone();
-                constraints.extend(td.placement_constraints.iter().cloned());
-                let first = Deployment::new(deployment_id(i, 0), spec.task_definition, SimTime::ZERO);
-                Service::new(ServiceId(i as u16), spec.clone(), group, constraints, first)
-            })
-            .collect::<Vec<Service>>();
-        let cloudwatch = super::service_auto_scaling::cloudwatch(scenario);
-        let auto_scaling = super::service_auto_scaling::AutoScalingState::new(&scenario.auto_scaling, &cloudwatch);
-        // Services placed by ECS's default chain keep a spread index (placement reads it).
-        use crate::ecs::placement::{SpreadField, Strategy};
-        let default_chain = [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)];
-        let indexed = |s: &Service| !s.spec.daemon && s.strategies == default_chain;
-        // Room is watched for the sizes those services' revisions take (another size, should a
-        // deployment bring one, is placed by a scan).
-        let revisions = scenario.timeline.iter().filter_map(|e| match &e.action {
-            crate::scenario::Action::UpdateService { service, task_definition: Some(td), .. } => {
-                indexed(&services[service.index()]).then_some(*td)
-            }
-            _ => None,
-        });
-        let sizes: Vec<(u32, u32)> = (services.iter().filter(|s| indexed(s)).map(|s| s.spec.task_definition))
-            .chain(revisions)
-            .map(|td| TaskRequirements::of(&scenario.task_definitions[td.index()]))
-            .map(|t| (t.cpu, t.memory_mib))
-            .collect();
-        cluster.watch_room(&sizes);
-        for svc in services.iter_mut().filter(|s| indexed(s)) {
-            cluster.index_spread(svc.group);
-            if scenario.settings.placement_tie_break != crate::ecs::placement::TieBreak::Random {
-                svc.stop_index = Some(crate::ecs::placement::stop_index::StopIndex::new(scenario.zones.len()));
-            }
-        }
-        State {
-            cluster,
-            task_definitions: scenario.task_definitions.clone(),
-            target_groups: scenario.target_groups.clone(),
-            requirements: scenario.task_definitions.iter().map(TaskRequirements::of).collect(),
-            tasks: Vec::new(),
-            free_task_slots: Vec::new(),
-            stopped_standalone: Vec::new(),
-            stopped_service_tasks: Default::default(),
-            tasks_created: 0,
-            registrations_waiting: Default::default(),
-            services,
-            group_desired: scenario.groups.iter().map(|g| g.count).collect(),
-            group_launching: vec![0; scenario.groups.len()],
-            group_zone_launching: vec![vec![0; scenario.zones.len()]; scenario.groups.len()],
-            rebalance_launching: vec![vec![0; scenario.zones.len()]; scenario.groups.len()],
-            providers: providers(scenario),
-            group_provider: {
-                let mut of = vec![None; scenario.groups.len()];
-                for (p, cp) in scenario.capacity_providers.iter().enumerate() {
-                    of[cp.group.index()] = Some(p);
-                }
-                of
-            },
-            provisioning_total: 0,
-            standalone_provisioning: Vec::new(),
-            traffic: super::load_balancing::data_planes(scenario, seed),
-            cloudwatch,
-            traffic_changed: Vec::new(),
-            auto_scaling,
-            cut_data_planes: false,
-            traffic_on: (0..scenario.target_groups.len()).map(|g| scenario.has_traffic(g)).collect(),
-            any_traffic: !scenario.traffic.is_empty(),
-            standalone_provisioning_serial: 0,
-            waiting_services: Vec::new(),
-            touched_services: Vec::new(),
-            faults: scenario.faults.clone(),
-            standalone_launched: Default::default(),
-            standalone_tasks: 0,
-            standalone_completed: 0,
-            run_task_failures: Default::default(),
-            timeline: scenario.timeline.clone(),
-            workloads: scenario.workloads.iter().cloned().map(super::WorkloadState::new).collect(),
-            settings: scenario.settings.clone(),
-            reported_usage: Default::default(),
-            end,
-        }
-    }
-
-    /// Time zero: the initial instances register, services are created, the timeline is queued.
-    pub fn start(&mut self, ctx: &mut Ctx<'_>, scenario: &Scenario) {
-        for (g, spec) in scenario.groups.iter().enumerate() {
-            for (i, kind) in spec.initial_kinds().enumerate() {
-                let zone = spec.zones[i % spec.zones.len()];
-                self.register_instance(ctx, crate::ids::GroupId(g as u16), zone, kind);
-            }
-        }
-        for i in 0..self.services.len() {
-            let sid = ServiceId(i as u16);
-            ctx.notice(Notice::DesiredCount { service: sid, desired: self.services[i].desired_count });
-            self.request_reconcile(ctx, sid);
-        }
-        for (i, e) in self.timeline.iter().enumerate() {
-            ctx.at(e.at, Event::Timeline(i));
-        }
-        for w in 0..self.workloads.len() {
-            self.schedule_first_arrival(ctx, w);
-        }
-        self.schedule_fault_windows(ctx);
-        self.start_auto_scaling(ctx);
-        if let Some(m) = scenario.measure_from.filter(|_| self.any_traffic) {
-            ctx.at(SimTime(m.0), Event::MeasureStart);
-        }
-    }
-
     pub fn handle(&mut self, ctx: &mut Ctx<'_>, event: Event) {
         match event {
             Event::TaskStep { task, epoch } => self.task_step(ctx, task, epoch),
@@ -235,7 +189,7 @@ impl State {
                 ctx,
                 iid,
                 "reclaimed by EC2 (Spot interruption)",
-                crate::ecs::task::StopCode::SpotInterruption,
+                crate::cluster::InstanceLoss::SpotReclaim,
             ),
             Event::ZoneRecovered(zone) => self.zone_recovered(ctx, zone),
             Event::ManagedScaling(p) => self.managed_scaling_tick(ctx, usize::from(p)),
@@ -250,7 +204,7 @@ impl State {
             Event::AppBreaks { task, epoch } => self.app_breaks(ctx, task, epoch),
             Event::SlowStartStep { task, epoch, index } => self.slow_start_step(ctx, task, epoch, index.into()),
             Event::CapacityBack(i) => {
-                if let crate::scenario::Action::InsufficientCapacity { instance_type, zone, .. } =
+                if let crate::control_plane::Action::InsufficientCapacity { instance_type, zone, .. } =
                     &self.timeline[i].action
                 {
                     let (instance_type, zone) = (instance_type.clone(), *zone);
@@ -425,34 +379,6 @@ impl State {
             self.free_task_slots.push(tid);
         }
     }
-}
-
-/// The scenario's capacity providers, each with what an empty instance of its group offers
-/// tasks: the type's resources less what the DAEMON services reserve on every instance
-/// ([INFER]: every daemon counted, whatever its constraints).
-fn providers(scenario: &Scenario) -> Vec<super::capacity_providers::ProviderState> {
-    let mut daemons = TaskRequirements::default();
-    for svc in scenario.services.iter().filter(|s| s.daemon) {
-        let t = TaskRequirements::of(&scenario.task_definitions[svc.task_definition.index()]);
-        daemons.cpu += t.cpu;
-        daemons.memory_mib += t.memory_mib;
-        daemons.enis += t.enis;
-        daemons.gpus += t.gpus;
-    }
-    scenario
-        .capacity_providers
-        .iter()
-        .map(|cp| {
-            let (smallest, largest) = scenario.groups[cp.group.index()].smallest_and_largest();
-            let shape = |k: &crate::cluster::InstanceTypeSpec| crate::ecs::managed_scaling::InstanceShape {
-                cpu: k.cpu.saturating_sub(daemons.cpu),
-                memory_mib: k.memory_mib.saturating_sub(daemons.memory_mib),
-                enis: k.eni_task_slots.saturating_sub(daemons.enis),
-                gpus: k.gpus.saturating_sub(daemons.gpus),
-            };
-            super::capacity_providers::ProviderState::new(cp.clone(), shape(&smallest), shape(&largest))
-        })
-        .collect()
 }
 
 /// ECS-style deployment ids (`ecs-svc/` and 19 digits), stable per service and deployment.

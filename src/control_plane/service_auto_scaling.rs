@@ -9,12 +9,11 @@ use crate::autoscaling::alarm::{self, AlarmState};
 use crate::autoscaling::cloudwatch::CloudWatch;
 use crate::autoscaling::policy::{self, Ask, Decision, TargetScaling};
 use crate::autoscaling::{Activity, AutoScaling, Metric, PolicyKind};
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::deployment::RolloutState;
 use crate::engine::{SimDuration, SimTime};
 use crate::ids::ServiceId;
-use crate::observer::Notice;
-use crate::scenario::Scenario;
-use crate::sim::{Ctx, Event, State};
 
 const MINUTE: SimDuration = SimDuration::from_mins(1);
 
@@ -73,33 +72,6 @@ impl AutoScalingState {
             spec: spec.clone(),
         }
     }
-}
-
-/// CloudWatch for a scenario: the metrics its policies and alarms read, metering every target
-/// group with traffic in front of a service whose CPU or memory is read, and those whose
-/// requests are.
-pub fn cloudwatch(scenario: &Scenario) -> CloudWatch {
-    let (a, tt) = (&scenario.auto_scaling, &scenario.settings.target_tracking);
-    let metrics = a.metrics();
-    let mut metered = vec![false; scenario.target_groups.len()];
-    for m in &metrics {
-        match *m {
-            Metric::Cpu(s) | Metric::Memory(s) => {
-                for lb in &scenario.services[s.index()].load_balancers {
-                    metered[lb.target_group] |= scenario.has_traffic(lb.target_group);
-                }
-            }
-            Metric::RequestCountPerTarget(g) | Metric::RequestCount(g) => metered[g] |= scenario.has_traffic(g),
-        }
-    }
-    let keep = (a.alarms.iter().map(|al| al.period_minutes as usize))
-        .chain([tt.high_datapoints as usize, tt.low_datapoints as usize])
-        .max()
-        .unwrap_or(1);
-    let cpu_known = (scenario.services.iter())
-        .map(|s| scenario.task_definitions[s.task_definition.index()].behavior.capacity_rps.is_some())
-        .collect();
-    CloudWatch::new(metrics, metered, cpu_known, keep)
 }
 
 impl State {

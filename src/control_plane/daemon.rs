@@ -5,11 +5,11 @@
 //! with at most N - ceil(N x minimumHealthyPercent / 100) instances without a healthy daemon task.
 
 use crate::cluster::InstanceStatus;
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, State};
 use crate::ecs::placement::{self, PlacementRequest};
 use crate::ecs::task::{DesiredStatus, StopCode};
 use crate::ids::{InstanceId, ServiceId, TaskId};
-use crate::observer::Notice;
-use crate::sim::{Ctx, State};
 
 impl State {
     pub fn reconcile_daemon(&mut self, ctx: &mut Ctx<'_>, sid: ServiceId) {

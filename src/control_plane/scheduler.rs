@@ -11,13 +11,13 @@
 //!    or below floor(desired x maximumPercent / 100);
 //! 3. scale in the PRIMARY deployment if it has more tasks than desired.
 
+use crate::control_plane::Notice;
+use crate::control_plane::capacity_providers::Launch;
+use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::deployment::DeploymentStatus;
 use crate::ecs::placement::{self, PlacementRequest, StopCandidate};
 use crate::ecs::task::{DesiredStatus, StopCode};
 use crate::ids::{ServiceId, TaskId};
-use crate::observer::Notice;
-use crate::sim::capacity_providers::Launch;
-use crate::sim::{Ctx, Event, State};
 
 /// ECS lists the tasks of one action in its service event; ecsim writes at most this many per
 /// event so large scale-ups stay readable.

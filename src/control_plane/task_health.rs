@@ -3,14 +3,15 @@
 //! LOAD-BALANCING §1.10). Every change is computed ahead from the check parameters and the
 //! app's behaviour, so a check that changes nothing costs no event.
 
-use crate::ecs::container_health::{self, Health, PassWindow};
+use crate::control_plane::CheckPhase;
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
+use crate::ecs::container_health::{self, Health};
 use crate::ecs::task::{Doom, LastStatus};
 use crate::ecs::task_definition::FaultKind;
 use crate::elb::target_group::{self, TargetState};
+use crate::engine::checks::{PassWindow, first_check_at_or_after};
 use crate::ids::TaskId;
-use crate::observer::Notice;
-use crate::scenario::CheckPhase;
-use crate::sim::{Ctx, Event, State};
 
 impl State {
     /// At RUNNING: schedules the task's container health changes and registers its targets.
@@ -105,7 +106,9 @@ impl State {
         let enters = state == TargetState::Healthy
             && slow > crate::engine::SimDuration::ZERO
             && self.traffic[g].as_ref().is_some_and(|t| {
-                t.kinds.iter().any(|k| k.kind.state == TargetState::Healthy && k.kind.weight >= 1.0 && k.kind.count > 0)
+                t.kinds()
+                    .iter()
+                    .any(|k| k.kind.state == TargetState::Healthy && k.kind.weight >= 1.0 && k.kind.count > 0)
             });
         self.update_task(ctx, tid, |t| {
             t.targets[index].1 = state;
@@ -146,7 +149,7 @@ impl State {
             }
             let tg = &self.target_groups[*g];
             let interval = tg.interval.max(crate::engine::SimDuration(1));
-            let k = container_health::first_check_at_or_after(*first, interval, 0, ctx.now);
+            let k = first_check_at_or_after(*first, interval, 0, ctx.now);
             let ut = u64::from(tg.unhealthy_threshold.max(1));
             let at = crate::engine::SimTime(first.0 + (k + ut - 1) * interval.0).after(tg.timeout);
             ctx.at(
@@ -214,7 +217,7 @@ impl State {
             Some(Doom::TargetGroup(g)) => {
                 format!("Task failed ELB health checks in (target-group {})", self.target_groups[g].name)
             }
-            Some(Doom::Retirement) => crate::sim::FARGATE_RETIREMENT.to_string(),
+            Some(Doom::Retirement) => crate::control_plane::FARGATE_RETIREMENT.to_string(),
             Some(Doom::ContainerHealth) | None => "Task failed container health checks".to_string(),
         }
     }

@@ -2,11 +2,11 @@
 //! steady state, and the deployment circuit breaker (SCHEDULING.md §4.5) that fails it and rolls
 //! back to the most recent COMPLETED deployment, or stalls when there is none.
 
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, State, deployment_id};
 use crate::ecs::deployment::{Deployment, DeploymentStatus, RolloutState};
 use crate::ecs::task::DesiredStatus;
 use crate::ids::{ServiceId, TaskDefId};
-use crate::observer::Notice;
-use crate::sim::{Ctx, State, deployment_id};
 
 impl State {
     /// UpdateService with a new task definition (or forceNewDeployment): a new PRIMARY

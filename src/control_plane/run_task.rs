@@ -9,11 +9,11 @@ use crate::ecs::capacity_provider_strategy::{StrategyItem, item_of, next_provide
 /// RunTask's failure reason when Fargate has no capacity for a task.
 const FARGATE_UNAVAILABLE: &str =
     "Capacity is unavailable at this time. Please try again later or in a different availability zone";
+use crate::control_plane::Notice;
+use crate::control_plane::standalone_provisioning::StandaloneProvisioning;
+use crate::control_plane::{Ctx, State};
 use crate::ecs::placement::{self, Constraint, PlacementRequest, Strategy, TieBreak};
 use crate::ids::{TaskDefId, TaskId};
-use crate::observer::Notice;
-use crate::sim::standalone_provisioning::StandaloneProvisioning;
-use crate::sim::{Ctx, State};
 
 impl State {
     fn standalone_group(&mut self, td: TaskDefId, group: Option<&str>) -> crate::ids::TaskGroupId {

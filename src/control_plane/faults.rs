@@ -1,26 +1,66 @@
 //! Failures: an instance terminated (scripted or seeded), and whole-AZ outages. ECS notices a
 //! lost instance after `instance_loss_detection`; its tasks stop serving at once.
 
+use crate::cluster::InstanceLoss;
 use crate::cluster::InstanceStatus;
-use crate::ecs::task::StopCode;
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
 use crate::engine::SimDuration;
-use crate::ids::{InstanceId, ZoneId};
-use crate::observer::Notice;
-use crate::sim::{Ctx, Event, State};
+use crate::ids::{GroupId, InstanceId, ServiceId, ZoneId};
+
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// Instances of these groups fail (terminated, replaced by their group).
+    InstanceFailures { groups: Vec<GroupId>, schedule: FaultSchedule },
+    /// Instances of these groups get a Spot interruption notice (terminated two minutes later).
+    SpotInterruptions { groups: Vec<GroupId>, schedule: FaultSchedule },
+    /// FARGATE_SPOT tasks of these services (all when empty) are reclaimed: with `mtbf`, each
+    /// task after an exponential lifetime from its placement; with `count`, tasks drawn at the
+    /// strike times.
+    FargateSpotInterruptions { services: Vec<ServiceId>, schedule: FaultSchedule },
+}
+
+impl Fault {
+    /// The instance groups whose instances it strikes (none for Fargate Spot: it strikes tasks).
+    pub fn groups(&self) -> &[GroupId] {
+        match self {
+            Fault::InstanceFailures { groups, .. } | Fault::SpotInterruptions { groups, .. } => groups,
+            Fault::FargateSpotInterruptions { .. } => &[],
+        }
+    }
+
+    pub fn schedule(&self) -> &FaultSchedule {
+        let (Fault::InstanceFailures { schedule, .. }
+        | Fault::SpotInterruptions { schedule, .. }
+        | Fault::FargateSpotInterruptions { schedule, .. }) = self;
+        schedule
+    }
+}
+
+/// When a seeded fault strikes.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FaultSchedule {
+    /// Each instance, from its registration, after an exponentially distributed lifetime with
+    /// this mean.
+    Mtbf(SimDuration),
+    /// `count` strikes at uniformly random times in `[from, to]`, each on an instance drawn
+    /// uniformly from the groups' instances alive at that moment.
+    Window { count: u32, from: SimDuration, to: SimDuration },
+}
 
 impl State {
     pub fn terminate_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str) {
-        self.lose_instance(ctx, iid, why, StopCode::InfrastructureHealth);
+        self.lose_instance(ctx, iid, why, InstanceLoss::Failure);
     }
 
-    /// The instance is gone: its tasks stop serving now and are STOPPED (with `code`) when ECS
-    /// notices.
-    pub fn lose_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, code: StopCode) {
+    /// The instance is gone (`how`, which decides its tasks' stop code): its tasks stop serving
+    /// now and are STOPPED when ECS notices.
+    pub fn lose_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, how: InstanceLoss) {
         let ci = self.cluster.instance_mut(iid);
         if ci.status == InstanceStatus::Inactive {
             return;
         }
-        ci.lost_stop_code = Some(code);
+        ci.lost_to = Some(how);
         self.remove_instance(ctx, iid, why, true);
     }
 

@@ -4,10 +4,37 @@
 
 use std::collections::VecDeque;
 
+use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::placement::{self, PlacementRequest, Strategy, TaskRequirements, TieBreak};
 use crate::engine::{SimDuration, SimTime};
-use crate::scenario::{Arrivals, Workload};
-use crate::sim::{Ctx, Event, State};
+use crate::ids::TaskDefId;
+
+/// When a workload's tasks arrive.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Arrivals {
+    /// Time between arrivals drawn from a distribution (exponential: a Poisson stream).
+    Interarrival(crate::engine::Distribution),
+    /// Given times, from the workload's start (a CSV of arrival times).
+    Times(Vec<SimDuration>),
+}
+
+/// A batch workload: a stream of RunTask calls for one task each, with sizes and run times drawn
+/// per task; tasks that cannot be placed wait in a FIFO queue until capacity frees up.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    pub name: String,
+    pub task_definition: TaskDefId,
+    pub group: Option<String>,
+    pub arrivals: Arrivals,
+    pub start: SimDuration,
+    pub end: Option<SimDuration>,
+    pub count: Option<u32>,
+    pub run: Option<crate::engine::Distribution>,
+    /// CPU units per task, chosen uniformly (empty: the task definition's).
+    pub cpu_choices: Vec<u32>,
+    pub memory_mib_choices: Vec<u32>,
+    pub strategies: Vec<crate::ecs::placement::Strategy>,
+}
 
 /// One queued task: when it arrived, its size and run time.
 #[derive(Clone, Copy, Debug)]

@@ -3,10 +3,10 @@
 //! and topping a zone back up when it recovers.
 
 use crate::cluster::MAX_CONTAINER_INSTANCES;
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, Event, State};
+use crate::control_plane::{Fault, FaultSchedule};
 use crate::ids::{GroupId, InstanceId, ZoneId};
-use crate::observer::Notice;
-use crate::scenario::{Fault, FaultSchedule};
-use crate::sim::{Ctx, Event, State};
 
 impl State {
     /// An EC2 instance the group launched has booted and its agent registers it, unless the

@@ -2,11 +2,11 @@
 //! for a service's tasks, RunTask calls and batch workloads alike. Only the subject named by
 //! `settings.explain` pays for the second, explaining pass over the cluster.
 
+use crate::control_plane::Notice;
+use crate::control_plane::{Ctx, State};
 use crate::ecs::placement::{Explanation, PlacementRequest, explain};
 use crate::ids::TaskId;
 use crate::name::Name;
-use crate::observer::Notice;
-use crate::sim::{Ctx, State};
 
 impl State {
     /// The explanation of `req`, if `--explain` names any of `subjects` (a service, a task
