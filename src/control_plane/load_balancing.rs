@@ -39,7 +39,7 @@ impl State {
         }
         for (keys, delta) in [(before, -1), (after, 1)] {
             for &(tg, service, task_definition, zone, state, answering, step) in keys {
-                let weight = if step >= crate::ecs::task::FULL_WEIGHT { 1.0 } else { (f64::from(step) + 0.5) / 10.0 };
+                let weight = crate::elb::slow_start::weight(step);
                 let Some(t) = self.traffic[tg].as_mut() else { continue };
                 let class = TargetClass { service, task_definition, zone, state, answering, weight };
                 let b = &self.task_definitions[task_definition.index()].behavior;

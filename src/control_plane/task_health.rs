@@ -9,8 +9,9 @@ use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::container_health::{self, Health};
 use crate::ecs::task::{Doom, LastStatus};
 use crate::ecs::task_definition::FaultKind;
+use crate::elb::slow_start;
 use crate::elb::target_group::{self, TargetState};
-use crate::engine::checks::{PassWindow, first_check_at_or_after};
+use crate::engine::checks::PassWindow;
 use crate::ids::TaskId;
 
 impl State {
@@ -104,18 +105,16 @@ impl State {
         let g = task.targets[index].0;
         let slow = self.target_groups[g].slow_start;
         let enters = state == TargetState::Healthy
-            && slow > crate::engine::SimDuration::ZERO
-            && self.traffic[g].as_ref().is_some_and(|t| {
-                t.kinds()
-                    .iter()
-                    .any(|k| k.kind.state == TargetState::Healthy && k.kind.weight >= 1.0 && k.kind.count > 0)
-            });
+            && self.traffic[g].as_ref().is_some_and(|t| slow_start::enters(slow, t.kinds()));
         self.update_task(ctx, tid, |t| {
             t.targets[index].1 = state;
             t.target_weights[index] = if enters { 0 } else { crate::ecs::task::FULL_WEIGHT };
         });
         if enters {
-            ctx.at(ctx.now.after(slow_step(slow)), Event::SlowStartStep { task: tid, epoch, index: index as u8 });
+            ctx.at(
+                ctx.now.after(slow_start::step(slow)),
+                Event::SlowStartStep { task: tid, epoch, index: index as u8 },
+            );
         }
         self.notify_targets(ctx, tid, Some(&before));
         self.health_changed(ctx, tid);
@@ -130,7 +129,10 @@ impl State {
         let slow = self.target_groups[task.targets[index].0].slow_start;
         self.update_task(ctx, tid, |t| t.target_weights[index] += 1);
         if self.tasks[tid.index()].target_weights[index] < crate::ecs::task::FULL_WEIGHT {
-            ctx.at(ctx.now.after(slow_step(slow)), Event::SlowStartStep { task: tid, epoch, index: index as u8 });
+            ctx.at(
+                ctx.now.after(slow_start::step(slow)),
+                Event::SlowStartStep { task: tid, epoch, index: index as u8 },
+            );
         }
     }
 
@@ -147,11 +149,7 @@ impl State {
             if !self.traffic_on[*g] || !checked {
                 continue;
             }
-            let tg = &self.target_groups[*g];
-            let interval = tg.interval.max(crate::engine::SimDuration(1));
-            let k = first_check_at_or_after(*first, interval, 0, ctx.now);
-            let ut = u64::from(tg.unhealthy_threshold.max(1));
-            let at = crate::engine::SimTime(first.0 + (k + ut - 1) * interval.0).after(tg.timeout);
+            let at = self.target_groups[*g].unhealthy_once_silent(*first, ctx.now);
             ctx.at(
                 at,
                 Event::TargetHealth { task: tid, epoch: task.epoch, index: i as u8, state: TargetState::Unhealthy },
@@ -278,10 +276,4 @@ impl State {
             ctx.notice(Notice::log(kind).service(svc).task(&task.name).message(message));
         }
     }
-}
-
-/// Slow start ramps a target's weight up in ten steps, each the ramp's mean over it [INFER: the
-/// documented linear ramp, stepped so that routing changes at ten instants, not continuously].
-fn slow_step(duration: crate::engine::SimDuration) -> crate::engine::SimDuration {
-    crate::engine::SimDuration(duration.0 / 10)
 }

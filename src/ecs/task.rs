@@ -142,8 +142,7 @@ pub struct Task {
     pub stop_key: Option<crate::ecs::placement::stop_index::StopKey>,
 }
 
-/// A target's step outside slow start (weight 1).
-pub const FULL_WEIGHT: u8 = 10;
+pub use crate::elb::slow_start::FULL_WEIGHT;
 
 /// Which health check condemned a task (LOAD-BALANCING §1.10 item 5: the stopped reason names it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

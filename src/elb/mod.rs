@@ -2,6 +2,7 @@
 
 pub mod data_plane;
 pub mod routing;
+pub mod slow_start;
 pub mod target_group;
 pub mod target_group_traffic;
 pub mod traffic;

@@ -35,6 +35,19 @@ pub struct TargetGroupSpec {
     pub slow_start: SimDuration,
 }
 
+impl TargetGroupSpec {
+    /// When a target whose checks began at `first_check` is found unhealthy if its app stops
+    /// answering at `silent_from`: `unhealthy_threshold` failed checks, the first at or after
+    /// that moment, the last known when its timeout expires (LOAD-BALANCING §7 example 3: 35-65 s
+    /// with the defaults).
+    pub fn unhealthy_once_silent(&self, first_check: SimTime, silent_from: SimTime) -> SimTime {
+        let interval = self.interval.max(SimDuration(1));
+        let k = first_check_at_or_after(first_check, interval, 0, silent_from);
+        let threshold = u64::from(self.unhealthy_threshold.max(1));
+        SimTime(first_check.0 + (k + threshold - 1) * interval.0).after(self.timeout)
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TargetState {
     Initial,
@@ -139,6 +152,11 @@ mod tests {
     fn lb_example_3_break() {
         let w = PassWindow { from: s(0), until: Some(s(100)) };
         assert_eq!(transitions(&alb(30, 5, 5, 2), s(0), w, true), [(s(0), Healthy), (s(155), Unhealthy)]);
+        // A host lost at 100 s: the same moment, from the closed form a lost host's targets use.
+        assert_eq!(alb(30, 5, 5, 2).unhealthy_once_silent(s(0), s(100)), s(155));
+        // The bounds the example gives: 35 s after a break just before a check, 65 s just after.
+        assert_eq!(alb(30, 5, 5, 2).unhealthy_once_silent(s(0), s(120)), s(155));
+        assert_eq!(alb(30, 5, 5, 2).unhealthy_once_silent(s(0), SimTime(90_001)), s(155));
     }
 
     /// LB §7 example 5: fast settings I=5, HT=2, UT=2, T=4: healthy at the first check; broken
