@@ -43,10 +43,10 @@ fn cluster() -> (Cluster, ecsim::ids::TaskGroupId) {
     for i in 0..1000u16 {
         let id = c.register_instance(GroupId(0), ZoneId(i % 3), 0, SimTime::ZERO);
         let used = rng.below(9) as u32;
-        let ci = c.instance_mut(id);
-        ci.cpu_free -= used * 256;
-        ci.memory_mib_free -= used * 1024;
-        c.sync_slot(id);
+        c.update_instance(id, |ci| {
+            ci.cpu_free -= used * 256;
+            ci.memory_mib_free -= used * 1024;
+        });
         c.count_group_task(id, tg, used as i32 / 3);
     }
     (c, tg)

@@ -31,21 +31,21 @@ pub fn check(state: &State) -> Result<(), Violation> {
     let cluster = &state.cluster;
     let mut usage = crate::cluster::Usage::default();
     let counted = |ci: &&crate::cluster::ContainerInstance| !cluster.groups[ci.group.index()].fargate;
-    for ci in cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive).filter(counted) {
+    for ci in cluster.instances().iter().filter(|ci| ci.status != InstanceStatus::Inactive).filter(counted) {
         usage.cpu_registered += u64::from(ci.cpu_registered);
         usage.cpu_reserved += u64::from(ci.cpu_registered - ci.cpu_free);
         usage.memory_mib_registered += u64::from(ci.memory_mib_registered);
         usage.memory_mib_reserved += u64::from(ci.memory_mib_registered - ci.memory_mib_free);
     }
-    if usage != cluster.usage {
-        return fail("cluster_usage_adds_up", format!("kept {:?}, instances sum to {usage:?}", cluster.usage));
+    if usage != cluster.usage() {
+        return fail("cluster_usage_adds_up", format!("kept {:?}, instances sum to {usage:?}", cluster.usage()));
     }
     let live: Vec<crate::ids::InstanceId> =
-        cluster.instances.iter().filter(|ci| ci.status != InstanceStatus::Inactive).map(|ci| ci.id).collect();
-    if live != cluster.live {
+        cluster.instances().iter().filter(|ci| ci.status != InstanceStatus::Inactive).map(|ci| ci.id).collect();
+    if live != cluster.live() {
         return fail(
             "capacity_index_in_sync",
-            format!("the live list {:?} is not the live instances {live:?}", cluster.live),
+            format!("the live list {:?} is not the live instances {live:?}", cluster.live()),
         );
     }
     for (g, booting) in state.group_zone_launching.iter().enumerate() {
@@ -58,7 +58,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
         }
     }
     let mut group_counts = vec![vec![0u32; cluster.zones.len()]; cluster.task_groups.len()];
-    for ci in &cluster.instances {
+    for ci in cluster.instances() {
         let (mut cpu, mut mem, mut enis, mut gpus) = (0u64, 0u64, 0u32, 0u32);
         let mut ports: Vec<u16> = AGENT_RESERVED_PORTS.to_vec();
         for &tid in &ci.tasks {
@@ -96,17 +96,17 @@ pub fn check(state: &State) -> Result<(), Violation> {
                 ),
             );
         }
-        if state.cluster.slots[ci.id.index()] != crate::cluster::Slot::of(ci) {
+        if state.cluster.slots()[ci.id.index()] != crate::cluster::Slot::of(ci) {
             return fail(
                 "capacity_index_in_sync",
                 format!(
                     "{}: placement's slot {:?} disagrees with the instance",
                     ci.ec2_instance_id,
-                    state.cluster.slots[ci.id.index()]
+                    state.cluster.slots()[ci.id.index()]
                 ),
             );
         }
-        for (g, counts) in state.cluster.group_instance_counts.iter().enumerate() {
+        for (g, counts) in state.cluster.group_instance_counts().iter().enumerate() {
             if counts[ci.id.index()] != ci.group_task_count(crate::ids::TaskGroupId(g as u32)) {
                 return fail(
                     "capacity_index_in_sync",
@@ -144,7 +144,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
             group_counts[g.index()][ci.zone.index()] += c;
         }
     }
-    let mut per_instance_group = vec![Vec::<(u32, u32)>::new(); cluster.instances.len()];
+    let mut per_instance_group = vec![Vec::<(u32, u32)>::new(); cluster.instances().len()];
     let mut counts = vec![ServiceCounts::default(); state.services.len()];
     for t in &state.tasks {
         if t.holds_resources && !cluster.instance(t.instance).tasks.contains(&t.id) {
@@ -196,7 +196,7 @@ pub fn check(state: &State) -> Result<(), Violation> {
             s.doomed += u32::from(c.doomed);
         }
     }
-    for ci in &cluster.instances {
+    for ci in cluster.instances() {
         let mut want = per_instance_group[ci.id.index()].clone();
         want.sort_unstable();
         let mut have: Vec<(u32, u32)> = ci.group_task_counts.iter().map(|(g, c)| (g.0, *c)).collect();
@@ -208,10 +208,10 @@ pub fn check(state: &State) -> Result<(), Violation> {
             );
         }
     }
-    if group_counts != cluster.group_zone_counts {
+    if group_counts != cluster.group_zone_counts() {
         return fail(
             "zone_counts_match_tasks",
-            format!("zone counts {:?} vs {:?}", cluster.group_zone_counts, group_counts),
+            format!("zone counts {:?} vs {:?}", cluster.group_zone_counts(), group_counts),
         );
     }
     for (svc, want) in state.services.iter().zip(counts) {
@@ -266,11 +266,11 @@ fn check_stop_indexes(state: &State) -> Result<(), Violation> {
 /// each.
 fn check_spread_indexes(state: &State) -> Result<(), Violation> {
     let cluster = &state.cluster;
-    for (g, ix) in cluster.spread_indexes.iter().enumerate() {
+    for (g, ix) in cluster.spread_indexes().iter().enumerate() {
         let Some(ix) = ix else { continue };
         let mut want = crate::cluster::spread_index::SpreadIndex::new(cluster.zones.len());
-        for &id in &cluster.live {
-            want.insert(cluster.slots[id.index()].zone, cluster.group_instance_counts[g][id.index()], id);
+        for &id in cluster.live() {
+            want.insert(cluster.slots()[id.index()].zone, cluster.group_instance_counts()[g][id.index()], id);
         }
         if !ix.same(&want) {
             return fail(
@@ -286,11 +286,11 @@ fn check_spread_indexes(state: &State) -> Result<(), Violation> {
 /// take placements and have that much CPU and memory free.
 fn check_room_index(state: &State) -> Result<(), Violation> {
     let cluster = &state.cluster;
-    let mut want = crate::cluster::room_index::RoomIndex::new(cluster.zones.len(), &cluster.room.sizes);
-    for &id in &cluster.live {
-        want.update(id.index(), &crate::cluster::capacity_index::Slot::default(), &cluster.slots[id.index()]);
+    let mut want = crate::cluster::room_index::RoomIndex::new(cluster.zones.len(), &cluster.room().sizes);
+    for &id in cluster.live() {
+        want.update(id.index(), &crate::cluster::capacity_index::Slot::default(), &cluster.slots()[id.index()]);
     }
-    let same = want.room.iter().zip(&cluster.room.room).all(|(w, k)| w.iter().zip(k).all(|(a, b)| a.same(b)));
+    let same = want.room.iter().zip(&cluster.room().room).all(|(w, k)| w.iter().zip(k).all(|(a, b)| a.same(b)));
     if !same {
         return fail(
             "room_index_in_sync",
@@ -338,7 +338,7 @@ fn check_capacity(state: &State) -> Result<(), Violation> {
     let mut live = vec![0u32; cluster.groups.len()];
     let mut busy = vec![0u32; cluster.groups.len()];
     let mut of_type: Vec<Vec<u32>> = cluster.groups.iter().map(|g| vec![0; g.types.len()]).collect();
-    for ci in &cluster.instances {
+    for ci in cluster.instances() {
         let non_daemon = ci.tasks.iter().filter(|t| !daemon(&state.tasks[t.index()])).count() as u32;
         if non_daemon != ci.non_daemon_tasks {
             return fail(
@@ -356,19 +356,20 @@ fn check_capacity(state: &State) -> Result<(), Violation> {
         }
         busy[ci.group.index()] += u32::from(non_daemon > 0);
     }
-    if live != cluster.group_live_instances || busy != cluster.group_busy_instances {
+    if live != cluster.group_live_instances() || busy != cluster.group_busy_instances() {
         return fail(
             "instance_counts_add_up",
             format!(
                 "per group: kept {:?} live and {:?} busy, instances say {live:?} and {busy:?}",
-                cluster.group_live_instances, cluster.group_busy_instances
+                cluster.group_live_instances(),
+                cluster.group_busy_instances()
             ),
         );
     }
-    if of_type != cluster.type_live {
+    if of_type != cluster.type_live() {
         return fail(
             "type_counts_add_up",
-            format!("live instances per group and type: kept {:?}, instances say {of_type:?}", cluster.type_live),
+            format!("live instances per group and type: kept {:?}, instances say {of_type:?}", cluster.type_live()),
         );
     }
     let mut per_provider = vec![std::collections::BTreeMap::<crate::ids::TaskDefId, u32>::new(); state.providers.len()];

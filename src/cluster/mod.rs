@@ -3,6 +3,7 @@
 
 pub mod capacity_index;
 pub mod container_instance;
+mod corruption;
 pub mod instance_types;
 
 /// ECS's quota of container instances per cluster (SCHEDULING.md §2.6, not adjustable).
@@ -192,6 +193,10 @@ impl Usage {
     }
 }
 
+/// The cluster. Its instances and everything kept about them (the capacity index, usage, live
+/// lists, per-group and per-type counts, the room and spread indexes) are the cluster's own: an
+/// instance changes only through [`Cluster::update_instance`], which brings them up to date, so
+/// no caller can leave them behind.
 #[derive(Clone, Debug)]
 pub struct Cluster {
     pub zones: Vec<String>,
@@ -199,43 +204,43 @@ pub struct Cluster {
     pub groups: Vec<InstanceGroupSpec>,
     /// Instances launched per group so far, for naming (`web-asg-4`).
     pub launched_per_group: Vec<u32>,
-    pub instances: Vec<ContainerInstance>,
+    instances: Vec<ContainerInstance>,
     /// Placement's compact view of `instances`, index for index (see [`capacity_index`]).
-    pub slots: Vec<Slot>,
+    slots: Vec<Slot>,
     /// The instances not INACTIVE, in registration order: what placement scans. A terminated
     /// instance keeps its record (reports name it) but costs nothing after, so a run that
     /// replaces instances all day scans the fleet it has, not every instance it ever had.
-    pub live: Vec<InstanceId>,
+    live: Vec<InstanceId>,
     /// Tasks with desired status RUNNING per task group and instance, dense: what spread over
     /// instances and distinctInstance read in a scan (each instance's sparse list serves queries).
-    pub group_instance_counts: Vec<Vec<u32>>,
+    group_instance_counts: Vec<Vec<u32>>,
     /// Task group names (`service:web`), indexed by `TaskGroupId`.
     pub task_groups: Vec<String>,
     /// Tasks with desired status RUNNING per task group and zone: what AZ spread counts.
-    pub group_zone_counts: Vec<Vec<u32>>,
+    group_zone_counts: Vec<Vec<u32>>,
     /// CPU and memory registered and reserved over the instances not INACTIVE, kept up to
     /// date by `sync_slot` (what the cluster usage plot shows).
-    pub usage: Usage,
+    usage: Usage,
     /// Instances in DRAINING status (the scheduler has work while any exists).
-    pub draining_instances: u32,
+    draining_instances: u32,
     /// Live (not INACTIVE) instances per instance group.
-    pub group_live_instances: Vec<u32>,
+    group_live_instances: Vec<u32>,
     /// Some group is Fargate's stand-in (placement then checks each instance's pool).
     pub has_fargate: bool,
     /// CPU and memory registered and reserved per group (Fargate's stand-ins included), kept by
     /// `sync_slot`: what usage in instance-hours and Fargate vCPU- and GB-hours integrates.
-    pub group_usage: Vec<Usage>,
+    group_usage: Vec<Usage>,
     /// Groups whose usage or live instances changed since the observer last heard (each once).
-    pub groups_changed: Vec<GroupId>,
+    groups_changed: Vec<GroupId>,
     group_changed: Vec<bool>,
     /// Instances per instance group holding at least one task not of a DAEMON service (what
     /// managed scaling calls busy).
-    pub group_busy_instances: Vec<u32>,
+    group_busy_instances: Vec<u32>,
     /// (group, type) of each EC2 instance that came or went since the observer last heard:
     /// what instance-hours per type follow (rare: launches and terminations only).
-    pub type_live_changed: Vec<(GroupId, u8)>,
+    type_live_changed: Vec<(GroupId, u8)>,
     /// Live instances per group and type.
-    pub type_live: Vec<Vec<u32>>,
+    type_live: Vec<Vec<u32>>,
     /// (type name, zone) pairs EC2 has no capacity for now (`insufficient_capacity` windows):
     /// an Auto Scaling group launches another of its types there, or in another zone.
     pub capacity_short: Vec<(String, ZoneId)>,
@@ -243,9 +248,85 @@ pub struct Cluster {
     pub start_epoch_ms: i64,
     /// Per task group, its spread index when one was asked for (services placed by spread over
     /// zones then instances, ECS's default).
-    pub spread_indexes: Vec<Option<spread_index::SpreadIndex>>,
+    spread_indexes: Vec<Option<spread_index::SpreadIndex>>,
     /// Which instances have room for each task size the spread indexes place.
-    pub room: room_index::RoomIndex,
+    room: room_index::RoomIndex,
+}
+
+/// Read-only views of what the cluster keeps.
+impl Cluster {
+    /// Every instance registered over the run (INACTIVE ones keep their record), by id.
+    pub fn instances(&self) -> &[ContainerInstance] {
+        &self.instances
+    }
+
+    /// Placement's compact view of the instances, index for index (see [`capacity_index`]).
+    pub fn slots(&self) -> &[Slot] {
+        &self.slots
+    }
+
+    /// The instances not INACTIVE, in registration order.
+    pub fn live(&self) -> &[InstanceId] {
+        &self.live
+    }
+
+    /// Tasks with desired status RUNNING per task group and instance.
+    pub fn group_instance_counts(&self) -> &[Vec<u32>] {
+        &self.group_instance_counts
+    }
+
+    /// Tasks with desired status RUNNING per task group and zone.
+    pub fn group_zone_counts(&self) -> &[Vec<u32>] {
+        &self.group_zone_counts
+    }
+
+    /// CPU and memory registered and reserved over the live EC2 instances.
+    pub fn usage(&self) -> Usage {
+        self.usage
+    }
+
+    /// Instances in DRAINING status.
+    pub fn draining_instances(&self) -> u32 {
+        self.draining_instances
+    }
+
+    /// Live instances per instance group.
+    pub fn group_live_instances(&self) -> &[u32] {
+        &self.group_live_instances
+    }
+
+    /// CPU and memory registered and reserved per group.
+    pub fn group_usage(&self) -> &[Usage] {
+        &self.group_usage
+    }
+
+    /// Instances per group holding a task not of a DAEMON service.
+    pub fn group_busy_instances(&self) -> &[u32] {
+        &self.group_busy_instances
+    }
+
+    /// Live instances per group and type.
+    pub fn type_live(&self) -> &[Vec<u32>] {
+        &self.type_live
+    }
+
+    /// Per task group, its spread index when one is kept.
+    pub fn spread_indexes(&self) -> &[Option<spread_index::SpreadIndex>] {
+        &self.spread_indexes
+    }
+
+    /// Which instances have room for each watched task size.
+    pub fn room(&self) -> &room_index::RoomIndex {
+        &self.room
+    }
+
+    /// The (group, type) pairs whose live instances changed since the last call, each once.
+    pub fn take_changed_types(&mut self) -> Vec<(GroupId, u8)> {
+        let mut changed = std::mem::take(&mut self.type_live_changed);
+        changed.sort_unstable();
+        changed.dedup();
+        changed
+    }
 }
 
 impl Cluster {
@@ -303,8 +384,19 @@ impl Cluster {
         self.instances[id.index()].status == InstanceStatus::Draining
     }
 
-    pub fn instance_mut(&mut self, id: InstanceId) -> &mut ContainerInstance {
-        &mut self.instances[id.index()]
+    /// Changes an instance with `f`, then brings up to date everything the cluster keeps about
+    /// it (its slot in the capacity index, usage, live lists, DRAINING count, room and spread
+    /// indexes): the one way to change an instance.
+    pub fn update_instance<R>(&mut self, id: InstanceId, f: impl FnOnce(&mut ContainerInstance) -> R) -> R {
+        let draining = self.is_draining(id);
+        let r = f(&mut self.instances[id.index()]);
+        match (draining, self.is_draining(id)) {
+            (false, true) => self.draining_instances += 1,
+            (true, false) => self.draining_instances -= 1,
+            _ => {}
+        }
+        self.sync_slot(id);
+        r
     }
 
     pub fn zone_name(&self, z: ZoneId) -> &str {
@@ -390,7 +482,7 @@ impl Cluster {
     }
 
     /// Re-reads an instance's slot after its resources, status or agent connection changed.
-    pub fn sync_slot(&mut self, id: InstanceId) {
+    fn sync_slot(&mut self, id: InstanceId) {
         let ci = &self.instances[id.index()];
         let old = self.slots[id.index()];
         let new = Slot::of(ci);
@@ -523,9 +615,25 @@ impl Cluster {
         self.group_live_instances[group.index()]
     }
 
-    /// A task takes its place on an instance (`daemon`: a DAEMON service's task).
-    pub fn hold_task(&mut self, iid: InstanceId, tid: crate::ids::TaskId, daemon: bool) {
+    /// Task `tid` takes its place on `iid`: `cpu` units and `memory_mib` (its definition's or
+    /// RunTask's overrides), and the ENIs, GPUs and ports of `req` (`daemon`: a DAEMON
+    /// service's task). Returns the dynamic host ports the agent assigned.
+    pub fn hold_task(
+        &mut self,
+        iid: InstanceId,
+        tid: crate::ids::TaskId,
+        req: &TaskRequirements,
+        (cpu, memory_mib): (u32, u32),
+        daemon: bool,
+    ) -> Vec<u16> {
         let ci = &mut self.instances[iid.index()];
+        ci.cpu_free = ci.cpu_free.saturating_sub(cpu);
+        ci.memory_mib_free = ci.memory_mib_free.saturating_sub(memory_mib);
+        ci.eni_free = ci.eni_free.saturating_sub(req.enis);
+        ci.gpus_free = ci.gpus_free.saturating_sub(req.gpus);
+        container_instance::insert_sorted(&mut ci.ports_tcp, &req.ports_tcp);
+        container_instance::insert_sorted(&mut ci.ports_udp, &req.ports_udp);
+        let dynamic_ports = ci.take_dynamic_ports(req.dynamic_ports).unwrap_or_default();
         ci.tasks.push(tid);
         if !daemon {
             ci.non_daemon_tasks += 1;
@@ -533,11 +641,30 @@ impl Cluster {
                 self.group_busy_instances[ci.group.index()] += 1;
             }
         }
+        self.sync_slot(iid);
+        dynamic_ports
     }
 
-    /// A task gives its place back.
-    pub fn release_task(&mut self, iid: InstanceId, tid: crate::ids::TaskId, daemon: bool) {
+    /// Task `tid` gives back what [`Cluster::hold_task`] gave it.
+    pub fn release_task(
+        &mut self,
+        iid: InstanceId,
+        tid: crate::ids::TaskId,
+        req: &TaskRequirements,
+        (cpu, memory_mib): (u32, u32),
+        dynamic_ports: &[u16],
+        daemon: bool,
+    ) {
         let ci = &mut self.instances[iid.index()];
+        ci.cpu_free += cpu;
+        ci.memory_mib_free += memory_mib;
+        ci.eni_free += req.enis;
+        ci.gpus_free += req.gpus;
+        container_instance::remove_sorted(&mut ci.ports_tcp, &req.ports_tcp);
+        container_instance::remove_sorted(&mut ci.ports_udp, &req.ports_udp);
+        for p in dynamic_ports {
+            ci.dynamic_ports_used.remove(p);
+        }
         ci.tasks.retain(|&t| t != tid);
         if !daemon {
             ci.non_daemon_tasks -= 1;
@@ -545,6 +672,7 @@ impl Cluster {
                 self.group_busy_instances[ci.group.index()] -= 1;
             }
         }
+        self.sync_slot(iid);
     }
 
     pub fn find_instance(&self, ec2_instance_id: &str) -> Option<InstanceId> {

@@ -329,11 +329,11 @@ impl State {
     /// impairment has lasted `impaired_instance_tolerance`, and not within its health check grace
     /// period after launch, and then replaces it.
     pub fn impair_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
-        let ci = self.cluster.instance_mut(iid);
+        let ci = self.cluster.instance(iid);
         if ci.impaired_since.is_some() || ci.status == crate::cluster::InstanceStatus::Inactive {
             return;
         }
-        ci.impaired_since = Some(ctx.now);
+        self.cluster.update_instance(iid, |ci| ci.impaired_since = Some(ctx.now));
         let ci = self.cluster.instance(iid);
         let spec = &self.cluster.groups[ci.group.index()];
         // Launched `launch_time` before it registered (those of time zero at zero).
@@ -390,7 +390,7 @@ impl State {
         }
         let alive: Vec<InstanceId> = self
             .cluster
-            .instances
+            .instances()
             .iter()
             .filter(|ci| ci.status != crate::cluster::InstanceStatus::Inactive && fault.groups().contains(&ci.group))
             .map(|ci| ci.id)

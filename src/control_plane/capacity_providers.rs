@@ -253,9 +253,9 @@ impl State {
         let state = &self.providers[p];
         let scaling = state.spec.managed_scaling.unwrap_or_default();
         let g = state.spec.group.index();
-        let live = self.cluster.group_live_instances[g];
+        let live = self.cluster.group_live_instances()[g];
         let n = live + self.group_launching[g];
-        let busy = self.cluster.group_busy_instances[g].min(live);
+        let busy = self.cluster.group_busy_instances()[g].min(live);
         let needed = instances_needed(
             state.smallest,
             state.largest,
@@ -308,7 +308,7 @@ impl State {
         let reading = ProviderReading {
             provider: p,
             cpr_hundredths: (reading.percent() * 100.0).round() as u32,
-            instances: self.cluster.group_live_instances[g],
+            instances: self.cluster.group_live_instances()[g],
             desired: self.group_desired[g],
             provisioning: self.providers[p].provisioning,
         };
@@ -406,13 +406,14 @@ impl State {
     /// dying with it, or with managed draining DRAINING first and terminated once it runs no
     /// task or when the lifecycle hook times out.
     pub fn terminate_by_group(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, draining: bool) {
-        let ci = self.cluster.instance_mut(iid);
-        ci.lost_to = Some(InstanceLoss::Termination);
+        self.cluster.update_instance(iid, |ci| {
+            ci.lost_to = Some(InstanceLoss::Termination);
+            ci.terminate_when_drained = draining;
+        });
         if !draining {
             self.remove_instance(ctx, iid, &format!("terminated by its Auto Scaling group {why}"), false);
             return;
         }
-        ci.terminate_when_drained = true;
         self.drain_instance(ctx, iid, &format!("managed draining: its Auto Scaling group terminates it {why}"));
         ctx.at(ctx.now.after(self.settings.managed_draining_timeout), Event::DrainedTermination(iid));
         self.terminate_if_drained(ctx, iid);

@@ -16,7 +16,7 @@ impl State {
         let svc = &self.services[sid.index()];
         let eligible: Vec<InstanceId> = self
             .cluster
-            .instances
+            .instances()
             .iter()
             .filter(|ci| ci.accepts_placement() && placement::member_of_ok(&self.cluster, &svc.constraints, ci))
             .map(|ci| ci.id)

@@ -15,8 +15,7 @@ impl State {
     /// DRAINING: nothing new is placed here; its service tasks are replaced within
     /// minimumHealthyPercent and maximumPercent (the scheduler's rolling step).
     pub fn drain_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str) {
-        let ci = self.cluster.instance_mut(iid);
-        if ci.status != InstanceStatus::Active {
+        if self.cluster.instance(iid).status != InstanceStatus::Active {
             return;
         }
         let now = ctx.now;
@@ -24,7 +23,6 @@ impl State {
             ci.status = InstanceStatus::Draining;
             ci.draining_since = Some(now);
         });
-        self.cluster.sync_slot(iid);
         let ci = self.cluster.instance(iid);
         let message = format!(
             "Container instance {} set to DRAINING ({why}); it runs {}.",
@@ -40,13 +38,12 @@ impl State {
     }
 
     pub fn activate_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
-        let ci = self.cluster.instance_mut(iid);
+        let ci = self.cluster.instance(iid);
         if ci.status != InstanceStatus::Draining || ci.spot_notice {
             return;
         }
         let name = ci.ec2_instance_id.clone();
         self.set_instance_status(iid, |ci| ci.status = InstanceStatus::Active);
-        self.cluster.sync_slot(iid);
         self.reconcile_daemons(ctx);
         ctx.notice(
             Notice::log("INSTANCE_ACTIVE").instance(&name).message(format!("Container instance {name} set to ACTIVE.")),
@@ -57,12 +54,12 @@ impl State {
     /// EC2's two-minute warning. With Spot instance draining on, the agent sets the instance
     /// DRAINING at once; either way EC2 terminates it at the deadline.
     pub fn spot_notice(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId) {
-        let ci = self.cluster.instance_mut(iid);
+        let ci = self.cluster.instance(iid);
         if ci.status == InstanceStatus::Inactive || ci.spot_notice {
             return;
         }
-        ci.spot_notice = true;
         let (group, name) = (ci.group, ci.ec2_instance_id.clone());
+        self.cluster.update_instance(iid, |ci| ci.spot_notice = true);
         let drains = self.cluster.groups[group.index()].spot_instance_draining;
         let message = format!("EC2 Spot interruption notice for {name}: the instance terminates in 2 minutes.");
         ctx.notice(Notice::log("SPOT_INTERRUPTION_NOTICE").instance(&name).message(message));
@@ -85,12 +82,11 @@ impl State {
     /// The agent's connection drops or returns (SCHEDULING.md §6.3): while disconnected nothing
     /// is placed there and its tasks are left as they are, still counted (not rescheduled).
     pub fn set_agent_connected(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, connected: bool) {
-        let ci = self.cluster.instance_mut(iid);
+        let ci = self.cluster.instance(iid);
         if ci.status == InstanceStatus::Inactive || ci.agent_connected == connected {
             return;
         }
-        ci.agent_connected = connected;
-        self.cluster.sync_slot(iid);
+        self.cluster.update_instance(iid, |ci| ci.agent_connected = connected);
         let name = self.cluster.instance(iid).ec2_instance_id.clone();
         let (kind, what) =
             if connected { ("AGENT_CONNECTED", "reconnected") } else { ("AGENT_DISCONNECTED", "disconnected") };
@@ -107,7 +103,9 @@ impl State {
         if self.cluster.instance(iid).status == InstanceStatus::Inactive {
             return;
         }
-        self.cluster.instance_mut(iid).lost_reason = Some("Container instance deregistration forced by user".into());
+        self.cluster.update_instance(iid, |ci| {
+            ci.lost_reason = Some("Container instance deregistration forced by user".into())
+        });
         self.remove_instance(ctx, iid, "deregistered (force); its containers keep running, orphaned", false);
     }
 

@@ -176,8 +176,7 @@ impl State {
             .collect();
         for iid in hosts {
             // A closed stand-in takes no task; those running on it go on.
-            self.cluster.instance_mut(iid).agent_connected = available;
-            self.cluster.sync_slot(iid);
+            self.cluster.update_instance(iid, |ci| ci.agent_connected = available);
         }
         let provider = &self.cluster.groups[group.index()].name;
         let place = zone.map_or("any Availability Zone".to_string(), |z| self.cluster.zone_name(z).to_string());

@@ -56,11 +56,10 @@ impl State {
     /// The instance is gone (`how`, which decides its tasks' stop code): its tasks stop serving
     /// now and are STOPPED when ECS notices.
     pub fn lose_instance(&mut self, ctx: &mut Ctx<'_>, iid: InstanceId, why: &str, how: InstanceLoss) {
-        let ci = self.cluster.instance_mut(iid);
-        if ci.status == InstanceStatus::Inactive {
+        if self.cluster.instance(iid).status == InstanceStatus::Inactive {
             return;
         }
-        ci.lost_to = Some(how);
+        self.cluster.update_instance(iid, |ci| ci.lost_to = Some(how));
         self.remove_instance(ctx, iid, why, true);
     }
 
@@ -73,7 +72,6 @@ impl State {
         });
         let ci = self.cluster.instance(iid);
         let (group, zone) = (ci.group, ci.zone);
-        self.cluster.sync_slot(iid);
         self.capacity_changed(ctx, group);
         let ci = self.cluster.instance(iid);
         let held = crate::words::count(ci.tasks.len() as u64, "task");
@@ -83,7 +81,7 @@ impl State {
             let message = format!("Fargate capacity in {zone_name} {why}; it ran {held}.");
             ctx.notice(Notice::log("FARGATE_CAPACITY_LOST").message(message));
             let reason = format!("Task stopped: the Fargate infrastructure in {zone_name} failed.");
-            self.cluster.instance_mut(iid).lost_reason = Some(reason.into());
+            self.cluster.update_instance(iid, |ci| ci.lost_reason = Some(reason.into()));
         } else {
             let message = format!(
                 "EC2 instance {} ({}, {}) {why}; it held {held}.",
@@ -127,7 +125,7 @@ impl State {
         ctx.notice(Notice::log("AZ_OUTAGE").message(message));
         let victims: Vec<InstanceId> = self
             .cluster
-            .instances
+            .instances()
             .iter()
             .filter(|ci| ci.zone == zone && ci.status != InstanceStatus::Inactive)
             .map(|ci| ci.id)

@@ -128,7 +128,7 @@ impl State {
         // Old tasks that are not healthy can always go; healthy ones only above the floor.
         let old_not_healthy = old_live - (c.healthy - of(&c.healthy_per_deployment));
         let stoppable = old_not_healthy > 0 || healthy > min_healthy;
-        if self.cluster.draining_instances == 0 && (old_live == 0 || !rolling || !stoppable) {
+        if self.cluster.draining_instances() == 0 && (old_live == 0 || !rolling || !stoppable) {
             return false;
         }
         let pool = StopPool::Retire { rolling, primary };
@@ -365,7 +365,7 @@ impl State {
             return;
         }
         let c = svc.counts;
-        let counts = &self.cluster.group_zone_counts[svc.group.index()];
+        let counts = &self.cluster.group_zone_counts()[svc.group.index()];
         let spread = |zones: &[usize]| {
             let min = zones.iter().map(|&z| (counts[z], z)).min().unwrap_or((0, 0));
             let max = zones.iter().map(|&z| counts[z]).max().unwrap_or(0);
@@ -479,7 +479,7 @@ impl State {
     ) -> Option<TaskId> {
         let svc = &self.services[sid.index()];
         if let Some(ix) = &svc.stop_index {
-            return ix.next(&self.cluster.group_zone_counts[svc.group.index()], |c| pool.takes(c));
+            return ix.next(&self.cluster.group_zone_counts()[svc.group.index()], |c| pool.takes(c));
         }
         let tid = placement::choose_task_to_stop(
             &self.cluster,

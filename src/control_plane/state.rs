@@ -275,19 +275,13 @@ impl State {
         }
     }
 
-    /// Changes an instance's status with `f`, keeping the cluster's count of DRAINING instances
-    /// and its tasks' places in their services' census (a task on a DRAINING instance is
-    /// leaving).
+    /// Changes an instance's status with `f` (the cluster keeps its own books) and its tasks'
+    /// places in their services' census (a task on a DRAINING instance is leaving).
     pub fn set_instance_status(&mut self, iid: InstanceId, f: impl FnOnce(&mut crate::cluster::ContainerInstance)) {
         let before = self.cluster.is_draining(iid);
-        f(self.cluster.instance_mut(iid));
+        self.cluster.update_instance(iid, f);
         if self.cluster.is_draining(iid) == before {
             return;
-        }
-        if before {
-            self.cluster.draining_instances -= 1;
-        } else {
-            self.cluster.draining_instances += 1;
         }
         for i in 0..self.cluster.instance(iid).tasks.len() {
             let tid = self.cluster.instance(iid).tasks[i];
@@ -330,24 +324,21 @@ impl State {
         }
         self.touched_services = touched;
         self.forget_stopped_tasks(ctx.now);
-        if self.cluster.usage != self.reported_usage {
-            self.reported_usage = self.cluster.usage;
-            ctx.notice(Notice::ClusterUsage(self.cluster.usage));
+        if self.cluster.usage() != self.reported_usage {
+            self.reported_usage = self.cluster.usage();
+            ctx.notice(Notice::ClusterUsage(self.cluster.usage()));
         }
         if self.any_traffic {
             let cut = std::mem::take(&mut self.cut_data_planes);
             self.report_routing(ctx, cut);
         }
         for group in self.cluster.take_changed_groups() {
-            let usage = self.cluster.group_usage[group.index()];
-            let instances = self.cluster.group_live_instances[group.index()];
+            let usage = self.cluster.group_usage()[group.index()];
+            let instances = self.cluster.group_live_instances()[group.index()];
             ctx.notice(Notice::GroupUsage { group, instances, usage });
         }
-        let mut changed = std::mem::take(&mut self.cluster.type_live_changed);
-        changed.sort_unstable();
-        changed.dedup();
-        for (group, kind) in changed {
-            let instances = self.cluster.type_live[group.index()][usize::from(kind)];
+        for (group, kind) in self.cluster.take_changed_types() {
+            let instances = self.cluster.type_live()[group.index()][usize::from(kind)];
             ctx.notice(Notice::InstanceTypeLive { group, kind, instances });
         }
     }

@@ -4,7 +4,6 @@
 //! ([INFER] §6.5: released at STOPPED).
 
 use crate::cluster::InstanceLoss;
-use crate::cluster::container_instance::{insert_sorted, remove_sorted};
 use crate::control_plane::Notice;
 use crate::control_plane::{Ctx, Event, State};
 use crate::ecs::census::CensusKey;
@@ -98,20 +97,10 @@ impl State {
         let ready_after = self.task_definitions[td_id.index()].behavior.ready_after.sample(&mut ctx.rng.health);
         let req = &self.requirements[td_id.index()];
         let (cpu, memory_mib) = size.unwrap_or((req.cpu, req.memory_mib));
-        let ci = self.cluster.instance_mut(iid);
-        ci.cpu_free = ci.cpu_free.saturating_sub(cpu);
-        ci.memory_mib_free = ci.memory_mib_free.saturating_sub(memory_mib);
-        ci.eni_free = ci.eni_free.saturating_sub(req.enis);
-        ci.gpus_free = ci.gpus_free.saturating_sub(req.gpus);
-        insert_sorted(&mut ci.ports_tcp, &req.ports_tcp);
-        insert_sorted(&mut ci.ports_udp, &req.ports_udp);
-        let dynamic_ports = ci.take_dynamic_ports(req.dynamic_ports).unwrap_or_default();
-        let zone = ci.zone;
         let daemon = service.is_some_and(|(sid, _)| self.services[sid.index()].spec.daemon);
-        self.cluster.hold_task(iid, tid, daemon);
-        let asg = self.cluster.instance(iid).group;
+        let dynamic_ports = self.cluster.hold_task(iid, tid, req, (cpu, memory_mib), daemon);
+        let (zone, asg) = (self.cluster.instance(iid).zone, self.cluster.instance(iid).group);
         self.capacity_changed(ctx, asg);
-        self.cluster.sync_slot(iid);
         self.tasks_created += 1;
         let task = Task {
             id: tid,
@@ -293,7 +282,10 @@ impl State {
         self.deployment_task_healthy(sid, self.tasks[tid.index()].deployment);
         let svc = &self.services[sid.index()];
         // A deployment, an unhealthy task or a draining instance may now move on.
-        if svc.deployments.len() > 1 || svc.counts.doomed > 0 || svc.rebalancing || self.cluster.draining_instances > 0
+        if svc.deployments.len() > 1
+            || svc.counts.doomed > 0
+            || svc.rebalancing
+            || self.cluster.draining_instances() > 0
         {
             self.request_reconcile(ctx, sid);
         }
@@ -432,24 +424,14 @@ impl State {
         if self.tasks[tid.index()].holds_resources {
             let req = &self.requirements[td_id.index()];
             let (cpu, memory_mib) = (self.tasks[tid.index()].cpu, self.tasks[tid.index()].memory_mib);
-            let ci = self.cluster.instance_mut(iid);
-            ci.cpu_free += cpu;
-            ci.memory_mib_free += memory_mib;
-            ci.eni_free += req.enis;
-            ci.gpus_free += req.gpus;
-            remove_sorted(&mut ci.ports_tcp, &req.ports_tcp);
-            remove_sorted(&mut ci.ports_udp, &req.ports_udp);
-            for p in &self.tasks[tid.index()].dynamic_ports {
-                ci.dynamic_ports_used.remove(p);
-            }
             let daemon = sid.is_some_and(|s| self.services[s.index()].spec.daemon);
-            self.cluster.release_task(iid, tid, daemon);
+            let ports = &self.tasks[tid.index()].dynamic_ports;
+            self.cluster.release_task(iid, tid, req, (cpu, memory_mib), ports, daemon);
             let ci = self.cluster.instance(iid);
             if sid.is_none() {
                 self.stopped_standalone.push(tid);
             }
             let drained = ci.status == crate::cluster::InstanceStatus::Draining && ci.tasks.is_empty();
-            self.cluster.sync_slot(iid);
             self.tasks[tid.index()].holds_resources = false;
             if self.cluster.instance(iid).status == crate::cluster::InstanceStatus::Draining {
                 // The daemon task leaves a draining instance after the last replica task.

@@ -282,12 +282,12 @@ impl State {
                 return out;
             }
             InstanceTarget::Group { group, count, pick } => (
-                self.cluster.instances.iter().filter(live).filter(|ci| ci.group == *group).map(|ci| ci.id).collect(),
+                self.cluster.instances().iter().filter(live).filter(|ci| ci.group == *group).map(|ci| ci.id).collect(),
                 *count,
                 *pick,
             ),
             InstanceTarget::Zone { zone, count, pick } => (
-                self.cluster.instances.iter().filter(live).filter(|ci| ci.zone == *zone).map(|ci| ci.id).collect(),
+                self.cluster.instances().iter().filter(live).filter(|ci| ci.zone == *zone).map(|ci| ci.id).collect(),
                 *count,
                 *pick,
             ),

@@ -44,16 +44,10 @@ impl<H: crate::observer::History> Simulation<H> {
         let placed = self.placed_task();
         let s = &mut self.state;
         let instance_of = |s: &super::State, t: TaskId| s.tasks[t.index()].instance;
+        if let Some(done) = s.cluster.corrupt(name, placed.map(|t| (t, instance_of(s, t)))) {
+            return done;
+        }
         match name {
-            "cluster_usage_adds_up" => s.cluster.usage.cpu_reserved += 1,
-            "instance_counts_add_up" => {
-                let Some(busy) = s.cluster.group_busy_instances.first_mut() else { return false };
-                *busy += 1;
-            }
-            "type_counts_add_up" => {
-                let Some(n) = s.cluster.type_live.first_mut().and_then(|t| t.first_mut()) else { return false };
-                *n += 1;
-            }
             "provisioning_counts_add_up" => {
                 let Some(p) = s.providers.iter_mut().find(|p| p.provisioning > 0) else { return false };
                 p.provisioning -= 1;
@@ -66,12 +60,6 @@ impl<H: crate::observer::History> Simulation<H> {
                 let Some(zones) = s.group_zone_launching.first_mut().and_then(|z| z.first_mut()) else { return false };
                 *zones += 1;
             }
-            "no_task_on_two_instances" => {
-                let Some(t) = placed else { return false };
-                let home = instance_of(s, t);
-                let Some(other) = s.cluster.instances.iter().position(|ci| ci.id != home) else { return false };
-                s.cluster.instances[other].tasks.push(t);
-            }
             "no_instance_overcommitted" => {
                 let Some(t) = placed else { return false };
                 let ci = s.cluster.instance(instance_of(s, t));
@@ -80,20 +68,6 @@ impl<H: crate::observer::History> Simulation<H> {
             "resource_ledger_balances" => {
                 let Some(t) = placed else { return false };
                 s.tasks[t.index()].cpu -= 1;
-            }
-            "capacity_index_in_sync" => {
-                let Some(slot) = s.cluster.slots.first_mut() else { return false };
-                slot.cpu_free ^= 1;
-            }
-            "gpu_ledger_balances" | "eni_ledger_balances" | "port_ledger_balances" => {
-                let Some(ci) = s.cluster.instances.first_mut() else { return false };
-                match name {
-                    "gpu_ledger_balances" => ci.gpus_free += 1,
-                    "eni_ledger_balances" => ci.eni_free += 1,
-                    _ => ci.ports_tcp.push(u16::MAX),
-                }
-                let id = ci.id;
-                s.cluster.sync_slot(id);
             }
             "no_port_used_twice" => {
                 let Some(t) = placed else { return false };
@@ -107,10 +81,9 @@ impl<H: crate::observer::History> Simulation<H> {
             "no_task_on_inactive_instance" => {
                 let Some(t) = placed else { return false };
                 let iid = instance_of(s, t);
-                s.cluster.instances[iid.index()].status = InstanceStatus::Inactive;
-                // Re-reading the slot takes the instance out of the usage totals too, so that only
-                // the task on the terminated instance is wrong.
-                s.cluster.sync_slot(iid);
+                // Through the cluster, which takes the instance out of its usage totals too, so
+                // that only the task on the terminated instance is wrong.
+                s.cluster.update_instance(iid, |ci| ci.status = InstanceStatus::Inactive);
             }
             "no_placement_on_draining_instance" => {
                 // A task placed after the instance began draining: one placed after time zero.
@@ -118,10 +91,10 @@ impl<H: crate::observer::History> Simulation<H> {
                     return false;
                 };
                 let (iid, created) = (t.instance, t.created_at);
-                let ci = &mut s.cluster.instances[iid.index()];
-                ci.status = InstanceStatus::Draining;
-                ci.draining_since = Some(SimTime(created.0 - 1));
-                s.cluster.sync_slot(iid);
+                s.cluster.update_instance(iid, |ci| {
+                    ci.status = InstanceStatus::Draining;
+                    ci.draining_since = Some(SimTime(created.0 - 1));
+                });
             }
             "no_task_before_registration" => {
                 let Some(t) = s.tasks.iter().find(|t| t.holds_resources && t.desired_status == DesiredStatus::Running)
@@ -130,42 +103,11 @@ impl<H: crate::observer::History> Simulation<H> {
                 };
                 let (tid, iid, created) = (t.id, t.instance, t.created_at);
                 s.tasks[tid.index()].last_status = LastStatus::Pending;
-                s.cluster.instances[iid.index()].registered_at = SimTime(created.0 + 1);
-            }
-            "group_counts_match_tasks" => {
-                let Some(ci) = s.cluster.instances.iter_mut().find(|ci| !ci.group_task_counts.is_empty()) else {
-                    return false;
-                };
-                ci.group_task_counts[0].1 += 1;
-                let (g, i) = (ci.group_task_counts[0].0, ci.id);
-                s.cluster.group_instance_counts[g.index()][i.index()] += 1;
-            }
-            "zone_counts_match_tasks" => {
-                let Some(counts) = s.cluster.group_zone_counts.first_mut().and_then(|z| z.first_mut()) else {
-                    return false;
-                };
-                *counts += 1;
+                s.cluster.update_instance(iid, |ci| ci.registered_at = SimTime(created.0 + 1));
             }
             "service_counts_match_tasks" => {
                 let Some(svc) = s.services.first_mut() else { return false };
                 svc.counts.live += 1;
-            }
-            "room_index_in_sync" => {
-                // An instance with room for the first size said to have none.
-                let Some(bits) =
-                    s.cluster.room.room.first_mut().and_then(|z| z.iter_mut().find(|b| b.0.iter().any(|w| *w != 0)))
-                else {
-                    return false;
-                };
-                let Some(w) = bits.0.iter_mut().find(|w| **w != 0) else { return false };
-                *w &= *w - 1;
-            }
-            "spread_index_in_sync" => {
-                let Some(ix) = s.cluster.spread_indexes.iter_mut().flatten().next() else { return false };
-                let Some(set) = ix.zones.iter_mut().find(|z| !z.is_empty()) else { return false };
-                let Some(&(n, id)) = set.iter().next() else { return false };
-                set.remove(&(n, id));
-                set.insert((n + 1, id));
             }
             "stop_index_in_sync" => {
                 // A task filed as if its instance held one more of its group.
@@ -220,7 +162,7 @@ impl<H: crate::observer::History> Simulation<H> {
         let extra = (bound + 1).saturating_sub(svc.counts.live);
         let req = s.requirements[svc.deployments[primary].task_definition.index()].clone();
         for _ in 0..extra {
-            let fits = self.state.cluster.instances.iter().find(|ci| {
+            let fits = self.state.cluster.instances().iter().find(|ci| {
                 ci.status == InstanceStatus::Active
                     && ci.cpu_free >= req.cpu
                     && ci.memory_mib_free >= req.memory_mib

@@ -190,7 +190,7 @@ impl<H: History> Simulation<H> {
         let queued = self.state.workloads.iter().map(|w| w.queued() as u64).sum::<u64>();
         let within = self.queue.len() as u64 <= s.max_pending_events
             && tasks <= s.max_tasks
-            && self.state.cluster.instances.len() as u64 <= s.max_instances_registered
+            && self.state.cluster.instances().len() as u64 <= s.max_instances_registered
             && log <= s.max_log_lines
             && queued <= s.max_queued_jobs;
         if within {
@@ -205,7 +205,7 @@ impl<H: History> Simulation<H> {
                 "max_tasks",
             ),
             (
-                self.state.cluster.instances.len() as u64,
+                self.state.cluster.instances().len() as u64,
                 s.max_instances_registered,
                 "container instances registered over the run",
                 "max_instances_registered",

@@ -58,7 +58,7 @@ fn times_of(r: &ecsim::observer::RunResult, kind: &str) -> Vec<f64> {
 
 /// Registered instances of the group.
 fn instances(sim: &ecsim::sim::Simulation) -> u32 {
-    sim.cluster().group_live_instances[0]
+    sim.cluster().group_live_instances()[0]
 }
 
 /// Example 14, from zero: an empty group and 4 tasks of half an instance each. The tasks wait in

@@ -492,7 +492,7 @@ fn worked_example_26_asg_health_check_grace() {
     // The group replaces it: two instances again once the new one registers.
     let mut sim = sim(&scenario("300s", "1m"));
     sim.run_until(at_s(300.0 + 60.0)).unwrap();
-    assert_eq!(sim.cluster().group_live_instances[0], 2);
+    assert_eq!(sim.cluster().group_live_instances()[0], 2);
 }
 
 /// Instances per zone and per type name of the group's live instances.

@@ -123,7 +123,7 @@ fn e_pl3_spread_then_binpack_accumulates_imbalance() {
         + &service("b", 4, strategy);
     let mut s = sim(&toml);
     s.run_until(at_s(1.0)).unwrap();
-    let per_instance: Vec<usize> = s.cluster().instances.iter().map(|ci| ci.tasks.len()).collect();
+    let per_instance: Vec<usize> = s.cluster().instances().iter().map(|ci| ci.tasks.len()).collect();
     assert_eq!(per_instance, [4, 2, 2], "g-1 holds 2 of a and 2 of b");
 }
 

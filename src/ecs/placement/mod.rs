@@ -258,12 +258,12 @@ pub(super) fn constraint_checks<'a>(
 /// instance whose slot fits).
 pub(super) fn fits_beyond_slot(cluster: &Cluster, req: &PlacementRequest<'_>, i: usize) -> bool {
     let t = req.task;
-    let ci = &cluster.instances[i];
+    let ci = &cluster.instances()[i];
     req.admits(cluster, ci)
         && (t.ports_tcp.is_empty() || ci.ports_free(&ci.ports_tcp, &t.ports_tcp))
         && (t.ports_udp.is_empty() || ci.ports_free(&ci.ports_udp, &t.ports_udp))
         && req.constraints.iter().all(|c| match c {
-            Constraint::DistinctInstance => cluster.group_instance_counts[req.group.index()][i] == 0,
+            Constraint::DistinctInstance => cluster.group_instance_counts()[req.group.index()][i] == 0,
             Constraint::MemberOf { expr, .. } => expr.matches(ci, cluster),
         })
 }
@@ -297,7 +297,7 @@ pub(super) fn score(
     match (s, ctx) {
         (Strategy::Random, _) => 0,
         (Strategy::Spread(SpreadField::Zone), _) => {
-            i64::from(cluster.group_zone_counts[req.group.index()][ci.zone.index()])
+            i64::from(cluster.group_zone_counts()[req.group.index()][ci.zone.index()])
         }
         (Strategy::Spread(SpreadField::Instance), _) => i64::from(ci.group_task_count(req.group)),
         (Strategy::Spread(SpreadField::Attribute(name)), StrategyCtx::AttributeCounts(counts)) => {
@@ -344,12 +344,12 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
         && req.constraints.is_empty()
         && req.pool.is_none()
         && !cluster.has_fargate;
-    let slots = &cluster.slots;
+    let slots = cluster.slots();
     let ok = |i: usize| slots[i].fits(t) && (slot_only || fits_beyond_slot(cluster, req, i));
     let n = req.strategies.len().min(MAX_STRATEGIES);
     let chain = &req.strategies[..n];
     let random = req.is_random();
-    let live = &cluster.live;
+    let live = cluster.live();
     if chain.iter().all(|s| *s == Strategy::Random) {
         return if random {
             pick_uniform(live.len(), |j| ok(live[j].index()), rng).map(|j| live[j.index()])
@@ -362,14 +362,14 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     // A constraint to one zone (AZ rebalancing) is the index looked at in that zone alone.
     let beyond_constraints =
         t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.pool.is_none() && !cluster.has_fargate;
-    if let Some(ix) = cluster.spread_indexes[req.group.index()].as_ref()
+    if let Some(ix) = cluster.spread_indexes()[req.group.index()].as_ref()
         && beyond_constraints
         && let Some(zone) = zone_only(cluster, req.constraints)
         && !random
         && matches!(chain, [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)])
-        && let Some(room) = cluster.room.of((t.cpu, t.memory_mib))
+        && let Some(room) = cluster.room().of((t.cpu, t.memory_mib))
     {
-        return ix.best(&cluster.group_zone_counts[req.group.index()], room, zone, |i| slots[i].fits(t));
+        return ix.best(&cluster.group_zone_counts()[req.group.index()], room, zone, |i| slots[i].fits(t));
     }
     if let Some(scorers) = slot_scorers(chain) {
         // A fixed number of scores lets the compiler unroll the key.
@@ -383,8 +383,8 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
         };
     }
     let ctxs: Vec<StrategyCtx<'_>> = chain.iter().map(|s| StrategyCtx::of(cluster, req.group, s)).collect();
-    let zone_counts = &cluster.group_zone_counts[req.group.index()];
-    let instance_counts = &cluster.group_instance_counts[req.group.index()];
+    let zone_counts = &cluster.group_zone_counts()[req.group.index()];
+    let instance_counts = &cluster.group_instance_counts()[req.group.index()];
     let mut best = [i64::MAX; MAX_STRATEGIES];
     let mut ties: Vec<InstanceId> = Vec::new();
     let mut first: Option<InstanceId> = None;
@@ -404,7 +404,7 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
                 Strategy::Spread(SpreadField::Instance) => i64::from(instance_counts[i]),
                 Strategy::Binpack(Resource::Cpu) => i64::from(slot.cpu_free - t.cpu),
                 Strategy::Binpack(Resource::Memory) => i64::from(slot.memory_mib_free - t.memory_mib),
-                _ => score(cluster, req, s, c, &cluster.instances[i]),
+                _ => score(cluster, req, s, c, &cluster.instances()[i]),
             };
             if order == std::cmp::Ordering::Equal {
                 order = v.cmp(&best[k]);

@@ -46,7 +46,7 @@ pub fn choose_task_to_stop(
         match s {
             Strategy::Random => {}
             Strategy::Spread(SpreadField::Zone) => {
-                let counts = &cluster.group_zone_counts[group.index()];
+                let counts = &cluster.group_zone_counts()[group.index()];
                 keep_max(&mut cands, |c| i64::from(counts[c.zone.index()]));
             }
             Strategy::Spread(SpreadField::Instance) => {

@@ -22,8 +22,8 @@ pub(super) struct SlotScan<'a, 'r> {
 impl SlotScan<'_, '_> {
     pub fn run<const N: usize>(&self, scorers: [SlotScore; N], rng: &mut SimRng) -> Option<InstanceId> {
         let (cluster, req, t) = (self.cluster, self.req, self.req.task);
-        let zone_counts = &cluster.group_zone_counts[req.group.index()];
-        let instance_counts = &cluster.group_instance_counts[req.group.index()];
+        let zone_counts = &cluster.group_zone_counts()[req.group.index()];
+        let instance_counts = &cluster.group_instance_counts()[req.group.index()];
         // Each score fits in 32 bits, so the chain's lexicographic order is the order of the
         // scores packed into one u128, first strategy highest. With N fixed the fold unrolls,
         // so each strategy's branch goes the same way on every instance.
@@ -68,13 +68,13 @@ impl SlotScan<'_, '_> {
         }
         // Every instance live (no failure yet): a straight pass over the index; else through the
         // live list, so that instances gone long ago cost nothing.
-        if cluster.live.len() == cluster.slots.len() {
-            for (i, slot) in cluster.slots.iter().enumerate() {
+        if cluster.live().len() == cluster.slots().len() {
+            for (i, slot) in cluster.slots().iter().enumerate() {
                 consider!(i, slot);
             }
         } else {
-            for &id in &cluster.live {
-                consider!(id.index(), &cluster.slots[id.index()]);
+            for &id in cluster.live() {
+                consider!(id.index(), &cluster.slots()[id.index()]);
             }
         }
         let (_, first) = best?;

@@ -21,25 +21,25 @@ fn random_cluster(rng: &mut SimRng) -> (Cluster, Vec<TaskGroupId>) {
     c.watch_room(&sizes);
     for i in 0..(5 + rng.below(40)) {
         let id = c.register_instance(GroupId(0), ZoneId((rng.below(3)) as u16), 0, SimTime::ZERO);
-        let ci = c.instance_mut(id);
-        // Coarse steps so that ties are common.
-        ci.cpu_free -= 256 * rng.below(9) as u32;
-        ci.memory_mib_free -= 1024 * rng.below(8) as u32;
-        ci.eni_free -= rng.below(3) as u32;
-        if rng.below(8) == 0 {
-            ci.status = InstanceStatus::Draining;
-        }
-        if rng.below(10) == 0 {
-            ci.agent_connected = false;
-        }
-        if rng.below(4) == 0 {
-            ci.ports_tcp.push(8080);
-        }
-        if i % 7 == 0 {
-            ci.attributes.push(("tier".into(), "gold".into()));
-            ci.attributes.sort();
-        }
-        c.sync_slot(id);
+        c.update_instance(id, |ci| {
+            // Coarse steps so that ties are common.
+            ci.cpu_free -= 256 * rng.below(9) as u32;
+            ci.memory_mib_free -= 1024 * rng.below(8) as u32;
+            ci.eni_free -= rng.below(3) as u32;
+            if rng.below(8) == 0 {
+                ci.status = InstanceStatus::Draining;
+            }
+            if rng.below(10) == 0 {
+                ci.agent_connected = false;
+            }
+            if rng.below(4) == 0 {
+                ci.ports_tcp.push(8080);
+            }
+            if i % 7 == 0 {
+                ci.attributes.push(("tier".into(), "gold".into()));
+                ci.attributes.sort();
+            }
+        });
         for &g in &groups {
             c.count_group_task(id, g, rng.below(3) as i32);
         }
@@ -60,7 +60,7 @@ const PALETTE: [fn() -> Strategy; 7] = [
 /// The candidates the narrowing model leaves, in registration order.
 fn reference(cluster: &Cluster, req: &PlacementRequest<'_>) -> Vec<InstanceId> {
     let mut cands: Vec<&ContainerInstance> = cluster
-        .instances
+        .instances()
         .iter()
         .filter(|ci| ci.status != InstanceStatus::Inactive && check_instance(cluster, req, ci).is_none())
         .collect();
@@ -121,10 +121,9 @@ fn the_spread_index_agrees_with_the_narrowing_model() {
     for case in 0..2000 {
         let (mut cluster, groups) = random_cluster(&mut rng);
         // Some instances go INACTIVE: the index forgets them.
-        for id in cluster.live.clone() {
+        for id in cluster.live().to_vec() {
             if rng.below(6) == 0 {
-                cluster.instance_mut(id).status = InstanceStatus::Inactive;
-                cluster.sync_slot(id);
+                cluster.update_instance(id, |ci| ci.status = InstanceStatus::Inactive);
             }
         }
         let task = TaskRequirements {
@@ -146,7 +145,7 @@ fn the_spread_index_agrees_with_the_narrowing_model() {
             constraints: &constraints,
             tie_break: TieBreak::Ordered,
         };
-        assert!(cluster.spread_indexes[groups[0].index()].is_some(), "the index answers");
+        assert!(cluster.spread_indexes()[groups[0].index()].is_some(), "the index answers");
         let want = reference(&cluster, &req);
         let got = try_place(&cluster, &req, &mut rng);
         assert_eq!(got, want.first().copied(), "case {case}");
@@ -166,7 +165,7 @@ fn the_stop_index_agrees_with_the_narrowing_model() {
     for case in 0..1500 {
         let (mut cluster, groups) = random_cluster(&mut rng);
         let group = groups[0];
-        let live: Vec<InstanceId> = cluster.live.clone();
+        let live: Vec<InstanceId> = cluster.live().to_vec();
         // Tasks of a service: (id, instance, class, pending, healthy).
         let mut tasks = Vec::new();
         for i in 0..rng.below(60) {
@@ -216,7 +215,7 @@ fn the_stop_index_agrees_with_the_narrowing_model() {
             .collect();
         loop {
             let want = choose_task_to_stop(&cluster, group, &candidates, &[], TieBreak::Ordered, &mut rng);
-            let got = ix.next(&cluster.group_zone_counts[group.index()], eligible);
+            let got = ix.next(&cluster.group_zone_counts()[group.index()], eligible);
             assert_eq!(got, want, "case {case}, pick {picks}");
             let Some(tid) = got else { break };
             picks += 1;
