@@ -225,7 +225,7 @@ pub fn sweep(args: SweepArgs) -> ExitCode {
         "runs": total,
         "shard": shard.map(|(k, n)| format!("{k}/{n}")),
     });
-    write_outputs(&mut claim, &manifest, &header, rows, &variants, &chosen, shard.is_none())
+    pool.install(|| write_outputs(&mut claim, &manifest, &header, rows, &variants, &chosen, shard.is_none()))
 }
 
 /// Checks and claims a sweep's output folder before any work.

@@ -54,6 +54,13 @@ impl SimRng {
         self.0.next_u64()
     }
 
+    /// Moves to where the `k`th `next_u64` from the stream's start is drawn: a consumer that
+    /// reads the stream in fixed stretches can read them in any order, or in parallel, and
+    /// draw exactly what it would have drawn in one pass.
+    pub fn seek_u64(&mut self, k: u64) {
+        self.0.set_word_pos(2 * u128::from(k));
+    }
+
     /// Uniform in [0, 1) with 53 random bits.
     pub fn unit_f64(&mut self) -> f64 {
         (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)

@@ -37,22 +37,30 @@ fn bootstrap_interval(v: &[f64], seed: u64) -> (f64, f64) {
         return (v[0], v[0]);
     }
     let resamples = (BOOTSTRAP_DRAWS / n).clamp(BOOTSTRAP_MIN_RESAMPLES, BOOTSTRAP_RESAMPLES);
-    let mut rng = SimRng::new(seed, Stream::Bootstrap);
-    // Two indices from each 64-bit draw (multiply-shift: the bias is n / 2^32, nothing here).
+    // Two indices from each 64-bit draw (multiply-shift: the bias is n / 2^32, nothing here), so
+    // resample r reads draws r x m .. (r + 1) x m of the stream: the resamples are drawn in
+    // stretches of RESAMPLES_PER_TASK, in parallel, each from its own place in the stream, and
+    // are exactly those of one pass (the means are sorted, so their order does not matter).
     let index = |x: u64| (((x & 0xffff_ffff) * n as u64) >> 32) as usize;
-    let mut means: Vec<f64> = (0..resamples)
-        .map(|_| {
-            let mut sum = 0.0;
-            let mut k = 0;
-            while k < n {
-                let x = rng.next_u64();
-                sum += v[index(x)];
-                if k + 1 < n {
-                    sum += v[index(x >> 32)];
+    let m = n.div_ceil(2);
+    const RESAMPLES_PER_TASK: usize = 50;
+    let mut means: Vec<f64> = (0..resamples.div_ceil(RESAMPLES_PER_TASK))
+        .into_par_iter()
+        .flat_map_iter(|task| {
+            let first = task * RESAMPLES_PER_TASK;
+            let mut rng = SimRng::new(seed, Stream::Bootstrap);
+            rng.seek_u64((first * m) as u64);
+            (first..resamples.min(first + RESAMPLES_PER_TASK)).map(move |_| {
+                let mut sum = 0.0;
+                for j in 0..m {
+                    let x = rng.next_u64();
+                    sum += v[index(x)];
+                    if 2 * j + 1 < n {
+                        sum += v[index(x >> 32)];
+                    }
                 }
-                k += 2;
-            }
-            sum / n as f64
+                sum / n as f64
+            })
         })
         .collect();
     means.sort_by(f64::total_cmp);
@@ -95,6 +103,7 @@ pub fn stats(values: &[f64], seed: u64) -> Option<Stats> {
 }
 
 use crate::engine::{SimRng, Stream};
+use rayon::prelude::*;
 
 /// A stable 64-bit hash (FNV-1a) of what a statistic summarises, as its bootstrap seed.
 pub fn seed_of(parts: &[&str]) -> u64 {
@@ -111,6 +120,51 @@ pub fn seed_of(parts: &[&str]) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The resamples one after another, as the interval was first computed: the resamples drawn
+    /// in parallel stretches must give exactly these bytes.
+    fn one_pass(v: &[f64], seed: u64) -> (f64, f64) {
+        let n = v.len();
+        if v[0] == v[n - 1] {
+            return (v[0], v[0]);
+        }
+        let resamples = (BOOTSTRAP_DRAWS / n).clamp(BOOTSTRAP_MIN_RESAMPLES, BOOTSTRAP_RESAMPLES);
+        let mut rng = SimRng::new(seed, Stream::Bootstrap);
+        let index = |x: u64| (((x & 0xffff_ffff) * n as u64) >> 32) as usize;
+        let mut means: Vec<f64> = (0..resamples)
+            .map(|_| {
+                let mut sum = 0.0;
+                let mut k = 0;
+                while k < n {
+                    let x = rng.next_u64();
+                    sum += v[index(x)];
+                    if k + 1 < n {
+                        sum += v[index(x >> 32)];
+                    }
+                    k += 2;
+                }
+                sum / n as f64
+            })
+            .collect();
+        means.sort_by(f64::total_cmp);
+        (quantile(&means, 0.025), quantile(&means, 0.975))
+    }
+
+    #[test]
+    fn parallel_resamples_give_the_bytes_of_one_pass() {
+        let mut rng = SimRng::new(5, Stream::Test);
+        // Odd and even sizes, and sizes where fewer resamples are drawn (past 2,000 values),
+        // some not a whole number of stretches.
+        for n in [2usize, 3, 7, 8, 9, 30, 101, 1000, 2001, 4001, 12_345] {
+            let mut v: Vec<f64> = (0..n).map(|_| (rng.below(1000) as f64) / 7.0).collect();
+            v.sort_by(f64::total_cmp);
+            let seed = rng.next_u64();
+            let pool = rayon::ThreadPoolBuilder::new().num_threads(3).build().expect("a pool");
+            let (lo, hi) = pool.install(|| bootstrap_interval(&v, seed));
+            let (want_lo, want_hi) = one_pass(&v, seed);
+            assert_eq!((lo.to_bits(), hi.to_bits()), (want_lo.to_bits(), want_hi.to_bits()), "n = {n}");
+        }
+    }
 
     #[test]
     fn known_samples() {
