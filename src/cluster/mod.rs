@@ -177,19 +177,33 @@ pub struct Usage {
 }
 
 impl Usage {
-    /// Adds (`sign` 1) or removes (-1) what `slot` says of `ci`.
-    fn apply(&mut self, slot: Slot, ci: &ContainerInstance, sign: i64) {
+    /// What `ci` counts for when its slot is `slot`: CPU registered and reserved, memory
+    /// registered and reserved (nothing when it is not live).
+    fn part(slot: Slot, ci: &ContainerInstance) -> [i64; 4] {
         if !slot.live {
-            return;
+            return [0; 4];
         }
-        let add = |total: &mut u64, v: u32| *total = total.saturating_add_signed(sign * i64::from(v));
-        add(&mut self.cpu_registered, ci.cpu_registered);
-        add(&mut self.cpu_reserved, ci.cpu_registered - slot.cpu_free.min(ci.cpu_registered));
-        add(&mut self.memory_mib_registered, ci.memory_mib_registered);
-        add(
+        let (cpu, memory_mib) = (ci.cpu_registered, ci.memory_mib_registered);
+        [cpu, cpu - slot.cpu_free.min(cpu), memory_mib, memory_mib - slot.memory_mib_free.min(memory_mib)]
+            .map(i64::from)
+    }
+
+    /// The change in `ci`'s part when its slot goes from `old` to `new`.
+    fn change(old: Slot, new: Slot, ci: &ContainerInstance) -> [i64; 4] {
+        let (before, after) = (Usage::part(old, ci), Usage::part(new, ci));
+        std::array::from_fn(|k| after[k] - before[k])
+    }
+
+    fn add(&mut self, change: [i64; 4]) {
+        let totals = [
+            &mut self.cpu_registered,
+            &mut self.cpu_reserved,
+            &mut self.memory_mib_registered,
             &mut self.memory_mib_reserved,
-            ci.memory_mib_registered - slot.memory_mib_free.min(ci.memory_mib_registered),
-        );
+        ];
+        for (total, d) in totals.into_iter().zip(change) {
+            *total = total.saturating_add_signed(d);
+        }
     }
 }
 
@@ -320,12 +334,18 @@ impl Cluster {
         &self.room
     }
 
-    /// The (group, type) pairs whose live instances changed since the last call, each once.
-    pub fn take_changed_types(&mut self) -> Vec<(GroupId, u8)> {
-        let mut changed = std::mem::take(&mut self.type_live_changed);
-        changed.sort_unstable();
-        changed.dedup();
-        changed
+    /// Hands `f` each (group, type) whose live instances changed since the last call, once, with
+    /// its live instances now. The list keeps its room, so an instant costs no allocation.
+    pub fn drain_changed_types(&mut self, mut f: impl FnMut(GroupId, u8, u32)) {
+        if self.type_live_changed.is_empty() {
+            return;
+        }
+        self.type_live_changed.sort_unstable();
+        self.type_live_changed.dedup();
+        for &(group, kind) in &self.type_live_changed {
+            f(group, kind, self.type_live[group.index()][usize::from(kind)]);
+        }
+        self.type_live_changed.clear();
     }
 }
 
@@ -486,19 +506,21 @@ impl Cluster {
         let ci = &self.instances[id.index()];
         let old = self.slots[id.index()];
         let new = Slot::of(ci);
-        // Fargate capacity is not the cluster's to use up.
-        if !self.groups[ci.group.index()].fargate {
-            self.usage.apply(old, ci, -1);
-            self.usage.apply(new, ci, 1);
+        if new == old {
+            // Nothing placement, usage or the indexes read changed (a loss's reason, say).
+            return;
         }
         let g = ci.group.index();
-        let before = self.group_usage[g];
-        self.group_usage[g].apply(old, ci, -1);
-        self.group_usage[g].apply(new, ci, 1);
-        if (before != self.group_usage[g] || old.live != new.live) && !self.group_changed[g] {
+        let change = Usage::change(old, new, ci);
+        // Fargate capacity is not the cluster's to use up.
+        if !self.groups[g].fargate {
+            self.usage.add(change);
+        }
+        if (change != [0; 4] || old.live != new.live) && !self.group_changed[g] {
             self.group_changed[g] = true;
             self.groups_changed.push(ci.group);
         }
+        self.group_usage[g].add(change);
         self.slots[id.index()] = new;
         self.room.update(id.index(), &old, &new);
         if old.live != new.live {
@@ -603,12 +625,15 @@ impl Cluster {
         self.live.iter().map(|id| &self.instances[id.index()])
     }
 
-    /// The groups whose usage changed since the last call, each once, in the order they changed.
-    pub fn take_changed_groups(&mut self) -> Vec<GroupId> {
-        for g in &self.groups_changed {
+    /// Hands `f` each group whose usage or live instances changed since the last call, once, in
+    /// the order they changed, with its live instances and usage now. The list keeps its room,
+    /// so an instant costs no allocation.
+    pub fn drain_changed_groups(&mut self, mut f: impl FnMut(GroupId, u32, Usage)) {
+        for &g in &self.groups_changed {
             self.group_changed[g.index()] = false;
+            f(g, self.group_live_instances[g.index()], self.group_usage[g.index()]);
         }
-        std::mem::take(&mut self.groups_changed)
+        self.groups_changed.clear();
     }
 
     pub fn live_instances_in_group(&self, group: GroupId) -> u32 {

@@ -332,15 +332,11 @@ impl State {
             let cut = std::mem::take(&mut self.cut_data_planes);
             self.report_routing(ctx, cut);
         }
-        for group in self.cluster.take_changed_groups() {
-            let usage = self.cluster.group_usage()[group.index()];
-            let instances = self.cluster.group_live_instances()[group.index()];
-            ctx.notice(Notice::GroupUsage { group, instances, usage });
-        }
-        for (group, kind) in self.cluster.take_changed_types() {
-            let instances = self.cluster.type_live()[group.index()][usize::from(kind)];
-            ctx.notice(Notice::InstanceTypeLive { group, kind, instances });
-        }
+        self.cluster
+            .drain_changed_groups(|group, instances, usage| ctx.notice(Notice::GroupUsage { group, instances, usage }));
+        self.cluster.drain_changed_types(|group, kind, instances| {
+            ctx.notice(Notice::InstanceTypeLive { group, kind, instances })
+        });
     }
 
     /// ECS keeps a stopped task describable for at least an hour and then forgets it
