@@ -22,7 +22,7 @@ pub struct LogDigest {
     pub kinds: BTreeSet<&'static str>,
     /// Every PLACEMENT_EXPLANATION line (`--explain`).
     pub explanations: Vec<(SimTime, LogEntry)>,
-    last_service: String,
+    last_service: crate::name::Name,
     last_kind: &'static str,
 }
 
@@ -34,9 +34,9 @@ impl LogDigest {
         }
         // Lines come in runs of one service and kind: most need no lookup.
         if !e.service.is_empty() && *e.service != *self.last_service {
-            self.last_service = e.service.to_string();
-            if !self.services.contains(&self.last_service) {
-                self.services.insert(self.last_service.clone());
+            self.last_service = e.service.clone();
+            if !self.services.contains(&*e.service) {
+                self.services.insert(e.service.to_string());
             }
         }
         if e.kind != self.last_kind {

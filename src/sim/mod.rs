@@ -1,5 +1,5 @@
 //! The simulation: owns the clock, the event queue, the random streams and the control plane's
-//! state (built from the scenario by [`setup`]); pops one event at a time and hands it to the
+//! state (built from the scenario by `setup`); pops one event at a time and hands it to the
 //! control plane with a [`Ctx`]; passes every state change to the observer. This is the only
 //! place that advances time.
 
