@@ -2,7 +2,7 @@
 //! alarm reads, built from the stretches the metered target groups' data planes report
 //! ([`crate::elb::data_plane`]), and the recent datapoints kept for the alarms.
 //!
-//! [INFER] A datapoint is the minute's time-average and is read at the minute's end (CloudWatch
+//! \[INFER\] A datapoint is the minute's time-average and is read at the minute's end (CloudWatch
 //! publishes a minute or so later); a 1-minute Maximum or Minimum is that average too (ecsim has
 //! no samples within a minute). No answering task in a minute (or no `capacity_rps` for CPU):
 //! no datapoint, which alarms treat as missing data.

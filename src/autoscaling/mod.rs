@@ -164,7 +164,7 @@ pub struct ScheduledAction {
     pub max_capacity: Option<u32>,
 }
 
-/// Which desired count target tracking's formula scales from ([INFER], §4.2).
+/// Which desired count target tracking's formula scales from (\[INFER\], §4.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CapacityBasis {
     /// The service's desired count (the spec's formula).
@@ -173,7 +173,7 @@ pub enum CapacityBasis {
     Measured,
 }
 
-/// The model choices of target tracking (§4.2 [OBS]/[INFER]), as settings with the spec's
+/// The model choices of target tracking (§4.2 \[OBS\]/\[INFER\]), as settings with the spec's
 /// defaults.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct TargetTrackingSettings {

@@ -23,7 +23,7 @@ pub enum Ask {
 }
 
 /// Target tracking's ask from its metric's last datapoints (oldest first; each with what it
-/// averaged over), per §4.2's [INFER] formula: above target for `high_datapoints` minutes ⇒
+/// averaged over), per §4.2's \[INFER\] formula: above target for `high_datapoints` minutes ⇒
 /// ceil(C × m / T); below `low_ratio` × T for `low_datapoints` minutes ⇒ ceil(C × m / T), at most
 /// `scale_in_limit_percent` of C removed. C is the desired count (or, during a scale-out
 /// cooldown, the count before that scale-out, so capacity already added counts), or what the

@@ -19,7 +19,7 @@ impl InstanceType {
 
     /// Memory the agent registers: the OS-visible memory. ECS documents that an m4.large (8 GiB)
     /// registers about 7,985 MiB on Linux [DOC memory-management]; ecsim scales that ratio to
-    /// every size ([INFER]; override with `memory_mib` on the instance group).
+    /// every size (\[INFER\]; override with `memory_mib` on the instance group).
     pub fn registered_memory_mib(&self) -> u32 {
         let nominal = u64::from(self.memory_gib) * 1024;
         (nominal * 7985 / 8192) as u32

@@ -345,7 +345,7 @@ impl State {
 
     /// Lowers the group's desired capacity by up to `count` and terminates instances for it:
     /// with managed termination protection only empty ones (ECS protects the others from
-    /// scale-in); otherwise the group's termination policy picks ([INFER] the most crowded zone,
+    /// scale-in); otherwise the group's termination policy picks (\[INFER\] the most crowded zone,
     /// oldest instance first). With managed draining each goes DRAINING first and terminates
     /// once it runs no task.
     fn scale_in(&mut self, ctx: &mut Ctx<'_>, p: usize, count: u32) {
@@ -381,7 +381,7 @@ impl State {
     }
 
     /// The instance of `group` the Auto Scaling group terminates next among those `eligible`:
-    /// from the most crowded zone, the oldest there ([INFER]: EC2's default policy
+    /// from the most crowded zone, the oldest there (\[INFER\]: EC2's default policy
     /// also weighs launch templates and billing hours, which ecsim does not model).
     pub fn termination_victim(
         &self,

@@ -31,7 +31,7 @@ use crate::ecs::placement::stop_index::StopClass;
 enum StopPool {
     /// Rolling step 1: tasks on DRAINING instances, and old deployments' tasks while the
     /// deployment rolls. Pending replacements from an old revision are left to finish starting
-    /// ([INFER]: otherwise the step would launch and retire the same task in a loop).
+    /// (\[INFER\]: otherwise the step would launch and retire the same task in a loop).
     Retire { rolling: bool, primary: usize },
     /// Rolling step 3: the PRIMARY deployment's tasks that are neither marked for replacement
     /// nor on a DRAINING instance.

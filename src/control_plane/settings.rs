@@ -1,22 +1,22 @@
-//! The control plane's settings: the model choices the spec marks [INFER], and the guards, with
+//! The control plane's settings: the model choices the spec marks \[INFER\], and the guards, with
 //! their documented defaults (`[settings]` in a scenario).
 
 use crate::ecs::placement::TieBreak;
 use crate::engine::SimDuration;
 
-/// Model choices the spec marks [INFER], with their defaults.
+/// Model choices the spec marks \[INFER\], with their defaults.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Settings {
     /// Without a load balancer or container health check a task counts as healthy this long
     /// after RUNNING (ECS's documented rule: 40 s).
     pub healthy_after_running: SimDuration,
-    /// From an instance's loss until ECS marks its tasks STOPPED ([INF] 30-120 s in the spec;
+    /// From an instance's loss until ECS marks its tasks STOPPED (\[INF\] 30-120 s in the spec;
     /// default 0 so that a failure and the scheduler's reaction coincide).
     pub instance_loss_detection: SimDuration,
     /// How placement ties are broken.
     pub placement_tie_break: TieBreak,
     /// After a placement failure, the scheduler retries when capacity appears, but not sooner
-    /// than this ([INFER]).
+    /// than this (\[INFER\]).
     pub placement_retry_interval: SimDuration,
     /// Whether tasks still stopping count against maximumPercent (the docs disagree; counting
     /// them is the conservative reading, SCHEDULING.md §4.1).
@@ -24,14 +24,14 @@ pub struct Settings {
     /// How long a STOPPED service task stays describable before ECS forgets it (SCHEDULING.md
     /// §1: at least an hour).
     pub stopped_task_retention: SimDuration,
-    /// The throttle engages after this many start failures in a row ([INFER] 3).
+    /// The throttle engages after this many start failures in a row (\[INFER\] 3).
     pub throttle_after_failures: u32,
-    /// Its first delay, doubling with each further failure ([INFER] 1 min).
+    /// Its first delay, doubling with each further failure (\[INFER\] 1 min).
     pub throttle_base_delay: SimDuration,
     /// Its cap (27 min in the current docs; 15 min before ~2024).
     pub throttle_max_delay: SimDuration,
     /// Failing checks of a new (`initial`) target count toward the unhealthy threshold
-    /// ([INFER], LOAD-BALANCING §7 example 2).
+    /// (\[INFER\], LOAD-BALANCING §7 example 2).
     pub initial_target_failures_count: bool,
     /// Where in its interval a target's first check falls: a seeded random phase (as in life),
     /// or right at the start of health checking.
@@ -55,26 +55,26 @@ pub struct Settings {
     /// reason (failed to start, host lost, Spot, a crash, StopTask) and counts the completions
     /// in summary.json. A day of batch work would otherwise be 100,000 identical lines.
     pub log_completed_standalone_tasks: bool,
-    /// Target tracking's model choices (§4.2 [OBS]/[INFER]).
+    /// Target tracking's model choices (§4.2 \[OBS\]/\[INFER\]).
     pub target_tracking: crate::autoscaling::TargetTrackingSettings,
     /// Check the named invariants after every event (tests and `--check`).
     pub check_invariants: bool,
     /// How long a task waits in PROVISIONING for a capacity provider's instances before it is
-    /// STOPPED (§2.5: "between 10 and 30 minutes" [INFER] 30 min).
+    /// STOPPED (§2.5: "between 10 and 30 minutes" \[INFER\] 30 min).
     pub provisioning_timeout: SimDuration,
     /// `fargateTaskRetirementWaitPeriod` (account setting): 0, 7 (default) or 14 days from a
     /// retirement notice to the retirement.
     pub fargate_task_retirement_wait_period: SimDuration,
     /// How long an Auto Scaling group tolerates an impaired EC2 status check before it marks the
-    /// instance unhealthy (§5.4: "a few minutes", [INFER] 4 min).
+    /// instance unhealthy (§5.4: "a few minutes", \[INFER\] 4 min).
     pub impaired_instance_tolerance: SimDuration,
     /// How long a Fargate task stays in PROVISIONING (its micro-VM and ENI) before the image
-    /// pull starts ([INFER] 20 s: "several seconds" for the ENI, more for the host).
+    /// pull starts (\[INFER\] 20 s: "several seconds" for the ENI, more for the host).
     pub fargate_provisioning: SimDuration,
     /// The quota of tasks in PROVISIONING per cluster (L-B7718569: 500).
     pub provisioning_tasks_limit: u32,
     /// How long managed draining waits for an instance's tasks before its Auto Scaling group
-    /// terminates it anyway (the lifecycle hook's heartbeat, §2.6 [INFER] 1 h).
+    /// terminates it anyway (the lifecycle hook's heartbeat, §2.6 \[INFER\] 1 h).
     pub managed_draining_timeout: SimDuration,
     /// Record how each placement for this service was decided (`--explain`).
     pub explain: Option<String>,

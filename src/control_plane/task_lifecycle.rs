@@ -1,7 +1,7 @@
 //! A task's way through ECS's lifecycle (SCHEDULING.md §1.2) on an EC2 container instance:
 //! PENDING (image pull) → ACTIVATING (container start) → RUNNING → STOPPING (stop signal, at
 //! most stopTimeout) → STOPPED. CPU, memory and ports are held from placement until STOPPED
-//! ([INFER] §6.5: released at STOPPED).
+//! (\[INFER\] §6.5: released at STOPPED).
 
 use crate::cluster::InstanceLoss;
 use crate::control_plane::Notice;
@@ -310,7 +310,7 @@ impl State {
     /// stops at once. A running one behind a load balancer is first deregistered and waits the
     /// deregistration delay (DEACTIVATING); then it gets the stop signal and exits after its stop
     /// time, capped by stopTimeout (then SIGKILL). A user's StopTask deregisters and signals at
-    /// once ([INFER], LOAD-BALANCING §1.8).
+    /// once (\[INFER\], LOAD-BALANCING §1.8).
     pub fn stop_task(&mut self, ctx: &mut Ctx<'_>, tid: TaskId, code: StopCode, reason: impl Into<Name>) {
         let reason = reason.into();
         let task = &self.tasks[tid.index()];

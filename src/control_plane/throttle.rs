@@ -1,6 +1,6 @@
 //! The service throttle (SCHEDULING.md §3.5): tasks that repeatedly fail to start push the next
 //! launch further out, up to 27 minutes; a task reaching RUNNING or a new deployment resets it.
-//! The back-off schedule is undocumented: [INFER] after `throttle_after_failures` failures in a
+//! The back-off schedule is undocumented: \[INFER\] after `throttle_after_failures` failures in a
 //! row, wait base x 2^(n - threshold), capped (settings).
 
 use crate::control_plane::Notice;

@@ -1,6 +1,6 @@
 //! A capacity provider strategy (LOAD-BALANCING-AND-CAPACITY.md §2.1): which provider the next
 //! task of a service or RunTask call goes to, from `base` and `weight`. The exact interleaving is
-//! not documented ([INFER]); this rule reproduces the documented examples: the provider with a
+//! not documented (\[INFER\]); this rule reproduces the documented examples: the provider with a
 //! base takes tasks until it holds `base`, then each task goes to the provider whose share after
 //! the base is smallest relative to its weight, ties to the one listed first.
 

@@ -5,7 +5,7 @@
 //! Checks run every `interval` from the container's start (the first one `interval` after it);
 //! a failing check fails at once (the command exits non-zero); `retries` consecutive counted
 //! failures make the container UNHEALTHY; failures strictly before `start + startPeriod` do not
-//! count ([INFER] on the boundary); any pass makes it HEALTHY.
+//! count (\[INFER\] on the boundary); any pass makes it HEALTHY.
 
 use crate::engine::checks::{PassWindow, first_check_at_or_after};
 use crate::engine::{SimDuration, SimTime};

@@ -128,7 +128,7 @@ impl Reservation {
 
 /// How many instances one scale-in step removes from `current` towards `goal`: target tracking
 /// lowers desired capacity "by more than one instance but less than 50 %" per step (§2.4), so at
-/// most (current - 1) / 2 and at least one [INFER].
+/// most (current - 1) / 2 and at least one \[INFER\].
 pub fn scale_in_step(current: u32, goal: u32) -> u32 {
     current.saturating_sub(goal).min(((current.saturating_sub(1)) / 2).max(1))
 }

@@ -11,7 +11,7 @@
 //! routing threshold (by default: none left), every registered target in scope that is not
 //! initial, draining or unused (fail-open; per zone with cross-zone off). A zone below its DNS
 //! failover threshold is left out of DNS, so its share goes to the other zones, unless every zone
-//! is ([INFER]: DNS changes take effect at once; clients' caches are not modelled).
+//! is (\[INFER\]: DNS changes take effect at once; clients' caches are not modelled).
 
 use crate::elb::target_group::{LoadBalancerType, TargetState};
 use crate::ids::{ServiceId, TaskDefId, ZoneId};

@@ -1,7 +1,7 @@
 //! ALB slow start (LOAD-BALANCING-AND-CAPACITY.md §5): a target turning healthy while another
 //! healthy target, itself past slow start, carries the load ramps its share of requests up
 //! linearly over `slow_start.duration_seconds`. Modelled in ten steps, each weighted by the
-//! ramp's mean over it ([INFER]: routing changes at ten instants, not continuously).
+//! ramp's mean over it (\[INFER\]: routing changes at ten instants, not continuously).
 
 use crate::elb::routing::RoutedKind;
 use crate::elb::target_group::TargetState;

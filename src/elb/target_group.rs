@@ -5,7 +5,7 @@
 //! Checks run every `interval` from the first one; each result holds until the next. A passing
 //! check is known at once; a failing one (no answer) when its `timeout` expires. A new target is
 //! healthy after one pass (the threshold applies only to recovery); `unhealthy_threshold`
-//! consecutive failures make it unhealthy, from `initial` too ([INFER], a setting);
+//! consecutive failures make it unhealthy, from `initial` too (\[INFER\], a setting);
 //! `healthy_threshold` passes bring an unhealthy target back.
 
 use crate::engine::checks::{PassWindow, first_check_at_or_after};
@@ -27,7 +27,7 @@ pub struct TargetGroupSpec {
     pub unhealthy_threshold: u32,
     /// `deregistration_delay.timeout_seconds` (default 300 s).
     pub deregistration_delay: SimDuration,
-    /// From RegisterTargets until health checking starts ([INFER] ALB 5 s, NLB 60 s).
+    /// From RegisterTargets until health checking starts (\[INFER\] ALB 5 s, NLB 60 s).
     pub registration_delay: SimDuration,
     /// How its load balancer routes to it (cross-zone, failover thresholds).
     pub routing: crate::elb::routing::Routing,

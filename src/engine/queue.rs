@@ -50,7 +50,7 @@ impl<E> Ord for Entry<E> {
 /// Events due less than this far ahead of the last popped time go to the near heap.
 const NEAR_HORIZON_MS: u64 = 60_000;
 
-/// Two heaps with one order: events due within [`NEAR_HORIZON_MS`] of the present (image pulls,
+/// Two heaps with one order: events due within `NEAR_HORIZON_MS` of the present (image pulls,
 /// container starts, stop signals, arrivals) and those further out (a batch task's exit hours
 /// ahead, a deployment's timeout). Most pops are near events, and the near heap stays a few
 /// dozen entries deep however many tasks wait for their far-off exits. Each pop takes the

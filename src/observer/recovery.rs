@@ -46,7 +46,7 @@ pub struct ServiceImpact {
 /// Follows the run's disruptions as it goes: each disruption-starting log line opens one (lines
 /// at the same instant join it), and each service's rows after it say whether it was affected
 /// and when it recovered. A service counts as affected by a disruption if its healthy count fell
-/// below its value just before, at the disruption or before the next one began ([INFER]: ECS
+/// below its value just before, at the disruption or before the next one began (\[INFER\]: ECS
 /// reports no causality; a drop in that window is attributed to the disruption). Its recovery is
 /// then followed to the end of the run. Costs O(services) per disruption and O(disruptions it
 /// is following) per row of a service: nothing of the history is kept.

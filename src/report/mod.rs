@@ -119,7 +119,7 @@ pub fn plot_file_name(kind: &str, service: &str, services: &[&str]) -> String {
 
 /// A run's report: the files of its folder, and what the command line reports from them.
 pub struct Rendered {
-    /// (file name, bytes), in a fixed order; the run's histories ([`histories`]) are written
+    /// (file name, bytes), in a fixed order; the run's histories ([`histories()`](histories::histories)) are written
     /// beside them as they are formatted.
     pub files: Vec<(String, Vec<u8>)>,
     pub summary: Value,
@@ -391,7 +391,7 @@ fn measured_seconds_of_minute(result: &RunResult, m: usize) -> f64 {
     b.saturating_sub(a.max(from)) as f64 / 1000.0
 }
 
-/// Minutes without overload that end an overload episode ([INFER]: a surge that comes back
+/// Minutes without overload that end an overload episode (\[INFER\]: a surge that comes back
 /// within this is the same surge).
 const EPISODE_GAP_MINUTES: usize = 5;
 

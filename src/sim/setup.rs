@@ -136,7 +136,7 @@ pub fn start(state: &mut State, ctx: &mut Ctx<'_>, scenario: &Scenario) {
 
 /// The scenario's capacity providers, each with what an empty instance of its group offers
 /// tasks: the type's resources less what the DAEMON services reserve on every instance
-/// ([INFER]: every daemon counted, whatever its constraints).
+/// (\[INFER\]: every daemon counted, whatever its constraints).
 fn providers(scenario: &Scenario) -> Vec<crate::control_plane::capacity_providers::ProviderState> {
     let mut daemons = TaskRequirements::default();
     for svc in scenario.services.iter().filter(|s| s.daemon) {

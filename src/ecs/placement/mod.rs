@@ -190,7 +190,7 @@ impl Reason {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlacementFailure {
-    /// The instance that failed the fewest checks ([INFER] for ECS's "closest matching"), and
+    /// The instance that failed the fewest checks (\[INFER\] for ECS's "closest matching"), and
     /// the first check it failed. `None` when the cluster has no instances at all.
     pub closest: Option<(InstanceId, Reason)>,
     /// How many instances each check removed (first failing check per instance).

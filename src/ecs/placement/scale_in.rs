@@ -10,7 +10,7 @@ pub struct StopCandidate {
     pub seq: u64,
     pub instance: InstanceId,
     pub zone: ZoneId,
-    /// Not yet RUNNING: such tasks go first, since they serve nothing yet ([INFER]).
+    /// Not yet RUNNING: such tasks go first, since they serve nothing yet (\[INFER\]).
     pub pending: bool,
     /// Unhealthy tasks go next (§3.3).
     pub healthy: bool,
