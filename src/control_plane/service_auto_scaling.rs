@@ -44,7 +44,7 @@ pub struct AutoScalingState {
 }
 
 impl AutoScalingState {
-    /// `cloudwatch` keeps every metric the spec reads (see `sim::setup`, which builds both).
+    /// `cloudwatch` keeps every metric the spec reads (see [`crate::sim::setup`], which builds both).
     pub fn new(spec: &AutoScaling, cloudwatch: &CloudWatch) -> AutoScalingState {
         let at = |m: Metric| cloudwatch.position(m).unwrap_or(0);
         AutoScalingState {

@@ -1,10 +1,10 @@
 //! The simulation: owns the clock, the event queue, the random streams and the control plane's
-//! state (built from the scenario by `setup`); pops one event at a time and hands it to the
-//! control plane with a [`Ctx`]; passes every state change to the observer. This is the only
-//! place that advances time.
+//! state (built from the scenario by [`setup`], which a caller driving the control plane itself
+//! uses too); pops one event at a time and hands it to the control plane with a [`Ctx`]; passes
+//! every state change to the observer. This is the only place that advances time.
 
 mod corruption;
-mod setup;
+pub mod setup;
 
 use crate::control_plane::{Ctx, Notice, Rngs, State};
 

@@ -171,3 +171,44 @@ fn the_checker_sees_references_upward_edges_and_cycles() {
     assert!(upward(&g).is_empty());
     assert!(cycle(&g).is_some());
 }
+
+/// The control plane is usable without the simulation's loop (DESIGN.md §1: a researcher drives
+/// the same scheduler from their own code): a caller's own loop over the events, closing each
+/// instant as the simulation does, reaches the same service counts as `Simulation` at every
+/// minute of the quickstart's first half hour.
+#[test]
+fn a_caller_drives_the_control_plane_with_its_own_loop() {
+    use ecsim::control_plane::{Ctx, Event, Notice, Rngs};
+    use ecsim::engine::{EventQueue, SimTime};
+    let scenario =
+        ecsim::scenario::load_str(ecsim::scenario::QUICKSTART_NAME, ecsim::scenario::QUICKSTART, None).expect("loads");
+    let seed = scenario.seed;
+    let end = SimTime(scenario.duration.0);
+    let mut queue: EventQueue<Event> = EventQueue::new();
+    let mut rngs = Rngs::new(seed);
+    let mut notices: Vec<Notice> = Vec::new();
+    let mut state = ecsim::sim::setup::state(&scenario, end, seed);
+    let mut ctx = Ctx { now: SimTime::ZERO, queue: &mut queue, rng: &mut rngs, notices: &mut notices };
+    ecsim::sim::setup::start(&mut state, &mut ctx, &scenario);
+    let mut sim = ecsim::sim::Simulation::new(&scenario, seed);
+    let mut now = SimTime::ZERO;
+    for minute in 1..=30u64 {
+        let until = SimTime(minute * 60_000);
+        while let Some(t) = queue.peek_time().filter(|t| *t <= until) {
+            if t > now {
+                state.end_instant(&mut Ctx { now, queue: &mut queue, rng: &mut rngs, notices: &mut notices });
+                now = t;
+            }
+            let (_, event) = queue.pop().expect("an event");
+            state.handle(&mut Ctx { now, queue: &mut queue, rng: &mut rngs, notices: &mut notices }, event);
+        }
+        state.end_instant(&mut Ctx { now, queue: &mut queue, rng: &mut rngs, notices: &mut notices });
+        notices.clear();
+        sim.run_until(until).expect("runs");
+        for (mine, theirs) in state.services().iter().zip(sim.state().services()) {
+            assert_eq!(mine.counts, theirs.counts, "{} at minute {minute}", mine.spec.name);
+        }
+    }
+    let running: u32 = state.services().iter().map(|s| s.counts.running).sum();
+    assert!(running > 0, "the quickstart's tasks run by half an hour");
+}
