@@ -1,8 +1,10 @@
 //! ecsim: a deterministic discrete-event simulator of an Amazon ECS cluster.
 //!
-//! Data flows one way: [`scenario`] (parse and validate) → [`sim`] (the engine driving the ECS
-//! control plane in [`ecs`] and [`cluster`]) → [`observer`] (metrics and event log) → [`report`]
-//! (files). The control plane is sans-IO: time and randomness come in as arguments.
+//! Data flows one way: [`scenario`] (parse and validate) → [`sim`] (the run loop driving the
+//! [`control_plane`], whose handlers act on [`cluster`], [`ecs`] and [`elb`]) → [`observer`]
+//! (metrics and event log) → [`report`] (files). The control plane is sans-IO: time and
+//! randomness come in as arguments. The modules form layers without cycles
+//! (`tests/it/architecture.rs` holds them to it).
 
 pub mod autoscaling;
 pub mod cluster;

@@ -5,9 +5,6 @@ pub mod capacity_index;
 pub mod container_instance;
 mod corruption;
 pub mod instance_types;
-
-/// ECS's quota of container instances per cluster (SCHEDULING.md §2.6, not adjustable).
-pub const MAX_CONTAINER_INSTANCES: u64 = 5_000;
 pub mod room_index;
 pub mod spread_index;
 pub mod task_requirements;
@@ -18,6 +15,9 @@ pub use capacity_index::Slot;
 use container_instance::{AGENT_RESERVED_PORTS, DYNAMIC_PORTS_LAST};
 pub use container_instance::{ContainerInstance, InstanceLoss, InstanceStatus};
 pub use task_requirements::TaskRequirements;
+
+/// ECS's quota of container instances per cluster (SCHEDULING.md §2.6, not adjustable).
+pub const MAX_CONTAINER_INSTANCES: u64 = 5_000;
 
 /// One instance type an Auto Scaling group may launch, with what its instances register.
 #[derive(Clone, Debug, PartialEq)]
@@ -307,11 +307,6 @@ impl Cluster {
     /// Live instances per instance group.
     pub fn group_live_instances(&self) -> &[u32] {
         &self.group_live_instances
-    }
-
-    /// CPU and memory registered and reserved per group.
-    pub fn group_usage(&self) -> &[Usage] {
-        &self.group_usage
     }
 
     /// Instances per group holding a task not of a DAEMON service.
@@ -634,10 +629,6 @@ impl Cluster {
             f(g, self.group_live_instances[g.index()], self.group_usage[g.index()]);
         }
         self.groups_changed.clear();
-    }
-
-    pub fn live_instances_in_group(&self, group: GroupId) -> u32 {
-        self.group_live_instances[group.index()]
     }
 
     /// Task `tid` takes its place on `iid`: `cpu` units and `memory_mib` (its definition's or

@@ -223,7 +223,7 @@ impl State {
     /// desired capacity (in `zone`, or where it is thinnest) and looks at its zones' balance.
     fn top_up(&mut self, ctx: &mut Ctx<'_>, group: GroupId, zone: Option<ZoneId>) {
         let g = group.index();
-        let have = self.cluster.live_instances_in_group(group) + self.group_launching[g];
+        let have = self.cluster.group_live_instances()[g] + self.group_launching[g];
         for _ in have..self.group_desired[g] {
             self.schedule_launch(ctx, group, zone, crate::engine::SimDuration::ZERO);
         }

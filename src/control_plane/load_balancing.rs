@@ -1,19 +1,19 @@
 //! Where the tasks meet the load balancers' data planes: a task's targets, as routing keys, move
-//! between the kinds of their target groups' [`TargetGroupTraffic`](crate::elb::target_group_traffic::TargetGroupTraffic) from [`State::update_task`],
-//! the one place task state changes; at the end of an instant the groups whose kinds changed
-//! report their requests, which CloudWatch and then the observer hear. Every data plane also
-//! reports where the measured time can start, so no stretch straddles that start.
+//! between the kinds of their target groups' traffic ([`TargetGroupTraffic`]) from
+//! [`State::update_task`], the one place task state changes; at the end of an instant the groups
+//! whose kinds changed report their requests, which CloudWatch and then the observer hear. Every
+//! data plane also reports where the measured time can start, so no stretch straddles that start.
+//!
+//! [`TargetGroupTraffic`]: crate::elb::target_group_traffic::TargetGroupTraffic
 
 use crate::control_plane::{Ctx, Notice, State};
 use crate::ecs::task::{LastStatus, Task};
 use crate::elb::data_plane::Stretch;
-use crate::elb::target_group::TargetState;
 use crate::elb::target_group_traffic::TargetClass;
-use crate::ids::{ServiceId, TaskDefId, TaskId, ZoneId};
+use crate::ids::TaskId;
 
-/// One target's routing key: target group, service, task definition, zone, state, answering,
-/// slow-start step.
-pub type TargetKey = (usize, Option<ServiceId>, TaskDefId, ZoneId, TargetState, bool, u8);
+/// One target's routing key: its target group, and what makes it alike with others there.
+pub type TargetKey = (usize, TargetClass);
 
 /// Whether the task answers requests now: RUNNING, its host alive, its app not broken.
 pub fn answering(task: &Task) -> bool {
@@ -22,12 +22,16 @@ pub fn answering(task: &Task) -> bool {
 
 /// The routing keys of a task's targets in target groups with traffic (`on`, per group).
 pub fn target_keys(task: &Task, on: &[bool]) -> Vec<TargetKey> {
-    let answers = answering(task);
+    let answering = answering(task);
     task.targets
         .iter()
         .zip(&task.target_weights)
         .filter(|((tg, _), _)| on[*tg])
-        .map(|((tg, state), step)| (*tg, task.service, task.task_definition, task.zone, *state, answers, *step))
+        .map(|(&(tg, state), &step)| {
+            let weight = crate::elb::slow_start::weight(step);
+            let (service, task_definition, zone) = (task.service, task.task_definition, task.zone);
+            (tg, TargetClass { service, task_definition, zone, state, answering, weight })
+        })
         .collect()
 }
 
@@ -38,11 +42,9 @@ impl State {
             return;
         }
         for (keys, delta) in [(before, -1), (after, 1)] {
-            for &(tg, service, task_definition, zone, state, answering, step) in keys {
-                let weight = crate::elb::slow_start::weight(step);
+            for &(tg, class) in keys {
                 let Some(t) = self.traffic[tg].as_mut() else { continue };
-                let class = TargetClass { service, task_definition, zone, state, answering, weight };
-                let b = &self.task_definitions[task_definition.index()].behavior;
+                let b = &self.task_definitions[class.task_definition.index()].behavior;
                 // The share past this fails as overload.
                 let capacity_rps = || b.capacity_rps.map_or(f64::INFINITY, |c| c * b.max_utilization_percent / 100.0);
                 if t.tally(class, delta, capacity_rps) {
@@ -53,8 +55,10 @@ impl State {
     }
 
     /// End of an instant: the target groups whose kinds changed report their requests up to now
-    /// (see [`TargetGroupTraffic::report`](crate::elb::target_group_traffic::TargetGroupTraffic::report)); with `all`, every data plane does (the measured
-    /// time may start here).
+    /// (see [`TargetGroupTraffic::report`]); with `all`, every data plane does (the measured time
+    /// may start here).
+    ///
+    /// [`TargetGroupTraffic::report`]: crate::elb::target_group_traffic::TargetGroupTraffic::report
     pub fn report_routing(&mut self, ctx: &mut Ctx<'_>, all: bool) {
         if !self.any_traffic {
             return;

@@ -1,7 +1,7 @@
 //! What the service scheduler reads of a service's tasks (live, healthy, stopping; per deployment
 //! live, doomed, leaving, sound), kept incrementally by its owner: every task state change goes
-//! through [`crate::control_plane::State::update_task`], and every instance status change that moves tasks
-//! in or out of "leaving" (DRAINING, back to ACTIVE, INACTIVE) retallies the tasks on that
+//! through [`crate::control_plane::State::update_task`], and every instance status change that
+//! moves tasks in or out of "leaving" (DRAINING, back to ACTIVE, INACTIVE) retallies the tasks on that
 //! instance. So a reconcile reads its counts in O(deployments), not O(tasks of the service).
 
 use crate::ecs::task::{LastStatus, Task};

@@ -205,12 +205,12 @@ impl<'a> Streamed<'a> {
     }
 }
 
-/// Formats one row of a numeric history into its file.
+/// Formats one row of a history into its file.
 type WriteRow<T> = fn(&mut Format, &mut dyn Write, &T) -> std::io::Result<()>;
 
 /// The histories of a run that kept them ([`crate::observer::Kept`]).
 pub fn histories<'a>(result: &'a RunResult, scenario: &'a Scenario) -> Vec<Streamed<'a>> {
-    fn numeric<'a, T>(
+    fn file<'a, T>(
         name: &str,
         header: &'static [&'static str],
         scenario: &'a Scenario,
@@ -227,17 +227,10 @@ pub fn histories<'a>(result: &'a RunResult, scenario: &'a Scenario) -> Vec<Strea
         })
     }
     vec![
-        numeric(FILES[0], &TIMESERIES, scenario, &result.rows, |f, w, r| f.row(w, r)),
-        numeric(FILES[1], &REVISIONS, scenario, &result.revision_rows, |f, w, r| f.revision_row(w, r)),
-        numeric(FILES[2], &TARGET_GROUPS, scenario, &result.target_group_rows, |f, w, r| f.target_group_row(w, r)),
-        Streamed::new(FILES[3], move |out| {
-            let mut f = Format::new(scenario);
-            out.write_all(&header_line(&EVENTS))?;
-            for (t, e) in &result.log {
-                f.log(out, *t, e)?;
-            }
-            Ok(())
-        }),
+        file(FILES[0], &TIMESERIES, scenario, &result.rows, |f, w, r| f.row(w, r)),
+        file(FILES[1], &REVISIONS, scenario, &result.revision_rows, |f, w, r| f.revision_row(w, r)),
+        file(FILES[2], &TARGET_GROUPS, scenario, &result.target_group_rows, |f, w, r| f.target_group_row(w, r)),
+        file(FILES[3], &EVENTS, scenario, &result.log, |f, w, (t, e)| f.log(w, *t, e)),
     ]
 }
 
@@ -264,6 +257,8 @@ impl Recorder {
         for (name, header) in FILES.iter().zip([&TIMESERIES[..], &REVISIONS, &TARGET_GROUPS, &EVENTS]) {
             let path = claim.scratch(name);
             let file = File::create(&path).map_err(|source| io(&path, source))?;
+            // Listed before its header is written, so that a failed write removes it too (a
+            // recorder dropped unfinished removes its files).
             r.files.push((path, BufWriter::with_capacity(1 << 16, file)));
             let Some((path, w)) = r.files.last_mut() else { continue };
             w.write_all(&header_line(header)).map_err(|source| io(path, source))?;
@@ -340,11 +335,6 @@ mod tests {
             assert_eq!(String::from_utf8(cell(name)).unwrap(), want, "{name:?}");
         }
     }
-}
-
-#[cfg(test)]
-mod cell_tests {
-    use super::*;
 
     /// A log line is the record the csv crate writes for the same fields, for any text: random
     /// fields from an alphabet of the characters that matter (delimiter, quote, line breaks,

@@ -119,8 +119,8 @@ pub fn plot_file_name(kind: &str, service: &str, services: &[&str]) -> String {
 
 /// A run's report: the files of its folder, and what the command line reports from them.
 pub struct Rendered {
-    /// (file name, bytes), in a fixed order; the run's histories ([`histories()`](histories::histories)) are written
-    /// beside them as they are formatted.
+    /// (file name, bytes), in a fixed order; the run's histories ([`histories::histories`]) are
+    /// written beside them as they are formatted.
     pub files: Vec<(String, Vec<u8>)>,
     pub summary: Value,
     pub outcomes: Vec<Outcome>,

@@ -622,5 +622,4 @@ fn instances_past_the_quota_fail_to_register_and_wait_for_room() {
     let registered_at_20 =
         r.log.iter().filter(|(t, e)| e.kind == "INSTANCE_REGISTERED" && t.as_secs_f64() == 1200.0).count();
     assert_eq!(registered_at_20, 1, "the first waiting instance took the room");
-    assert!(failed.iter().all(|t| *t < 2400.0));
 }

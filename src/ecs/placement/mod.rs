@@ -316,9 +316,6 @@ pub fn place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) ->
     try_place(cluster, req, rng).ok_or_else(|| explain_failure(cluster, req))
 }
 
-/// [`place`] without the failure explanation, for callers that simply retry later (queued batch
-/// work). The narrowing model (each strategy keeps its best-scoring candidates) is the
-/// lexicographic minimum of the strategies' scores, found in one pass over the capacity index.
 /// The zone a request's constraints come down to when they are exactly one
 /// `attribute:ecs.availability-zone == ZONE` (AZ rebalancing's launch): `Some(None)` without
 /// constraints, `None` for anything else.
@@ -336,14 +333,15 @@ fn zone_only(cluster: &Cluster, constraints: &[Constraint]) -> Option<Option<usi
     }
 }
 
+/// [`place`] without the failure explanation, for callers that simply retry later (queued batch
+/// work). The narrowing model (each strategy keeps its best-scoring candidates) is the
+/// lexicographic minimum of the strategies' scores, found in one pass over the capacity index.
 pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng) -> Option<InstanceId> {
     let t = req.task;
-    // Without static host ports or constraints the slot answers feasibility alone.
-    let slot_only = t.ports_tcp.is_empty()
-        && t.ports_udp.is_empty()
-        && req.constraints.is_empty()
-        && req.pool.is_none()
-        && !cluster.has_fargate;
+    // Without static host ports, a Fargate pool or constraints the slot answers feasibility
+    // alone.
+    let slot_answers = t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.pool.is_none() && !cluster.has_fargate;
+    let slot_only = slot_answers && req.constraints.is_empty();
     let slots = cluster.slots();
     let ok = |i: usize| slots[i].fits(t) && (slot_only || fits_beyond_slot(cluster, req, i));
     let n = req.strategies.len().min(MAX_STRATEGIES);
@@ -360,10 +358,8 @@ pub fn try_place(cluster: &Cluster, req: &PlacementRequest<'_>, rng: &mut SimRng
     // ECS's default for services, spread over zones then instances, from the group's index
     // when it keeps one: the fronts of a few ordered lists instead of the whole fleet.
     // A constraint to one zone (AZ rebalancing) is the index looked at in that zone alone.
-    let beyond_constraints =
-        t.ports_tcp.is_empty() && t.ports_udp.is_empty() && req.pool.is_none() && !cluster.has_fargate;
     if let Some(ix) = cluster.spread_indexes()[req.group.index()].as_ref()
-        && beyond_constraints
+        && slot_answers
         && let Some(zone) = zone_only(cluster, req.constraints)
         && !random
         && matches!(chain, [Strategy::Spread(SpreadField::Zone), Strategy::Spread(SpreadField::Instance)])
